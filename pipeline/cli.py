@@ -1,0 +1,261 @@
+"""The ``yt2post`` command: parse arguments, call one library function, print the result.
+
+This is the one boundary where errors become a single line and an exit status
+(0 all videos fine, 1 some video failed, 2 usage or config error); tracebacks only
+with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.config import Config, load_config, parse_overrides
+from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
+from pipeline.runner import RunOptions, Runner, RunSummary
+from pipeline.sources import VideoRef, expand_sources
+from pipeline.store import Store
+
+DEFAULT_CONFIG = "config.yaml"
+
+
+def _load(config_path: str | None) -> Config:
+    if config_path is None:
+        default = Path(DEFAULT_CONFIG)
+        return load_config(default if default.exists() else None)
+    return load_config(config_path)
+
+
+def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn the core's typed errors into one line on stderr and the documented exit status."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        verbose = bool(kwargs.get("verbose"))
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        try:
+            status = func(*args, **kwargs)
+        except (ConfigError, UsageError) as exc:
+            _fail(exc, verbose)
+            sys.exit(ExitStatus.USAGE)
+        except Yt2PostError as exc:
+            _fail(exc, verbose)
+            sys.exit(ExitStatus.VIDEO_FAILED)
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished artifacts are kept; rerun the same command to resume", err=True)
+            sys.exit(ExitStatus.INTERRUPTED)
+        sys.exit(int(status or ExitStatus.OK))
+
+    return wrapper
+
+
+def _fail(exc: BaseException, verbose: bool) -> None:
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"error: {exc}", err=True)
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help=f"Configuration file (default: ./{DEFAULT_CONFIG} when it exists)."),
+        click.option("--out", "out", type=click.Path(file_okay=False), default="output", show_default=True,
+                     help="Output folder for artifacts and posts."),
+        click.option("--verbose", "-v", is_flag=True, help="Log progress details and show tracebacks."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def stage_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Front-matter value for this run; comma-separated for lists (project=a,b)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="yt2post")
+def main() -> None:
+    """Turn YouTube videos into reviewable Chinese draft posts."""
+
+
+def resolve_videos(sources: tuple[str, ...], store: Store, **expand: Any) -> list[VideoRef]:
+    """Sources are URLs, ids, files or folders; a bare id that already has artifacts is that video."""
+    if not sources:
+        raise UsageError("give at least one SOURCE (a video URL or id, an .info.json, a folder or a list file)")
+    videos: list[VideoRef] = []
+    for source in sources:
+        info = store.read_optional(source, "metadata") if _looks_like_id(source) else None
+        if info and info.get("info_path") and Path(info["info_path"]).is_file():
+            videos.append(VideoRef(video_id=source, url=str(info.get("webpage_url") or ""),
+                                   info_path=Path(info["info_path"])))
+        else:
+            videos.extend(expand_sources([source], **{k: v for k, v in expand.items() if v is not None}))
+    seen: set[str] = set()
+    return [v for v in videos if not (v.video_id in seen or seen.add(v.video_id))]
+
+
+def _looks_like_id(source: str) -> bool:
+    return not Path(source).exists() and "/" not in source and len(source) <= 64
+
+
+def _print_summary(summary: RunSummary) -> int:
+    failed = len({f.video_id for f in summary.failures})
+    parts = [f"{summary.count('done')} done", f"{summary.count('skipped')} skipped"]
+    if summary.count("kept"):
+        parts.append(f"{summary.count('kept')} kept (edited by a reviewer)")
+    parts.append(f"{failed} failed")
+    causes = summary.failures_by_cause()
+    line = f"{summary.videos} video(s): " + ", ".join(parts)
+    if causes:
+        line += " (" + ", ".join(f"{cause}: {n}" for cause, n in sorted(causes.items())) + ")"
+    click.echo(line)
+    for failure in summary.failures:
+        click.echo(f"error: {failure.message}", err=True)
+    return ExitStatus.VIDEO_FAILED if failed else ExitStatus.OK
+
+
+class PlainReporter:
+    """One line per event on stderr: fit for logs, pipes and CI."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def stage_started(self, video_id: str, stage: str) -> None:
+        if self.verbose:
+            click.echo(f"{stage} {video_id}: started", err=True)
+
+    def stage_finished(self, result: Any) -> None:
+        detail = f" ({result.detail})" if result.detail else ""
+        click.echo(f"{result.stage} {result.video_id}: {result.outcome}{detail}", err=True)
+
+    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
+        click.echo(f"{stage} {video_id}: failed [{getattr(exc, 'cause', type(exc).__name__)}]", err=True)
+
+
+def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
+         force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
+         subtitles: str | None = None, allow_description: bool = False, **expand: Any) -> int:
+    config = _load(config_path)
+    store = Store(out)
+    overrides = parse_overrides(list(sets))
+    videos = resolve_videos(sources, store, **expand)
+    if subtitles and len(videos) != 1:
+        raise UsageError("--subtitles FILE goes with exactly one video")
+    options = RunOptions(stages=stages, force=force, overrides=overrides, overwrite_edited=overwrite_edited,
+                         subtitles=Path(subtitles) if subtitles else None, allow_description=allow_description,
+                         verbose=verbose)
+    summary = Runner(config, store, options, PlainReporter(verbose)).run(videos)
+    return _print_summary(summary)
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date.")
+@click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first.")
+@click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
+@click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
+@boundary
+def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+        sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
+        allow_description: bool) -> int:
+    """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists)."""
+    return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
+                subtitles=subtitles, allow_description=allow_description, limit=limit, since=since,
+                reverse=reverse or None)
+
+
+@main.command("fetch")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
+@click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
+@boundary
+def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                  sets: tuple[str, ...], subtitles: str | None, allow_description: bool) -> int:
+    """Rerun the fetch stage: metadata.json and transcript.json."""
+    return _run(("fetch",), sources, config_path, out, verbose, force, sets, subtitles=subtitles,
+                allow_description=allow_description)
+
+
+@main.command("summarize")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@boundary
+def summarize_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                      sets: tuple[str, ...]) -> int:
+    """Rerun the summarize stage: article.json."""
+    return _run(("summarize",), sources, config_path, out, verbose, force, sets)
+
+
+@main.command("write")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@click.option("--overwrite-edited", is_flag=True,
+              help="Replace posts a reviewer edited (a backup of each is saved beside it).")
+@boundary
+def write_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                  sets: tuple[str, ...], overwrite_edited: bool) -> int:
+    """Rerun the write stage: the Markdown post."""
+    return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited)
+
+
+@main.command()
+@common
+@click.option("--details", is_flag=True, help="Also list what a reviewer should check in each post.")
+@boundary
+def status(config_path: str | None, out: str, verbose: bool, details: bool) -> int:
+    """Show each video: stages done, post, review state, last error."""
+    from pipeline.status import all_statuses, failures_by_cause
+
+    statuses = all_statuses(Store(out))
+    if not statuses:
+        click.echo(f"no videos in {out}")
+        return ExitStatus.OK
+    header = ("video", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
+    rows = []
+    for s in statuses:
+        error = f"[{s.cause}] {s.error.get('message', '')}" if s.error else ""
+        cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "-"
+        rows.append((s.video_id, s.stages["fetch"] or "-", s.stages["summarize"] or "-", s.stages["write"] or "-",
+                     s.review or "-", str(s.tokens), cost, s.post or "-", error))
+    for row in [header, *rows]:
+        click.echo("\t".join(row))
+    total_tokens = sum(s.tokens for s in statuses)
+    total_cost = sum(s.cost_usd or 0 for s in statuses)
+    click.echo(f"total: {len(statuses)} video(s), {total_tokens} tokens, ${total_cost:.4f}")
+    causes = failures_by_cause(statuses)
+    if causes:
+        click.echo("failures by cause: " + ", ".join(f"{c}: {n}" for c, n in sorted(causes.items())))
+    if details:
+        for s in statuses:
+            if s.flags:
+                click.echo(f"{s.video_id}: check before publishing:")
+                for flag in s.flags:
+                    click.echo(f"  - {flag}")
+    return ExitStatus.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,154 @@
+"""Typed errors raised by the core, and the exit statuses the CLI maps them to.
+
+The core never prints: it raises one of these. The CLI boundary (``pipeline.cli``)
+turns each into one line naming the video and the cause.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    VIDEO_FAILED = 1  # at least one video failed; the others finished
+    USAGE = 2  # bad arguments or configuration
+    INTERRUPTED = 130
+
+
+class Yt2PostError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+    #: Short machine-readable cause, recorded in the video's status.
+    cause: str = "error"
+    #: Transient causes are retried with backoff; permanent ones are not.
+    transient: bool = False
+
+    def __init__(self, message: str, *, video_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.video_id = video_id
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(Yt2PostError):
+    """Configuration file or option is invalid. Exit status 2."""
+
+    cause = "config"
+
+
+class UsageError(Yt2PostError):
+    """A source or argument cannot be understood. Exit status 2."""
+
+    cause = "usage"
+
+
+class ArtifactError(Yt2PostError):
+    """A stage's input artifact is missing or unreadable."""
+
+    cause = "artifact"
+
+
+# --- fetch -----------------------------------------------------------------------------
+
+
+class FetchError(Yt2PostError):
+    """The video's metadata or words could not be had. ``cause`` says why."""
+
+    cause = "fetch"
+
+
+class VideoPrivate(FetchError):
+    cause = "private"
+
+
+class VideoUnavailable(FetchError):
+    cause = "unavailable"
+
+
+class AgeRestricted(FetchError):
+    cause = "age_restricted"
+
+
+class MembersOnly(FetchError):
+    cause = "members_only"
+
+
+class LiveOrUpcoming(FetchError):
+    cause = "live_or_upcoming"
+
+
+class NoTranscript(FetchError):
+    cause = "no_transcript"
+
+
+class IpBlocked(FetchError):
+    cause = "ip_blocked"
+    transient = True
+
+
+class PoTokenRequired(FetchError):
+    cause = "po_token_required"
+
+
+class NetworkError(FetchError):
+    cause = "network"
+    transient = True
+
+
+class AsrError(FetchError):
+    cause = "asr"
+
+
+# --- summarize -------------------------------------------------------------------------
+
+
+class LLMError(Yt2PostError):
+    """The language model could not give a usable answer."""
+
+    cause = "llm"
+
+
+class LLMInvalidOutput(LLMError):
+    cause = "llm_invalid_output"
+
+
+class LLMRefusal(LLMError):
+    cause = "llm_refusal"
+
+
+class LLMEmptyAnswer(LLMError):
+    cause = "llm_empty"
+
+
+class LLMTruncated(LLMError):
+    """``finish_reason == "length"``: the answer was cut off."""
+
+    cause = "llm_truncated"
+
+
+class LLMRequestFailed(LLMError):
+    """The endpoint answered with an error that retrying will not fix (or retries ran out)."""
+
+    cause = "llm_request"
+
+
+class IncompleteArticle(LLMError):
+    """A part of a long transcript produced no section, even after a redo."""
+
+    cause = "llm_incomplete"
+
+
+class BudgetExceeded(Yt2PostError):
+    """``--max-cost`` would be passed by starting this video."""
+
+    cause = "budget"
+
+
+# --- write -----------------------------------------------------------------------------
+
+
+class WriteError(Yt2PostError):
+    cause = "write"

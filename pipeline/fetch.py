@@ -1,0 +1,127 @@
+"""Stage 1, fetch: a video reference in, ``metadata.json`` and ``transcript.json`` out.
+
+Local sources (a yt-dlp ``.info.json`` with its caption files beside it) need no network.
+Online sources go through yt-dlp for metadata and the transcript fallback chain for words.
+A video without words fails with its reason; it is never summarized from its description
+unless the user asks for that (``allow_description``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.config import Config
+from pipeline.errors import NoTranscript
+from pipeline.models import Metadata, StageResult, Transcript
+from pipeline.sources import VideoRef
+from pipeline.store import Store, fingerprint, now_iso
+from pipeline.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
+from pipeline.youtube import load_info_json
+
+if TYPE_CHECKING:
+    from pipeline.youtube_session import YouTubeSession
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    subtitles: Path | None = None  # ``--subtitles FILE`` for one video
+    allow_description: bool = False
+
+
+def _file_stamp(path: Path | None) -> list[object] | None:
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return [str(path)]
+    return [str(path.resolve()), stat.st_size, int(stat.st_mtime)]
+
+
+def fetch_fingerprint(video: VideoRef, config: Config, options: FetchOptions) -> str:
+    return fingerprint(
+        "fetch/1",
+        video.video_id,
+        _file_stamp(video.info_path),
+        _file_stamp(video.media_path),
+        _file_stamp(options.subtitles),
+        options.allow_description,
+        config.transcript.model_dump(),
+    )
+
+
+def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | None" = None) -> Metadata:
+    if video.info_path is not None:
+        return load_info_json(video.info_path)
+    if youtube is None:
+        from pipeline.youtube_session import YouTubeSession
+
+        youtube = YouTubeSession(config.youtube)
+    return youtube.metadata(video)
+
+
+def description_transcript(meta: Metadata) -> Transcript:
+    from pipeline.models import Paragraph
+
+    text = meta.description.strip()
+    return Transcript(
+        video_id=meta.id, source="description", language=None, is_generated=False, track=None,
+        paragraphs=[Paragraph(start=0.0, end=float(meta.duration or 0), text=text)],
+        notes=["no transcript: summarized from the video description because --allow-description was given"],
+    )
+
+
+def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: FetchOptions,
+                   youtube: "YouTubeSession | None") -> Transcript:
+    if options.subtitles is not None:
+        return from_subtitle_file(options.subtitles, meta, config)
+    online = video.info_path is None and video.media_path is None
+    reasons: list[str] = []
+    if online:
+        if youtube is None:
+            from pipeline.youtube_session import YouTubeSession
+
+            youtube = YouTubeSession(config.youtube)
+        transcript = youtube.transcript(meta, preferred_languages(meta, config), config)
+        if transcript is not None:
+            return transcript
+        reasons.append("youtube-transcript-api found none")
+    transcript = from_subtitle_tracks(meta, config, online=online,
+                                      download=youtube.download_subtitle if online and youtube else None)
+    if transcript is not None:
+        return transcript
+    reasons.append("no readable subtitle track")
+    from pipeline.asr import transcribe_video
+
+    transcript = transcribe_video(meta, video, config, youtube)
+    if transcript is not None:
+        return transcript
+    if options.allow_description and meta.description.strip():
+        return description_transcript(meta)
+    hint = ("enable speech recognition with asr.backend in config.yaml (endpoint or local)"
+            if config.asr.backend is None else "speech recognition found no words")
+    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE",
+                       video_id=meta.id)
+
+
+def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
+          options: FetchOptions | None = None, youtube: "YouTubeSession | None" = None) -> StageResult:
+    """Write ``metadata.json`` and ``transcript.json`` for one video, unless they are current."""
+    options = options or FetchOptions()
+    expected = fetch_fingerprint(video, config, options)
+    if not force and store.is_current(video.video_id, "metadata", expected) and store.is_current(
+        video.video_id, "transcript", expected
+    ):
+        return StageResult(video.video_id, "fetch", "skipped")
+    meta = load_metadata(video, config, youtube)
+    if meta.id != video.video_id:
+        meta = meta.model_copy(update={"id": video.video_id})
+    transcript = get_transcript(meta, video, config, options, youtube)
+    stamp = {"fingerprint": expected, "fetched_at": now_iso()}
+    store.write(video.video_id, "metadata", meta.model_dump(mode="json") | stamp)
+    store.write(video.video_id, "transcript", transcript.model_dump(mode="json") | stamp)
+    return StageResult(video.video_id, "fetch", "done",
+                       detail=f"transcript from {transcript.source} ({transcript.language or '?'})")
+

@@ -1,0 +1,299 @@
+"""The LLM client: one OpenAI-compatible chat call with structured output, retried by one policy.
+
+Works with any server that speaks Chat Completions (OpenAI, DeepSeek, DashScope, OpenRouter,
+Ollama, vLLM, llama.cpp). ``json_schema`` mode sends a strict schema; ``json_object`` mode puts
+the schema in the prompt. Either way the answer is validated against the same pydantic model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from copy import deepcopy
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import openai
+from pydantic import BaseModel, ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from pipeline.config import LLMConfig
+from pipeline.cost import call_cost
+from pipeline.errors import (
+    ConfigError,
+    LLMEmptyAnswer,
+    LLMInvalidOutput,
+    LLMRefusal,
+    LLMRequestFailed,
+    LLMTruncated,
+)
+from pipeline.models import Usage
+from pipeline.tokens import estimate_messages_tokens
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+Validator = Callable[[T], None]  # raises ValueError with a message the model can act on
+
+_RETRY_STATUS = {408, 409, 429}
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+
+
+def strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The model's JSON schema in the form strict structured output needs.
+
+    Every object lists all its properties as required and forbids others; ``title`` and
+    ``default`` are dropped because strict mode rejects them. ``enums`` pins string
+    properties (by name) to the given values, e.g. the taxonomy from config.
+    """
+    schema = deepcopy(model.model_json_schema())
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            node.pop("title", None)
+            node.pop("default", None)
+            if node.get("type") == "object" and "properties" in node:
+                node["required"] = list(node["properties"])
+                node["additionalProperties"] = False
+                for name, prop in node["properties"].items():
+                    if enums and name in enums and prop.get("type") == "string":
+                        prop["enum"] = list(enums[name])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
+
+
+def extract_json(content: str) -> Any:
+    """Parse a JSON object out of an answer that may carry reasoning or code fences."""
+    text = _THINK.sub("", content).strip()
+    # A model that started thinking but never closed the tag leaves the JSON after it.
+    if "<think>" in text.lower() and "</think>" not in text.lower():
+        text = text[text.lower().index("<think>") + 7 :]
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        start, end = text.find("{"), text.rfind("}")
+        if start != -1 and end > start:
+            return json.loads(text[start : end + 1])
+        raise
+
+
+def _retry_after_seconds(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
+    return False
+
+
+class _Backoff:
+    """tenacity wait: the server's Retry-After when it gives one, else exponential with full jitter."""
+
+    def __init__(self, cap: float) -> None:
+        self.cap = cap
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = _retry_after_seconds(exc) if exc else None
+        if hinted is not None:
+            return min(hinted, self.cap * 5)
+        return random.uniform(0, min(self.cap, 0.5 * 2 ** (state.attempt_number - 1)))
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return exc.message
+
+
+class LLMClient:
+    """A thread-safe wrapper around ``openai.OpenAI`` for structured chat calls."""
+
+    def __init__(self, config: LLMConfig, *, gate: Callable[[int], Any] | None = None) -> None:
+        import os
+
+        self.config = config
+        self.base_url = config.resolved_base_url()
+        api_key = os.environ.get(config.api_key_env)
+        if not api_key:
+            if urlsplit(self.base_url).hostname == "api.openai.com":
+                raise ConfigError(f"set the {config.api_key_env} environment variable to your API key")
+            # Local servers (Ollama, vLLM, llama.cpp) take no key, but the client insists on one.
+            api_key = "no-key-required"
+        # Our own retry policy (tenacity) is the only one: the client's would multiply with it.
+        self._client = openai.OpenAI(
+            base_url=self.base_url, api_key=api_key, max_retries=0, timeout=config.timeout
+        )
+        self._gate = gate
+        self._semaphore = threading.BoundedSemaphore(config.concurrency)
+
+    @contextmanager
+    def _slot(self, tokens: int) -> Iterator[None]:
+        with self._semaphore:
+            if self._gate is not None:
+                self._gate(tokens)
+            yield
+
+    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
+        kwargs: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": messages,
+            "response_format": response_format,
+            "max_tokens": self.config.max_output_tokens,
+        }
+        if self.config.temperature is not None:
+            kwargs["temperature"] = self.config.temperature
+        retrying = Retrying(
+            retry=retry_if_exception(is_retryable),
+            wait=_Backoff(self.config.max_backoff),
+            stop=stop_after_attempt(self.config.max_attempts),
+            reraise=True,
+            before_sleep=lambda s: log.info(
+                "LLM call failed (%s); retrying", type(s.outcome.exception()).__name__ if s.outcome else "?"
+            ),
+        )
+        tokens = estimate_messages_tokens(messages)
+        try:
+            for attempt in retrying:
+                with attempt, self._slot(tokens):
+                    return self._client.chat.completions.create(**kwargs)
+        except openai.APIStatusError as exc:
+            raise LLMRequestFailed(
+                f"the model server answered HTTP {exc.status_code}: {_server_message(exc)}"
+            ) from None
+        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+            raise LLMRequestFailed(f"cannot reach the model server at {self.base_url}: {exc}") from None
+        raise AssertionError("unreachable")  # pragma: no cover - Retrying always returns or raises
+
+    def _usage(self, response: Any, purpose: str) -> Usage:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached = int(getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
+        return Usage(
+            purpose=purpose,
+            model=self.config.model,
+            prompt_tokens=prompt,
+            cached_tokens=cached,
+            completion_tokens=completion,
+            cost_usd=call_cost(self.config.model, prompt, cached, completion, self.config.prices),
+        )
+
+    def structured(
+        self,
+        messages: list[dict[str, str]],
+        model: type[T],
+        *,
+        name: str,
+        purpose: str,
+        enums: dict[str, list[str]] | None = None,
+        validate: Validator[T] | None = None,
+    ) -> tuple[T, list[Usage]]:
+        """Ask for an answer shaped like ``model``; retry once with the validation error."""
+        schema = strict_schema(model, enums)
+        messages = [dict(m) for m in messages]
+        if self.config.structured_output == "json_schema":
+            response_format: dict[str, Any] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            }
+        else:
+            response_format = {"type": "json_object"}
+            messages[0]["content"] += (
+                "\n\nAnswer with one JSON object that follows this JSON schema exactly:\n"
+                f"<json_schema>\n{json.dumps(schema, ensure_ascii=False)}\n</json_schema>"
+            )
+        usages: list[Usage] = []
+        last_error = ""
+        for attempt in range(2):
+            response = self._create(messages, response_format)
+            usages.append(self._usage(response, purpose))
+            content = self._content(response)
+            try:
+                parsed = model.model_validate(extract_json(content))
+                if validate is not None:
+                    validate(parsed)
+                return parsed, usages
+            except (ValueError, ValidationError) as exc:
+                last_error = _describe(exc)
+                if attempt == 0:
+                    messages = messages + [
+                        {"role": "assistant", "content": content},
+                        {
+                            "role": "user",
+                            "content": f"That answer is not valid: {last_error}. "
+                            "Answer again with only the corrected JSON object.",
+                        },
+                    ]
+        raise LLMInvalidOutput(f"the model's answer is not valid {name} JSON even after a retry: {last_error}")
+
+    @staticmethod
+    def _content(response: Any) -> str:
+        if not getattr(response, "choices", None):
+            raise LLMEmptyAnswer("the model server returned no choices")
+        choice = response.choices[0]
+        message = choice.message
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise LLMRefusal(f"the model refused: {refusal.strip()[:200]}")
+        if choice.finish_reason == "length":
+            raise LLMTruncated("the model's answer was cut off at the output token limit")
+        if choice.finish_reason == "content_filter":
+            raise LLMRefusal("the model server's content filter stopped the answer")
+        content = (message.content or "").strip()
+        if not content:
+            raise LLMEmptyAnswer("the model returned an empty answer")
+        return content
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err["loc"]) or "answer"
+            parts.append(f"{where}: {err['msg']}")
+        return "; ".join(parts)
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__

@@ -1,0 +1,123 @@
+"""The shapes of the per-video artifacts.
+
+Every stage reads and writes these as plain JSON under ``output/videos/<video_id>/``.
+The models are tolerant readers (unknown keys are ignored) so that a hand-edited
+artifact or one written by a newer version still loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Chapter(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start: float
+    end: float | None = None
+    title: str
+
+
+class Segment(BaseModel):
+    """One cleaned caption cue (or ASR segment): text with its time span in seconds."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    start: float
+    end: float
+    text: str
+    # True where the captions marked a change of speaker (">>" or a leading "- ").
+    speaker_change: bool = False
+
+
+class Paragraph(BaseModel):
+    """A run of segments joined into readable text; ``chapter`` is the chapter it falls in."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    start: float
+    end: float
+    text: str
+    chapter: str | None = None
+
+
+class Metadata(BaseModel):
+    """What ``metadata.json`` holds: the video's facts as yt-dlp reports them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    title: str = ""
+    channel: str = ""
+    uploader: str = ""
+    upload_date: str = ""  # YYYYMMDD as yt-dlp gives it; may be empty
+    duration: float | None = None
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    chapters: list[Chapter] = Field(default_factory=list)
+    language: str | None = None
+    webpage_url: str = ""
+    channel_id: str = ""
+    channel_url: str = ""
+    live_status: str | None = None
+    availability: str | None = None
+    # Subtitle tracks yt-dlp lists: language -> list of {ext, url, name, data?, path?}.
+    subtitles: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    automatic_captions: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    # Where the metadata came from: "yt-dlp" (network) or "info.json" (a local file).
+    origin: str = "yt-dlp"
+    info_path: str | None = None
+
+
+class Transcript(BaseModel):
+    """What ``transcript.json`` holds."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    video_id: str
+    # Which step of the fallback chain produced the words, e.g. "youtube-transcript-api",
+    # "yt-dlp-subtitles", "yt-dlp-automatic-captions", "asr-endpoint", "asr-local",
+    # "user-subtitles", "description".
+    source: str
+    language: str | None = None
+    is_generated: bool = False
+    track: str | None = None  # file name or track name the words came from
+    segments: list[Segment] = Field(default_factory=list)
+    paragraphs: list[Paragraph] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    heading: str
+    body: str
+
+
+class Usage(BaseModel):
+    """Token usage of one LLM call."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    purpose: str = "article"
+    model: str = ""
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+@dataclass
+class StageResult:
+    """What running one stage for one video did: "done", "skipped" or "failed"."""
+
+    video_id: str
+    stage: str
+    outcome: str
+    detail: str = ""

@@ -1,0 +1,69 @@
+"""Prompt templates: files in ``prompts/``, overridable file by file.
+
+Templates are Jinja2 in a sandbox. Transcripts, descriptions and titles are untrusted text:
+they only ever enter as variables, so ``{{ … }}`` inside a transcript is printed, never run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError
+from pipeline.store import fingerprint
+
+TEMPLATE_NAMES = ("system.md", "_video.md", "article.md", "sections.md", "overview.md")
+
+
+def builtin_prompts_dir() -> Path:
+    """The shipped templates: ``prompts/`` beside the package (source checkout or editable
+    install), else the copy a wheel installs under ``<prefix>/share/yt2post/prompts``."""
+    beside = Path(__file__).resolve().parent.parent / "prompts"
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "yt2post" / "prompts"
+
+
+class Prompts:
+    """The set of templates one run uses, and a fingerprint of their text."""
+
+    def __init__(self, config: Config) -> None:
+        dirs: list[Path] = []
+        if config.prompts_dir:
+            user_dir = Path(config.prompts_dir).expanduser()
+            if not user_dir.is_dir():
+                raise ConfigError(f"prompts_dir: {user_dir} is not a folder")
+            dirs.append(user_dir)
+        dirs.append(builtin_prompts_dir())
+        self._env = SandboxedEnvironment(
+            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
+        self._glossary = dict(config.glossary)
+        sources = {}
+        for name in TEMPLATE_NAMES:
+            try:
+                source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+            except TemplateError:
+                raise ConfigError(f"prompt template {name} not found in {', '.join(map(str, dirs))}") from None
+            sources[name] = source
+        self.fingerprint = fingerprint(sources)
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            return self._env.get_template(name).render(glossary=self._glossary, **context).strip()
+        except TemplateError as exc:
+            raise ConfigError(f"prompt template {name}: {exc}") from None
+
+    def messages(self, name: str, **context: Any) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": self.render("system.md")},
+            {"role": "user", "content": self.render(name, **context)},
+        ]

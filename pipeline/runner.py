@@ -1,0 +1,182 @@
+"""Runs the stages over many videos: concurrently, resumably, recording every failure.
+
+Fetching (YouTube-bound, paced) and summarizing+writing (LLM-bound, bounded by
+``llm.concurrency``) run in separate worker pools, so a video stuck on YouTube never holds
+up the model, and a slow model call never holds up fetching. Each video's stages run in
+order; a failure is recorded in that video's status and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipeline.config import Config
+from pipeline.errors import Yt2PostError
+from pipeline.fetch import FetchOptions, fetch
+from pipeline.models import StageResult
+from pipeline.sources import VideoRef
+from pipeline.store import STAGES, Store
+from pipeline.summarize import summarize
+from pipeline.write import write
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    stages: tuple[str, ...] = STAGES
+    force: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+    overwrite_edited: bool = False
+    subtitles: Path | None = None
+    allow_description: bool = False
+    verbose: bool = False
+
+
+class Reporter(Protocol):
+    def stage_started(self, video_id: str, stage: str) -> None: ...
+    def stage_finished(self, result: StageResult) -> None: ...
+    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
+
+
+@dataclass
+class Failure:
+    video_id: str
+    stage: str
+    cause: str
+    message: str
+
+
+@dataclass
+class RunSummary:
+    results: list[StageResult] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    videos: int = 0
+
+    def count(self, outcome: str) -> int:
+        """Videos whose last stage ended with ``outcome`` ("done", "skipped", "kept")."""
+        last: dict[str, str] = {}
+        for result in self.results:
+            last[result.video_id] = result.outcome
+        failed = {f.video_id for f in self.failures}
+        return sum(1 for vid, out in last.items() if out == outcome and vid not in failed)
+
+    def failures_by_cause(self) -> Counter[str]:
+        return Counter(f.cause for f in self.failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class Runner:
+    def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,
+                 llm: Any | None = None, youtube: Any | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.options = options
+        self.reporter = reporter
+        self._llm = llm
+        self._youtube = youtube
+        self._lock = threading.Lock()
+        self.summary = RunSummary()
+
+    # Built on first use: a fetch-only run needs no API key, a local run no YouTube session.
+    @property
+    def llm(self) -> Any:
+        with self._lock:
+            if self._llm is None:
+                from pipeline.llm import LLMClient
+
+                self._llm = LLMClient(self.config.llm)
+            return self._llm
+
+    def _stage(self, video: VideoRef, stage: str) -> StageResult:
+        self.reporter.stage_started(video.video_id, stage)
+        opts = self.options
+        if stage == "fetch":
+            result = fetch(video, self.config, self.store, force=opts.force, youtube=self._youtube,
+                           options=FetchOptions(subtitles=opts.subtitles, allow_description=opts.allow_description))
+        elif stage == "summarize":
+            result = summarize(video.video_id, self.config, self.store, llm=self.llm, force=opts.force)
+        else:
+            result = write(video.video_id, self.config, self.store, force=opts.force,
+                           overwrite_edited=opts.overwrite_edited, overrides=opts.overrides)
+        if result.outcome != "kept":
+            self.store.mark_stage(video.video_id, stage, result.outcome)
+        with self._lock:
+            self.summary.results.append(result)
+        self.reporter.stage_finished(result)
+        return result
+
+    def _run_stages(self, video: VideoRef, stages: tuple[str, ...]) -> bool:
+        for stage in stages:
+            try:
+                self._stage(video, stage)
+            except Yt2PostError as exc:
+                self._fail(video, stage, exc)
+                return False
+            except Exception as exc:  # a bug or an unexpected library error: record it, keep going
+                if self.options.verbose:
+                    log.error("%s", "".join(traceback.format_exception(exc)))
+                self._fail(video, stage, exc)
+                return False
+        return True
+
+    def _fail(self, video: VideoRef, stage: str, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        if video.video_id not in message:
+            message = f"{video.video_id}: {message}"
+        try:
+            self.store.record_error(video.video_id, stage, exc)
+        except Yt2PostError:
+            pass  # an id that cannot be a folder has nowhere to record; the summary still says it
+        with self._lock:
+            self.summary.failures.append(
+                Failure(video.video_id, stage, getattr(exc, "cause", type(exc).__name__), message))
+        self.reporter.video_failed(video.video_id, stage, exc)
+
+    def run(self, videos: list[VideoRef]) -> RunSummary:
+        self.summary.videos = len(videos)
+        stages = self.options.stages
+        fetch_stages = tuple(s for s in stages if s == "fetch")
+        later_stages = tuple(s for s in stages if s != "fetch")
+        llm_workers = max(1, self.config.llm.concurrency)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch") as fetch_pool, \
+                ThreadPoolExecutor(max_workers=llm_workers, thread_name_prefix="llm") as llm_pool:
+            pending: list[Future[Any]] = []
+            pending_lock = threading.Lock()
+
+            def after_fetch(video: VideoRef, future: Future[bool]) -> None:
+                if future.result() and later_stages:
+                    with pending_lock:
+                        pending.append(llm_pool.submit(self._run_stages, video, later_stages))
+
+            for video in videos:
+                if fetch_stages:
+                    fut = fetch_pool.submit(self._run_stages, video, fetch_stages)
+                    fut.add_done_callback(lambda f, v=video: after_fetch(v, f))
+                    with pending_lock:
+                        pending.append(fut)
+                else:
+                    with pending_lock:
+                        pending.append(llm_pool.submit(self._run_stages, video, later_stages))
+            # Futures added by callbacks appear while we wait: loop until none is left running.
+            index = 0
+            while True:
+                with pending_lock:
+                    if index >= len(pending):
+                        break
+                    future = pending[index]
+                future.result()
+                index += 1
+                if index == len(pending):
+                    fetch_pool.shutdown(wait=True)
+        return self.summary

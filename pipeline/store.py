@@ -1,0 +1,159 @@
+"""The artifact store: one folder of JSON files per video, and the posts folder.
+
+Layout under the output directory::
+
+    videos/<video_id>/metadata.json    fetch
+    videos/<video_id>/transcript.json  fetch
+    videos/<video_id>/article.json     summarize
+    videos/<video_id>/post.json        write (path and hash of the post as written)
+    videos/<video_id>/status.json      stages done, last error
+    posts/<file>.md                    the draft posts
+
+Every file is written to a temporary name and renamed into place, so an interrupted
+run never leaves half an artifact behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ArtifactError
+
+STAGES = ("fetch", "summarize", "write")
+# Keys that describe how an artifact was made rather than what it says: they do not take
+# part in the content hash that downstream fingerprints are built from.
+BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at"})
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of JSON-serialisable inputs."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    return fingerprint({k: v for k, v in data.items() if k not in BOOKKEEPING_KEYS})
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class Store:
+    """Reads and writes the artifacts of every video under one output directory."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.videos_dir = self.root / "videos"
+        self.posts_dir = self.root / "posts"
+
+    # --- paths -------------------------------------------------------------------------
+
+    def video_dir(self, video_id: str) -> Path:
+        # Video ids become folder names: refuse anything that could leave the folder.
+        if not _VIDEO_ID.match(video_id):
+            raise ArtifactError(f"{video_id!r} is not a valid video id", video_id=video_id)
+        return self.videos_dir / video_id
+
+    def path(self, video_id: str, name: str) -> Path:
+        return self.video_dir(video_id) / f"{name}.json"
+
+    # --- artifacts ---------------------------------------------------------------------
+
+    def exists(self, video_id: str, name: str) -> bool:
+        return self.path(video_id, name).is_file()
+
+    def read(self, video_id: str, name: str) -> dict[str, Any]:
+        path = self.path(video_id, name)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ArtifactError(
+                f"{video_id}: {path.name} is missing (run the earlier stage first)", video_id=video_id
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(f"{video_id}: {path} is not valid JSON: {exc}", video_id=video_id) from None
+        if not isinstance(data, dict):
+            raise ArtifactError(f"{video_id}: {path} must hold a JSON object", video_id=video_id)
+        return data
+
+    def read_optional(self, video_id: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self.read(video_id, name)
+        except ArtifactError:
+            return None
+
+    def write(self, video_id: str, name: str, data: dict[str, Any]) -> Path:
+        path = self.path(video_id, name)
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        atomic_write_text(path, text)
+        return path
+
+    def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:
+        data = self.read_optional(video_id, name)
+        return data is not None and data.get("fingerprint") == expected_fingerprint
+
+    # --- status ------------------------------------------------------------------------
+
+    def status(self, video_id: str) -> dict[str, Any]:
+        return self.read_optional(video_id, "status") or {"video_id": video_id, "stages": {}, "error": None}
+
+    def update_status(self, video_id: str, **changes: Any) -> dict[str, Any]:
+        status = self.status(video_id)
+        status.update(changes)
+        self.write(video_id, "status", status)
+        return status
+
+    def mark_stage(self, video_id: str, stage: str, outcome: str) -> None:
+        """Record that ``stage`` finished (``outcome`` is "done" or "skipped") and clear errors."""
+        status = self.status(video_id)
+        status.setdefault("stages", {})[stage] = {"outcome": outcome, "at": now_iso()}
+        if status.get("error") and status["error"].get("stage") == stage:
+            status["error"] = None
+        self.write(video_id, "status", status)
+
+    def record_error(self, video_id: str, stage: str, exc: BaseException) -> None:
+        status = self.status(video_id)
+        status["error"] = {
+            "stage": stage,
+            "cause": getattr(exc, "cause", "error"),
+            "error_class": type(exc).__name__,
+            "message": str(exc),
+            "time": now_iso(),
+        }
+        self.write(video_id, "status", status)
+
+    def video_ids(self) -> list[str]:
+        if not self.videos_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -1,0 +1,311 @@
+"""Stage 2, summarize: transcript and metadata in, ``article.json`` out.
+
+A transcript that fits the model's context is written in one call. A longer one is split
+(along chapters when the video has them) into parts whose sections are written concurrently
+(map); title, summary, tags and classification then come from the sections (reduce), so
+the transcript is sent only once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+from pydantic import BaseModel, Field
+
+from pipeline.chunking import Part, format_timestamp, split_part, split_transcript
+from pipeline.config import Config
+from pipeline.errors import IncompleteArticle, LLMTruncated
+from pipeline.llm import LLMClient
+from pipeline.models import Metadata, Section, StageResult, Transcript, Usage
+from pipeline.prompts import Prompts
+from pipeline.slugs import unique_slugs
+from pipeline.store import Store, content_hash, fingerprint, now_iso
+from pipeline.tokens import estimate_messages_tokens, estimate_tokens
+
+DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
+EXCERPT_CHARS = 160  # of each section body, for the reduce call
+PROMPT_MARGIN = 1.1
+
+
+class Overview(BaseModel):
+    title: str
+    summary: str
+    tags: list[str]
+    area: str
+    category: str
+    companies_orgs: list[str]
+    products_models: list[str]
+    guest: str
+    insight: str
+
+
+class Article(Overview):
+    sections: list[Section] = Field(min_length=1)
+
+
+class PartSections(BaseModel):
+    sections: list[Section]
+
+
+def video_context(meta: Metadata) -> dict[str, Any]:
+    description = meta.description.strip()
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[:DESCRIPTION_LIMIT].rstrip() + "…"
+    date = meta.upload_date
+    if len(date) == 8 and date.isdigit():
+        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    return {
+        "title": meta.title,
+        "channel": meta.channel or meta.uploader,
+        "date": date,
+        "description": description,
+        "chapters": [{"time": format_timestamp(c.start), "title": c.title} for c in meta.chapters],
+    }
+
+
+def site_tags(posts_dir: Path, limit: int) -> list[str]:
+    """The tags most used by the posts already in the site, to keep its vocabulary small."""
+    if limit <= 0 or not posts_dir.is_dir():
+        return []
+    counts: Counter[str] = Counter()
+    for path in posts_dir.glob("*.md"):
+        try:
+            tags = frontmatter.load(path).get("tags") or []
+        except Exception:  # a post the reviewer broke is theirs to fix; it just offers no tags
+            continue
+        if isinstance(tags, list):
+            counts.update(str(t) for t in tags)
+    return [tag for tag, _ in counts.most_common(limit)]
+
+
+def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, Any], config: Config,
+                          prompts: Prompts) -> str:
+    llm = config.llm
+    return fingerprint(
+        "summarize/1",
+        content_hash(transcript_raw),
+        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")},
+        prompts.fingerprint,
+        llm.model,
+        llm.structured_output,
+        llm.context_tokens,
+        llm.max_output_tokens,
+        config.taxonomy.model_dump(),
+        config.glossary,
+    )
+
+
+class Summarizer:
+    """Writes one video's article; holds what every call for that video shares."""
+
+    def __init__(self, config: Config, llm: LLMClient, prompts: Prompts, meta: Metadata,
+                 transcript: Transcript, tags: list[str]) -> None:
+        self.config = config
+        self.llm = llm
+        self.prompts = prompts
+        self.transcript = transcript
+        self.base = {
+            "video": video_context(meta),
+            "transcript": {"language": transcript.language, "source": transcript.source, "text": ""},
+            "site_tags": tags,
+            "areas": config.taxonomy.areas,
+            "categories": config.taxonomy.categories,
+        }
+        self.enums = {"area": config.taxonomy.areas, "category": config.taxonomy.categories}
+        self.usage: list[Usage] = []
+
+    def _record(self, usages: list[Usage]) -> None:
+        self.usage.extend(usages)
+
+    # --- planning ----------------------------------------------------------------------
+
+    def overhead_tokens(self) -> int:
+        return estimate_messages_tokens(self.prompts.messages("article.md", **self.base))
+
+    def part_budget(self) -> int:
+        """Transcript tokens one call may carry: what fits the context beside the prompt and the
+        answer, and no more than the answer can rewrite without hitting the output limit."""
+        llm = self.config.llm
+        room = llm.context_tokens - llm.max_output_tokens - int(self.overhead_tokens() * PROMPT_MARGIN)
+        return max(500, min(room, int(llm.max_output_tokens * 1.5)))
+
+    def plan(self) -> list[Part]:
+        return split_transcript(self.transcript.paragraphs, self.part_budget())
+
+    # --- calls -------------------------------------------------------------------------
+
+    def _check_article(self, article: Overview) -> None:
+        if not article.title.strip():
+            raise ValueError("title is empty")
+        if not article.summary.strip():
+            raise ValueError("summary is empty")
+        if article.area not in self.config.taxonomy.areas:
+            raise ValueError(f"area {article.area!r} is not one of {self.config.taxonomy.areas}")
+        if article.category not in self.config.taxonomy.categories:
+            raise ValueError(f"category {article.category!r} is not one of {self.config.taxonomy.categories}")
+        if isinstance(article, Article) and not [s for s in article.sections if s.body.strip()]:
+            raise ValueError("sections is empty")
+
+    def single(self, part: Part) -> Article:
+        context = dict(self.base, transcript=dict(self.base["transcript"], text=part.text()))
+        try:
+            article, usage = self.llm.structured(
+                self.prompts.messages("article.md", **context), Article, name="article",
+                purpose="article", enums=self.enums, validate=self._check_article,
+            )
+        except LLMTruncated:
+            return self.map_reduce(split_part(part))
+        self._record(usage)
+        return article
+
+    def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
+                       count: int) -> list[Section]:
+        previous, following = neighbours
+        context = dict(
+            self.base,
+            part={
+                "number": number,
+                "count": count,
+                "start": format_timestamp(part.start),
+                "end": format_timestamp(part.end),
+                "text": part.text(),
+                "previous": _describe_part(previous),
+                "next": _describe_part(following),
+            },
+        )
+        messages = self.prompts.messages("sections.md", **context)
+        for _ in range(2):  # a part that produced nothing is redone once
+            try:
+                result, usage = self.llm.structured(messages, PartSections, name="article_sections",
+                                                    purpose=f"sections {number}/{count}")
+            except LLMTruncated:
+                halves = split_part(part)
+                return [s for half in halves for s in self._part_sections(half, neighbours, number, count)]
+            self._record(usage)
+            sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
+            if sections:
+                return sections
+        raise IncompleteArticle(
+            f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
+            "produced no sections, even after a redo"
+        )
+
+    def map_reduce(self, parts: list[Part]) -> Article:
+        count = len(parts)
+        with ThreadPoolExecutor(max_workers=min(count, self.config.llm.concurrency)) as pool:
+            futures = [
+                pool.submit(self._part_sections, part,
+                            (parts[i - 1] if i else None, parts[i + 1] if i + 1 < count else None), i + 1, count)
+                for i, part in enumerate(parts)
+            ]
+            per_part = [f.result() for f in futures]
+        sections = merge_sections(per_part)
+        context = dict(
+            self.base,
+            sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections],
+        )
+        overview, usage = self.llm.structured(
+            self.prompts.messages("overview.md", **context), Overview, name="article_overview",
+            purpose="overview", enums=self.enums, validate=self._check_article,
+        )
+        self._record(usage)
+        return Article(**overview.model_dump(), sections=sections)
+
+    def run(self) -> tuple[Article, int]:
+        parts = self.plan()
+        if len(parts) == 1:
+            return self.single(parts[0]), 1
+        return self.map_reduce(parts), len(parts)
+
+
+def _describe_part(part: Part | None) -> str:
+    if part is None:
+        return ""
+    if part.chapter_titles:
+        return "、".join(part.chapter_titles)
+    return f"{format_timestamp(part.start)}–{format_timestamp(part.end)} 的内容"
+
+
+def _excerpt(body: str) -> str:
+    body = " ".join(body.split())
+    return body if len(body) <= EXCERPT_CHARS else body[:EXCERPT_CHARS] + "…"
+
+
+def _same_heading(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return "".join(ch for ch in s.lower() if ch.isalnum())
+
+    return norm(a) == norm(b) or norm(b).startswith(norm(a)) and norm(a) != "" and len(norm(a)) >= 4
+
+
+def merge_sections(per_part: list[list[Section]]) -> list[Section]:
+    """Join the parts' sections; a topic cut by a part boundary (the same heading on both
+    sides) becomes one section."""
+    merged: list[Section] = []
+    for sections in per_part:
+        for index, section in enumerate(sections):
+            if index == 0 and merged and _same_heading(merged[-1].heading, section.heading):
+                last = merged[-1]
+                merged[-1] = Section(heading=last.heading, body=f"{last.body.rstrip()}\n\n{section.body.lstrip()}")
+            else:
+                merged.append(section)
+    return merged
+
+
+def total_usage(usages: list[Usage]) -> dict[str, Any]:
+    costs = [u.cost_usd for u in usages]
+    return {
+        "calls": len(usages),
+        "prompt_tokens": sum(u.prompt_tokens for u in usages),
+        "cached_tokens": sum(u.cached_tokens for u in usages),
+        "completion_tokens": sum(u.completion_tokens for u in usages),
+        "cost_usd": round(sum(c for c in costs if c is not None), 6) if any(c is not None for c in costs) else None,
+    }
+
+
+def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
+              prompts: Prompts | None = None) -> StageResult:
+    """Write ``article.json`` for one video, unless it is current for its inputs."""
+    meta_raw = store.read(video_id, "metadata")
+    transcript_raw = store.read(video_id, "transcript")
+    prompts = prompts or Prompts(config)
+    expected = summarize_fingerprint(meta_raw, transcript_raw, config, prompts)
+    if not force and store.is_current(video_id, "article", expected):
+        return StageResult(video_id, "summarize", "skipped")
+    meta = Metadata.model_validate(meta_raw)
+    transcript = Transcript.model_validate(transcript_raw)
+    tags = site_tags(store.posts_dir, config.reuse_tags)
+    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
+    article, parts = summarizer.run()
+    data = article.model_dump()
+    data["title"] = data["title"].strip()
+    data["summary"] = " ".join(data["summary"].split())
+    data["tags"] = unique_slugs(article.tags)
+    data["companies_orgs"] = unique_slugs(article.companies_orgs)
+    data["products_models"] = unique_slugs(article.products_models)
+    data["guest"] = article.guest.strip()
+    data["insight"] = article.insight.strip()
+    data.update(
+        fingerprint=expected,
+        model=config.llm.model,
+        parts=parts,
+        transcript_source=transcript.source,
+        usage=[u.model_dump() for u in summarizer.usage],
+        usage_total=total_usage(summarizer.usage),
+        created_at=now_iso(),
+    )
+    store.write(video_id, "article", data)
+    return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)")
+
+
+def estimate_article_tokens(transcript_tokens: int) -> int:
+    """Rough size of the finished article, for dry runs: a faithful Chinese rewrite runs at
+    about half the transcript's tokens."""
+    return max(400, transcript_tokens // 2)
+
+
+__all__ = ["Article", "Overview", "PartSections", "Summarizer", "estimate_tokens", "summarize"]

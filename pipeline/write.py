@@ -1,0 +1,206 @@
+"""Stage 3, write: ``article.json`` and ``metadata.json`` in, a Markdown draft out.
+
+The post has exactly the shape of the site's real posts (see ``tests/fixtures/seed-post.md``):
+python-frontmatter's dump, keys sorted, the body as ``### heading`` sections.
+
+A post a reviewer has touched is never overwritten: ``post.json`` keeps the hash of what the
+pipeline wrote, and a post whose bytes differ is left alone, with the regenerated version put
+beside it under a name Eleventy does not pick up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from pipeline.config import Config
+from pipeline.errors import WriteError
+from pipeline.models import Metadata, StageResult
+from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
+from pipeline.slugs import slugify, unique_slugs
+from pipeline.store import Store, atomic_write_text, content_hash, fingerprint, now_iso, sha256_bytes
+
+WRITER_VERSION = "write/1"
+REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
+ARTICLE_TEXT_FIELDS = ("title", "summary", "guest", "insight")
+_WATCH_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+def canonical_source(meta: Metadata) -> str:
+    if _WATCH_ID.match(meta.id):
+        return f"https://www.youtube.com/watch?v={meta.id}"
+    return meta.webpage_url or meta.id
+
+
+def iso_date(upload_date: str) -> str:
+    if len(upload_date) == 8 and upload_date.isdigit():
+        return f"{upload_date[:4]}-{upload_date[4:6]}-{upload_date[6:]}"
+    return upload_date
+
+
+def render_body(sections: list[dict[str, str]]) -> str:
+    blocks = []
+    for section in sections:
+        heading = " ".join(sanitize_markdown(section["heading"]).split())
+        body = sanitize_markdown(section["body"]).strip()
+        blocks.append(f"### {heading}\n\n{body}")
+    return "\n\n".join(blocks)
+
+
+def build_post(article: dict[str, Any], meta: Metadata, config: Config,
+               overrides: dict[str, Any] | None = None) -> frontmatter.Post:
+    """Assemble the post: metadata facts, the article, config defaults, then ``--set`` values."""
+    defaults = config.front_matter
+    speaker = meta.channel or meta.uploader
+    fields: dict[str, Any] = {
+        "layout": defaults.layout,
+        "status": defaults.status,
+        "draft": defaults.draft,
+        "project": list(defaults.project),
+        "series": defaults.series,
+        "source": canonical_source(meta),
+        "date": iso_date(meta.upload_date),
+        "speaker": speaker,
+        "media_books": [slug] if (slug := slugify(speaker)) else [],
+        "tags": unique_slugs(list(article.get("tags") or [])),
+        "area": str(article.get("area", "")),
+        "category": str(article.get("category", "")),
+        "companies_orgs": unique_slugs(list(article.get("companies_orgs") or [])),
+        "products_models": unique_slugs(list(article.get("products_models") or [])),
+    }
+    for key in ARTICLE_TEXT_FIELDS:
+        fields[key] = sanitize_inline(str(article.get(key) or ""))
+    fields.update(overrides or {})
+    body = render_body(list(article.get("sections") or []))
+    texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
+    texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
+    if any(has_template_syntax(text) for text in texts):
+        # Eleventy runs Markdown through Liquid first; this post's text would execute there.
+        fields["templateEngineOverride"] = "md"
+    return frontmatter.Post(body, **fields)
+
+
+def dump_post(post: frontmatter.Post) -> str:
+    # width: never fold long strings, so a summary stays one line a reviewer can edit and grep.
+    return frontmatter.dumps(post, width=1_000_000) + "\n"
+
+
+def post_file_name(meta: Metadata) -> str:
+    date = iso_date(meta.upload_date) or "undated"
+    slug = slugify(meta.title, max_length=60)
+    return f"{date}-{slug or meta.id}.md"
+
+
+def _front_matter_source(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---"):
+            return None
+        head = text.split("\n---", 2)[0] if text.count("\n---") else ""
+        data = yaml.safe_load(head.lstrip("-\n")) if head else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return str(data.get("source")) if isinstance(data, dict) and data.get("source") else None
+
+
+def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
+    """A post the reviewer moved or renamed is still found by the ``source`` in its front matter."""
+    if not posts_dir.is_dir():
+        return None
+    for path in sorted(posts_dir.rglob("*.md")):
+        if _front_matter_source(path) == source:
+            return path
+    return None
+
+
+@dataclass
+class ExistingPost:
+    path: Path
+    edited: bool
+
+
+def locate_post(store: Store, video_id: str, source: str) -> ExistingPost | None:
+    record = store.read_optional(video_id, "post") or {}
+    recorded = Path(record["path"]) if record.get("path") else None
+    path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
+    if path is None:
+        return None
+    # Anything we did not write ourselves, or no longer byte-identical to it, is the reviewer's.
+    edited = sha256_bytes(path.read_bytes()) != record.get("sha256")
+    return ExistingPost(path, edited=edited)
+
+
+def _free_path(store: Store, meta: Metadata, source: str) -> Path:
+    path = store.posts_dir / post_file_name(meta)
+    if path.exists() and _front_matter_source(path) != source:
+        path = path.with_name(f"{path.stem}-{meta.id}.md")
+    return path
+
+
+def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config: Config,
+                      overrides: dict[str, Any] | None) -> str:
+    return fingerprint(
+        WRITER_VERSION,
+        content_hash(article),
+        {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
+        config.front_matter.model_dump(),
+        overrides or {},
+    )
+
+
+def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
+          overrides: dict[str, Any] | None = None) -> StageResult:
+    """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
+    article = store.read(video_id, "article")
+    meta_raw = store.read(video_id, "metadata")
+    meta = Metadata.model_validate(meta_raw)
+    expected = write_fingerprint(article, meta_raw, config, overrides)
+    source = canonical_source(meta)
+    existing = locate_post(store, video_id, source)
+    record = store.read_optional(video_id, "post") or {}
+
+    if existing is not None and not force and not overwrite_edited and record.get("fingerprint") == expected:
+        if str(existing.path) != record.get("path"):
+            store.write(video_id, "post", dict(record, path=str(existing.path)))
+        return StageResult(video_id, "write", "skipped", detail=str(existing.path))
+
+    try:
+        text = dump_post(build_post(article, meta, config, overrides))
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+
+    if existing is not None and existing.edited and not overwrite_edited:
+        beside = existing.path.with_name(existing.path.name + REGENERATED_SUFFIX)
+        atomic_write_text(beside, text)
+        store.write(video_id, "post", dict(record, path=str(existing.path), edited=True,
+                                           regenerated=str(beside), fingerprint=record.get("fingerprint")))
+        return StageResult(video_id, "write", "kept",
+                           detail=f"{existing.path} was edited by a reviewer and left untouched; "
+                                  f"the regenerated post is at {beside}")
+
+    detail = ""
+    if existing is not None:
+        target = existing.path
+        if existing.edited:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            backup = target.with_name(f"{target.name}.bak-{stamp}")
+            backup.write_bytes(target.read_bytes())
+            detail = f"; the reviewer's version was saved as {backup}"
+    else:
+        target = _free_path(store, meta, source)
+    atomic_write_text(target, text)
+    store.write(video_id, "post", {
+        "path": str(target),
+        "source": source,
+        "sha256": sha256_bytes(text.encode("utf-8")),
+        "fingerprint": expected,
+        "written_at": now_iso(),
+    })
+    Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
+    return StageResult(video_id, "write", "done", detail=f"{target}{detail}")

@@ -1,0 +1,72 @@
+"""Shared test fixtures: the fake model server, real captured videos, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakellm import FakeLLM
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Every environment variable the pipeline reads for the model: tests set their own.
+_LLM_ENV = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(tmp_path: Path, fake_llm: FakeLLM):
+    """Run ``python -m pipeline`` in ``tmp_path`` against the fake model server."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+        full_env = {k: v for k, v in os.environ.items() if k not in _LLM_ENV}
+        full_env.update(
+            OPENAI_BASE_URL=fake_llm.base_url,
+            OPENAI_API_KEY="sk-test-not-a-real-key",
+            PYTHONPATH=str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", ""),
+        )
+        full_env.update(env or {})
+        proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, env=full_env,
+                              capture_output=True, text=True, timeout=timeout)
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+def video_dir_with(tmp_path: Path, *names: str) -> Path:
+    """A folder holding copies of the named fixture videos (info.json and caption files)."""
+    target = tmp_path / "videos"
+    target.mkdir(exist_ok=True)
+    for name in names:
+        for src in (FIXTURES / "videos").glob(f"{name}*"):
+            (target / src.name).write_bytes(src.read_bytes())
+    return target
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -18,7 +18,10 @@ import click
 
 from pipeline.config import Config, load_config, parse_overrides
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
-from pipeline.runner import RunOptions, Runner, RunSummary
+from pipeline.progress import make_reporter
+from pipeline.cost import call_cost, format_cost
+from pipeline.runner import RunOptions, Runner, RunSummary, failed_videos
+from pipeline.summarize import Estimate
 from pipeline.sources import VideoRef, expand_sources
 from pipeline.store import Store
 
@@ -130,38 +133,58 @@ def _print_summary(summary: RunSummary) -> int:
     return ExitStatus.VIDEO_FAILED if failed else ExitStatus.OK
 
 
-class PlainReporter:
-    """One line per event on stderr: fit for logs, pipes and CI."""
-
-    def __init__(self, verbose: bool) -> None:
-        self.verbose = verbose
-
-    def stage_started(self, video_id: str, stage: str) -> None:
-        if self.verbose:
-            click.echo(f"{stage} {video_id}: started", err=True)
-
-    def stage_finished(self, result: Any) -> None:
-        detail = f" ({result.detail})" if result.detail else ""
-        click.echo(f"{result.stage} {result.video_id}: {result.outcome}{detail}", err=True)
-
-    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
-        click.echo(f"{stage} {video_id}: failed [{getattr(exc, 'cause', type(exc).__name__)}]", err=True)
-
-
 def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
          force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
-         subtitles: str | None = None, allow_description: bool = False, **expand: Any) -> int:
+         subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
+         dry_run: bool = False, max_cost: float | None = None, **expand: Any) -> int:
     config = _load(config_path)
     store = Store(out)
     overrides = parse_overrides(list(sets))
-    videos = resolve_videos(sources, store, **expand)
+    if retry_failed:
+        videos = failed_videos(store)
+        if sources:
+            wanted = {v.video_id for v in resolve_videos(sources, store, **expand)}
+            videos = [v for v in videos if v.video_id in wanted]
+        if not videos:
+            click.echo(f"no failed videos in {out}")
+            return ExitStatus.OK
+    else:
+        videos = resolve_videos(sources, store, **expand)
     if subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
+    if max_cost is not None and call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
+        raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
     options = RunOptions(stages=stages, force=force, overrides=overrides, overwrite_edited=overwrite_edited,
                          subtitles=Path(subtitles) if subtitles else None, allow_description=allow_description,
-                         verbose=verbose)
-    summary = Runner(config, store, options, PlainReporter(verbose)).run(videos)
+                         verbose=verbose, max_cost=max_cost)
+    reporter = make_reporter(verbose)
+    runner = Runner(config, store, options, reporter)
+    try:
+        if dry_run:
+            estimates = runner.plan(videos)
+        else:
+            summary = runner.run(videos)
+    finally:
+        reporter.close()
+    if dry_run:
+        return _print_plan(estimates, runner.summary)
     return _print_summary(summary)
+
+
+def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
+    """``--dry-run``: what the run would spend, per video and in all; nothing was spent."""
+    click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost")
+    for e in estimates:
+        note = "\t(article current: skipped)" if e.skipped else ""
+        click.echo(f"{e.video_id}\t{e.calls}\t{e.prompt_tokens}\t{e.completion_tokens}\t"
+                   f"{format_cost(e.cost_usd)}{note}")
+    costs = [e.cost_usd for e in estimates if e.cost_usd is not None]
+    total = format_cost(sum(costs)) if len(costs) == len(estimates) else format_cost(sum(costs)) + " (some unpriced)"
+    click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
+               f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} (dry run: nothing spent)")
+    for failure in summary.failures:
+        click.echo(f"error: {failure.message}", err=True)
+    return ExitStatus.VIDEO_FAILED if summary.failures else ExitStatus.OK
 
 
 @main.command()
@@ -173,14 +196,18 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
 @click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first.")
 @click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
 @click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
+@click.option("--retry-failed", is_flag=True, help="Retry only the videos whose last run failed.")
+@click.option("--dry-run", is_flag=True, help="Print each video's planned LLM calls, tokens and cost; spend nothing.")
+@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
+              help="Stop starting new videos once the batch would pass this cost.")
 @boundary
 def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
         sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
-        allow_description: bool) -> int:
+        allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None) -> int:
     """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists)."""
     return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
-                subtitles=subtitles, allow_description=allow_description, limit=limit, since=since,
-                reverse=reverse or None)
+                subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
+                dry_run=dry_run, max_cost=max_cost, limit=limit, since=since, reverse=reverse or None)
 
 
 @main.command("fetch")

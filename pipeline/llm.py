@@ -35,6 +35,7 @@ from pipeline.errors import (
     LLMTruncated,
 )
 from pipeline.models import Usage
+from pipeline.pacing import LLMPacer
 from pipeline.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
@@ -57,20 +58,25 @@ def strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = N
     schema = deepcopy(model.model_json_schema())
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            node.pop("title", None)
-            node.pop("default", None)
-            if node.get("type") == "object" and "properties" in node:
-                node["required"] = list(node["properties"])
-                node["additionalProperties"] = False
-                for name, prop in node["properties"].items():
-                    if enums and name in enums and prop.get("type") == "string":
-                        prop["enum"] = list(enums[name])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+        """``node`` is a schema; its ``properties`` and ``$defs`` are maps of name -> schema."""
+        if not isinstance(node, dict):
+            return
+        node.pop("title", None)
+        node.pop("default", None)
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+            node["additionalProperties"] = False
+            for name, prop in node["properties"].items():
+                if enums and name in enums and prop.get("type") == "string":
+                    prop["enum"] = list(enums[name])
+        for key in ("properties", "$defs"):
+            for sub in (node.get(key) or {}).values():
+                walk(sub)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"])
+        for key in ("anyOf", "allOf", "oneOf"):
+            for sub in node.get(key) or []:
+                walk(sub)
 
     walk(schema)
     return schema
@@ -166,6 +172,8 @@ class LLMClient:
         self._client = openai.OpenAI(
             base_url=self.base_url, api_key=api_key, max_retries=0, timeout=config.timeout
         )
+        if gate is None and (config.requests_per_minute or config.tokens_per_minute):
+            gate = LLMPacer(config.requests_per_minute, config.tokens_per_minute)
         self._gate = gate
         self._semaphore = threading.BoundedSemaphore(config.concurrency)
 

@@ -121,3 +121,5 @@ class StageResult:
     stage: str
     outcome: str
     detail: str = ""
+    tokens: int = 0  # LLM tokens this stage spent (prompt + completion)
+    cost_usd: float | None = None

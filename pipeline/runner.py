@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.config import Config
-from pipeline.errors import Yt2PostError
+from pipeline.errors import BudgetExceeded, Yt2PostError
 from pipeline.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
 from pipeline.sources import VideoRef
 from pipeline.store import STAGES, Store
-from pipeline.summarize import summarize
+from pipeline.summarize import Estimate, estimate, summarize
 from pipeline.write import write
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,32 @@ class RunOptions:
     subtitles: Path | None = None
     allow_description: bool = False
     verbose: bool = False
+    max_cost: float | None = None  # USD: stop starting new videos once the batch would pass it
+
+
+class Budget:
+    """``--max-cost``: reserves each video's estimated cost before its first LLM call."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def reserve(self, video_id: str, cost: float) -> None:
+        with self._lock:
+            if self.stopped or self.spent + self.reserved + cost > self.limit:
+                self.stopped = True
+                raise BudgetExceeded(
+                    f"{video_id}: not started: the batch would pass --max-cost ${self.limit:.4f} "
+                    f"(spent ${self.spent:.4f}, this video needs about ${cost:.4f})", video_id=video_id)
+            self.reserved += cost
+
+    def settle(self, reserved: float, actual: float | None) -> None:
+        with self._lock:
+            self.reserved -= reserved
+            self.spent += actual if actual is not None else reserved
 
 
 class Reporter(Protocol):
@@ -87,6 +113,7 @@ class Runner:
         self._youtube = youtube
         self._lock = threading.Lock()
         self.summary = RunSummary()
+        self.budget = Budget(options.max_cost) if options.max_cost is not None else None
 
     # Built on first use: a fetch-only run needs no API key, a local run no YouTube session.
     @property
@@ -105,7 +132,7 @@ class Runner:
             result = fetch(video, self.config, self.store, force=opts.force, youtube=self._youtube,
                            options=FetchOptions(subtitles=opts.subtitles, allow_description=opts.allow_description))
         elif stage == "summarize":
-            result = summarize(video.video_id, self.config, self.store, llm=self.llm, force=opts.force)
+            result = self._summarize(video.video_id)
         else:
             result = write(video.video_id, self.config, self.store, force=opts.force,
                            overwrite_edited=opts.overwrite_edited, overrides=opts.overrides)
@@ -115,6 +142,34 @@ class Runner:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return result
+
+    def _summarize(self, video_id: str) -> StageResult:
+        if self.budget is None:
+            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
+        planned = estimate(video_id, self.config, self.store, force=self.options.force)
+        if planned.skipped:
+            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
+        reserved = planned.cost_usd or 0.0
+        self.budget.reserve(video_id, reserved)
+        actual: float | None = None
+        try:
+            result = summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
+            actual = result.cost_usd
+            return result
+        finally:
+            self.budget.settle(reserved, actual)
+
+    def plan(self, videos: list[VideoRef]) -> list[Estimate]:
+        """``--dry-run``: fetch what is missing (free), then estimate every video's LLM calls."""
+        estimates = []
+        for video in videos:
+            if "fetch" in self.options.stages and not self._run_stages(video, ("fetch",)):
+                continue
+            try:
+                estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force))
+            except Yt2PostError as exc:
+                self._fail(video, "summarize", exc)
+        return estimates
 
     def _run_stages(self, video: VideoRef, stages: tuple[str, ...]) -> bool:
         for stage in stages:
@@ -143,8 +198,21 @@ class Runner:
                 Failure(video.video_id, stage, getattr(exc, "cause", type(exc).__name__), message))
         self.reporter.video_failed(video.video_id, stage, exc)
 
+    def _remember_source(self, video: VideoRef) -> None:
+        """Keep how to reach the video again, so ``--retry-failed`` needs no SOURCE."""
+        ref = {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
+               "media_path": str(video.media_path) if video.media_path else None}
+        try:
+            if self.store.status(video.video_id).get("ref") != ref:
+                self.store.update_status(video.video_id, ref=ref)
+        except Yt2PostError:
+            pass
+
     def run(self, videos: list[VideoRef]) -> RunSummary:
         self.summary.videos = len(videos)
+        if "fetch" in self.options.stages:
+            for video in videos:
+                self._remember_source(video)
         stages = self.options.stages
         fetch_stages = tuple(s for s in stages if s == "fetch")
         later_stages = tuple(s for s in stages if s != "fetch")
@@ -180,3 +248,20 @@ class Runner:
                 if index == len(pending):
                     fetch_pool.shutdown(wait=True)
         return self.summary
+
+
+def failed_videos(store: Store) -> list[VideoRef]:
+    """Videos whose last run recorded an error, rebuilt from what their status remembers."""
+    videos = []
+    for video_id in store.video_ids():
+        status = store.status(video_id)
+        if not status.get("error"):
+            continue
+        ref = status.get("ref") or {}
+        videos.append(VideoRef(
+            video_id=video_id,
+            url=ref.get("url") or f"https://www.youtube.com/watch?v={video_id}",
+            info_path=Path(ref["info_path"]) if ref.get("info_path") else None,
+            media_path=Path(ref["media_path"]) if ref.get("media_path") else None,
+        ))
+    return videos

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,14 @@ from pydantic import BaseModel, Field
 
 from pipeline.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
+from pipeline.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
 from pipeline.llm import LLMClient
 from pipeline.models import Metadata, Section, StageResult, Transcript, Usage
 from pipeline.prompts import Prompts
 from pipeline.slugs import unique_slugs
 from pipeline.store import Store, content_hash, fingerprint, now_iso
-from pipeline.tokens import estimate_messages_tokens, estimate_tokens
+from pipeline.tokens import estimate_messages_tokens
 
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
 EXCERPT_CHARS = 160  # of each section body, for the reduce call
@@ -158,7 +160,7 @@ class Summarizer:
                 purpose="article", enums=self.enums, validate=self._check_article,
             )
         except LLMTruncated:
-            return self.map_reduce(split_part(part))
+            return self.map_reduce(_halves(part))
         self._record(usage)
         return article
 
@@ -183,8 +185,7 @@ class Summarizer:
                 result, usage = self.llm.structured(messages, PartSections, name="article_sections",
                                                     purpose=f"sections {number}/{count}")
             except LLMTruncated:
-                halves = split_part(part)
-                return [s for half in halves for s in self._part_sections(half, neighbours, number, count)]
+                return [s for half in _halves(part) for s in self._part_sections(half, neighbours, number, count)]
             self._record(usage)
             sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
             if sections:
@@ -220,6 +221,17 @@ class Summarizer:
         if len(parts) == 1:
             return self.single(parts[0]), 1
         return self.map_reduce(parts), len(parts)
+
+
+def _halves(part: Part) -> list[Part]:
+    """A truncated answer: redo the part in two smaller halves, never save a cut-off article."""
+    try:
+        return split_part(part)
+    except ValueError:
+        raise LLMTruncated(
+            f"the model's answer was cut off at llm.max_output_tokens even for a short part "
+            f"({format_timestamp(part.start)}–{format_timestamp(part.end)}); raise llm.max_output_tokens"
+        ) from None
 
 
 def _describe_part(part: Part | None) -> str:
@@ -299,7 +311,9 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         created_at=now_iso(),
     )
     store.write(video_id, "article", data)
-    return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)")
+    totals = data["usage_total"]
+    return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
+                       tokens=totals["prompt_tokens"] + totals["completion_tokens"], cost_usd=totals["cost_usd"])
 
 
 def estimate_article_tokens(transcript_tokens: int) -> int:
@@ -308,4 +322,39 @@ def estimate_article_tokens(transcript_tokens: int) -> int:
     return max(400, transcript_tokens // 2)
 
 
-__all__ = ["Article", "Overview", "PartSections", "Summarizer", "estimate_tokens", "summarize"]
+@dataclass
+class Estimate:
+    """What summarizing one video is expected to spend, before any call is made."""
+
+    video_id: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    skipped: bool = False
+
+
+def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
+             prompts: Prompts | None = None) -> Estimate:
+    """Plan the calls for one fetched video without making them (``--dry-run``, ``--max-cost``)."""
+    meta_raw = store.read(video_id, "metadata")
+    transcript_raw = store.read(video_id, "transcript")
+    prompts = prompts or Prompts(config)
+    if not force and store.is_current(video_id, "article",
+                                      summarize_fingerprint(meta_raw, transcript_raw, config, prompts)):
+        return Estimate(video_id, 0, 0, 0, 0.0, skipped=True)
+    meta = Metadata.model_validate(meta_raw)
+    transcript = Transcript.model_validate(transcript_raw)
+    summarizer = Summarizer(config, None, prompts, meta, transcript, site_tags(store.posts_dir, config.reuse_tags))  # type: ignore[arg-type]
+    parts = summarizer.plan()
+    overhead = summarizer.overhead_tokens()
+    transcript_tokens = sum(p.tokens for p in parts)
+    article_tokens = estimate_article_tokens(transcript_tokens)
+    calls = 1 if len(parts) == 1 else len(parts) + 1
+    prompt_tokens = overhead * len(parts) + transcript_tokens
+    if len(parts) > 1:
+        # The reduce call reads section headings and excerpts, a fraction of the article.
+        prompt_tokens += overhead + min(article_tokens, len(parts) * 8 * EXCERPT_CHARS)
+    completion_tokens = article_tokens + (300 if len(parts) > 1 else 0)
+    cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
+    return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost)

@@ -1,0 +1,269 @@
+"""Turning SOURCE arguments into a list of videos.
+
+A SOURCE is a video URL or bare id, a yt-dlp ``.info.json`` (a video's, or a playlist's
+whose entries are videos), a folder of them, a JSON array or JSON Lines of flat playlist
+entries, a text file of sources, an audio or video file, or a playlist or channel URL
+(expanded by yt-dlp's flat extraction: one request per page of the list, not per video).
+Filters (``since``, ``reverse``, ``limit``) apply before any per-video work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pipeline.errors import UsageError
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
+_YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
+_PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
+_CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
+MEDIA_EXTS = {".mp3", ".m4a", ".wav", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".flac", ".aac"}
+LIST_EXTS = {".txt", ".list"}
+
+
+@dataclass(frozen=True)
+class VideoRef:
+    video_id: str
+    url: str
+    info_path: Path | None = None
+    media_path: Path | None = None
+    title: str | None = None
+    upload_date: str | None = None  # YYYYMMDD when known
+    duration: float | None = None
+    availability: str | None = None
+    live_status: str | None = None
+
+
+def canonical_url(video_id: str) -> str:
+    return f"https://www.youtube.com/watch?v={video_id}"
+
+
+def _split(text: str) -> Any:
+    text = text.strip()
+    if "://" not in text and re.match(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)/", text):
+        text = "https://" + text
+    return urlsplit(text)
+
+
+def video_id_from_url(text: str) -> str | None:
+    """The video id in any common URL form, or a bare id; None for anything else."""
+    text = text.strip()
+    if _ID.match(text):
+        return text
+    parts = _split(text)
+    if parts.scheme not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").lower()
+    if host == "youtu.be":
+        candidate = parts.path.strip("/").split("/")[0]
+        return candidate if _ID.match(candidate) else None
+    if not _YT_HOSTS.match(host):
+        return None
+    if parts.path in ("/watch", "/watch/"):
+        values = parse_qs(parts.query).get("v", [])
+        return values[0] if values and _ID.match(values[0]) else None
+    match = _PATH_ID.match(parts.path)
+    return match.group(1) if match else None
+
+
+def is_collection_url(text: str) -> bool:
+    """A playlist or channel URL. ``watch?v=ID&list=…`` is the video, not its playlist."""
+    parts = _split(text)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not _YT_HOSTS.match(host):
+        return False
+    if parts.path.rstrip("/") == "/playlist":
+        return "list" in parse_qs(parts.query)
+    return bool(_CHANNEL_PATH.match(parts.path))
+
+
+def channel_videos_url(url: str) -> str:
+    """A channel's root URL lists one playlist per tab; its uploads are the /videos tab."""
+    parts = _split(url)
+    match = _CHANNEL_PATH.match(parts.path)
+    if match and match.group(1) is None:
+        return f"https://www.youtube.com{parts.path.rstrip('/')}/videos"
+    return url
+
+
+class _YtDlpLog:
+    def debug(self, msg: str) -> None: ...
+    def info(self, msg: str) -> None: ...
+    def warning(self, msg: str) -> None: ...
+    def error(self, msg: str) -> None: ...
+
+
+def default_flat_extract(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    import yt_dlp
+
+    from pipeline.youtube import classify_ytdlp_error
+
+    options: dict[str, Any] = {
+        "extract_flat": "in_playlist", "skip_download": True, "quiet": True, "no_warnings": True,
+        "logger": _YtDlpLog(), "extractor_args": {"youtubetab": {"approximate_date": [""]}},
+    }
+    options.update(params or {})
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            info = ydl.extract_info(url, download=False)
+    except yt_dlp.utils.DownloadError as exc:
+        raise classify_ytdlp_error(str(exc), url) from None
+    return info or {}
+
+
+def _date_of(entry: dict[str, Any]) -> str | None:
+    if entry.get("upload_date"):
+        return str(entry["upload_date"])
+    for key in ("timestamp", "release_timestamp"):
+        if entry.get(key):
+            return datetime.fromtimestamp(float(entry[key]), tz=timezone.utc).strftime("%Y%m%d")
+    return None
+
+
+def _ref_from_entry(entry: dict[str, Any], info_path: Path | None = None) -> VideoRef | None:
+    video_id = str(entry.get("id") or "") or (video_id_from_url(str(entry.get("url") or "")) or "")
+    if not video_id or entry.get("_type") == "playlist":
+        return None
+    return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=info_path,
+                    title=entry.get("title"), upload_date=_date_of(entry), duration=entry.get("duration"),
+                    availability=entry.get("availability"), live_status=entry.get("live_status"))
+
+
+def _entries(entries: list[Any], folder: Path | None, local: dict[str, Path]) -> list[VideoRef]:
+    refs: list[VideoRef] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("_type") == "playlist":  # a channel root: one nested playlist per tab
+            refs.extend(_entries(entry.get("entries") or [], folder, local))
+            continue
+        ref = _ref_from_entry(entry, local.get(str(entry.get("id"))))
+        if ref:
+            refs.append(ref)
+    return refs
+
+
+def _local_infos(folder: Path) -> dict[str, Path]:
+    """Video id -> info.json in a folder (by yt-dlp's file names, without reading every file)."""
+    found: dict[str, Path] = {}
+    for path in folder.glob("*.info.json"):
+        stem = path.name[: -len(".info.json")]
+        match = _ID_IN_NAME.search(stem)
+        key = match.group(1) if match else stem
+        if _ID.match(key):
+            found[key] = path
+    return found
+
+
+def _from_json_file(path: Path) -> list[VideoRef]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data: Any = json.loads(text) if not path.name.endswith(".jsonl") else [
+            json.loads(line) for line in text.splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not readable as yt-dlp JSON: {exc}") from None
+    local = _local_infos(path.parent)
+    if isinstance(data, list):
+        return _entries(data, path.parent, local)
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: not a yt-dlp info.json")
+    if data.get("_type") == "playlist":
+        return _entries(data.get("entries") or [], path.parent, local)
+    ref = _ref_from_entry(data, path)
+    if ref is None:
+        raise UsageError(f"{path}: the info.json has no video id")
+    return [ref]
+
+
+def _from_folder(folder: Path) -> list[VideoRef]:
+    refs: list[VideoRef] = []
+    for path in sorted(folder.glob("*.info.json")):
+        refs.extend(_from_json_file(path))
+    # yt-dlp lists newest first; a folder has no order of its own, so give it that one.
+    return sorted(refs, key=lambda r: (r.upload_date or "", r.video_id), reverse=True)
+
+
+def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]]) -> list[VideoRef]:
+    refs: list[VideoRef] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
+        if not line or line.startswith("#"):
+            continue
+        candidate = Path(line).expanduser()
+        if not candidate.is_absolute() and (path.parent / candidate).exists():
+            line = str(path.parent / candidate)
+        refs.extend(_expand_one(line, flat_extract))
+    return refs
+
+
+def _media_ref(path: Path) -> VideoRef:
+    match = _ID_IN_NAME.search(path.stem)
+    if match:
+        return VideoRef(video_id=match.group(1), url=canonical_url(match.group(1)), media_path=path)
+    digest = hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:8]
+    return VideoRef(video_id=f"local-{digest}", url=path.resolve().as_uri(), media_path=path,
+                    title=path.stem)
+
+
+def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]]) -> list[VideoRef]:
+    video_id = video_id_from_url(source)
+    path = Path(source).expanduser()
+    if path.exists():
+        if path.is_dir():
+            return _from_folder(path)
+        if path.name.endswith((".json", ".jsonl")):
+            return _from_json_file(path)
+        if path.suffix.lower() in MEDIA_EXTS:
+            return [_media_ref(path)]
+        return _from_list_file(path, flat_extract)
+    if video_id:
+        return [VideoRef(video_id=video_id, url=canonical_url(video_id))]
+    if is_collection_url(source):
+        info = flat_extract(channel_videos_url(source))
+        return _entries(info.get("entries") or [], None, {})
+    if "/" in source or source.endswith((".json", ".txt")) or source.startswith("."):
+        if "://" not in source:
+            raise UsageError(f"{source}: no such file or folder")
+    raise UsageError(f"{source}: not a YouTube video, playlist or channel URL, a video id, an .info.json, "
+                     "a folder, a list file or a media file")
+
+
+def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: str | None = None,
+                   reverse: bool = False, flat_extract: Callable[[str], dict[str, Any]] | None = None) -> list[VideoRef]:
+    """Every video of the sources, de-duplicated, filtered and ordered before any work starts.
+
+    ``since`` drops videos known to be older; a video whose date the listing does not give is
+    kept (its date is known only after fetching, and dropping it silently would lose it).
+    """
+    extract = flat_extract or default_flat_extract
+    since_key = _since_key(since)
+    seen: set[str] = set()
+    refs: list[VideoRef] = []
+    for source in sources:
+        for ref in _expand_one(source, extract):
+            if ref.video_id not in seen:
+                seen.add(ref.video_id)
+                refs.append(ref)
+    if since_key:
+        refs = [r for r in refs if not r.upload_date or r.upload_date >= since_key]
+    if reverse:
+        refs.reverse()
+    return refs[:limit] if limit else refs
+
+
+def _since_key(since: str | None) -> str | None:
+    if not since:
+        return None
+    try:
+        return datetime.strptime(since, "%Y-%m-%d").strftime("%Y%m%d")
+    except ValueError:
+        raise UsageError(f"--since {since}: expected a date as YYYY-MM-DD") from None

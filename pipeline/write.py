@@ -147,6 +147,9 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
                       overrides: dict[str, Any] | None) -> str:
     return fingerprint(
         WRITER_VERSION,
+        # The article's own fingerprint too: a redone summary is always rewritten, even when
+        # the model happened to answer the same.
+        article.get("fingerprint"),
         content_hash(article),
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
         config.front_matter.model_dump(),

@@ -61,6 +61,7 @@ class YouTubeConfig(_Strict):
     cookies_file: str | None = None
     cookies_from_browser: str | None = None
     max_attempts: int = Field(default=4, ge=1)  # for transient causes (network, ip_blocked)
+    retry_wait: float = Field(default=2.0, ge=0)  # first backoff, doubling with jitter
     block_pause: float = Field(default=300.0, ge=0)  # pause all YouTube work after an IP block
 
 

@@ -8,12 +8,14 @@ unless the user asks for that (``allow_description``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Config
-from pipeline.errors import NoTranscript
+from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript
 from pipeline.sources import VideoRef
 from pipeline.store import Store, fingerprint, now_iso
@@ -52,9 +54,22 @@ def fetch_fingerprint(video: VideoRef, config: Config, options: FetchOptions) ->
     )
 
 
+def media_metadata(video: VideoRef) -> Metadata:
+    """A local audio/video file has no metadata but its name; ``--set`` supplies the rest."""
+    assert video.media_path is not None
+    title = re.sub(r"\s*\[[A-Za-z0-9_-]{11}\]$", "", video.media_path.stem).strip()
+    try:
+        stamp = datetime.fromtimestamp(video.media_path.stat().st_mtime, tz=timezone.utc).strftime("%Y%m%d")
+    except OSError:
+        raise FetchError(f"{video.video_id}: cannot read {video.media_path}", video_id=video.video_id) from None
+    return Metadata(id=video.video_id, title=title, upload_date=stamp, webpage_url=video.url, origin="file")
+
+
 def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | None" = None) -> Metadata:
     if video.info_path is not None:
         return load_info_json(video.info_path)
+    if video.media_path is not None:
+        return media_metadata(video)
     if youtube is None:
         from pipeline.youtube_session import YouTubeSession
 

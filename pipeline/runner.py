@@ -125,11 +125,21 @@ class Runner:
                 self._llm = LLMClient(self.config.llm)
             return self._llm
 
+    @property
+    def youtube(self) -> Any:
+        """One paced YouTube session for the whole batch, so its limiter is shared."""
+        with self._lock:
+            if self._youtube is None:
+                from pipeline.youtube_session import YouTubeSession
+
+                self._youtube = YouTubeSession(self.config.youtube)
+            return self._youtube
+
     def _stage(self, video: VideoRef, stage: str) -> StageResult:
         self.reporter.stage_started(video.video_id, stage)
         opts = self.options
         if stage == "fetch":
-            result = fetch(video, self.config, self.store, force=opts.force, youtube=self._youtube,
+            result = fetch(video, self.config, self.store, force=opts.force, youtube=self.youtube,
                            options=FetchOptions(subtitles=opts.subtitles, allow_description=opts.allow_description))
         elif stage == "summarize":
             result = self._summarize(video.video_id)

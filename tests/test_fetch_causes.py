@@ -1,0 +1,128 @@
+"""Every way a video can lack words maps to one cause with a one-line message saying what to do."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import (
+    AgeRestricted,
+    FetchError,
+    IpBlocked,
+    LiveOrUpcoming,
+    MembersOnly,
+    NetworkError,
+    VideoPrivate,
+    VideoUnavailable,
+)
+from pipeline.youtube import classify_ytdlp_error
+from pipeline.youtube_session import Limiter
+from tests.conftest import FIXTURES, video_dir_with
+
+# Error texts as yt-dlp reports them (see ../shared/NOTES.md).
+CASES = [
+    ("ERROR: [youtube] abcdefghijk: Private video. Sign in if you've been granted access to this video",
+     VideoPrivate, "private"),
+    ("ERROR: [youtube] abcdefghijk: Video unavailable. This video has been removed by the uploader",
+     VideoUnavailable, "unavailable"),
+    ("ERROR: [youtube] abcdefghijk: Video unavailable. This video contains content from SME, who has blocked "
+     "it in your country on copyright grounds", VideoUnavailable, "unavailable"),
+    ("ERROR: [youtube] abcdefghijk: Sign in to confirm your age. This video may be inappropriate for some users.",
+     AgeRestricted, "cookies_file"),
+    ("ERROR: [youtube] abcdefghijk: Join this channel to get access to members-only content like this video, "
+     "and other exclusive perks.", MembersOnly, "member"),
+    ("ERROR: [youtube] abcdefghijk: Premieres in 2 hours", LiveOrUpcoming, "after it airs"),
+    ("ERROR: [youtube] abcdefghijk: This live event will begin in 3 days.", LiveOrUpcoming, "after it airs"),
+    ("ERROR: [youtube] abcdefghijk: Sign in to confirm you’re not a bot. Use --cookies-from-browser or "
+     "--cookies for the authentication.", IpBlocked, "youtube.proxy"),
+    ("ERROR: [youtube] abcdefghijk: This content isn't available, try again later.", IpBlocked, "youtube.proxy"),
+    ("ERROR: [youtube] abcdefghijk: Unable to download API page: <urlopen error [Errno -3] Temporary failure in "
+     "name resolution> (caused by TransportError)", NetworkError, "network"),
+]
+
+
+@pytest.mark.parametrize("message, error, hint", CASES)
+def test_ytdlp_errors_map_to_causes(message: str, error: type[FetchError], hint: str) -> None:
+    mapped = classify_ytdlp_error(message, "abcdefghijk")
+    assert type(mapped) is error
+    text = str(mapped)
+    assert text.startswith("abcdefghijk: ") and hint in text and "\n" not in text
+
+
+def test_transient_and_permanent_causes() -> None:
+    assert IpBlocked("x").transient and NetworkError("x").transient
+    for permanent in (VideoPrivate, VideoUnavailable, AgeRestricted, MembersOnly, LiveOrUpcoming):
+        assert not permanent("x").transient
+
+
+def test_no_transcript_end_to_end_with_asr_hint_and_status_by_cause(cli, tmp_path: Path) -> None:
+    # gogEJyoSB9s is a past livestream whose info.json has no caption data and no caption files.
+    videos = video_dir_with(tmp_path, "gogEJyoSB9s")
+    result = cli("run", str(videos / "gogEJyoSB9s.info.json"))
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: gogEJyoSB9s: no transcript") and "asr.backend" in errors[0]
+    status = cli("status")
+    assert "failures by cause: no_transcript: 1" in status.stdout
+    recorded = json.loads((tmp_path / "output" / "videos" / "gogEJyoSB9s" / "status.json").read_text())
+    assert recorded["error"]["cause"] == "no_transcript" and recorded["error"]["stage"] == "fetch"
+    assert recorded["error"]["error_class"] == "NoTranscript" and recorded["error"]["time"]
+
+
+def test_description_is_used_only_when_allowed(cli, fake_llm, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, "gogEJyoSB9s")
+    result = cli("run", str(videos / "gogEJyoSB9s.info.json"), "--allow-description")
+    assert result.code == 0, result.stderr
+    transcript = json.loads((tmp_path / "output" / "videos" / "gogEJyoSB9s" / "transcript.json").read_text())
+    assert transcript["source"] == "description" and "allow-description" in transcript["notes"][0]
+    article = json.loads((tmp_path / "output" / "videos" / "gogEJyoSB9s" / "article.json").read_text())
+    assert article["transcript_source"] == "description"
+
+
+def test_user_subtitles_file(cli, fake_llm, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, "gogEJyoSB9s")
+    subtitles = FIXTURES / "subtitles" / "wrolpi_example1.en.vtt"
+    result = cli("run", str(videos / "gogEJyoSB9s.info.json"), "--subtitles", str(subtitles))
+    assert result.code == 0, result.stderr
+    transcript = json.loads((tmp_path / "output" / "videos" / "gogEJyoSB9s" / "transcript.json").read_text())
+    assert transcript["source"] == "user-subtitles" and transcript["language"] == "en"
+
+
+def test_limiter_spaces_request_starts() -> None:
+    limiter = Limiter(0.05, 0.02)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(3):
+            limiter.wait()
+            with lock:
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    starts.sort()
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(starts) == 9 and min(gaps) >= 0.045 and max(gaps) < 0.5
+
+
+def test_a_pause_holds_every_thread() -> None:
+    limiter = Limiter(0.0, 0.0)
+    limiter.pause(0.3)
+    started = time.monotonic()
+    waited: list[float] = []
+    threads = [threading.Thread(target=lambda: (limiter.wait(), waited.append(time.monotonic() - started)))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert min(waited) >= 0.28

@@ -1,0 +1,161 @@
+"""Long videos: split along chapters or paragraphs, written part by part, reduced once."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from pipeline.chunking import split_part, split_transcript
+from pipeline.captions import build_paragraphs
+from pipeline.models import Chapter
+from pipeline.tokens import estimate_tokens
+from tests.fakellm import Reply, default_answer
+from tests.long_transcripts import info_json, three_hours, ten_hours, write_srt
+
+PART = re.compile(r"第 (\d+) 部分（共 (\d+) 部分")
+
+
+def part_of(body: dict) -> int | None:
+    match = PART.search(body["messages"][-1]["content"])
+    return int(match.group(1)) if match else None
+
+
+def sent_chars(requests: list[dict]) -> int:
+    return sum(len(str(m.get("content") or "")) for r in requests for m in r["messages"])
+
+
+def run_long(cli, tmp_path: Path, segments, video_id: str, *extra: str):
+    srt = write_srt(segments, tmp_path / f"{video_id}.srt")
+    info = info_json(tmp_path, video_id, "Andrej Karpathy: Tesla AI, Self-Driving, Optimus, Aliens, and AGI",
+                     segments[-1].end)
+    return cli("run", str(info), "--subtitles", str(srt), *extra, timeout=300)
+
+
+def test_three_hour_transcript_is_written_part_by_part_within_the_token_ratio(cli, fake_llm, tmp_path: Path) -> None:
+    result = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
+    assert result.code == 0, result.stderr
+    article = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json").read_text())
+    transcript = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "transcript.json").read_text())
+    parts = article["parts"]
+    assert parts >= 2 and fake_llm.calls == parts + 1
+    # Every part was asked for, and the reduce call saw sections, not the transcript.
+    assert sorted(part_of(r) for r in fake_llm.requests[:-1]) == list(range(1, parts + 1))
+    assert fake_llm.requests[-1]["response_format"]["json_schema"]["name"] == "article_overview"
+    assert len(article["sections"]) >= parts
+    transcript_chars = sum(len(p["text"]) for p in transcript["paragraphs"])
+    ratio = sent_chars(fake_llm.requests) / transcript_chars
+    assert ratio <= 1.15, ratio
+    # Neighbouring parts are named so the article reads as one piece.
+    second = next(r for r in fake_llm.requests if part_of(r) == 2)["messages"][-1]["content"]
+    assert "上一部分讲的是" in second
+    post = frontmatter.load(next((tmp_path / "output" / "posts").glob("*.md")))
+    assert post.content.count("### ") == len(article["sections"])
+
+
+def test_ten_hour_transcript_completes(cli, fake_llm, tmp_path: Path) -> None:
+    segments = ten_hours()
+    assert segments[-1].end > 10 * 3600
+    result = run_long(cli, tmp_path, segments, "longlongvid")
+    assert result.code == 0, result.stderr
+    article = json.loads((tmp_path / "output" / "videos" / "longlongvid" / "article.json").read_text())
+    assert article["parts"] >= 8 and fake_llm.calls == article["parts"] + 1
+    assert article["usage_total"]["calls"] == fake_llm.calls
+
+
+def test_truncated_part_is_split_and_redone(cli, fake_llm, tmp_path: Path) -> None:
+    truncated: list[int] = []
+
+    def responder(body: dict):
+        number = part_of(body)
+        if number == 2 and not truncated:
+            truncated.append(number)
+            return Reply(content='{"sections": [{"heading": "cut', finish_reason="length")
+        return default_answer(body)
+
+    fake_llm.responder = responder
+    result = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
+    assert result.code == 0, result.stderr
+    article = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json").read_text())
+    # Part 2 was answered again as two halves: one truncated call and two more.
+    assert fake_llm.calls == article["parts"] + 1 + 2
+    assert all("cut" not in s["heading"] for s in article["sections"])
+
+
+def test_part_without_sections_is_redone_once_then_reported(cli, fake_llm, tmp_path: Path) -> None:
+    empty = {"sections": []}
+    seen: list[int] = []
+
+    def once_empty(body: dict):
+        if part_of(body) == 2 and not seen:
+            seen.append(2)
+            return empty
+        return default_answer(body)
+
+    fake_llm.responder = once_empty
+    assert run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0").code == 0
+    fake_llm.reset()
+    fake_llm.responder = lambda body: empty if part_of(body) == 2 else default_answer(body)
+    result = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0", "--force")
+    assert result.code == 1
+    assert "part 2 of" in result.stderr and "produced no sections, even after a redo" in result.stderr
+    assert sum(1 for r in fake_llm.requests if part_of(r) == 2) == 2
+
+
+def test_refusal_is_reported_clearly(cli, fake_llm, tmp_path: Path) -> None:
+    fake_llm.responder = lambda body: Reply(refusal="I cannot help with this request.")
+    result = run_long(cli, tmp_path, three_hours()[:200], "shortvideo1")
+    assert result.code == 1
+    assert "error: shortvideo1: the model refused: I cannot help with this request." in result.stderr
+
+
+def test_dry_run_spends_nothing_and_max_cost_stops_new_videos(cli, fake_llm, tmp_path: Path) -> None:
+    srt = write_srt(three_hours(), tmp_path / "long.srt")
+    info = info_json(tmp_path, "cdiD-9MMpb0", "Karpathy", 12500)
+    dry = cli("run", str(info), "--subtitles", str(srt), "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert fake_llm.calls == 0
+    line = next(line for line in dry.stdout.splitlines() if line.startswith("cdiD-9MMpb0"))
+    video, calls, prompt, completion, cost = line.split("\t")[:5]
+    assert int(calls) >= 3 and int(prompt) > 50_000 and cost.startswith("$")
+    assert "nothing spent" in dry.stdout
+    stopped = cli("run", str(info), "--subtitles", str(srt), "--max-cost", "0.0001")
+    assert stopped.code == 1 and fake_llm.calls == 0
+    assert "not started: the batch would pass --max-cost $0.0001" in stopped.stderr
+    assert "(budget: 1)" in stopped.stdout
+    allowed = cli("run", str(info), "--subtitles", str(srt), "--max-cost", "5")
+    assert allowed.code == 0 and fake_llm.calls > 0
+
+
+def test_split_follows_chapters() -> None:
+    segments = three_hours()
+    chapters = [Chapter(start=h * 1800.0, title=f"Chapter {h}") for h in range(7)]
+    paragraphs = build_paragraphs(segments, chapters)
+    parts = split_transcript(paragraphs, 20_000)
+    assert all(p.tokens <= 20_000 for p in parts)
+    for part in parts[1:]:
+        first = part.paragraphs[0]
+        assert first.chapter != parts[part.index - 1].paragraphs[-1].chapter or part.tokens > 0
+    assert [p.text for part in parts for p in part.paragraphs] == [p.text for p in paragraphs]
+
+
+def test_split_without_chapters_is_balanced_and_loses_nothing() -> None:
+    paragraphs = build_paragraphs(three_hours())
+    parts = split_transcript(paragraphs, 20_000)
+    sizes = [p.tokens for p in parts]
+    assert max(sizes) <= 20_000 and min(sizes) > 0.6 * max(sizes)
+    assert [p.text for part in parts for p in part.paragraphs] == [p.text for p in paragraphs]
+    halves = split_part(parts[0])
+    assert [p.text for h in halves for p in h.paragraphs] == [p.text for p in parts[0].paragraphs]
+
+
+def test_token_estimates_for_latin_and_chinese() -> None:
+    english = " ".join(s.text for s in three_hours())
+    ratio = len(english) / estimate_tokens(english)
+    assert 3.0 <= ratio <= 4.5
+    chinese = (Path(__file__).parent / "fixtures" / "seed-post.md").read_text(encoding="utf-8")
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", chinese))
+    assert estimate_tokens(chinese) >= cjk

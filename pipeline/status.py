@@ -54,7 +54,8 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
     totals = article.get("usage_total") or {}
     post, review = review_state(store, video_id)
     flags_doc = store.read_optional(video_id, "flags") or {}
-    flags = [f"{f.get('kind')}: {f.get('text')}" for f in flags_doc.get("flags", []) if isinstance(f, dict)]
+    flags = [f"{f.get('kind')}: {f.get('text')} (in {f.get('section')}: {f.get('reason')})"
+             for f in flags_doc.get("flags", []) if isinstance(f, dict)]
     return VideoStatus(
         video_id=video_id,
         title=str(meta.get("title") or ""),

@@ -21,6 +21,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.errors import WriteError
+from pipeline.faithfulness import find_flags
 from pipeline.models import Metadata, StageResult
 from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.slugs import slugify, unique_slugs
@@ -157,6 +158,15 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
     )
 
 
+def record_flags(video_id: str, article: dict[str, Any], meta_raw: dict[str, Any], config: Config, store: Store,
+                 stamp: str) -> None:
+    """The reviewer's checklist (``flags.json``): numbers and names the transcript does not support."""
+    transcript = store.read_optional(video_id, "transcript") or {}
+    text = "\n".join(str(p.get("text", "")) for p in transcript.get("paragraphs") or [] if isinstance(p, dict))
+    flags = find_flags(article, text, meta_raw, config.glossary)
+    store.write(video_id, "flags", {"flags": flags, "fingerprint": stamp, "created_at": now_iso()})
+
+
 def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
           overrides: dict[str, Any] | None = None) -> StageResult:
     """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
@@ -178,6 +188,7 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
+    record_flags(video_id, article, meta_raw, config, store, expected)
     if existing is not None and existing.edited and not overwrite_edited:
         beside = existing.path.with_name(existing.path.name + REGENERATED_SUFFIX)
         atomic_write_text(beside, text)

@@ -1,0 +1,175 @@
+"""Faithfulness flags: what a reviewer should check before publishing a post.
+
+Two kinds, both a checklist rather than a gate:
+
+- ``number``: a number or amount in the post whose value occurs nowhere in the transcript.
+  Values are compared normalised, so "3000 亿美元" matches "300 billion dollars" and
+  "百分之三十" matches "30 percent". Years, centuries, decades, list numbers and small
+  counts (under 10 without a unit) are not checked: they are rarely wrong and would bury the
+  real findings.
+- ``name``: a Latin-script name in the post (e.g. "Emily Forash") with a word that appears
+  neither in the transcript nor in the video's metadata. Names in Chinese script are not
+  checked: there is no reliable way to match them against English captions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000, "万亿": 1_000_000_000_000}
+_EN_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
+              "trillion": 1e12, "t": 1e12, "tn": 1e12}
+_EN_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_EN_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+
+# A post's number: digits or Chinese numerals, an optional big unit, an optional percent sign.
+_CN_NUMBER = re.compile(
+    r"(?P<pct>百分之)?(?P<num>\d[\d,]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*"
+    r"(?P<unit>万亿|万|亿)?(?P<tail>\s*(?:%|％|世纪|年代|年|月|日|号|岁|届|位|名|章|节))?"
+)
+_EN_NUMBER = re.compile(
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b|t)?\b",
+    re.IGNORECASE,
+)
+_EN_WORDS = re.compile(
+    r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million|billion|trillion|and)[\s-]+)*(?:hundred|thousand|million|billion|trillion|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*(?:\s+[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*)*")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def chinese_numeral(text: str) -> float | None:
+    """Simple Chinese numerals: 三, 十二, 二十, 三百五十, 一千."""
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+        elif char in _CN_SMALL_UNITS:
+            total += (current or 1) * _CN_SMALL_UNITS[char]
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def _english_words_value(text: str) -> float | None:
+    total, current = 0.0, 0.0
+    seen = False
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word in ("and", ""):
+            continue
+        if word == "a":
+            current = current or 1
+        elif word in _EN_UNITS:
+            current += _EN_UNITS[word]
+        elif word in _EN_TENS:
+            current += _EN_TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in ("thousand", "million", "billion", "trillion"):
+            total += (current or 1) * _EN_SCALES[word]
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def transcript_values(text: str) -> set[float]:
+    values: set[float] = set()
+    for match in _EN_NUMBER.finditer(text):
+        number = float(match.group("num").replace(",", ""))
+        scale = (match.group("scale") or "").lower()
+        values.add(number)
+        if scale:
+            values.add(number * _EN_SCALES[scale])
+    for match in _EN_WORDS.finditer(text):
+        value = _english_words_value(match.group(0))
+        if value is not None:
+            values.add(value)
+    for match in _CN_NUMBER.finditer(text):  # transcripts in Chinese
+        value = _cn_value(match)
+        if value is not None:
+            values.add(value)
+    return values
+
+
+def _cn_value(match: re.Match[str]) -> float | None:
+    raw = match.group("num")
+    number = float(raw.replace(",", "")) if raw[0].isdigit() else chinese_numeral(raw)
+    if number is None:
+        return None
+    unit = match.group("unit")
+    return number * _CN_BIG_UNITS[unit] if unit else number
+
+
+def _close(value: float, known: set[float]) -> bool:
+    return any(abs(value - k) <= max(1e-9, abs(k) * 0.01) for k in known)
+
+
+def number_flags(text: str, known: set[float], section: str) -> list[dict[str, Any]]:
+    flags = []
+    for match in _CN_NUMBER.finditer(text):
+        tail = (match.group("tail") or "").strip()
+        if tail in ("世纪", "年代", "年", "月", "日", "号", "届", "章", "节"):
+            continue
+        value = _cn_value(match)
+        if value is None:
+            continue
+        if not match.group("unit") and not match.group("pct") and tail not in ("%", "％") and value < 10:
+            continue
+        if _close(value, known):
+            continue
+        shown = match.group(0).strip()
+        flags.append({"kind": "number", "text": shown, "section": section,
+                      "reason": f"{shown} (= {value:,.10g}) does not appear in the transcript"})
+    return flags
+
+
+def name_flags(text: str, known_words: set[str], section: str) -> list[dict[str, Any]]:
+    flags = []
+    for match in _NAME.finditer(text):
+        name = match.group(0).strip()
+        words = _WORD.findall(name.lower())
+        missing = [w for w in words if w not in known_words and not w.isdigit()]
+        if words and missing:
+            flags.append({"kind": "name", "text": name, "section": section,
+                          "reason": f"{', '.join(missing)} appears neither in the transcript nor in the metadata"})
+    return flags
+
+
+def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str, Any],
+               glossary: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The checklist for one post: unsupported numbers and names, each with where it is."""
+    reference = " ".join([
+        transcript_text, str(metadata.get("title") or ""), str(metadata.get("description") or ""),
+        str(metadata.get("channel") or ""), str(metadata.get("uploader") or ""),
+        " ".join(str(t) for t in metadata.get("tags") or []),
+        " ".join(str(c.get("title", "")) for c in metadata.get("chapters") or [] if isinstance(c, dict)),
+        " ".join((glossary or {}).values()),
+    ])
+    known_values = transcript_values(reference)
+    known_words = set(_WORD.findall(reference.lower()))
+    places = [("title", str(article.get("title") or "")), ("summary", str(article.get("summary") or ""))]
+    places += [(str(s.get("heading") or ""), f"{s.get('heading', '')}\n{s.get('body', '')}")
+               for s in article.get("sections") or [] if isinstance(s, dict)]
+    flags: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for section, text in places:
+        for flag in number_flags(text, known_values, section) + name_flags(text, known_words, section):
+            key = (flag["kind"], flag["text"])
+            if key not in seen:
+                seen.add(key)
+                flags.append(flag)
+    return flags

@@ -1,0 +1,47 @@
+"""Building posts with the example Eleventy site (examples/site), installed from its lock file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
+
+
+def node_available() -> bool:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return False
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return version.startswith("v") and int(version[1:].split(".")[0]) >= 18
+
+
+def ensure_site_installed(site: Path = SITE) -> None:
+    """``npm ci`` from the committed lock file, once per machine."""
+    if (site / "node_modules" / ".bin" / "eleventy").exists():
+        return
+    result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=site, capture_output=True, text=True,
+                            timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"npm ci failed in {site}:\n{result.stdout}\n{result.stderr}")
+
+
+def build_site(posts: list[Path], workdir: Path, *, show_drafts: bool = True) -> Path:
+    """Copy the site (its node_modules linked), put ``posts`` in it, build; returns ``_site``."""
+    ensure_site_installed()
+    site = workdir / "site"
+    shutil.copytree(SITE, site, ignore=shutil.ignore_patterns("node_modules", "_site"))
+    (site / "node_modules").symlink_to(SITE / "node_modules", target_is_directory=True)
+    for post in posts:
+        shutil.copy(post, site / "posts" / post.name)
+    env = dict(os.environ, YT2POST_SHOW_DRAFTS="1" if show_drafts else "0")
+    result = subprocess.run([str(site / "node_modules" / ".bin" / "eleventy")], cwd=site, env=env,
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"eleventy failed:\n{result.stdout}\n{result.stderr}")
+    return site / "_site"

@@ -19,6 +19,8 @@ import click
 from pipeline.config import Config, load_config, parse_overrides
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
 from pipeline.progress import make_reporter
+from pipeline.redact import RedactingFilter, redact
+from pipeline.redact import install as install_redactor
 from pipeline.cost import call_cost, format_cost
 from pipeline.runner import RunOptions, Runner, RunSummary, failed_videos
 from pipeline.summarize import Estimate
@@ -43,6 +45,9 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
         verbose = bool(kwargs.get("verbose"))
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter())
+        install_redactor(None)
         try:
             status = func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
@@ -63,8 +68,8 @@ def _fail(exc: BaseException, verbose: bool) -> None:
     if verbose:
         import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"error: {exc}", err=True)
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True, nl=False)
+    click.echo(redact(f"error: {exc}"), err=True)
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,7 +134,7 @@ def _print_summary(summary: RunSummary) -> int:
         line += " (" + ", ".join(f"{cause}: {n}" for cause, n in sorted(causes.items())) + ")"
     click.echo(line)
     for failure in summary.failures:
-        click.echo(f"error: {failure.message}", err=True)
+        click.echo(redact(f"error: {failure.message}"), err=True)
     return ExitStatus.VIDEO_FAILED if failed else ExitStatus.OK
 
 
@@ -138,6 +143,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
          dry_run: bool = False, max_cost: float | None = None, **expand: Any) -> int:
     config = _load(config_path)
+    install_redactor(config)
     store = Store(out)
     overrides = parse_overrides(list(sets))
     if retry_failed:
@@ -183,7 +189,7 @@ def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
     click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
                f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} (dry run: nothing spent)")
     for failure in summary.failures:
-        click.echo(f"error: {failure.message}", err=True)
+        click.echo(redact(f"error: {failure.message}"), err=True)
     return ExitStatus.VIDEO_FAILED if summary.failures else ExitStatus.OK
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.models import StageResult
+from pipeline.redact import redact
 from pipeline.store import STAGES
 
 
@@ -48,7 +49,7 @@ class PlainReporter:
 
     def _line(self, text: str) -> None:
         # Text from videos could carry escape sequences; keep the log plain.
-        clean = "".join(ch if ch.isprintable() else " " for ch in text)
+        clean = "".join(ch if ch.isprintable() else " " for ch in redact(text))
         with self.tally.lock:
             print(clean, file=self.stream, flush=True)
 

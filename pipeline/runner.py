@@ -21,6 +21,7 @@ from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, Yt2PostError
 from pipeline.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
+from pipeline.redact import redact
 from pipeline.sources import VideoRef
 from pipeline.store import STAGES, Store
 from pipeline.summarize import Estimate, estimate, summarize
@@ -190,13 +191,13 @@ class Runner:
                 return False
             except Exception as exc:  # a bug or an unexpected library error: record it, keep going
                 if self.options.verbose:
-                    log.error("%s", "".join(traceback.format_exception(exc)))
+                    log.error("%s", redact("".join(traceback.format_exception(exc))))
                 self._fail(video, stage, exc)
                 return False
         return True
 
     def _fail(self, video: VideoRef, stage: str, exc: BaseException) -> None:
-        message = str(exc) or type(exc).__name__
+        message = redact(str(exc) or type(exc).__name__)
         if video.video_id not in message:
             message = f"{video.video_id}: {message}"
         try:

@@ -15,8 +15,9 @@ import unicodedata
 _BLOCKS = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _UNCLOSED_BLOCK = re.compile(r"<\s*(script|style)\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
 # ``<`` opening a tag, closing tag, comment, doctype or processing instruction.
-_TAG_OPEN = re.compile(r"<(?=\s*[A-Za-z/!?])")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REFERENCE = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.MULTILINE)
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|\}\}|#\}|\{%-|-%\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -30,10 +31,8 @@ def _scheme_is_dangerous(url: str) -> bool:
 
 
 def _defuse_link(match: re.Match[str]) -> str:
-    bang, label, url = match.group(1), match.group(2), match.group(3)
-    if _scheme_is_dangerous(url):
-        return label
-    return match.group(0) if not bang else match.group(0)
+    label, url = match.group(2), match.group(3)
+    return label if _scheme_is_dangerous(url) else match.group(0)
 
 
 def sanitize_markdown(text: str) -> str:
@@ -42,6 +41,7 @@ def sanitize_markdown(text: str) -> str:
     text = _BLOCKS.sub("", text)
     text = _UNCLOSED_BLOCK.sub("", text)
     text = _LINK.sub(_defuse_link, text)
+    text = _REFERENCE.sub(lambda m: "" if _scheme_is_dangerous(m.group(1)) else m.group(0), text)
     return _TAG_OPEN.sub("&lt;", text)
 
 

@@ -32,7 +32,7 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     record = store.read_optional(video_id, "post")
     if not record or not record.get("path"):
         return None, ""
-    path = Path(record["path"])
+    path = store.resolve(record["path"])
     if not path.is_file():
         return str(path), "missing"
     data = path.read_bytes()

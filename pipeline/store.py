@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ArtifactError
+from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
 # Keys that describe how an artifact was made rather than what it says: they do not take
@@ -88,6 +89,17 @@ class Store:
     def path(self, video_id: str, name: str) -> Path:
         return self.video_dir(video_id) / f"{name}.json"
 
+    def relative(self, path: Path) -> str:
+        """A path as recorded in artifacts: relative to the output folder, so it can move."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path.resolve())
+
+    def resolve(self, recorded: str) -> Path:
+        path = Path(recorded)
+        return path if path.is_absolute() else self.root / path
+
     # --- artifacts ---------------------------------------------------------------------
 
     def exists(self, video_id: str, name: str) -> bool:
@@ -148,7 +160,7 @@ class Store:
             "stage": stage,
             "cause": getattr(exc, "cause", "error"),
             "error_class": type(exc).__name__,
-            "message": str(exc),
+            "message": redact(str(exc)),
             "time": now_iso(),
         }
         self.write(video_id, "status", status)

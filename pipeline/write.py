@@ -128,7 +128,7 @@ class ExistingPost:
 
 def locate_post(store: Store, video_id: str, source: str) -> ExistingPost | None:
     record = store.read_optional(video_id, "post") or {}
-    recorded = Path(record["path"]) if record.get("path") else None
+    recorded = store.resolve(record["path"]) if record.get("path") else None
     path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
     if path is None:
         return None
@@ -179,9 +179,10 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     record = store.read_optional(video_id, "post") or {}
 
     if existing is not None and not force and not overwrite_edited and record.get("fingerprint") == expected:
-        if str(existing.path) != record.get("path"):
-            store.write(video_id, "post", dict(record, path=str(existing.path)))
-        return StageResult(video_id, "write", "skipped", detail=str(existing.path))
+        if store.relative(existing.path) != record.get("path"):
+            store.write(video_id, "post", dict(record, path=store.relative(existing.path)))
+        note = " (edited by a reviewer)" if existing.edited else ""
+        return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
     try:
         text = dump_post(build_post(article, meta, config, overrides))
@@ -192,8 +193,8 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     if existing is not None and existing.edited and not overwrite_edited:
         beside = existing.path.with_name(existing.path.name + REGENERATED_SUFFIX)
         atomic_write_text(beside, text)
-        store.write(video_id, "post", dict(record, path=str(existing.path), edited=True,
-                                           regenerated=str(beside), fingerprint=record.get("fingerprint")))
+        store.write(video_id, "post", dict(record, path=store.relative(existing.path), edited=True,
+                                           regenerated=store.relative(beside)))
         return StageResult(video_id, "write", "kept",
                            detail=f"{existing.path} was edited by a reviewer and left untouched; "
                                   f"the regenerated post is at {beside}")
@@ -210,7 +211,7 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
         target = _free_path(store, meta, source)
     atomic_write_text(target, text)
     store.write(video_id, "post", {
-        "path": str(target),
+        "path": store.relative(target),
         "source": source,
         "sha256": sha256_bytes(text.encode("utf-8")),
         "fingerprint": expected,

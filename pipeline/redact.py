@@ -1,0 +1,74 @@
+"""Keeping secrets out of everything the pipeline prints, logs or records.
+
+The API keys (by the environment variables config names), proxy credentials and cookie
+values are collected once; every message that leaves the core passes through ``redact``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pipeline.config import Config
+
+MASK = "[redacted]"
+_MIN_SECRET = 6  # shorter values would mask ordinary words
+
+
+class Redactor:
+    def __init__(self, secrets: set[str] | None = None) -> None:
+        self._secrets = sorted({s for s in (secrets or set()) if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(MASK, text) if self._pattern else text
+
+
+def secrets_of(config: Config | None) -> set[str]:
+    names = {"OPENAI_API_KEY"}
+    if config is not None:
+        names.add(config.llm.api_key_env)
+        if config.asr.api_key_env:
+            names.add(config.asr.api_key_env)
+    found = {os.environ.get(name, "") for name in names}
+    if config is not None:
+        for url in (config.youtube.proxy, config.llm.base_url, config.asr.base_url):
+            if url:
+                parts = urlsplit(url)
+                found.update({parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""})
+        if config.youtube.cookies_file:
+            found.update(_cookie_values(Path(config.youtube.cookies_file).expanduser()))
+    return {s for s in found if s}
+
+
+def _cookie_values(path: Path) -> set[str]:
+    """Values of a Netscape cookies.txt (the seventh field of each line)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return set()
+    return {fields[6] for line in lines if not line.startswith("#") and len(fields := line.split("\t")) >= 7}
+
+
+_active = Redactor()
+
+
+def install(config: Config | None) -> Redactor:
+    """Make ``redact`` and every log record mask this run's secrets."""
+    global _active
+    _active = Redactor(secrets_of(config))
+    return _active
+
+
+def redact(text: str) -> str:
+    return _active(text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        return True

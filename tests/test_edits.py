@@ -1,0 +1,107 @@
+"""A reviewer's edits survive every rerun mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from tests.conftest import video_dir_with
+
+BW = "bwRHIkYqYJo"
+
+
+@pytest.fixture
+def reviewed(cli, fake_llm, tmp_path: Path):
+    """A video run once, whose post a reviewer then edited."""
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    assert cli("run", str(info)).code == 0
+    post = next((tmp_path / "output" / "posts").glob("*.md"))
+    edited = post.read_text(encoding="utf-8").replace("### ", "### 审校后的", 1) + "\n审校者补充的一段。\n"
+    post.write_text(edited, encoding="utf-8")
+    return info, post, edited
+
+
+def edit_transcript(tmp_path: Path) -> None:
+    path = tmp_path / "output" / "videos" / BW / "transcript.json"
+    data = json.loads(path.read_text())
+    data["paragraphs"][0]["text"] += " extra"
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("mode", ["run", "run --force", "write", "write --force", "summarize --force then run",
+                                  "edited transcript", "changed --set"])
+def test_edited_post_is_never_overwritten(cli, tmp_path: Path, reviewed, mode: str) -> None:
+    info, post, edited = reviewed
+    if mode == "run":
+        result = cli("run", str(info))
+    elif mode == "run --force":
+        result = cli("run", str(info), "--force")
+    elif mode == "write":
+        result = cli("write", BW)
+    elif mode == "write --force":
+        result = cli("write", BW, "--force")
+    elif mode == "summarize --force then run":
+        cli("summarize", BW, "--force")
+        result = cli("run", str(info))
+    elif mode == "edited transcript":
+        edit_transcript(tmp_path)
+        result = cli("run", str(info))
+    else:
+        result = cli("run", str(info), "--set", "project=other")
+    assert result.code == 0, result.stderr
+    assert post.read_text(encoding="utf-8") == edited
+    if mode in ("run", "write", "summarize --force then run"):
+        # Nothing new to offer: the stage is skipped, and says why the post differs.
+        assert "skipped" in result.stderr and "(edited by a reviewer)" in result.stderr
+    else:
+        assert "edited by a reviewer and left untouched" in result.stderr
+        assert Path(str(post) + ".regenerated").exists()
+    assert len(list(post.parent.glob("*.md"))) == 1
+
+
+def test_overwrite_edited_keeps_a_backup(cli, tmp_path: Path, reviewed) -> None:
+    _, post, edited = reviewed
+    result = cli("write", BW, "--overwrite-edited")
+    assert result.code == 0, result.stderr
+    assert post.read_text(encoding="utf-8") != edited
+    backups = list(post.parent.glob(post.name + ".bak-*"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == edited
+    assert "saved as" in result.stderr
+    # Now it is ours again: a later run may update it.
+    assert cli("run", BW, "--force").code == 0
+
+
+def test_moved_post_is_found_by_source(cli, fake_llm, tmp_path: Path) -> None:
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    cli("run", str(info))
+    posts = tmp_path / "output" / "posts"
+    original = next(posts.glob("*.md"))
+    moved = posts / "renamed-by-reviewer.md"
+    original.rename(moved)
+    result = cli("run", str(info), "--force")
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in posts.glob("*.md")) == ["renamed-by-reviewer.md"]
+    record = json.loads((tmp_path / "output" / "videos" / BW / "post.json").read_text())
+    assert record["path"] == "posts/renamed-by-reviewer.md"
+    # Moved and edited: protected at its new place.
+    moved.write_text(moved.read_text(encoding="utf-8") + "\n改过了。\n", encoding="utf-8")
+    cli("run", str(info), "--force")
+    assert moved.read_text(encoding="utf-8").endswith("改过了。\n")
+    assert sorted(p.name for p in posts.glob("*.md")) == ["renamed-by-reviewer.md"]
+
+
+def test_status_shows_review_states(cli, fake_llm, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, BW, "JjQDik3yNhA")
+    assert cli("run", str(videos)).code == 0
+    assert [line.split("\t")[4] for line in cli("status").stdout.splitlines()[1:3]] == ["draft", "draft"]
+    posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
+    by_id = {frontmatter.load(p)["source"].rsplit("=", 1)[1]: p for p in posts}
+    by_id[BW].write_text(by_id[BW].read_text(encoding="utf-8") + "\n编辑。\n", encoding="utf-8")
+    published = by_id["JjQDik3yNhA"]
+    published.write_text(published.read_text(encoding="utf-8").replace("draft: true", "draft: false"),
+                         encoding="utf-8")
+    lines = {line.split("\t")[0]: line.split("\t") for line in cli("status").stdout.splitlines()[1:3]}
+    assert lines[BW][4] == "edited" and lines["JjQDik3yNhA"][4] == "published"

@@ -96,6 +96,18 @@ def stage_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Which videos of a list: applied before any per-video work starts."""
+    options = [
+        click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list."),
+        click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date."),
+        click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="yt2post")
 def main() -> None:
@@ -197,9 +209,7 @@ def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
 @click.argument("sources", nargs=-1)
 @common
 @stage_options
-@click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date.")
-@click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first.")
+@selection_options
 @click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
 @click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
 @click.option("--retry-failed", is_flag=True, help="Retry only the videos whose last run failed.")
@@ -220,38 +230,45 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
 @click.argument("sources", nargs=-1)
 @common
 @stage_options
+@selection_options
 @click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
 @click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
 @boundary
 def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                  sets: tuple[str, ...], subtitles: str | None, allow_description: bool) -> int:
+                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
+                  subtitles: str | None, allow_description: bool) -> int:
     """Rerun the fetch stage: metadata.json and transcript.json."""
     return _run(("fetch",), sources, config_path, out, verbose, force, sets, subtitles=subtitles,
-                allow_description=allow_description)
+                allow_description=allow_description, limit=limit, since=since, reverse=reverse or None)
 
 
 @main.command("summarize")
 @click.argument("sources", nargs=-1)
 @common
 @stage_options
+@selection_options
 @boundary
 def summarize_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                      sets: tuple[str, ...]) -> int:
+                      sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool) -> int:
     """Rerun the summarize stage: article.json."""
-    return _run(("summarize",), sources, config_path, out, verbose, force, sets)
+    return _run(("summarize",), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
+                reverse=reverse or None)
 
 
 @main.command("write")
 @click.argument("sources", nargs=-1)
 @common
 @stage_options
+@selection_options
 @click.option("--overwrite-edited", is_flag=True,
               help="Replace posts a reviewer edited (a backup of each is saved beside it).")
 @boundary
 def write_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                  sets: tuple[str, ...], overwrite_edited: bool) -> int:
+                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
+                  overwrite_edited: bool) -> int:
     """Rerun the write stage: the Markdown post."""
-    return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited)
+    return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited,
+                limit=limit, since=since, reverse=reverse or None)
 
 
 @main.command()

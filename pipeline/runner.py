@@ -12,7 +12,7 @@ import logging
 import threading
 import traceback
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,6 +115,7 @@ class Runner:
         self._lock = threading.Lock()
         self.summary = RunSummary()
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
+        self._stop = threading.Event()
 
     # Built on first use: a fetch-only run needs no API key, a local run no YouTube session.
     @property
@@ -184,6 +185,8 @@ class Runner:
 
     def _run_stages(self, video: VideoRef, stages: tuple[str, ...]) -> bool:
         for stage in stages:
+            if self._stop.is_set():
+                return False
             try:
                 self._stage(video, stage)
             except Yt2PostError as exc:
@@ -220,45 +223,58 @@ class Runner:
             pass
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
+        """Every stage for every video; Ctrl-C stops starting new work and keeps what is done."""
         self.summary.videos = len(videos)
+        if not videos:
+            return self.summary
+        self.store.remove_stale_temp_files()
         if "fetch" in self.options.stages:
             for video in videos:
                 self._remember_source(video)
-        stages = self.options.stages
-        fetch_stages = tuple(s for s in stages if s == "fetch")
-        later_stages = tuple(s for s in stages if s != "fetch")
-        llm_workers = max(1, self.config.llm.concurrency)
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch") as fetch_pool, \
-                ThreadPoolExecutor(max_workers=llm_workers, thread_name_prefix="llm") as llm_pool:
-            pending: list[Future[Any]] = []
-            pending_lock = threading.Lock()
-
-            def after_fetch(video: VideoRef, future: Future[bool]) -> None:
-                if future.result() and later_stages:
-                    with pending_lock:
-                        pending.append(llm_pool.submit(self._run_stages, video, later_stages))
-
+        fetch_stages = tuple(s for s in self.options.stages if s == "fetch")
+        later_stages = tuple(s for s in self.options.stages if s != "fetch")
+        self._outstanding = len(videos)
+        self._all_done = threading.Event()
+        self._fetch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch")
+        self._llm_pool = ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency),
+                                            thread_name_prefix="llm")
+        try:
             for video in videos:
                 if fetch_stages:
-                    fut = fetch_pool.submit(self._run_stages, video, fetch_stages)
-                    fut.add_done_callback(lambda f, v=video: after_fetch(v, f))
-                    with pending_lock:
-                        pending.append(fut)
+                    self._fetch_pool.submit(self._task, video, fetch_stages, later_stages)
                 else:
-                    with pending_lock:
-                        pending.append(llm_pool.submit(self._run_stages, video, later_stages))
-            # Futures added by callbacks appear while we wait: loop until none is left running.
-            index = 0
-            while True:
-                with pending_lock:
-                    if index >= len(pending):
-                        break
-                    future = pending[index]
-                future.result()
-                index += 1
-                if index == len(pending):
-                    fetch_pool.shutdown(wait=True)
+                    self._llm_pool.submit(self._task, video, later_stages, ())
+            # A timed wait, so that Ctrl-C reaches this thread.
+            while not self._all_done.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            self._stop.set()
+            self._fetch_pool.shutdown(wait=False, cancel_futures=True)
+            self._llm_pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            self._fetch_pool.shutdown(wait=True)
+            self._llm_pool.shutdown(wait=True)
         return self.summary
+
+    def _task(self, video: VideoRef, stages: tuple[str, ...], then: tuple[str, ...]) -> None:
+        """Run ``stages``; on success hand the video to the LLM pool for ``then``."""
+        handed_on = False
+        try:
+            if self._stop.is_set():
+                return
+            if self._run_stages(video, stages) and then and not self._stop.is_set():
+                try:
+                    self._llm_pool.submit(self._task, video, then, ())
+                    handed_on = True
+                except RuntimeError:  # the pool is shutting down after Ctrl-C
+                    pass
+        finally:
+            if not handed_on:
+                with self._lock:
+                    self._outstanding -= 1
+                    if self._outstanding == 0:
+                        self._all_done.set()
 
 
 def failed_videos(store: Store) -> list[VideoRef]:

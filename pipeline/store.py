@@ -165,6 +165,16 @@ class Store:
         }
         self.write(video_id, "status", status)
 
+    def remove_stale_temp_files(self) -> int:
+        """Temporary files a killed run left behind (never an artifact: those are renamed whole)."""
+        removed = 0
+        for folder in (self.videos_dir, self.posts_dir):
+            if folder.is_dir():
+                for path in folder.rglob(".*.tmp"):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
     def video_ids(self) -> list[str]:
         if not self.videos_dir.is_dir():
             return []

@@ -132,20 +132,27 @@ def _xml_cues(text: str, fmt: str) -> list[tuple[float, float, list[str]]]:
 
 def clean_line(line: str) -> str:
     """One caption line as plain text: no tags, entities, sound cues or stray whitespace."""
-    text = _TAG.sub("", line)
+    # Each pattern only where its first character occurs: long transcripts have many lines.
+    text = _TAG.sub("", line) if "<" in line else line
     for _ in range(2):  # captions are sometimes escaped twice (&amp;#39;)
         if "&" not in text:
             break
         text = html.unescape(text)
-    text = _TAG.sub("", text)  # markup that was escaped in the source (&lt;i>)
-    text = _SOUND_BRACKETS.sub(" ", text)
-    text = _SOUND_PARENS.sub(" ", text)
-    text = _NOTES.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+        if "<" in text:
+            text = _TAG.sub("", text)  # markup that was escaped in the source (&lt;i>)
+    if "[" in text:
+        text = _SOUND_BRACKETS.sub(" ", text)
+    if "(" in text:
+        text = _SOUND_PARENS.sub(" ", text)
+    if "♪" in text or "♫" in text or "♬" in text:
+        text = _NOTES.sub(" ", text)
+    return " ".join(text.split())
 
 
 def _speaker_pieces(line: str) -> list[tuple[str, bool]]:
     """Split a line at ``>>`` markers and a leading dash: (text, starts a new speaker)."""
+    if ">>" not in line and not line.lstrip()[:1] in ("-", "–", "—"):
+        return [(line, False)]
     pieces: list[tuple[str, bool]] = []
     dash = bool(_SPEAKER_DASH.match(line))
     if dash:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
+from functools import lru_cache
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -49,6 +50,17 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 
 
 def strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """See ``_strict_schema``; cached, as it is the same for every call of a run."""
+    frozen = tuple(sorted((k, tuple(v)) for k, v in (enums or {}).items()))
+    return deepcopy(_cached_schema(model, frozen))
+
+
+@lru_cache(maxsize=64)
+def _cached_schema(model: type[BaseModel], enums: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
+    return _strict_schema(model, {k: list(v) for k, v in enums})
+
+
+def _strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The model's JSON schema in the form strict structured output needs.
 
     Every object lists all its properties as required and forbids others; ``title`` and

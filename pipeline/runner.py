@@ -24,7 +24,8 @@ from pipeline.models import StageResult
 from pipeline.redact import redact
 from pipeline.sources import VideoRef
 from pipeline.store import STAGES, Store
-from pipeline.summarize import Estimate, estimate, summarize
+from pipeline.prompts import Prompts
+from pipeline.summarize import Estimate, estimate, site_tags, summarize
 from pipeline.write import write
 
 log = logging.getLogger(__name__)
@@ -113,14 +114,16 @@ class Runner:
         self._llm = llm
         self._youtube = youtube
         self._lock = threading.Lock()
+        self._build_lock = threading.RLock()  # for the shared clients, built on first use
         self.summary = RunSummary()
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
         self._stop = threading.Event()
+        self._shared: dict[str, Any] | None = None
 
     # Built on first use: a fetch-only run needs no API key, a local run no YouTube session.
     @property
     def llm(self) -> Any:
-        with self._lock:
+        with self._build_lock:
             if self._llm is None:
                 from pipeline.llm import LLMClient
 
@@ -130,7 +133,7 @@ class Runner:
     @property
     def youtube(self) -> Any:
         """One paced YouTube session for the whole batch, so its limiter is shared."""
-        with self._lock:
+        with self._build_lock:
             if self._youtube is None:
                 from pipeline.youtube_session import YouTubeSession
 
@@ -155,17 +158,28 @@ class Runner:
         self.reporter.stage_finished(result)
         return result
 
+    @property
+    def shared(self) -> dict[str, Any]:
+        """What every summarize call of the run shares: the prompts, and the site's most used tags
+        (read once per run: reading every post for every video would grow with the square)."""
+        with self._build_lock:
+            if self._shared is None:
+                self._shared = {"prompts": Prompts(self.config),
+                                "tags": site_tags(self.store.posts_dir, self.config.reuse_tags)}
+            return self._shared
+
     def _summarize(self, video_id: str) -> StageResult:
+        shared = self.shared
         if self.budget is None:
-            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
-        planned = estimate(video_id, self.config, self.store, force=self.options.force)
+            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
+        planned = estimate(video_id, self.config, self.store, force=self.options.force, **shared)
         if planned.skipped:
-            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
+            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
         reserved = planned.cost_usd or 0.0
         self.budget.reserve(video_id, reserved)
         actual: float | None = None
         try:
-            result = summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force)
+            result = summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
             actual = result.cost_usd
             return result
         finally:
@@ -178,7 +192,8 @@ class Runner:
             if "fetch" in self.options.stages and not self._run_stages(video, ("fetch",)):
                 continue
             try:
-                estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force))
+                estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
+                                          **self.shared))
             except Yt2PostError as exc:
                 self._fail(video, "summarize", exc)
         return estimates
@@ -223,51 +238,67 @@ class Runner:
             pass
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
-        """Every stage for every video; Ctrl-C stops starting new work and keeps what is done."""
+        """Every stage for every video; Ctrl-C stops starting new work and keeps what is done.
+
+        Each stage runs in the pool for its kind of work: fetch and write in the local pool
+        (YouTube requests are paced by their own limiter), summarize in the LLM pool, whose
+        size is ``llm.concurrency``. A video moves to the next pool when a stage succeeds, so
+        an LLM worker never waits on disk or YouTube work between two calls.
+        """
         self.summary.videos = len(videos)
         if not videos:
             return self.summary
         self.store.remove_stale_temp_files()
-        if "fetch" in self.options.stages:
-            for video in videos:
-                self._remember_source(video)
-        fetch_stages = tuple(s for s in self.options.stages if s == "fetch")
-        later_stages = tuple(s for s in self.options.stages if s != "fetch")
+        stages = self.options.stages
+        if "summarize" in stages:
+            # Build the client and templates while the first videos are fetched.
+            threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._outstanding = len(videos)
         self._all_done = threading.Event()
-        self._fetch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch")
-        self._llm_pool = ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency),
-                                            thread_name_prefix="llm")
+        self._pools = {
+            "local": ThreadPoolExecutor(max_workers=2, thread_name_prefix="local"),
+            "llm": ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency), thread_name_prefix="llm"),
+        }
         try:
             for video in videos:
-                if fetch_stages:
-                    self._fetch_pool.submit(self._task, video, fetch_stages, later_stages)
-                else:
-                    self._llm_pool.submit(self._task, video, later_stages, ())
+                self._submit(video, stages)
             # A timed wait, so that Ctrl-C reaches this thread.
             while not self._all_done.wait(0.2):
                 pass
         except KeyboardInterrupt:
             self._stop.set()
-            self._fetch_pool.shutdown(wait=False, cancel_futures=True)
-            self._llm_pool.shutdown(wait=False, cancel_futures=True)
+            for pool in self._pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
             raise
         finally:
-            self._fetch_pool.shutdown(wait=True)
-            self._llm_pool.shutdown(wait=True)
+            for pool in self._pools.values():
+                pool.shutdown(wait=True)
         return self.summary
 
-    def _task(self, video: VideoRef, stages: tuple[str, ...], then: tuple[str, ...]) -> None:
-        """Run ``stages``; on success hand the video to the LLM pool for ``then``."""
+    def _warm_up(self) -> None:
+        """Build the client and templates before the first video needs them."""
+        try:
+            self.llm, self.shared  # noqa: B018 - built for their side effect
+        except Yt2PostError:
+            pass  # reported by the first video that needs them, with its id
+
+    def _submit(self, video: VideoRef, stages: tuple[str, ...]) -> None:
+        pool = self._pools["llm" if stages[0] == "summarize" else "local"]
+        pool.submit(self._task, video, stages)
+
+    def _task(self, video: VideoRef, stages: tuple[str, ...]) -> None:
+        """Run the first of ``stages``; on success hand the video on for the rest."""
         handed_on = False
         try:
             if self._stop.is_set():
                 return
-            if self._run_stages(video, stages) and then and not self._stop.is_set():
+            if stages[0] == "fetch":
+                self._remember_source(video)
+            if self._run_stages(video, stages[:1]) and len(stages) > 1 and not self._stop.is_set():
                 try:
-                    self._llm_pool.submit(self._task, video, then, ())
+                    self._submit(video, stages[1:])
                     handed_on = True
-                except RuntimeError:  # the pool is shutting down after Ctrl-C
+                except RuntimeError:  # the pools are shutting down after Ctrl-C
                     pass
         finally:
             if not handed_on:

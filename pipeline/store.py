@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pipeline.errors import ArtifactError
 from pipeline.redact import redact
 
@@ -31,6 +33,7 @@ STAGES = ("fetch", "summarize", "write")
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at"})
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -52,14 +55,43 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_front_matter(path: Path) -> dict[str, Any]:
+    """Only the YAML front matter of a post, parsed with libyaml when it is there."""
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    if end == -1:
+        return {}
+    data = yaml.load(text[3:end], Loader=_YAML_LOADER)
+    return data if isinstance(data, dict) else {}
+
+
+def dumps_artifact(data: dict[str, Any]) -> str:
+    """JSON a person can read and edit: one key per line, and one line per item of a list of
+    objects (a transcript paragraph, a section). Also fast: it uses the C encoder throughout,
+    which ``indent=`` would turn off."""
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            items = ",\n    ".join(one(item) for item in value)
+            lines.append(f"  {one(key)}: [\n    {items}\n  ]")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        # The rename is what makes the write whole for an interrupted or killed run; no fsync:
+        # surviving power loss is not worth a disk flush per artifact.
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -127,8 +159,7 @@ class Store:
 
     def write(self, video_id: str, name: str, data: dict[str, Any]) -> Path:
         path = self.path(video_id, name)
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        atomic_write_text(path, text)
+        atomic_write_text(path, dumps_artifact(data))
         return path
 
     def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 from pydantic import BaseModel, Field
 
 from pipeline.chunking import Part, format_timestamp, split_part, split_transcript
@@ -25,7 +24,7 @@ from pipeline.llm import LLMClient
 from pipeline.models import Metadata, Section, StageResult, Transcript, Usage
 from pipeline.prompts import Prompts
 from pipeline.slugs import unique_slugs
-from pipeline.store import Store, content_hash, fingerprint, now_iso
+from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
 from pipeline.tokens import estimate_messages_tokens
 
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
@@ -76,7 +75,7 @@ def site_tags(posts_dir: Path, limit: int) -> list[str]:
     counts: Counter[str] = Counter()
     for path in posts_dir.glob("*.md"):
         try:
-            tags = frontmatter.load(path).get("tags") or []
+            tags = read_front_matter(path).get("tags") or []
         except Exception:  # a post the reviewer broke is theirs to fix; it just offers no tags
             continue
         if isinstance(tags, list):
@@ -280,7 +279,7 @@ def total_usage(usages: list[Usage]) -> dict[str, Any]:
 
 
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
-              prompts: Prompts | None = None) -> StageResult:
+              prompts: Prompts | None = None, tags: list[str] | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
     meta_raw = store.read(video_id, "metadata")
     transcript_raw = store.read(video_id, "transcript")
@@ -290,7 +289,8 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         return StageResult(video_id, "summarize", "skipped")
     meta = Metadata.model_validate(meta_raw)
     transcript = Transcript.model_validate(transcript_raw)
-    tags = site_tags(store.posts_dir, config.reuse_tags)
+    if tags is None:
+        tags = site_tags(store.posts_dir, config.reuse_tags)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
     article, parts = summarizer.run()
     data = article.model_dump()
@@ -335,7 +335,7 @@ class Estimate:
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
-             prompts: Prompts | None = None) -> Estimate:
+             prompts: Prompts | None = None, tags: list[str] | None = None) -> Estimate:
     """Plan the calls for one fetched video without making them (``--dry-run``, ``--max-cost``)."""
     meta_raw = store.read(video_id, "metadata")
     transcript_raw = store.read(video_id, "transcript")
@@ -345,7 +345,9 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
         return Estimate(video_id, 0, 0, 0, 0.0, skipped=True)
     meta = Metadata.model_validate(meta_raw)
     transcript = Transcript.model_validate(transcript_raw)
-    summarizer = Summarizer(config, None, prompts, meta, transcript, site_tags(store.posts_dir, config.reuse_tags))  # type: ignore[arg-type]
+    if tags is None:
+        tags = site_tags(store.posts_dir, config.reuse_tags)
+    summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]
     parts = summarizer.plan()
     overhead = summarizer.overhead_tokens()
     transcript_tokens = sum(p.tokens for p in parts)

@@ -14,7 +14,6 @@ import re
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 # Cyrillic, Greek, Arabic, Hebrew, Thai, Devanagari: tokenised more finely than Latin.
 _OTHER = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]")
-_SPACE = re.compile(r"\s+")
 MARGIN = 1.1
 MESSAGE_OVERHEAD = 4
 
@@ -24,7 +23,7 @@ def estimate_tokens(text: str) -> int:
         return 0
     cjk = len(_CJK.findall(text))
     other = len(_OTHER.findall(text))
-    spaces = sum(len(m) for m in _SPACE.findall(text))
+    spaces = len(text) - len("".join(text.split()))
     latin = len(text) - cjk - other - spaces
     # Latin text: ~4 characters per token counting the spaces that tokens absorb.
     latin_tokens = (latin + spaces) / 4.0

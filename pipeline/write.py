@@ -25,7 +25,15 @@ from pipeline.faithfulness import find_flags
 from pipeline.models import Metadata, StageResult
 from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.slugs import slugify, unique_slugs
-from pipeline.store import Store, atomic_write_text, content_hash, fingerprint, now_iso, sha256_bytes
+from pipeline.store import (
+    Store,
+    atomic_write_text,
+    content_hash,
+    fingerprint,
+    now_iso,
+    read_front_matter,
+    sha256_bytes,
+)
 
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
@@ -98,16 +106,14 @@ def post_file_name(meta: Metadata) -> str:
     return f"{date}-{slug or meta.id}.md"
 
 
-def _front_matter_source(path: Path) -> str | None:
+def _front_matter_source(path: Path, wanted: str | None = None) -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
-        if not text.startswith("---"):
-            return None
-        head = text.split("\n---", 2)[0] if text.count("\n---") else ""
-        data = yaml.safe_load(head.lstrip("-\n")) if head else None
+        if wanted is not None and wanted not in path.read_text(encoding="utf-8"):
+            return None  # cheap: most posts are not the one we look for
+        source = read_front_matter(path).get("source")
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    return str(data.get("source")) if isinstance(data, dict) and data.get("source") else None
+    return str(source) if source else None
 
 
 def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
@@ -115,7 +121,7 @@ def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
     if not posts_dir.is_dir():
         return None
     for path in sorted(posts_dir.rglob("*.md")):
-        if _front_matter_source(path) == source:
+        if _front_matter_source(path, source) == source:
             return path
     return None
 

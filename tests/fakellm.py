@@ -186,6 +186,9 @@ def _text_of(body: dict[str, Any]) -> str:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeLLM
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; without this, Nagle's algorithm and the client's
+    # delayed ACK add 40 ms to every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
@@ -205,7 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/").endswith("/_stats"):  # for benchmarks running the server in its own process
+            self._send(200, {"calls": self.fake.calls, "max_in_flight": self.fake.max_in_flight})
+        elif self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "tests"}]})
         else:
             self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
@@ -311,3 +316,20 @@ def _verbose_json(file_name: str, data: bytes) -> dict[str, Any]:
         start, index = end, index + 1
     return {"task": "transcribe", "language": "english", "duration": duration,
             "text": "".join(s["text"] for s in segments), "segments": segments}
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """Run the server in its own process (benchmarks): prints its base URL, serves until stdin closes."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="fake OpenAI-compatible server")
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    with FakeLLM(latency=args.latency) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    serve()

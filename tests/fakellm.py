@@ -209,7 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/_stats"):  # for benchmarks running the server in its own process
-            self._send(200, {"calls": self.fake.calls, "max_in_flight": self.fake.max_in_flight})
+            self._send(200, {"calls": self.fake.calls, "max_in_flight": self.fake.max_in_flight,
+                             "message_chars": sum(len(_text_of(body)) for body in self.fake.requests)})
         elif self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "tests"}]})
         else:

@@ -80,7 +80,8 @@ def site_tags(posts_dir: Path, limit: int) -> list[str]:
             continue
         if isinstance(tags, list):
             counts.update(str(t) for t in tags)
-    return [tag for tag, _ in counts.most_common(limit)]
+    # Most used first; ties alphabetically, so the prompt (and its cache) does not flutter.
+    return [tag for tag, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
 def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, Any], config: Config,

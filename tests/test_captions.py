@@ -86,7 +86,8 @@ def test_srv3_entities_are_decoded() -> None:
 
 
 def test_legacy_transcript_xml_escaped_markup_becomes_text() -> None:
-    segments = parse("transcript.xml.static")
+    text = (FIXTURES / "transcript-api" / "transcript.xml.static").read_text(encoding="utf-8")
+    segments = parse_captions(text, detect_format("transcript.xml.static", text))
     assert segments and all("<" not in s.text and "&" not in s.text for s in segments)
 
 

@@ -72,40 +72,39 @@ def _fail(exc: BaseException, verbose: bool) -> None:
     click.echo(redact(f"error: {exc}"), err=True)
 
 
-def common(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                     help=f"Configuration file (default: ./{DEFAULT_CONFIG} when it exists)."),
-        click.option("--out", "out", type=click.Path(file_okay=False), default="output", show_default=True,
-                     help="Output folder for artifacts and posts."),
-        click.option("--verbose", "-v", is_flag=True, help="Log progress details and show tracebacks."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _options(*options: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Several click options as one decorator, in the order given."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
-def stage_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
-        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-                     help="Front-matter value for this run; comma-separated for lists (project=a,b)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Which videos of a list: applied before any per-video work starts."""
-    options = [
-        click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list."),
-        click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date."),
-        click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+common = _options(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                 help=f"Configuration file (default: ./{DEFAULT_CONFIG} when it exists)."),
+    click.option("--out", "out", type=click.Path(file_okay=False), default="output", show_default=True,
+                 help="Output folder for artifacts and posts."),
+    click.option("--verbose", "-v", is_flag=True, help="Log progress details and show tracebacks."),
+)
+stage_options = _options(
+    click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
+    click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                 help="Front-matter value for this run; comma-separated for lists (project=a,b)."),
+)
+# Which videos of a list: applied before any per-video work starts.
+selection_options = _options(
+    click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list."),
+    click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date."),
+    click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first."),
+)
+words_options = _options(
+    click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video)."),
+    click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description."),
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -210,8 +209,7 @@ def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
 @common
 @stage_options
 @selection_options
-@click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
-@click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
+@words_options
 @click.option("--retry-failed", is_flag=True, help="Retry only the videos whose last run failed.")
 @click.option("--dry-run", is_flag=True, help="Print each video's planned LLM calls, tokens and cost; spend nothing.")
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
@@ -231,8 +229,7 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
 @common
 @stage_options
 @selection_options
-@click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video).")
-@click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description.")
+@words_options
 @boundary
 def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
                   sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,

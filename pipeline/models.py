@@ -14,11 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Chapter(BaseModel):
+    """A chapter as yt-dlp gives it (field names kept, so metadata.json reads like yt-dlp's)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    start: float
-    end: float | None = None
+    start_time: float
+    end_time: float | None = None
     title: str
+
+    @property
+    def start(self) -> float:
+        return self.start_time
 
 
 class Segment(BaseModel):

@@ -90,8 +90,7 @@ class LiveReporter(PlainReporter):
             table.add_column(column)
         for stage in STAGES:
             counts = tally.outcomes[stage]
-            table.add_row(stage, str(counts["done"] + counts["kept"]), str(counts["skipped"]), "")
-        table.add_row("all", "", "", str(tally.failed))
+            table.add_row(stage, str(counts["done"] + counts["kept"]), str(counts["skipped"]), str(counts["failed"]))
         running = ", ".join(f"{vid} ({stage})" for vid, stage in list(tally.current.items())[:6])
         status = Text(f"elapsed {tally.elapsed()}  tokens {tally.tokens:,}  est. cost ${tally.cost:.4f}")
         return Group(table, status, Text(f"now: {running}" if running else "now: -"))
@@ -115,6 +114,7 @@ class LiveReporter(PlainReporter):
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
         with self.tally.lock:
             self.tally.failed += 1
+            self.tally.outcomes[stage]["failed"] += 1
             self.tally.current.pop(video_id, None)
         cause = getattr(exc, "cause", type(exc).__name__)
         self.console.print(Text(f"{stage} {video_id}: failed [{cause}]", style="red"))

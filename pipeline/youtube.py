@@ -56,7 +56,7 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
         raise FetchError(f"{info_path or 'yt-dlp'}: the metadata has no video id")
     data["tags"] = [str(t) for t in info.get("tags") or []]
     data["chapters"] = [
-        Chapter(start=float(c.get("start_time") or 0), end=c.get("end_time"), title=str(c.get("title") or ""))
+        Chapter(start_time=float(c.get("start_time") or 0), end_time=c.get("end_time"), title=str(c.get("title") or ""))
         for c in info.get("chapters") or []
     ]
     requested = info.get("requested_subtitles") or {}

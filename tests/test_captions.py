@@ -106,8 +106,8 @@ def test_chinese_is_joined_without_spaces() -> None:
 
 def test_paragraphs_break_at_chapters_and_keep_start_times() -> None:
     segments = parse("bwRHIkYqYJo.en.srt")
-    chapters = [Chapter(start=0, end=31, title="Introduction"), Chapter(start=31, end=46, title="Rules"),
-                Chapter(start=46, end=582, title="Challenge #1")]
+    chapters = [Chapter(start_time=0, end_time=31, title="Introduction"), Chapter(start_time=31, end_time=46, title="Rules"),
+                Chapter(start_time=46, end_time=582, title="Challenge #1")]
     paragraphs = build_paragraphs(segments, chapters, max_seconds=60)
     assert [p.chapter for p in paragraphs[:3]] == ["Introduction", "Rules", "Challenge #1"]
     assert paragraphs[1].start >= 31 - 3 and paragraphs[2].start >= 46 - 3

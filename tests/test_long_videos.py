@@ -132,7 +132,7 @@ def test_dry_run_spends_nothing_and_max_cost_stops_new_videos(cli, fake_llm, tmp
 
 def test_split_follows_chapters() -> None:
     segments = three_hours()
-    chapters = [Chapter(start=h * 1800.0, title=f"Chapter {h}") for h in range(7)]
+    chapters = [Chapter(start_time=h * 1800.0, title=f"Chapter {h}") for h in range(7)]
     paragraphs = build_paragraphs(segments, chapters)
     parts = split_transcript(paragraphs, 20_000)
     assert all(p.tokens <= 20_000 for p in parts)

@@ -125,8 +125,10 @@ def resolve_videos(sources: tuple[str, ...], store: Store, **expand: Any) -> lis
                                    info_path=Path(info["info_path"])))
         else:
             videos.extend(expand_sources([source], **{k: v for k, v in expand.items() if v is not None}))
-    seen: set[str] = set()
-    return [v for v in videos if not (v.video_id in seen or seen.add(v.video_id))]
+    unique: dict[str, VideoRef] = {}
+    for video in videos:
+        unique.setdefault(video.video_id, video)
+    return list(unique.values())
 
 
 def _looks_like_id(source: str) -> bool:

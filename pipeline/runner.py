@@ -99,10 +99,6 @@ class RunSummary:
     def failures_by_cause(self) -> Counter[str]:
         return Counter(f.cause for f in self.failures)
 
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
 
 class Runner:
     def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,

@@ -27,7 +27,6 @@ _YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie
 _PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
 _CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
 MEDIA_EXTS = {".mp3", ".m4a", ".wav", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".flac", ".aac"}
-LIST_EXTS = {".txt", ".list"}
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class Summarizer:
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
-        self.base = {
+        self.base: dict[str, Any] = {
             "video": video_context(meta),
             "transcript": {"language": transcript.language, "source": transcript.source, "text": ""},
             "site_tags": tags,

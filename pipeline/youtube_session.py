@@ -138,7 +138,6 @@ class YouTubeSession:
         self._transport = transport
         self._local = threading.local()
         self._params = ytdlp_params(config.proxy, config.cookies_file, config.cookies_from_browser, config.timeout)
-        self.attempts: dict[str, int] = {}
 
     # --- retries -------------------------------------------------------------------------
 
@@ -158,7 +157,6 @@ class YouTubeSession:
         )
         for attempt in retrying:
             with attempt:
-                self.attempts[video_id] = self.attempts.get(video_id, 0) + 1
                 return action()
         raise AssertionError("unreachable")  # pragma: no cover
 

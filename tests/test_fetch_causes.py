@@ -110,7 +110,7 @@ def test_limiter_spaces_request_starts() -> None:
     for thread in threads:
         thread.join()
     starts.sort()
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert len(starts) == 9 and min(gaps) >= 0.045 and max(gaps) < 0.5
 
 

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import frontmatter
-import pytest
 
 from pipeline.chunking import split_part, split_transcript
 from pipeline.captions import build_paragraphs

@@ -176,8 +176,13 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     options = RunOptions(stages=stages, force=force, overrides=overrides, overwrite_edited=overwrite_edited,
                          subtitles=Path(subtitles) if subtitles else None, allow_description=allow_description,
                          verbose=verbose, max_cost=max_cost)
+    llm = None
+    if "summarize" in stages and not dry_run:
+        from pipeline.llm import LLMClient
+
+        llm = LLMClient(config.llm)  # a missing API key is a config error (exit 2), found before any work
     reporter = make_reporter(verbose)
-    runner = Runner(config, store, options, reporter)
+    runner = Runner(config, store, options, reporter, llm=llm)
     try:
         if dry_run:
             estimates = runner.plan(videos)

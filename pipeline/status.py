@@ -14,7 +14,7 @@ from pipeline.store import STAGES, Store, sha256_bytes
 class VideoStatus:
     video_id: str
     title: str
-    stages: dict[str, str]  # stage -> "done" / "skipped" / "" (not yet)
+    stages: dict[str, str]  # stage -> "done" or "" (not yet)
     post: str | None
     review: str  # "", "draft", "edited", "published", "missing"
     error: dict[str, Any] | None
@@ -44,7 +44,8 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
 
 def video_status(store: Store, video_id: str) -> VideoStatus:
     status = store.status(video_id)
-    stages = {s: (status.get("stages", {}).get(s) or {}).get("outcome", "") for s in STAGES}
+    # "skipped" means its artifact was already current: for the reader, that stage is done.
+    stages = {s: "done" if (status.get("stages", {}).get(s) or {}).get("outcome") else "" for s in STAGES}
     for stage, artifact in (("fetch", "transcript"), ("summarize", "article"), ("write", "post")):
         if not stages[stage] and store.exists(video_id, artifact):
             stages[stage] = "done"

@@ -182,3 +182,11 @@ def test_python_m_pipeline_and_console_script_agree(tmp_path: Path) -> None:
     if script.exists():
         console = subprocess.run([str(script), "--help"], capture_output=True, text=True)
         assert console.stdout.replace("yt2post", "") == module.stdout.replace("yt2post", "")
+
+
+def test_missing_api_key_for_openai_is_a_config_error(cli, tmp_path: Path) -> None:
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    result = cli("run", str(info), env={"OPENAI_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": ""})
+    assert result.code == 2
+    assert result.stderr.strip() == "error: set the OPENAI_API_KEY environment variable to your API key"
+    assert cli("fetch", str(info), env={"OPENAI_API_KEY": ""}).code == 0  # fetching needs no key

@@ -8,6 +8,7 @@ unless the user asks for that (``allow_description``).
 
 from __future__ import annotations
 
+import glob
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,11 +43,20 @@ def _file_stamp(path: Path | None) -> list[object] | None:
     return [str(path.resolve()), stat.st_size, int(stat.st_mtime)]
 
 
+def _sibling_stamps(info_path: Path | None) -> list[object]:
+    """Caption and audio files beside an info.json: adding or replacing one refetches."""
+    if info_path is None:
+        return []
+    stem = info_path.name.removesuffix(".info.json")
+    return [_file_stamp(p) for p in sorted(info_path.parent.glob(f"{glob.escape(stem)}.*")) if p != info_path]
+
+
 def fetch_fingerprint(video: VideoRef, config: Config, options: FetchOptions) -> str:
     return fingerprint(
         "fetch/1",
         video.video_id,
         _file_stamp(video.info_path),
+        _sibling_stamps(video.info_path),
         _file_stamp(video.media_path),
         _file_stamp(options.subtitles),
         options.allow_description,

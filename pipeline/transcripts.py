@@ -11,6 +11,7 @@ steps pointless (the video is private, the IP is blocked) are raised.
 
 from __future__ import annotations
 
+import glob
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,16 +81,12 @@ def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
     info = Path(meta.info_path)
     stem = info.name[: -len(".info.json")] if info.name.endswith(".info.json") else info.stem
     found: dict[str, list[Path]] = {}
-    for path in info.parent.glob(f"{_glob_escape(stem)}.*"):
+    for path in info.parent.glob(f"{glob.escape(stem)}.*"):
         rest = path.name[len(stem) + 1 :]
         lang, dot, ext = rest.rpartition(".")
         if dot and ext in SUBTITLE_EXTS and lang and not rest.endswith(".info.json"):
             found.setdefault(lang, []).append(path)
     return found
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "[]*?" else c for c in text)
 
 
 def subtitle_tracks(meta: Metadata, *, online: bool) -> list[Track]:

@@ -77,14 +77,14 @@ def media_metadata(video: VideoRef) -> Metadata:
 
 def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | None" = None) -> Metadata:
     if video.info_path is not None:
-        return load_info_json(video.info_path)
+        return load_info_json(video.info_path, config.transcript.languages)
     if video.media_path is not None:
         return media_metadata(video)
     if youtube is None:
         from pipeline.youtube_session import YouTubeSession
 
         youtube = YouTubeSession(config.youtube)
-    return youtube.metadata(video)
+    return youtube.metadata(video, config.transcript.languages)
 
 
 def description_transcript(meta: Metadata) -> Transcript:

@@ -33,6 +33,9 @@ STAGES = ("fetch", "summarize", "write")
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at"})
+# Read once, at import (before any thread exists): os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -90,6 +93,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp makes the file private (0600); give it the mode any new file would have.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         # The rename is what makes the write whole for an interrupted or killed run; no fsync:
         # surviving power loss is not worth a disk flush per artifact.
         os.replace(tmp, path)

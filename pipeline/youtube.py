@@ -48,8 +48,21 @@ class YtDlpLogger:
         log.info("yt-dlp: %s", msg)
 
 
-def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | None = None) -> Metadata:
-    """Keep the fields later stages use; drop formats, thumbnails and the rest."""
+def _wanted(lang: str, keep: set[str] | None) -> bool:
+    return keep is None or lang.endswith("-orig") or lang.split("-")[0].lower() in keep
+
+
+def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | None = None,
+                       languages: list[str] | None = None) -> Metadata:
+    """Keep the fields later stages use; drop formats, thumbnails and the rest.
+
+    Automatic captions list a machine translation into every language YouTube knows (hundreds
+    of entries); only the original speech and the wanted ``languages`` (plus the video's own
+    and English) are kept. Uploaded subtitles are all kept: any of them is a real fallback.
+    """
+    keep = None
+    if languages is not None:
+        keep = {lang.split("-")[0].lower() for lang in [*languages, str(info.get("language") or ""), "en"] if lang}
     data: dict[str, Any] = {key: info.get(key) for key in METADATA_FIELDS if info.get(key) is not None}
     data["id"] = str(info.get("id") or info.get("display_id") or "")
     if not data["id"]:
@@ -64,6 +77,8 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
         tracks: dict[str, list[dict[str, Any]]] = {}
         for lang, formats in (info.get(key) or {}).items():
             if lang == "live_chat" or not isinstance(formats, list):
+                continue
+            if key == "automatic_captions" and not _wanted(lang, keep):
                 continue
             kept = [{k: f.get(k) for k in ("ext", "url", "name") if f.get(k)} for f in formats
                     if isinstance(f, dict) and f.get("ext") in SUBTITLE_EXTS]
@@ -80,7 +95,7 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
     return Metadata.model_validate(data)
 
 
-def load_info_json(path: Path) -> Metadata:
+def load_info_json(path: Path, languages: list[str] | None = None) -> Metadata:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -89,7 +104,7 @@ def load_info_json(path: Path) -> Metadata:
         raise FetchError(f"{path}: not a readable yt-dlp info.json: {exc}") from None
     if not isinstance(info, dict):
         raise FetchError(f"{path}: not a yt-dlp info.json (expected a JSON object)")
-    return metadata_from_info(info, origin="info.json", info_path=path)
+    return metadata_from_info(info, origin="info.json", info_path=path, languages=languages)
 
 
 def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_browser: str | None,
@@ -140,7 +155,7 @@ def classify_ytdlp_error(message: str, video_id: str) -> FetchError:
     return FetchError(f"{video_id}: yt-dlp failed: {message.strip()[:200]}", video_id=video_id)
 
 
-def extract_metadata(url: str, video_id: str, params: dict[str, Any]) -> Metadata:
+def extract_metadata(url: str, video_id: str, params: dict[str, Any], languages: list[str] | None = None) -> Metadata:
     """Fetch one video's metadata from YouTube (no download)."""
     import yt_dlp
     from yt_dlp.utils import DownloadError
@@ -156,4 +171,4 @@ def extract_metadata(url: str, video_id: str, params: dict[str, Any]) -> Metadat
     if live in {"is_live", "is_upcoming", "post_live"}:
         raise LiveOrUpcoming(f"{video_id}: the video is {live.replace('_', ' ')}; rerun after it airs "
                              "and its captions are processed", video_id=video_id)
-    return metadata_from_info(info, origin="yt-dlp")
+    return metadata_from_info(info, origin="yt-dlp", languages=languages)

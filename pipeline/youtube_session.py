@@ -162,10 +162,10 @@ class YouTubeSession:
 
     # --- yt-dlp --------------------------------------------------------------------------
 
-    def metadata(self, video: VideoRef) -> Metadata:
+    def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata:
         def once() -> Metadata:
             self.limiter.wait()
-            return extract_metadata(video.url, video.video_id, self._params)
+            return extract_metadata(video.url, video.video_id, self._params, languages)
 
         return self._with_retries(video.video_id, once)
 

@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from pipeline.config import Config
 from pipeline.errors import AsrError
@@ -83,7 +82,7 @@ def _client(config: Config) -> openai.OpenAI:
 
 
 def _endpoint(path: Path, config: Config) -> tuple[list[Snippet], str | None]:
-    from pipeline.llm import is_retryable
+    from pipeline.llm import retry_policy, server_message
 
     client = _client(config)
     limit = int(config.asr.max_upload_mb * 1024 * 1024)
@@ -91,10 +90,8 @@ def _endpoint(path: Path, config: Config) -> tuple[list[Snippet], str | None]:
     language: str | None = config.asr.language
     with tempfile.TemporaryDirectory(prefix="yt2post-parts-") as folder:
         for part, offset in split_audio(path, limit, Path(folder)):
-            retrying = Retrying(retry=retry_if_exception(is_retryable), stop=stop_after_attempt(4),
-                                wait=wait_exponential_jitter(multiplier=1, max=30), reraise=True)
             try:
-                for attempt in retrying:
+                for attempt in retry_policy(config.llm):
                     with attempt, part.open("rb") as handle:
                         kwargs: dict[str, Any] = {"file": (part.name, handle), "model": config.asr.model,
                                                   "response_format": "verbose_json",
@@ -104,7 +101,7 @@ def _endpoint(path: Path, config: Config) -> tuple[list[Snippet], str | None]:
                         result = client.audio.transcriptions.create(**kwargs)
             except openai.APIStatusError as exc:
                 raise AsrError(f"the speech recognition server answered HTTP {exc.status_code} for "
-                               f"{path.name}: {exc.message}") from None
+                               f"{path.name}: {server_message(exc)}") from None
             except openai.APIConnectionError:
                 raise AsrError(f"cannot reach the speech recognition server at {client.base_url}") from None
             language = language or _language_code(getattr(result, "language", None))

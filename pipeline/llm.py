@@ -157,7 +157,20 @@ class _Backoff:
         return random.uniform(0, min(self.cap, 0.5 * 2 ** (state.attempt_number - 1)))
 
 
-def _server_message(exc: openai.APIStatusError) -> str:
+def retry_policy(config: LLMConfig) -> Retrying:
+    """The one retry policy of every call to an OpenAI-compatible endpoint (chat and audio)."""
+    return Retrying(
+        retry=retry_if_exception(is_retryable),
+        wait=_Backoff(config.max_backoff),
+        stop=stop_after_attempt(config.max_attempts),
+        reraise=True,
+        before_sleep=lambda s: log.info(
+            "model server call failed (%s); retrying", type(s.outcome.exception()).__name__ if s.outcome else "?"
+        ),
+    )
+
+
+def server_message(exc: openai.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
@@ -205,15 +218,7 @@ class LLMClient:
         }
         if self.config.temperature is not None:
             kwargs["temperature"] = self.config.temperature
-        retrying = Retrying(
-            retry=retry_if_exception(is_retryable),
-            wait=_Backoff(self.config.max_backoff),
-            stop=stop_after_attempt(self.config.max_attempts),
-            reraise=True,
-            before_sleep=lambda s: log.info(
-                "LLM call failed (%s); retrying", type(s.outcome.exception()).__name__ if s.outcome else "?"
-            ),
-        )
+        retrying = retry_policy(self.config)
         tokens = estimate_messages_tokens(messages)
         try:
             for attempt in retrying:
@@ -221,7 +226,7 @@ class LLMClient:
                     return self._client.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
             raise LLMRequestFailed(
-                f"the model server answered HTTP {exc.status_code}: {_server_message(exc)}"
+                f"the model server answered HTTP {exc.status_code}: {server_message(exc)}"
             ) from None
         except (openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise LLMRequestFailed(f"cannot reach the model server at {self.base_url}: {exc}") from None

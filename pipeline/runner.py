@@ -1,9 +1,9 @@
 """Runs the stages over many videos: concurrently, resumably, recording every failure.
 
-Fetching (YouTube-bound, paced) and summarizing+writing (LLM-bound, bounded by
-``llm.concurrency``) run in separate worker pools, so a video stuck on YouTube never holds
-up the model, and a slow model call never holds up fetching. Each video's stages run in
-order; a failure is recorded in that video's status and the others go on.
+Fetching and writing (local or YouTube-bound, paced by the YouTube limiter) and summarizing
+(LLM-bound, bounded by ``llm.concurrency``) run in separate worker pools, so a video stuck on
+YouTube never holds up the model, and a slow model call never holds up fetching. Each video's
+stages run in order; a failure is recorded in that video's status and the others go on.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, Yt2PostError
 from pipeline.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
+from pipeline.prompts import Prompts
 from pipeline.redact import redact
 from pipeline.sources import VideoRef
 from pipeline.store import STAGES, Store
-from pipeline.prompts import Prompts
 from pipeline.summarize import Estimate, estimate, site_tags, summarize
 from pipeline.write import write
 

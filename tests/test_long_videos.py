@@ -158,3 +158,15 @@ def test_token_estimates_for_latin_and_chinese() -> None:
     chinese = (Path(__file__).parent / "fixtures" / "seed-post.md").read_text(encoding="utf-8")
     cjk = len(re.findall(r"[\u4e00-\u9fff]", chinese))
     assert estimate_tokens(chinese) >= cjk
+
+
+def test_a_topic_cut_by_a_part_boundary_becomes_one_section() -> None:
+    from pipeline.models import Section
+    from pipeline.summarize import merge_sections
+
+    merged = merge_sections([
+        [Section(heading="开场", body="a"), Section(heading="自动驾驶的数据引擎", body="b")],
+        [Section(heading="自动驾驶的数据引擎（续）", body="c"), Section(heading="机器人", body="d")],
+    ])
+    assert [(s.heading, s.body) for s in merged] == [
+        ("开场", "a"), ("自动驾驶的数据引擎", "b\n\nc"), ("机器人", "d")]

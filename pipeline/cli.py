@@ -294,8 +294,20 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool) -> i
         cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "-"
         rows.append((s.video_id, s.stages["fetch"] or "-", s.stages["summarize"] or "-", s.stages["write"] or "-",
                      s.review or "-", str(s.tokens), cost, s.post or "-", error))
-    for row in [header, *rows]:
-        click.echo("\t".join(row))
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold")
+        for name in header:
+            # Ids must stay whole; long paths and messages fold onto more lines instead.
+            table.add_column(name, no_wrap=name in ("video", "review"), overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table, markup=False, highlight=False)
+    else:  # tab-separated for pipes and scripts
+        for row in [header, *rows]:
+            click.echo("\t".join(row))
     total_tokens = sum(s.tokens for s in statuses)
     total_cost = sum(s.cost_usd or 0 for s in statuses)
     click.echo(f"total: {len(statuses)} video(s), {total_tokens} tokens, ${total_cost:.4f}")

@@ -256,8 +256,13 @@ class LLMClient:
         purpose: str,
         enums: dict[str, list[str]] | None = None,
         validate: Validator[T] | None = None,
+        on_usage: Callable[[Usage], None] | None = None,
     ) -> tuple[T, list[Usage]]:
-        """Ask for an answer shaped like ``model``; retry once with the validation error."""
+        """Ask for an answer shaped like ``model``; retry once with the validation error.
+
+        ``on_usage`` hears of every answered call, including ones whose answer is then
+        rejected (truncated, refused, invalid): they are billed too.
+        """
         schema = strict_schema(model, enums)
         messages = [dict(m) for m in messages]
         if self.config.structured_output == "json_schema":
@@ -276,6 +281,8 @@ class LLMClient:
         for attempt in range(2):
             response = self._create(messages, response_format)
             usages.append(self._usage(response, purpose))
+            if on_usage is not None:
+                on_usage(usages[-1])
             content = self._content(response)
             try:
                 parsed = model.model_validate(extract_json(content))

@@ -120,8 +120,8 @@ class Summarizer:
         self.enums = {"area": config.taxonomy.areas, "category": config.taxonomy.categories}
         self.usage: list[Usage] = []
 
-    def _record(self, usages: list[Usage]) -> None:
-        self.usage.extend(usages)
+    def _record(self, usage: Usage) -> None:
+        self.usage.append(usage)  # list.append is atomic: parts report from several threads
 
     # --- planning ----------------------------------------------------------------------
 
@@ -155,13 +155,12 @@ class Summarizer:
     def single(self, part: Part) -> Article:
         context = dict(self.base, transcript=dict(self.base["transcript"], text=part.text()))
         try:
-            article, usage = self.llm.structured(
+            article, _ = self.llm.structured(
                 self.prompts.messages("article.md", **context), Article, name="article",
-                purpose="article", enums=self.enums, validate=self._check_article,
+                purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
             )
         except LLMTruncated:
             return self.map_reduce(_halves(part))
-        self._record(usage)
         return article
 
     def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
@@ -182,11 +181,10 @@ class Summarizer:
         messages = self.prompts.messages("sections.md", **context)
         for _ in range(2):  # a part that produced nothing is redone once
             try:
-                result, usage = self.llm.structured(messages, PartSections, name="article_sections",
-                                                    purpose=f"sections {number}/{count}")
+                result, _ = self.llm.structured(messages, PartSections, name="article_sections",
+                                                purpose=f"sections {number}/{count}", on_usage=self._record)
             except LLMTruncated:
                 return [s for half in _halves(part) for s in self._part_sections(half, neighbours, number, count)]
-            self._record(usage)
             sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
             if sections:
                 return sections
@@ -209,11 +207,10 @@ class Summarizer:
             self.base,
             sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections],
         )
-        overview, usage = self.llm.structured(
+        overview, _ = self.llm.structured(
             self.prompts.messages("overview.md", **context), Overview, name="article_overview",
-            purpose="overview", enums=self.enums, validate=self._check_article,
+            purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
         )
-        self._record(usage)
         return Article(**overview.model_dump(), sections=sections)
 
     def run(self) -> tuple[Article, int]:

@@ -81,6 +81,7 @@ def test_truncated_part_is_split_and_redone(cli, fake_llm, tmp_path: Path) -> No
     article = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json").read_text())
     # Part 2 was answered again as two halves: one truncated call and two more.
     assert fake_llm.calls == article["parts"] + 1 + 2
+    assert article["usage_total"]["calls"] == fake_llm.calls  # the cut-off answer was billed too
     assert all("cut" not in s["heading"] for s in article["sections"])
 
 

@@ -147,8 +147,7 @@ class Runner:
         else:
             result = write(video.video_id, self.config, self.store, force=opts.force,
                            overwrite_edited=opts.overwrite_edited, overrides=opts.overrides)
-        if result.outcome != "kept":
-            self.store.mark_stage(video.video_id, stage, result.outcome)
+        self.store.mark_stage(video.video_id, stage, result.outcome)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipeline.youtube import SUBTITLE_EXTS
 
 log = logging.getLogger(__name__)
 
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _EXT_RANK = {ext: rank for rank, ext in enumerate(("json3", "vtt", "srv3", "srt", "ttml", "srv2", "srv1"))}
 
 
@@ -51,7 +53,8 @@ def finish(video_id: str, segments: list[Segment], meta: Metadata, config: Confi
     notes = list(notes or [])
     if config.transcript.convert_chinese and language and language.lower().startswith("zh"):
         segments = convert_chinese(segments, config.transcript.convert_chinese)
-        notes.append(f"converted to {config.transcript.convert_chinese} with OpenCC")
+        notes.append(f"converted from {language} to {config.transcript.convert_chinese} with OpenCC")
+        language = config.transcript.convert_chinese
     paragraphs = build_paragraphs(segments, meta.chapters, max_seconds=config.transcript.paragraph_seconds)
     return Transcript(video_id=video_id, source=source, language=language, is_generated=is_generated,
                       track=track, segments=segments, paragraphs=paragraphs, notes=notes)
@@ -161,8 +164,9 @@ def from_subtitle_file(path: Path, meta: Metadata, config: Config, language: str
     text = path.read_text(encoding="utf-8-sig")
     segments = parse_captions(text, detect_format(path.name, text))
     if language is None:
-        parts = path.name.split(".")
-        language = parts[-2] if len(parts) >= 3 else meta.language
+        # yt-dlp names caption files <stem>.<lang>.<ext>; take the last part that is a language code.
+        codes = [part for part in path.name.split(".")[1:-1] if _LANGUAGE_CODE.match(part)]
+        language = codes[-1] if codes else meta.language
     return finish(meta.id, segments, meta, config, source="user-subtitles", language=language,
                   is_generated=False, track=path.name)
 

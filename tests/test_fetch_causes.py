@@ -126,3 +126,21 @@ def test_a_pause_holds_every_thread() -> None:
     for thread in threads:
         thread.join()
     assert min(waited) >= 0.28
+
+
+def test_traditional_chinese_is_converted_only_when_configured(cli, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, "JjQDik3yNhA")
+    caption = FIXTURES / "subtitles" / "HEfHFsfGXjs.zh-Hant.3b1b-taiwan-community.srt"
+    plain = cli("fetch", str(videos / "JjQDik3yNhA.info.json"), "--subtitles", str(caption))
+    assert plain.code == 0, plain.stderr
+    transcript_path = tmp_path / "output" / "videos" / "JjQDik3yNhA" / "transcript.json"
+    assert "這" in transcript_path.read_text(encoding="utf-8")
+    (tmp_path / "zh.yaml").write_text("transcript:\n  convert_chinese: zh-Hans\n")
+    converted = cli("fetch", str(videos / "JjQDik3yNhA.info.json"), "--subtitles", str(caption),
+                    "--config", "zh.yaml")
+    assert converted.code == 0, converted.stderr
+    data = json.loads(transcript_path.read_text(encoding="utf-8"))
+    assert data["language"] == "zh-Hans" and data["notes"] == ["converted from zh-Hant to zh-Hans with OpenCC"]
+    assert "這" not in transcript_path.read_text(encoding="utf-8") and "这样的碰撞" in transcript_path.read_text(
+        encoding="utf-8")
+    assert any("OpenCC" in note for note in data["notes"])

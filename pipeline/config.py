@@ -138,6 +138,9 @@ class Config(_Strict):
     prompts_dir: str | None = None
     # How many of the site's most used tags the prompt offers for reuse.
     reuse_tags: int = Field(default=40, ge=0)
+    # The largest caption, info.json or list file read (MB): a bigger one fails its video
+    # instead of filling memory (a 200 MB "caption" or a link to /dev/zero).
+    max_input_mb: float = Field(default=50.0, gt=0)
 
 
 def load_config(path: Path | str | None) -> Config:

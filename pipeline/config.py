@@ -1,12 +1,16 @@
 """The one configuration model, read from ``config.yaml``.
 
-Unknown keys are rejected so that a typo never silently falls back to a default; every
-error names the file and the dotted key.
+Settings resolve in this order: the file given with ``--config``, else ``./config.yaml``, over
+the built-in defaults (the commented ``config.yaml`` the package ships). Unknown keys are
+rejected so that a typo never silently falls back to a default; every error names the file and
+the dotted key. Relative paths in a file are relative to that file's folder.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,13 +18,23 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.cost import DEFAULT_PRICES, Price
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, UsageError
+from pipeline.resources import builtin_config_file
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
+DEFAULT_CONFIG_NAME = "config.yaml"
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # .inf / .nan in a config file would make every wait, budget or limit meaningless.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+
+def PathField(default: Any = None) -> Any:  # noqa: N802 - used like pydantic's Field
+    """A setting that names a file or folder: relative values are relative to the config file."""
+    return Field(default=default, json_schema_extra={"relative_path": True})
 
 
 class LLMConfig(_Strict):
@@ -58,7 +72,7 @@ class YouTubeConfig(_Strict):
     # Passed through to yt-dlp and youtube-transcript-api. A proxy URL may hold credentials:
     # it is never logged or written into artifacts.
     proxy: str | None = None
-    cookies_file: str | None = None
+    cookies_file: str | None = PathField()
     cookies_from_browser: str | None = None
     max_attempts: int = Field(default=4, ge=1)  # for transient causes (network, ip_blocked)
     retry_wait: float = Field(default=2.0, ge=0)  # first backoff, doubling with jitter
@@ -135,7 +149,7 @@ class Config(_Strict):
     # Term -> how to write it, e.g. {"nvidia": "Nvidia"}; goes into every prompt.
     glossary: dict[str, str] = Field(default_factory=dict)
     # A folder of prompt templates that override the built-in ones file by file.
-    prompts_dir: str | None = None
+    prompts_dir: str | None = PathField()
     # How many of the site's most used tags the prompt offers for reuse.
     reuse_tags: int = Field(default=40, ge=0)
     # The largest caption, info.json or list file read (MB): a bigger one fails its video
@@ -143,24 +157,79 @@ class Config(_Strict):
     max_input_mb: float = Field(default=50.0, gt=0)
 
 
-def load_config(path: Path | str | None) -> Config:
-    """Read ``path`` (a missing default file means all defaults)."""
-    if path is None:
-        return Config()
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path}: config file not found")
+@lru_cache(maxsize=1)
+def _builtin_raw() -> dict[str, Any]:
+    raw = yaml.safe_load(builtin_config_file().read_text(encoding="utf-8"))
+    return raw if isinstance(raw, dict) else {}
+
+
+def _read_raw(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if raw is None:
-        raw = {}
+        return {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
-    return _validate(raw, str(path))
+    return raw
+
+
+def _sections() -> set[str]:
+    return {name for name, field in Config.model_fields.items()
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)}
+
+
+def _layer(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A file's keys over the built-in ones: a section (``llm:``) merges key by key, any other
+    value (the glossary, a price table) replaces the built-in one whole."""
+    merged = dict(base)
+    sections = _sections()
+    for key, value in over.items():
+        if key in sections and isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve_paths(model: BaseModel, folder: Path) -> None:
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            _resolve_paths(value, folder)
+        elif (isinstance(value, str) and value and isinstance(field.json_schema_extra, dict)
+              and field.json_schema_extra.get("relative_path")):
+            path = Path(value).expanduser()
+            object.__setattr__(model, name, str(path if path.is_absolute() else folder / path))
+
+
+def config_file_in_use(path: Path | str | None) -> Path | None:
+    """``--config`` when given, else ``./config.yaml`` when there is one, else none (built-ins)."""
+    if path is not None:
+        return Path(path)
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.is_file() else None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """The settings: ``path`` (or ``./config.yaml``) over the built-in defaults."""
+    chosen = config_file_in_use(path)
+    if chosen is None:
+        return _validate(_builtin_raw(), str(builtin_config_file()))
+    if not chosen.exists():
+        raise ConfigError(f"{chosen}: config file not found")
+    if not chosen.is_file():
+        raise ConfigError(f"{chosen}: not a file")
+    config = _validate(_layer(_builtin_raw(), _read_raw(chosen)), str(chosen))
+    _resolve_paths(config, chosen.resolve().parent)
+    return config
 
 
 def _validate(raw: dict[str, Any], origin: str) -> Config:
@@ -177,25 +246,50 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None
 
 
+# The front matter of a post, as in the site's real posts (tests/fixtures/seed-post.md).
+POST_FIELDS = ("area", "category", "companies_orgs", "date", "draft", "guest", "insight", "layout",
+               "media_books", "products_models", "project", "series", "source", "speaker", "status",
+               "summary", "tags", "title")
 FRONT_MATTER_LIST_FIELDS = {"project", "tags", "media_books", "companies_orgs", "products_models"}
 FRONT_MATTER_BOOL_FIELDS = {"draft"}
+_NOT_SETTABLE = {"source": "it is the video's address, which identifies the post"}
+_REQUIRED_TEXT = {"layout", "title", "date"}
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """Parse ``--set KEY=VALUE`` options into front-matter values of the right type."""
+def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; one of: {', '.join(choices)}"
+
+
+def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
+    """Parse ``--set KEY=VALUE`` options into front-matter values of the right type.
+
+    Only fields of the post can be set, ``area``/``category`` only to a taxonomy value: a typo
+    would otherwise end up in every post of the batch."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        key = key.strip()
+        key, value = key.strip(), value.strip()
         if not sep or not key:
-            raise ConfigError(f"--set {pair!r}: expected KEY=VALUE")
+            raise UsageError(f"--set {pair!r}: expected KEY=VALUE")
+        if key not in POST_FIELDS:
+            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, POST_FIELDS)}")
+        if key in _NOT_SETTABLE:
+            raise UsageError(f"--set {key}: cannot be set: {_NOT_SETTABLE[key]}")
         if key in FRONT_MATTER_LIST_FIELDS:
             overrides[key] = [item.strip() for item in value.split(",") if item.strip()]
         elif key in FRONT_MATTER_BOOL_FIELDS:
-            lowered = value.strip().lower()
+            lowered = value.lower()
             if lowered not in {"true", "false", "yes", "no", "1", "0"}:
-                raise ConfigError(f"--set {key}={value}: expected true or false")
+                raise UsageError(f"--set {key}={value}: expected true or false")
             overrides[key] = lowered in {"true", "yes", "1"}
         else:
+            if not value and key in _REQUIRED_TEXT:
+                raise UsageError(f"--set {key}=: the post needs a {key}; give a value")
+            if taxonomy is not None and key in ("area", "category"):
+                listed = "areas" if key == "area" else "categories"
+                allowed = getattr(taxonomy, listed)
+                if value not in allowed:
+                    raise UsageError(f"--set {key}={value}: not in taxonomy.{listed}{_suggest(value, allowed)}")
             overrides[key] = value
     return overrides

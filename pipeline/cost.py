@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 class Price(BaseModel):
     """USD per million tokens."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     input: float
     output: float

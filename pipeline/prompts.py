@@ -6,7 +6,6 @@ they only ever enter as variables, so ``{{ … }}`` inside a transcript is print
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.resources import builtin_prompts_dir
 from pipeline.store import fingerprint
 
 TEMPLATE_NAMES = ("system.md", "_video.md", "article.md", "sections.md", "overview.md")
-
-
-def builtin_prompts_dir() -> Path:
-    """The shipped templates: ``prompts/`` beside the package (source checkout or editable
-    install), else the copy a wheel installs under ``<prefix>/share/yt2post/prompts``."""
-    beside = Path(__file__).resolve().parent.parent / "prompts"
-    if beside.is_dir():
-        return beside
-    return Path(sys.prefix) / "share" / "yt2post" / "prompts"
 
 
 class Prompts:

@@ -82,7 +82,8 @@ def _client(config: Config) -> openai.OpenAI:
 
 
 def _endpoint(path: Path, config: Config) -> tuple[list[Snippet], str | None]:
-    from pipeline.llm import retry_policy, server_message
+    from pipeline.llm import retry_policy
+    from pipeline.llm_errors import server_message
 
     client = _client(config)
     limit = int(config.asr.max_upload_mb * 1024 * 1024)

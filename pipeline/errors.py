@@ -23,6 +23,8 @@ class Yt2PostError(Exception):
     cause: str = "error"
     #: Transient causes are retried with backoff; permanent ones are not.
     transient: bool = False
+    #: Every video would hit it (a bad API key, an unknown model): the run stops starting work.
+    fatal: bool = False
 
     def __init__(self, message: str, *, video_id: str | None = None) -> None:
         super().__init__(message)
@@ -133,6 +135,29 @@ class LLMRequestFailed(LLMError):
     """The endpoint answered with an error that retrying will not fix (or retries ran out)."""
 
     cause = "llm_request"
+
+
+class LLMSetupError(LLMError):
+    """The endpoint cannot serve any video as configured; the message names the setting to fix."""
+
+    cause = "llm_setup"
+    fatal = True
+
+
+class LLMAuthError(LLMSetupError):
+    cause = "llm_auth"
+
+
+class LLMModelNotFound(LLMSetupError):
+    cause = "llm_model"
+
+
+class LLMNotOpenAICompatible(LLMSetupError):
+    cause = "llm_endpoint"
+
+
+class LLMUnreachable(LLMSetupError):
+    cause = "llm_unreachable"
 
 
 class IncompleteArticle(LLMError):

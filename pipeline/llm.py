@@ -32,9 +32,10 @@ from pipeline.errors import (
     LLMEmptyAnswer,
     LLMInvalidOutput,
     LLMRefusal,
-    LLMRequestFailed,
+    LLMSetupError,
     LLMTruncated,
 )
+from pipeline.llm_errors import classify, describe_body, not_openai_compatible, rejects_json_schema
 from pipeline.models import Usage
 from pipeline.pacing import LLMPacer
 from pipeline.tokens import estimate_messages_tokens
@@ -103,12 +104,13 @@ def extract_json(content: str) -> Any:
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
+    # strict=False: small models in json_object mode put raw newlines inside strings.
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except ValueError:
         start, end = text.find("{"), text.rfind("}")
         if start != -1 and end > start:
-            return json.loads(text[start : end + 1])
+            return json.loads(text[start : end + 1], strict=False)
         raise
 
 
@@ -138,7 +140,7 @@ def _retry_after_seconds(exc: BaseException) -> float | None:
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
         return True
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, openai.APIStatusError) and not rejects_json_schema(exc):
         return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
     return False
 
@@ -170,13 +172,8 @@ def retry_policy(config: LLMConfig) -> Retrying:
     )
 
 
-def server_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
-    return exc.message
+class _SchemaRejected(Exception):
+    """The server cannot do ``response_format: json_schema``; the caller switches modes."""
 
 
 class LLMClient:
@@ -201,6 +198,11 @@ class LLMClient:
             gate = LLMPacer(config.requests_per_minute, config.tokens_per_minute)
         self._gate = gate
         self._semaphore = threading.BoundedSemaphore(config.concurrency)
+        # json_schema until the server shows it cannot do it; then json_object for the rest of the run.
+        self.mode = config.structured_output
+        self._mode_lock = threading.Lock()
+        # The first error that every call would hit: later calls raise it without asking again.
+        self._broken: LLMSetupError | None = None
 
     @contextmanager
     def _slot(self, tokens: int) -> Iterator[None]:
@@ -218,19 +220,44 @@ class LLMClient:
         }
         if self.config.temperature is not None:
             kwargs["temperature"] = self.config.temperature
-        retrying = retry_policy(self.config)
         tokens = estimate_messages_tokens(messages)
         try:
-            for attempt in retrying:
-                with attempt, self._slot(tokens):
-                    return self._client.chat.completions.create(**kwargs)
-        except openai.APIStatusError as exc:
-            raise LLMRequestFailed(
-                f"the model server answered HTTP {exc.status_code}: {server_message(exc)}"
-            ) from None
-        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-            raise LLMRequestFailed(f"cannot reach the model server at {self.base_url}: {exc}") from None
-        raise AssertionError("unreachable")  # pragma: no cover - Retrying always returns or raises
+            for attempt in retry_policy(self.config):
+                with attempt:
+                    self._raise_if_broken()
+                    with self._slot(tokens):
+                        response = self._client.chat.completions.create(**kwargs)
+        except openai.APIError as exc:
+            if response_format.get("type") == "json_schema" and rejects_json_schema(exc):
+                raise _SchemaRejected from None
+            self._raise(classify(exc, self.config, self.base_url))
+        self._check_shape(response)
+        return response
+
+    def _raise_if_broken(self) -> None:
+        if self._broken is not None:
+            raise self._broken
+
+    def _raise(self, error: Exception) -> None:
+        if isinstance(error, LLMSetupError) and self._broken is None:
+            self._broken = error
+        raise error from None
+
+    def _check_shape(self, response: Any) -> None:
+        """An HTML page or a JSON body without ``choices`` under a 200: the URL is some other
+        service (a web server, a proxy's login page), so every call would get the same."""
+        if isinstance(response, str):
+            self._raise(not_openai_compatible(self.base_url, describe_body(response)))
+        if getattr(response, "choices", None) is None:
+            self._raise(not_openai_compatible(self.base_url, "a JSON body with no choices"))
+
+    def _switch_to_json_object(self) -> None:
+        with self._mode_lock:
+            if self.mode == "json_schema":
+                self.mode = "json_object"
+                log.warning("the model server at %s does not support response_format json_schema; using "
+                            "json_object (the schema in the prompt) for the rest of this run. Set "
+                            "llm.structured_output: json_object to skip this probe.", self.base_url)
 
     def _usage(self, response: Any, purpose: str) -> Usage:
         usage = getattr(response, "usage", None)
@@ -264,22 +291,10 @@ class LLMClient:
         rejected (truncated, refused, invalid): they are billed too.
         """
         schema = strict_schema(model, enums)
-        messages = [dict(m) for m in messages]
-        if self.config.structured_output == "json_schema":
-            response_format: dict[str, Any] = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }
-        else:
-            response_format = {"type": "json_object"}
-            messages[0]["content"] += (
-                "\n\nAnswer with one JSON object that follows this JSON schema exactly:\n"
-                f"<json_schema>\n{json.dumps(schema, ensure_ascii=False)}\n</json_schema>"
-            )
         usages: list[Usage] = []
         last_error = ""
         for attempt in range(2):
-            response = self._create(messages, response_format)
+            response = self._create_in_mode(messages, schema, name)
             usages.append(self._usage(response, purpose))
             if on_usage is not None:
                 on_usage(usages[-1])
@@ -301,6 +316,22 @@ class LLMClient:
                         },
                     ]
         raise LLMInvalidOutput(f"the model's answer is not valid {name} JSON even after a retry: {last_error}")
+
+    def _create_in_mode(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str) -> Any:
+        while True:
+            if self.mode == "json_schema":
+                try:
+                    return self._create(messages, {"type": "json_schema",
+                                                   "json_schema": {"name": name, "schema": schema, "strict": True}})
+                except _SchemaRejected:
+                    self._switch_to_json_object()
+                    continue
+            prompted = [dict(m) for m in messages]
+            prompted[0]["content"] += (
+                "\n\nAnswer with one JSON object that follows this JSON schema exactly:\n"
+                f"<json_schema>\n{json.dumps(schema, ensure_ascii=False)}\n</json_schema>"
+            )
+            return self._create(prompted, {"type": "json_object"})
 
     @staticmethod
     def _content(response: Any) -> str:

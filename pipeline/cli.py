@@ -7,6 +7,7 @@ with ``--verbose``.
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from collections.abc import Callable
@@ -154,7 +155,8 @@ def _print_summary(summary: RunSummary) -> int:
 def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
          force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
-         dry_run: bool = False, max_cost: float | None = None, **expand: Any) -> int:
+         dry_run: bool = False, max_cost: float | None = None, videos: list[VideoRef] | None = None,
+         quiet: bool = False, after: Callable[[RunSummary], None] | None = None, **expand: Any) -> int:
     config = _load(config_path)
     install_redactor(config)
     store = Store(out)
@@ -167,7 +169,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
         if not videos:
             click.echo(f"no failed videos in {out}")
             return ExitStatus.OK
-    else:
+    elif videos is None:
         videos = resolve_videos(sources, store, **expand)
     if subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
@@ -181,7 +183,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
         from pipeline.llm import LLMClient
 
         llm = LLMClient(config.llm)  # a missing API key is a config error (exit 2), found before any work
-    reporter = make_reporter(verbose)
+    reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
     runner = Runner(config, store, options, reporter, llm=llm)
     try:
         if dry_run:
@@ -192,6 +194,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
         reporter.close()
     if dry_run:
         return _print_plan(estimates, runner.summary)
+    if after is not None:
+        after(summary)
     return _print_summary(summary)
 
 
@@ -221,14 +225,49 @@ def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
 @click.option("--dry-run", is_flag=True, help="Print each video's planned LLM calls, tokens and cost; spend nothing.")
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
               help="Stop starting new videos once the batch would pass this cost.")
+@click.option("--new", is_flag=True, help="Only videos of the sources not seen by an earlier --new run.")
+@click.option("--mark-seen", is_flag=True,
+              help="With --new: record the new videos --limit/--since leave out as seen, without processing them.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines; nothing at all when no video is new.")
 @boundary
 def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
         sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
-        allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None) -> int:
+        allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None, new: bool,
+        mark_seen: bool, quiet: bool) -> int:
     """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists)."""
+    if new or mark_seen:
+        return _run_new(sources, config_path, out, verbose, force, sets, mark_seen=mark_seen, quiet=quiet,
+                        dry_run=dry_run, max_cost=max_cost, allow_description=allow_description,
+                        limit=limit, since=since, reverse=reverse)
     return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
                 subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
                 dry_run=dry_run, max_cost=max_cost, limit=limit, since=since, reverse=reverse or None)
+
+
+def _run_new(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+             sets: tuple[str, ...], *, mark_seen: bool, quiet: bool, limit: int | None, since: str | None,
+             reverse: bool, **run_options: Any) -> int:
+    """``run --new``: the sources' unseen videos, under the output folder's lock (safe from cron)."""
+    from pipeline.watch import output_lock, remember, select_new
+
+    if not sources:
+        raise UsageError("--new needs at least one SOURCE (a playlist, channel or list to watch)")
+    with output_lock(Path(out)):
+        selection = select_new(Path(out), sources, limit=limit, since=since, reverse=reverse, mark_seen=mark_seen)
+        if not selection.videos:
+            if not run_options.get("dry_run"):
+                remember(selection, [], [])
+            if not quiet:
+                marked = f", {len(selection.marked)} marked seen" if selection.marked else ""
+                click.echo(f"no new videos in {len(sources)} source(s){marked}")
+            return ExitStatus.OK
+
+        def after(summary: RunSummary) -> None:
+            failed = {f.video_id for f in summary.failures}
+            remember(selection, [v.video_id for v in selection.videos if v.video_id not in failed], failed)
+
+        return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
+                    videos=selection.videos, quiet=quiet, after=after, **run_options)
 
 
 @main.command("fetch")

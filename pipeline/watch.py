@@ -1,0 +1,180 @@
+"""Watching sources: which videos of a playlist or channel are new since the last look.
+
+Each source keeps a record in the output folder, ``sources/<hash>.json``: the source as given,
+when it was first and last looked at, and every video id seen in it with when it was first
+seen. ``yt2post run SOURCE… --new`` processes only the videos not in the record; a video that
+disappears from the listing stays in the record (and its post stays where it is).
+
+A video counts as seen once its run succeeded, or was skipped with ``--mark-seen``. A video
+that failed stays unseen so the next scheduled run retries it (new uploads often have no
+captions for a while), up to ``MAX_TRIES`` runs; after that it is marked seen, its failure
+stays in its ``status.json`` and ``yt2post run --retry-failed`` retries it on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from pipeline.errors import ArtifactError, Yt2PostError
+from pipeline.sources import VideoRef, _since_key, expand_sources
+from pipeline.store import atomic_write_text, now_iso
+
+SOURCES_DIR = "sources"
+LOCK_NAME = ".yt2post.lock"
+MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen
+
+
+class OutputBusy(Yt2PostError):
+    """Another yt2post run holds the output folder (a scheduled run that overlaps the last one)."""
+
+    cause = "busy"
+
+
+@contextmanager
+def output_lock(root: Path) -> Iterator[None]:
+    """The output folder's lock, taken without waiting: an overlapping scheduled run stops at once
+    instead of piling up. The OS releases the lock of a killed process."""
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputBusy(f"{root}: another yt2post run is using this output folder; try again when it ends") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def source_key(source: str) -> str:
+    """The same source however it is spelled on the command line: a path is made absolute."""
+    path = Path(source).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    return source.strip()
+
+
+def record_path(root: Path, source: str) -> Path:
+    digest = hashlib.sha256(source_key(source).encode("utf-8")).hexdigest()[:16]
+    return Path(root) / SOURCES_DIR / f"{digest}.json"
+
+
+@dataclass
+class SourceRecord:
+    """What has been seen of one source, and when it was looked at."""
+
+    path: Path
+    source: str
+    first_looked_at: str | None = None
+    last_looked_at: str | None = None
+    seen: dict[str, str] = field(default_factory=dict)  # video id -> when first seen
+    tries: dict[str, int] = field(default_factory=dict)  # video id -> failed runs so far
+
+    @classmethod
+    def load(cls, root: Path, source: str) -> SourceRecord:
+        path = record_path(root, source)
+        record = cls(path=path, source=source_key(source))
+        if not path.is_file():
+            return record
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(f"{path}: the record of source {source} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("seen", {}), dict):
+            raise ArtifactError(f"{path}: the record of source {source} is not a JSON object with 'seen'")
+        record.first_looked_at = data.get("first_looked_at")
+        record.last_looked_at = data.get("last_looked_at")
+        record.seen = {str(k): str(v) for k, v in (data.get("seen") or {}).items()}
+        record.tries = {str(k): int(v) for k, v in (data.get("tries") or {}).items()}
+        return record
+
+    def save(self) -> None:
+        data: dict[str, Any] = {
+            "source": self.source,
+            "first_looked_at": self.first_looked_at,
+            "last_looked_at": self.last_looked_at,
+            "seen": self.seen,
+            "tries": self.tries,
+        }
+        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+    def mark_seen(self, video_ids: Iterable[str], when: str) -> None:
+        for video_id in video_ids:
+            self.seen.setdefault(video_id, when)
+            self.tries.pop(video_id, None)
+
+
+@dataclass
+class Selection:
+    """The new videos of one run, and what to remember about each source afterwards."""
+
+    videos: list[VideoRef]  # to process now
+    records: list[SourceRecord]
+    listed: dict[str, list[str]]  # record path -> video ids the source lists now
+    marked: list[str]  # new videos marked seen without processing (--mark-seen)
+    looked_at: str
+
+    @property
+    def new_count(self) -> int:
+        return len(self.videos)
+
+
+def select_new(root: Path, sources: Iterable[str], *, limit: int | None = None, since: str | None = None,
+               reverse: bool = False, mark_seen: bool = False,
+               expand: Callable[..., list[VideoRef]] = expand_sources) -> Selection:
+    """The videos of ``sources`` not seen before, filtered by ``since``/``reverse``/``limit``.
+
+    With ``mark_seen`` the new videos the filters leave out are recorded as seen, so a first
+    run on a channel with 2,000 old videos drafts only the newest few.
+    """
+    records: list[SourceRecord] = []
+    listed: dict[str, list[str]] = {}
+    fresh: dict[str, VideoRef] = {}
+    for source in sources:
+        record = SourceRecord.load(Path(root), source)
+        videos = expand([source])
+        records.append(record)
+        listed[str(record.path)] = [v.video_id for v in videos]
+        for video in videos:
+            if video.video_id not in record.seen:
+                fresh.setdefault(video.video_id, video)
+    candidates = list(fresh.values())
+    # The same filters a plain run applies, on the new videos only.
+    chosen = candidates
+    key = _since_key(since)
+    if key:
+        # As in a plain run: a video whose listing gives no date is kept.
+        chosen = [v for v in chosen if not v.upload_date or v.upload_date >= key]
+    if reverse:
+        chosen = list(reversed(chosen))
+    if limit:
+        chosen = chosen[:limit]
+    chosen_ids = {v.video_id for v in chosen}
+    marked = [v.video_id for v in candidates if v.video_id not in chosen_ids] if mark_seen else []
+    return Selection(videos=chosen, records=records, listed=listed, marked=marked, looked_at=now_iso())
+
+
+def remember(selection: Selection, succeeded: Iterable[str], failed: Iterable[str]) -> None:
+    """After the run: record the videos that are done (or marked) as seen, count failed tries,
+    and when each source was looked at. Each record is written atomically."""
+    done = set(succeeded) | set(selection.marked)
+    failed = set(failed)
+    when = selection.looked_at
+    for record in selection.records:
+        mine = set(selection.listed.get(str(record.path), []))
+        record.mark_seen(sorted(mine & done), when)
+        for video_id in sorted(mine & failed):
+            record.tries[video_id] = record.tries.get(video_id, 0) + 1
+            if record.tries[video_id] >= MAX_TRIES:
+                record.mark_seen([video_id], when)
+        record.first_looked_at = record.first_looked_at or when
+        record.last_looked_at = when
+        record.save()

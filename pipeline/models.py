@@ -60,6 +60,7 @@ class Metadata(BaseModel):
     channel: str = ""
     uploader: str = ""
     upload_date: str = ""  # YYYYMMDD as yt-dlp gives it; may be empty
+    release_date: str = ""  # YYYYMMDD; the post's date when upload_date is missing
     duration: float | None = None
     description: str = ""
     tags: list[str] = Field(default_factory=list)

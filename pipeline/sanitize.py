@@ -20,7 +20,27 @@ _LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)"
 _REFERENCE = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.MULTILINE)
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|\}\}|#\}|\{%-|-%\}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_ZWJ = "\u200d"
+
+
+# Control characters and every invisible format character (Unicode category Cf, less the ZWJ):
+# bidi overrides and isolates, zero-width characters, soft hyphens, tag characters. They make
+# text read differently from what it says (a reversed name, a hidden instruction). Written out
+# because scanning the Unicode table at import costs half a second; a test checks it is complete.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200c\u200e-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+# A zero-width joiner only joins emoji (👨‍👩‍👧); anywhere else it just hides in the text.
+_STRAY_ZWJ = re.compile(r"(?<![\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d|\u200d(?![\U0001F000-\U0001FAFF\u2600-\u27BF])")
+
+
+def strip_invisible(text: str) -> str:
+    """Without control and invisible format characters (a ZWJ inside an emoji sequence stays)."""
+    text = _CONTROL.sub("", text)
+    return _STRAY_ZWJ.sub("", text) if _ZWJ in text else text
 
 
 def _scheme_is_dangerous(url: str) -> bool:
@@ -37,7 +57,7 @@ def _defuse_link(match: re.Match[str]) -> str:
 
 def sanitize_markdown(text: str) -> str:
     """Markdown stays Markdown; no HTML tag and no script link gets through."""
-    text = _CONTROL.sub("", text)
+    text = strip_invisible(text)
     text = _BLOCKS.sub("", text)
     text = _UNCLOSED_BLOCK.sub("", text)
     text = _LINK.sub(_defuse_link, text)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import UsageError
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
 _YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
 _PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
@@ -56,7 +56,7 @@ def _split(text: str) -> Any:
 def video_id_from_url(text: str) -> str | None:
     """The video id in any common URL form, or a bare id; None for anything else."""
     text = text.strip()
-    if _ID.match(text):
+    if _ID.fullmatch(text):
         return text
     parts = _split(text)
     if parts.scheme not in ("http", "https"):
@@ -64,13 +64,13 @@ def video_id_from_url(text: str) -> str | None:
     host = (parts.hostname or "").lower()
     if host == "youtu.be":
         candidate = parts.path.strip("/").split("/")[0]
-        return candidate if _ID.match(candidate) else None
+        return candidate if _ID.fullmatch(candidate) else None
     if not _YT_HOSTS.match(host):
         return None
     if parts.path in ("/watch", "/watch/"):
         values = parse_qs(parts.query).get("v", [])
-        return values[0] if values and _ID.match(values[0]) else None
-    match = _PATH_ID.match(parts.path)
+        return values[0] if values and _ID.fullmatch(values[0]) else None
+    match = _PATH_ID.fullmatch(parts.path)
     return match.group(1) if match else None
 
 
@@ -158,7 +158,7 @@ def _local_infos(folder: Path) -> dict[str, Path]:
         stem = path.name[: -len(".info.json")]
         match = _ID_IN_NAME.search(stem)
         key = match.group(1) if match else stem
-        if _ID.match(key):
+        if _ID.fullmatch(key):
             found[key] = path
     return found
 

@@ -37,7 +37,7 @@ BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def now_iso() -> str:
@@ -87,6 +87,15 @@ def dumps_artifact(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def ensure_inside(path: Path, folder: Path) -> Path:
+    """``path`` itself, once it is known to resolve (links followed) inside ``folder``: a second
+    guard behind the validation of every name, so that no name can make a write leave its folder."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(folder.resolve()) or resolved == folder.resolve():
+        raise ArtifactError(f"{path}: refusing to write outside {folder}")
+    return path
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -119,12 +128,16 @@ class Store:
 
     def video_dir(self, video_id: str) -> Path:
         # Video ids become folder names: refuse anything that could leave the folder.
-        if not _VIDEO_ID.match(video_id):
+        if not _VIDEO_ID.fullmatch(video_id):
             raise ArtifactError(f"{video_id!r} is not a valid video id", video_id=video_id)
         return self.videos_dir / video_id
 
+    def has_video(self, video_id: str) -> bool:
+        """Whether the output folder has this video (an id that cannot be a folder name: no)."""
+        return bool(_VIDEO_ID.fullmatch(video_id)) and (self.videos_dir / video_id).is_dir()
+
     def path(self, video_id: str, name: str) -> Path:
-        return self.video_dir(video_id) / f"{name}.json"
+        return ensure_inside(self.video_dir(video_id) / f"{name}.json", self.videos_dir)
 
     def relative(self, path: Path) -> str:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""

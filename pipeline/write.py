@@ -29,6 +29,7 @@ from pipeline.store import (
     Store,
     atomic_write_text,
     content_hash,
+    ensure_inside,
     fingerprint,
     now_iso,
     read_front_matter,
@@ -38,19 +39,38 @@ from pipeline.store import (
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
 ARTICLE_TEXT_FIELDS = ("title", "summary", "guest", "insight")
-_WATCH_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_WATCH_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
 def canonical_source(meta: Metadata) -> str:
-    if _WATCH_ID.match(meta.id):
+    if _WATCH_ID.fullmatch(meta.id):
         return f"https://www.youtube.com/watch?v={meta.id}"
-    return meta.webpage_url or meta.id
+    return sanitize_inline(meta.webpage_url or meta.id)
 
 
 def iso_date(upload_date: str) -> str:
-    if len(upload_date) == 8 and upload_date.isdigit():
-        return f"{upload_date[:4]}-{upload_date[4:6]}-{upload_date[6:]}"
-    return upload_date
+    """``YYYYMMDD`` (a real day) as ``YYYY-MM-DD``; anything else is unknown (""): the date goes
+    into a file name, so it must never carry a path."""
+    if not _YYYYMMDD.fullmatch(upload_date or ""):
+        return ""
+    try:
+        return datetime.strptime(upload_date, "%Y%m%d").strftime("%Y-%m-%d")
+    except ValueError:
+        return ""
+
+
+def post_date(meta: Metadata) -> tuple[str, list[str]]:
+    """The post's date (upload date, else release date) and warnings about unusable ones."""
+    warnings = []
+    for key in ("upload_date", "release_date"):
+        raw = getattr(meta, key, "") or ""
+        date = iso_date(raw)
+        if date:
+            return date, warnings
+        if raw:
+            warnings.append(f"{key} {raw[:40]!r} is not a date as YYYYMMDD; treated as unknown")
+    return "", warnings
 
 
 def render_body(sections: list[dict[str, str]]) -> str:
@@ -66,7 +86,7 @@ def build_post(article: dict[str, Any], meta: Metadata, config: Config,
                overrides: dict[str, Any] | None = None) -> frontmatter.Post:
     """Assemble the post: metadata facts, the article, config defaults, then ``--set`` values."""
     defaults = config.front_matter
-    speaker = meta.channel or meta.uploader
+    speaker = sanitize_inline(meta.channel or meta.uploader)
     fields: dict[str, Any] = {
         "layout": defaults.layout,
         "status": defaults.status,
@@ -74,12 +94,12 @@ def build_post(article: dict[str, Any], meta: Metadata, config: Config,
         "project": list(defaults.project),
         "series": defaults.series,
         "source": canonical_source(meta),
-        "date": iso_date(meta.upload_date),
+        "date": post_date(meta)[0],
         "speaker": speaker,
         "media_books": [slug] if (slug := slugify(speaker)) else [],
         "tags": unique_slugs(list(article.get("tags") or [])),
-        "area": str(article.get("area", "")),
-        "category": str(article.get("category", "")),
+        "area": sanitize_inline(str(article.get("area", ""))),
+        "category": sanitize_inline(str(article.get("category", ""))),
         "companies_orgs": unique_slugs(list(article.get("companies_orgs") or [])),
         "products_models": unique_slugs(list(article.get("products_models") or [])),
     }
@@ -101,7 +121,7 @@ def dump_post(post: frontmatter.Post) -> str:
 
 
 def post_file_name(meta: Metadata) -> str:
-    date = iso_date(meta.upload_date) or "undated"
+    date = post_date(meta)[0] or "undated"
     slug = slugify(meta.title, max_length=60)
     return f"{date}-{slug or meta.id}.md"
 
@@ -161,6 +181,8 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
         config.front_matter.model_dump(),
         overrides or {},
+        # Only when there is one, so that adding the field did not make every post look changed.
+        *([{"release_date": meta_raw["release_date"]}] if meta_raw.get("release_date") else []),
     )
 
 
@@ -196,25 +218,28 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
     record_flags(video_id, article, meta_raw, config, store, expected)
+    warnings = post_date(meta)[1]
+    warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not overwrite_edited:
-        beside = existing.path.with_name(existing.path.name + REGENERATED_SUFFIX)
+        beside = ensure_inside(existing.path.with_name(existing.path.name + REGENERATED_SUFFIX), store.posts_dir)
         atomic_write_text(beside, text)
         store.write(video_id, "post", dict(record, path=store.relative(existing.path), edited=True,
-                                           regenerated=store.relative(beside)))
+                                           regenerated=store.relative(beside), warnings=warnings))
         return StageResult(video_id, "write", "kept",
                            detail=f"{existing.path} was edited by a reviewer and left untouched; "
-                                  f"the regenerated post is at {beside}")
+                                  f"the regenerated post is at {beside}{warned}")
 
     detail = ""
     if existing is not None:
         target = existing.path
         if existing.edited:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            backup = target.with_name(f"{target.name}.bak-{stamp}")
+            backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
             backup.write_bytes(target.read_bytes())
             detail = f"; the reviewer's version was saved as {backup}"
     else:
         target = _free_path(store, meta, source)
+    ensure_inside(target, store.posts_dir)
     atomic_write_text(target, text)
     store.write(video_id, "post", {
         "path": store.relative(target),
@@ -222,6 +247,7 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
         "sha256": sha256_bytes(text.encode("utf-8")),
         "fingerprint": expected,
         "written_at": now_iso(),
+        "warnings": warnings,
     })
     Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
-    return StageResult(video_id, "write", "done", detail=f"{target}{detail}")
+    return StageResult(video_id, "write", "done", detail=f"{target}{detail}{warned}")

@@ -26,7 +26,7 @@ from pipeline.models import Chapter, Metadata
 log = logging.getLogger(__name__)
 
 METADATA_FIELDS = (
-    "id", "title", "channel", "uploader", "upload_date", "duration", "description", "tags",
+    "id", "title", "channel", "uploader", "upload_date", "release_date", "duration", "description", "tags",
     "language", "webpage_url", "channel_id", "channel_url", "live_status", "availability",
 )
 SUBTITLE_EXTS = ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2")

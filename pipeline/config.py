@@ -139,6 +139,17 @@ class FrontMatterDefaults(_Strict):
     series: str = ""
 
 
+class PostConfig(_Strict):
+    # A "[▶ 12:34](video link)" line under each section heading, for sites that want it. Off:
+    # the post keeps the seed's exact shape.
+    section_links: bool = False
+
+
+class ReviewConfig(_Strict):
+    # A folder (e.g. the Eleventy site's posts folder) an approved post is copied into; None: no copy.
+    site_dir: str | None = None
+
+
 class Config(_Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     transcript: TranscriptConfig = Field(default_factory=TranscriptConfig)
@@ -146,6 +157,8 @@ class Config(_Strict):
     asr: ASRConfig = Field(default_factory=ASRConfig)
     taxonomy: Taxonomy = Field(default_factory=Taxonomy)
     front_matter: FrontMatterDefaults = Field(default_factory=FrontMatterDefaults)
+    post: PostConfig = Field(default_factory=PostConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
     # Term -> how to write it, e.g. {"nvidia": "Nvidia"}; goes into every prompt.
     glossary: dict[str, str] = Field(default_factory=dict)
     # A folder of prompt templates that override the built-in ones file by file.

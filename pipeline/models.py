@@ -101,10 +101,15 @@ class Transcript(BaseModel):
 
 
 class Section(BaseModel):
+    """A section of ``article.json``; ``start`` and ``end`` (seconds) are the stretch of the video
+    it was written from, None where the model gave no usable time (see ``pipeline/timing.py``)."""
+
     model_config = ConfigDict(extra="ignore")
 
     heading: str
     body: str
+    start: float | None = None
+    end: float | None = None
 
 
 class Usage(BaseModel):

@@ -8,6 +8,7 @@ the transcript is sent only once.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ from pipeline.config import Config
 from pipeline.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
 from pipeline.llm import LLMClient
-from pipeline.models import Metadata, Section, StageResult, Transcript, Usage
+from pipeline.models import Metadata, StageResult, Transcript, Usage
 from pipeline.prompts import Prompts
 from pipeline.slugs import unique_slugs
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
+from pipeline.timing import timed_sections
 from pipeline.tokens import estimate_messages_tokens
 
+log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
 EXCERPT_CHARS = 160  # of each section body, for the reduce call
 PROMPT_MARGIN = 1.1
@@ -42,6 +45,15 @@ class Overview(BaseModel):
     products_models: list[str]
     guest: str
     insight: str
+
+
+class Section(BaseModel):
+    """A section as the model writes it: ``start`` is the ``[12:34]`` marker of the first
+    paragraph it draws on (checked and turned into seconds by ``pipeline/timing.py``)."""
+
+    heading: str
+    start: str = ""
+    body: str
 
 
 class Article(Overview):
@@ -259,7 +271,7 @@ def merge_sections(per_part: list[list[Section]]) -> list[Section]:
         for index, section in enumerate(sections):
             if index == 0 and merged and _same_heading(merged[-1].heading, section.heading):
                 last = merged[-1]
-                merged[-1] = Section(heading=last.heading, body=f"{last.body.rstrip()}\n\n{section.body.lstrip()}")
+                merged[-1] = last.model_copy(update={"body": f"{last.body.rstrip()}\n\n{section.body.lstrip()}"})
             else:
                 merged.append(section)
     return merged
@@ -299,11 +311,15 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
     data["products_models"] = unique_slugs(article.products_models)
     data["guest"] = article.guest.strip()
     data["insight"] = article.insight.strip()
+    data["sections"], warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
+    for warning in warnings:
+        log.warning("%s: %s", video_id, warning)
     data.update(
         fingerprint=expected,
         model=config.llm.model,
         parts=parts,
         transcript_source=transcript.source,
+        warnings=warnings,
         usage=[u.model_dump() for u in summarizer.usage],
         usage_total=total_usage(summarizer.usage),
         created_at=now_iso(),

@@ -19,6 +19,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from pipeline.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import WriteError
 from pipeline.faithfulness import find_flags
@@ -73,11 +74,15 @@ def post_date(meta: Metadata) -> tuple[str, list[str]]:
     return "", warnings
 
 
-def render_body(sections: list[dict[str, str]]) -> str:
+def render_body(sections: list[dict[str, Any]], video_url: str | None = None) -> str:
+    """``video_url`` (``post.section_links``): a link to each section's start under its heading."""
     blocks = []
     for section in sections:
         heading = " ".join(sanitize_markdown(section["heading"]).split())
         body = sanitize_markdown(section["body"]).strip()
+        start = section.get("start")
+        if video_url and isinstance(start, (int, float)):
+            body = f"[▶ {format_timestamp(start)}]({video_url}&t={int(start)}s)\n\n{body}"
         blocks.append(f"### {heading}\n\n{body}")
     return "\n\n".join(blocks)
 
@@ -106,7 +111,9 @@ def build_post(article: dict[str, Any], meta: Metadata, config: Config,
     for key in ARTICLE_TEXT_FIELDS:
         fields[key] = sanitize_inline(str(article.get(key) or ""))
     fields.update(overrides or {})
-    body = render_body(list(article.get("sections") or []))
+    source = fields["source"]
+    links = config.post.section_links and "youtube.com/watch?v=" in source
+    body = render_body(list(article.get("sections") or []), source if links else None)
     texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
     texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
     if any(has_template_syntax(text) for text in texts):
@@ -181,6 +188,8 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
         config.front_matter.model_dump(),
         overrides or {},
+        # Only when on, so that turning the feature in did not rewrite every existing post.
+        *([config.post.model_dump()] if config.post.section_links else []),
         # Only when there is one, so that adding the field did not make every post look changed.
         *([{"release_date": meta_raw["release_date"]}] if meta_raw.get("release_date") else []),
     )

@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _SCHEMA_IN_PROMPT = re.compile(r"<json_schema>\s*(.*?)\s*</json_schema>", re.DOTALL)
+_TRANSCRIPT_IN_PROMPT = re.compile(r"<transcript>(.*?)</transcript>", re.DOTALL)
+_MARKER = re.compile(r"^\[(\d{1,2}:\d{2}(?::\d{2})?)\]", re.MULTILINE)
 
 
 @dataclass
@@ -44,31 +46,44 @@ Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any] | str"]
 
 
 def sample_from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None, name: str = "",
-                       counter: list[int] | None = None) -> Any:
-    """A valid, deterministic instance of a JSON schema, with Chinese text for strings."""
+                       counter: list[int] | None = None, markers: list[str] | None = None) -> Any:
+    """A valid, deterministic instance of a JSON schema, with Chinese text for strings.
+
+    ``markers`` are the transcript's ``[12:34]`` paragraph times: a section's ``start`` is one of
+    them, increasing through the answer, as a good model would give."""
     root = root or schema
-    counter = counter if counter is not None else [0]
+    counter = counter if counter is not None else [0, 0]
+    if len(counter) < 2:
+        counter.append(0)
     if "$ref" in schema:
         ref = schema["$ref"].split("/")[-1]
-        return sample_from_schema(root.get("$defs", {}).get(ref, {}), root, name, counter)
+        return sample_from_schema(root.get("$defs", {}).get(ref, {}), root, name, counter, markers)
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
-        return sample_from_schema(options[0], root, name, counter)
+        return sample_from_schema(options[0], root, name, counter, markers)
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type")
     if kind == "object":
-        return {key: sample_from_schema(sub, root, key, counter) for key, sub in schema.get("properties", {}).items()}
+        return {key: sample_from_schema(sub, root, key, counter, markers)
+                for key, sub in schema.get("properties", {}).items()}
     if kind == "array":
         items = schema.get("items", {})
         count = max(schema.get("minItems", 0), 2 if items.get("type") == "object" or "$ref" in items else 2)
-        return [sample_from_schema(items, root, name, counter) for _ in range(count)]
+        return [sample_from_schema(items, root, name, counter, markers) for _ in range(count)]
     if kind == "integer":
         return 1
     if kind == "number":
         return 1.0
     if kind == "boolean":
         return False
+    if name == "start":
+        # Two sections per answer: the first paragraph's time, then one from the middle.
+        index = counter[1]
+        counter[1] += 1
+        if not markers:
+            return "00:00"
+        return markers[min(index * (len(markers) // 2), len(markers) - 1)]
     counter[0] += 1
     n = counter[0]
     if name in ("tags", "companies_orgs", "products_models"):
@@ -170,12 +185,14 @@ class FakeLLM:
 
 def default_answer(body: dict[str, Any]) -> dict[str, Any]:
     response_format = body.get("response_format") or {}
+    transcript = _TRANSCRIPT_IN_PROMPT.search(_text_of(body))
+    markers = _MARKER.findall(transcript.group(1).strip()) if transcript else []
     if response_format.get("type") == "json_schema":
-        return sample_from_schema(response_format["json_schema"]["schema"])
+        return sample_from_schema(response_format["json_schema"]["schema"], markers=markers)
     for message in body.get("messages", []):
         match = _SCHEMA_IN_PROMPT.search(str(message.get("content") or ""))
         if match:
-            return sample_from_schema(json.loads(match.group(1)))
+            return sample_from_schema(json.loads(match.group(1)), markers=markers)
     return {}
 
 

@@ -104,6 +104,18 @@ class AsrError(FetchError):
     cause = "asr"
 
 
+class InputTooLarge(FetchError):
+    """A file from a source (info.json, caption, list) is over ``max_input_mb``."""
+
+    cause = "input_too_large"
+
+
+class NotARegularFile(FetchError):
+    """A source path is a device, FIFO or folder where a file was expected (``/dev/zero``)."""
+
+    cause = "not_a_file"
+
+
 # --- summarize -------------------------------------------------------------------------
 
 

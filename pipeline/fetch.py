@@ -77,7 +77,7 @@ def media_metadata(video: VideoRef) -> Metadata:
 
 def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | None" = None) -> Metadata:
     if video.info_path is not None:
-        return load_info_json(video.info_path, config.transcript.languages)
+        return load_info_json(video.info_path, config.transcript.languages, config.max_input_mb)
     if video.media_path is not None:
         return media_metadata(video)
     if youtube is None:

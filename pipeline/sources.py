@@ -12,20 +12,26 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline.errors import UsageError
+from pipeline.errors import FetchError, InputTooLarge, NotARegularFile, UsageError
 
 _ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
 _YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
 _PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
 _CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
+DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
+# The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
+# honours the configured value without threading it through each helper.
+_MAX_INPUT_MB: ContextVar[float] = ContextVar("max_input_mb", default=DEFAULT_MAX_INPUT_MB)
 MEDIA_EXTS = {".mp3", ".m4a", ".wav", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".flac", ".aac"}
 
 
@@ -40,6 +46,40 @@ class VideoRef:
     duration: float | None = None
     availability: str | None = None
     live_status: str | None = None
+
+
+def read_input(path: Path, max_mb: float | None = None, *, encoding: str = "utf-8") -> str:
+    """A file from a source, read only if it is a regular file (links followed) no larger than
+    ``max_mb`` (``max_input_mb``): a link to ``/dev/zero`` or a 200 MB "caption" is never read whole."""
+    max_mb = _MAX_INPUT_MB.get() if max_mb is None else max_mb
+    limit = int(max_mb * 1_000_000)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise InputTooLarge(f"{path}: {info.st_size / 1e6:.1f} MB is over max_input_mb ({max_mb:g} MB)")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # a file growing while read is caught too
+    except FileNotFoundError:
+        raise FetchError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise FetchError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputTooLarge(f"{path}: over max_input_mb ({max_mb:g} MB)")
+    return data.decode(encoding)
+
+
+def set_max_input_mb(max_mb: float) -> None:
+    """The configured ``max_input_mb`` for source files read while expanding (the CLI sets it)."""
+    _MAX_INPUT_MB.set(max_mb)
+
+
+def _read_list(path: Path) -> str:
+    try:
+        return read_input(path)
+    except (FetchError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a list of sources: {exc}") from None
 
 
 def canonical_url(video_id: str) -> str:
@@ -165,10 +205,12 @@ def _local_infos(folder: Path) -> dict[str, Path]:
 
 def _from_json_file(path: Path) -> list[VideoRef]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path)
         data: Any = json.loads(text) if not path.name.endswith(".jsonl") else [
             json.loads(line) for line in text.splitlines() if line.strip()]
-    except (OSError, ValueError) as exc:
+    except FetchError as exc:
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:
         raise UsageError(f"{path}: not readable as yt-dlp JSON: {exc}") from None
     local = _local_infos(path.parent)
     if isinstance(data, list):
@@ -183,17 +225,31 @@ def _from_json_file(path: Path) -> list[VideoRef]:
     return [ref]
 
 
+def _unreadable_ref(path: Path) -> VideoRef:
+    """A folder's info.json that cannot be read is still its video: it fails on its own at fetch,
+    naming the file, while the folder's other videos go on."""
+    stem = path.name[: -len(".info.json")]
+    match = _ID_IN_NAME.search(stem)
+    video_id = match.group(1) if match else stem if _ID.fullmatch(stem) else None
+    if video_id is None:
+        video_id = "info-" + hashlib.sha1(path.name.encode("utf-8", "replace")).hexdigest()[:10]
+    return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=path)
+
+
 def _from_folder(folder: Path) -> list[VideoRef]:
     refs: list[VideoRef] = []
     for path in sorted(folder.glob("*.info.json")):
-        refs.extend(_from_json_file(path))
+        try:
+            refs.extend(_from_json_file(path))
+        except UsageError:
+            refs.append(_unreadable_ref(path))
     # yt-dlp lists newest first; a folder has no order of its own, so give it that one.
     return sorted(refs, key=lambda r: (r.upload_date or "", r.video_id), reverse=True)
 
 
 def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]]) -> list[VideoRef]:
     refs: list[VideoRef] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in _read_list(path).splitlines():
         line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
         if not line or line.startswith("#"):
             continue
@@ -237,13 +293,16 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]]) -> l
 
 
 def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: str | None = None,
-                   reverse: bool = False, flat_extract: Callable[[str], dict[str, Any]] | None = None) -> list[VideoRef]:
+                   reverse: bool = False, flat_extract: Callable[[str], dict[str, Any]] | None = None,
+                   max_input_mb: float | None = None) -> list[VideoRef]:
     """Every video of the sources, de-duplicated, filtered and ordered before any work starts.
 
     ``since`` drops videos known to be older; a video whose date the listing does not give is
     kept (its date is known only after fetching, and dropping it silently would lose it).
     """
     extract = flat_extract or default_flat_extract
+    if max_input_mb is not None:
+        set_max_input_mb(max_input_mb)
     since_key = _since_key(since)
     seen: set[str] = set()
     refs: list[VideoRef] = []

@@ -95,12 +95,14 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
     return Metadata.model_validate(data)
 
 
-def load_info_json(path: Path, languages: list[str] | None = None) -> Metadata:
+def load_info_json(path: Path, languages: list[str] | None = None, max_mb: float | None = None) -> Metadata:
+    from pipeline.sources import read_input
+
+    if not path.exists():
+        raise FetchError(f"{path}: no such info.json file")
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FetchError(f"{path}: no such info.json file") from None
-    except (OSError, ValueError) as exc:
+        info = json.loads(read_input(path, max_mb))
+    except ValueError as exc:
         raise FetchError(f"{path}: not a readable yt-dlp info.json: {exc}") from None
     if not isinstance(info, dict):
         raise FetchError(f"{path}: not a yt-dlp info.json (expected a JSON object)")

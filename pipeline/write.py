@@ -165,9 +165,16 @@ def locate_post(store: Store, video_id: str, source: str) -> ExistingPost | None
     path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
     if path is None:
         return None
-    # Anything we did not write ourselves, or no longer byte-identical to it, is the reviewer's.
-    edited = sha256_bytes(path.read_bytes()) != record.get("sha256")
+    # Anything we did not write ourselves, or no longer byte-identical to it, is the reviewer's;
+    # so is a post they made read-only. The pending hash is that of a write a kill interrupted.
+    ours = {record.get("sha256"), record.get("pending_sha256")} - {None}
+    edited = sha256_bytes(path.read_bytes()) not in ours or _read_only(path)
     return ExistingPost(path, edited=edited)
+
+
+def _read_only(path: Path) -> bool:
+    # The mode, not os.access: as root everything is writable.
+    return not path.stat().st_mode & 0o222
 
 
 def _free_path(store: Store, meta: Metadata, source: str) -> Path:
@@ -229,6 +236,9 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     record_flags(video_id, article, meta_raw, config, store, expected)
     warnings = post_date(meta)[1]
     warned = "".join(f"; warning: {w}" for w in warnings)
+    if existing is not None and existing.edited and not _read_only(existing.path) \
+            and existing.path.read_bytes() == text.encode("utf-8"):
+        existing = ExistingPost(existing.path, edited=False)  # ours, its record lost to a kill
     if existing is not None and existing.edited and not overwrite_edited:
         beside = ensure_inside(existing.path.with_name(existing.path.name + REGENERATED_SUFFIX), store.posts_dir)
         atomic_write_text(beside, text)
@@ -249,6 +259,9 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     else:
         target = _free_path(store, meta, source)
     ensure_inside(target, store.posts_dir)
+    # The hash is recorded before the rename: a kill between the two leaves a post the next run
+    # knows as its own, not one it would take for a reviewer's edit forever.
+    store.write(video_id, "post", dict(record, pending_sha256=sha256_bytes(text.encode("utf-8"))))
     atomic_write_text(target, text)
     store.write(video_id, "post", {
         "path": store.relative(target),

@@ -1,0 +1,97 @@
+"""The write stage: a read-only post is the reviewer's, and a kill mid-write never makes the
+pipeline's own post look edited."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+
+from tests.conftest import load_json, video_dir_with
+
+BW = "bwRHIkYqYJo"
+
+
+def first_run(cli, tmp_path: Path) -> tuple[Path, Path]:
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    result = cli("run", str(info))
+    assert result.code == 0, result.stderr
+    return info, next((tmp_path / "output" / "posts").glob("*.md"))
+
+
+def test_read_only_post_is_protected_like_an_edited_one(cli, fake_llm, tmp_path: Path) -> None:
+    info, post = first_run(cli, tmp_path)
+    before = post.read_bytes()
+    post.chmod(0o444)
+    result = cli("run", str(info), "--set", "project=other")
+    assert result.code == 0, result.stderr
+    assert post.read_bytes() == before
+    assert stat.S_IMODE(post.stat().st_mode) == 0o444
+    assert "left untouched" in result.stderr
+    assert (post.parent / (post.name + ".regenerated")).is_file()
+    assert load_json(tmp_path / "output" / "videos" / BW / "post.json")["edited"] is True
+
+
+def test_post_without_its_record_is_recognised_as_the_pipelines_own(cli, fake_llm, tmp_path: Path) -> None:
+    """A kill after the post's rename, before post.json: the next run must not call it edited."""
+    info, post = first_run(cli, tmp_path)
+    record = tmp_path / "output" / "videos" / BW / "post.json"
+    record.unlink()
+    result = cli("run", str(info))
+    assert result.code == 0, result.stderr
+    assert not list(post.parent.glob("*.regenerated")), result.stderr
+    assert "edited" not in result.stderr
+    assert load_json(record)["sha256"] == hashlib.sha256(post.read_bytes()).hexdigest()
+    # and a real edit afterwards is still seen as one
+    post.write_text(post.read_text(encoding="utf-8") + "\n审校者补充。\n", encoding="utf-8")
+    assert "edited by a reviewer" in cli("run", str(info), "--set", "project=x").stderr
+
+
+def test_kill_between_post_and_record_with_changed_settings(cli, fake_llm, tmp_path: Path) -> None:
+    """The record of the intended hash, written before the rename, covers a rerun whose post
+    differs from the one the killed run wrote (here: a changed --set)."""
+    info, post = first_run(cli, tmp_path)
+    record = tmp_path / "output" / "videos" / BW / "post.json"
+    old_record = record.read_text(encoding="utf-8")
+    assert cli("run", str(info), "--set", "project=b").code == 0
+    new_record = load_json(record)
+    # What a kill right after the post's rename leaves: the old record plus the intended hash.
+    crashed = json.loads(old_record)
+    crashed["pending_sha256"] = new_record["sha256"]
+    record.write_text(json.dumps(crashed), encoding="utf-8")
+    result = cli("run", str(info), "--set", "project=c")
+    assert result.code == 0, result.stderr
+    assert not list(post.parent.glob("*.regenerated")), result.stderr
+    assert "project:\n- c" in post.read_text(encoding="utf-8")
+
+
+def test_the_intended_hash_is_recorded_before_the_post_is_renamed(tmp_path: Path, monkeypatch) -> None:
+    """Stop the write right after the post's rename: post.json already names the new hash."""
+    import pipeline.write as write_module
+    from pipeline.config import Config
+    from pipeline.store import Store
+    from pipeline.write import locate_post, write
+
+    store = Store(tmp_path / "out")
+    store.write(BW, "metadata", {"id": BW, "title": "Wheelie", "upload_date": "20210101"})
+    store.write(BW, "article", {"title": "标题", "summary": "摘要", "sections": [{"heading": "h", "body": "b"}],
+                                "tags": [], "area": "a", "category": "c"})
+    real = write_module.atomic_write_text
+
+    class Killed(BaseException):
+        pass
+
+    def dies_after_post(path: Path, text: str) -> None:
+        real(path, text)
+        if path.suffix == ".md":
+            raise Killed
+
+    monkeypatch.setattr(write_module, "atomic_write_text", dies_after_post)
+    try:
+        write(BW, Config(), store)
+    except Killed:
+        pass
+    monkeypatch.setattr(write_module, "atomic_write_text", real)
+    existing = locate_post(store, BW, f"https://www.youtube.com/watch?v={BW}")
+    assert existing is not None and not existing.edited

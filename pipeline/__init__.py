@@ -1,15 +1,35 @@
 """yt2post: turn YouTube videos into reviewable Chinese draft posts.
 
-Each stage is a plain function over the artifact store::
+A batch is one call::
 
-    from pipeline import Store, load_config, fetch, summarize, write
+    from pipeline import run, load_config
+    report = run(["bwRHIkYqYJo.info.json"], load_config(), "output")
+
+Each stage is also a plain function over the artifact store (``fetch``, ``summarize``,
+``write``). Names are imported on first use, so ``import pipeline`` stays cheap.
 """
 
-from pipeline.config import Config, load_config
-from pipeline.fetch import fetch
-from pipeline.store import Store
-from pipeline.summarize import summarize
-from pipeline.write import write
+from __future__ import annotations
 
-__all__ = ["Config", "Store", "fetch", "load_config", "summarize", "write"]
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "run": "pipeline.api",
+    "RunReport": "pipeline.api",
+    "Config": "pipeline.config",
+    "load_config": "pipeline.config",
+    "Store": "pipeline.store",
+    "fetch": "pipeline.fetch",
+    "summarize": "pipeline.summarize",
+    "write": "pipeline.write",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m pipeline`` is the ``yt2post`` command."""
 
-from pipeline.cli import main
+from pipeline._entry import main
 
-main(prog_name="yt2post")
+main()

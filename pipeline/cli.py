@@ -1,41 +1,65 @@
 """The ``yt2post`` command: parse arguments, call one library function, print the result.
 
 This is the one boundary where errors become a single line and an exit status
-(0 all videos fine, 1 some video failed, 2 usage or config error); tracebacks only
-with ``--verbose``.
+(0 all videos fine, 1 some video failed, 2 usage or config error or an error every video
+would hit, 130 interrupted); tracebacks only with ``--verbose``. Heavy modules (the model
+client, yt-dlp, pydantic models) are imported inside the commands that use them, so
+``--help`` and ``status`` start at once.
 """
 
 from __future__ import annotations
 
-import io
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline.config import Config, load_config, parse_overrides
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
-from pipeline.progress import make_reporter
-from pipeline.redact import RedactingFilter, redact
-from pipeline.redact import install as install_redactor
-from pipeline.cost import call_cost, format_cost
-from pipeline.runner import RunOptions, Runner, RunSummary, failed_videos
-from pipeline.summarize import Estimate
-from pipeline.sources import VideoRef, expand_sources
-from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.api import RunReport
+    from pipeline.config import Config
+    from pipeline.runner import RunSummary
+    from pipeline.sources import VideoRef
 
 DEFAULT_CONFIG = "config.yaml"
 
 
 def _load(config_path: str | None) -> Config:
-    if config_path is None:
-        default = Path(DEFAULT_CONFIG)
-        return load_config(default if default.exists() else None)
-    return load_config(config_path)
+    from pipeline.config import load_config
+    from pipeline.redact import install as install_redactor
+
+    config = load_config(config_path)
+    install_redactor(config)
+    return config
+
+
+class _OneLine(logging.Formatter):
+    """``warning: …`` like every other line the command prints; the logger's name only with -v."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f" {record.name}" if self.verbose else ""
+        return f"{record.levelname.lower()}{where}: {record.getMessage()}"
+
+
+def _setup_logging(verbose: bool) -> None:
+    from pipeline.redact import RedactingFilter
+    from pipeline.redact import install as install_redactor
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine(verbose))
+    handler.addFilter(RedactingFilter())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    install_redactor(None)
 
 
 def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
@@ -44,19 +68,17 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         verbose = bool(kwargs.get("verbose"))
-        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactingFilter())
-        install_redactor(None)
         try:
+            # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _setup_logging(verbose)
             status = func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
             _fail(exc, verbose)
             sys.exit(ExitStatus.USAGE)
         except Yt2PostError as exc:
             _fail(exc, verbose)
-            sys.exit(ExitStatus.VIDEO_FAILED)
+            sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
         except KeyboardInterrupt:
             click.echo("interrupted: finished artifacts are kept; rerun the same command to resume", err=True)
             sys.exit(ExitStatus.INTERRUPTED)
@@ -66,6 +88,8 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
 
 
 def _fail(exc: BaseException, verbose: bool) -> None:
+    from pipeline.redact import redact
+
     if verbose:
         import traceback
 
@@ -109,98 +133,82 @@ words_options = _options(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="yt2post")
+@click.version_option(None, "-V", "--version", package_name="yt2post", prog_name="yt2post")
 def main() -> None:
     """Turn YouTube videos into reviewable Chinese draft posts."""
 
 
-def resolve_videos(sources: tuple[str, ...], store: Store, **expand: Any) -> list[VideoRef]:
-    """Sources are URLs, ids, files or folders; a bare id that already has artifacts is that video."""
-    if not sources:
-        raise UsageError("give at least one SOURCE (a video URL or id, an .info.json, a folder or a list file)")
-    videos: list[VideoRef] = []
-    for source in sources:
-        info = store.read_optional(source, "metadata") if _looks_like_id(source) else None
-        if info and info.get("info_path") and Path(info["info_path"]).is_file():
-            videos.append(VideoRef(video_id=source, url=str(info.get("webpage_url") or ""),
-                                   info_path=Path(info["info_path"])))
-        else:
-            videos.extend(expand_sources([source], **{k: v for k, v in expand.items() if v is not None}))
-    unique: dict[str, VideoRef] = {}
-    for video in videos:
-        unique.setdefault(video.video_id, video)
-    return list(unique.values())
+def _print_report(report: RunReport, out: str) -> int:
+    """One summary line, one line per failed video, one line for what stopped the run."""
+    from pipeline.redact import redact
 
-
-def _looks_like_id(source: str) -> bool:
-    return not Path(source).exists() and "/" not in source and len(source) <= 64
-
-
-def _print_summary(summary: RunSummary) -> int:
-    failed = len({f.video_id for f in summary.failures})
+    summary = report.summary
     parts = [f"{summary.count('done')} done", f"{summary.count('skipped')} skipped"]
     if summary.count("kept"):
         parts.append(f"{summary.count('kept')} kept (edited by a reviewer)")
-    parts.append(f"{failed} failed")
+    parts.append(f"{summary.failed} failed")
+    if summary.not_started:
+        parts.append(f"{summary.not_started} not started")
+    if report.ignored:
+        parts.append(f"{len(report.ignored)} ignored")
     causes = summary.failures_by_cause()
     line = f"{summary.videos} video(s): " + ", ".join(parts)
     if causes:
         line += " (" + ", ".join(f"{cause}: {n}" for cause, n in sorted(causes.items())) + ")"
     click.echo(line)
+    if report.left_out:
+        click.echo(f"{report.left_out} other recorded failure(s) in {out} left out (not among the sources)")
+    for problem in report.source_errors:
+        click.echo(redact(f"error: {problem}"), err=True)
     for failure in summary.failures:
         click.echo(redact(f"error: {failure.message}"), err=True)
-    return ExitStatus.VIDEO_FAILED if failed else ExitStatus.OK
+    stopped = summary.stopped_by
+    if stopped is not None and stopped.fatal:
+        click.echo(redact(f"error: {stopped} (run stopped: {summary.not_started} video(s) not started)"), err=True)
+    elif stopped is not None:
+        click.echo(f"budget reached: {summary.not_started} video(s) not started, run again to continue")
+    return report.exit_status
 
 
 def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
          force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
          dry_run: bool = False, max_cost: float | None = None, videos: list[VideoRef] | None = None,
-         quiet: bool = False, after: Callable[[RunSummary], None] | None = None, **expand: Any) -> int:
-    config = _load(config_path)
-    install_redactor(config)
-    store = Store(out)
-    overrides = parse_overrides(list(sets))
-    if retry_failed:
-        videos = failed_videos(store)
-        if sources:
-            wanted = {v.video_id for v in resolve_videos(sources, store, **expand)}
-            videos = [v for v in videos if v.video_id in wanted]
-        if not videos:
-            click.echo(f"no failed videos in {out}")
-            return ExitStatus.OK
-    elif videos is None:
-        videos = resolve_videos(sources, store, **expand)
-    if subtitles and len(videos) != 1:
-        raise UsageError("--subtitles FILE goes with exactly one video")
-    if max_cost is not None and call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
-        raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
-    options = RunOptions(stages=stages, force=force, overrides=overrides, overwrite_edited=overwrite_edited,
-                         subtitles=Path(subtitles) if subtitles else None, allow_description=allow_description,
-                         verbose=verbose, max_cost=max_cost)
-    llm = None
-    if "summarize" in stages and not dry_run:
-        from pipeline.llm import LLMClient
+         quiet: bool = False, after: Callable[[RunSummary], None] | None = None, **selection: Any) -> int:
+    import io
 
-        llm = LLMClient(config.llm)  # a missing API key is a config error (exit 2), found before any work
+    from pipeline import api
+    from pipeline.config import parse_overrides
+    from pipeline.progress import make_reporter
+    from pipeline.runner import RunOptions
+
+    config = _load(config_path)
+    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
+                         overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
+                         allow_description=allow_description, verbose=verbose, max_cost=max_cost)
     reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
-    runner = Runner(config, store, options, reporter, llm=llm)
     try:
-        if dry_run:
-            estimates = runner.plan(videos)
-        else:
-            summary = runner.run(videos)
+        report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
+                         retry_failed=retry_failed, dry_run=dry_run, videos=videos, reporter=reporter)
     finally:
         reporter.close()
+    if retry_failed and not report.summary.videos and not report.source_errors:
+        click.echo(f"no failed videos in {out}" + (f" among the sources ({report.left_out} other(s) left out)"
+                                                    if report.left_out else ""))
+        return ExitStatus.OK
     if dry_run:
-        return _print_plan(estimates, runner.summary)
+        return _print_plan(report)
     if after is not None:
-        after(summary)
-    return _print_summary(summary)
+        after(report.summary)
+    return _print_report(report, out)
 
 
-def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
+def _print_plan(report: RunReport) -> int:
     """``--dry-run``: what the run would spend, per video and in all; nothing was spent."""
+    from pipeline.cost import format_cost
+    from pipeline.redact import redact
+
+    estimates = report.estimates or []
     click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost")
     for e in estimates:
         note = "\t(article current: skipped)" if e.skipped else ""
@@ -210,9 +218,11 @@ def _print_plan(estimates: list[Estimate], summary: RunSummary) -> int:
     total = format_cost(sum(costs)) if len(costs) == len(estimates) else format_cost(sum(costs)) + " (some unpriced)"
     click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
                f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} (dry run: nothing spent)")
-    for failure in summary.failures:
+    for problem in report.source_errors:
+        click.echo(redact(f"error: {problem}"), err=True)
+    for failure in report.summary.failures:
         click.echo(redact(f"error: {failure.message}"), err=True)
-    return ExitStatus.VIDEO_FAILED if summary.failures else ExitStatus.OK
+    return report.exit_status
 
 
 @main.command()
@@ -314,53 +324,8 @@ def write_command(sources: tuple[str, ...], config_path: str | None, out: str, v
                 limit=limit, since=since, reverse=reverse or None)
 
 
-@main.command()
-@common
-@click.option("--details", is_flag=True, help="Also list what a reviewer should check in each post.")
-@boundary
-def status(config_path: str | None, out: str, verbose: bool, details: bool) -> int:
-    """Show each video: stages done, post, review state, last error."""
-    from pipeline.status import all_statuses, failures_by_cause
-
-    statuses = all_statuses(Store(out))
-    if not statuses:
-        click.echo(f"no videos in {out}")
-        return ExitStatus.OK
-    header = ("video", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
-    rows = []
-    for s in statuses:
-        error = f"[{s.cause}] {s.error.get('message', '')}" if s.error else ""
-        cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "-"
-        rows.append((s.video_id, s.stages["fetch"] or "-", s.stages["summarize"] or "-", s.stages["write"] or "-",
-                     s.review or "-", str(s.tokens), cost, s.post or "-", error))
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(box=None, header_style="bold")
-        for name in header:
-            # Ids must stay whole; long paths and messages fold onto more lines instead.
-            table.add_column(name, no_wrap=name in ("video", "review"), overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table, markup=False, highlight=False)
-    else:  # tab-separated for pipes and scripts
-        for row in [header, *rows]:
-            click.echo("\t".join(row))
-    total_tokens = sum(s.tokens for s in statuses)
-    total_cost = sum(s.cost_usd or 0 for s in statuses)
-    click.echo(f"total: {len(statuses)} video(s), {total_tokens} tokens, ${total_cost:.4f}")
-    causes = failures_by_cause(statuses)
-    if causes:
-        click.echo("failures by cause: " + ", ".join(f"{c}: {n}" for c, n in sorted(causes.items())))
-    if details:
-        for s in statuses:
-            if s.flags:
-                click.echo(f"{s.video_id}: check before publishing:")
-                for flag in s.flags:
-                    click.echo(f"  - {flag}")
-    return ExitStatus.OK
-
+# The commands that manage the output folder (status, init, ignore) live beside this module.
+from pipeline import cli_manage  # noqa: E402,F401 - registers its commands on ``main``
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -37,6 +37,19 @@ def PathField(default: Any = None) -> Any:  # noqa: N802 - used like pydantic's 
     return Field(default=default, json_schema_extra={"relative_path": True})
 
 
+class BatchAPIConfig(_Strict):
+    """How summarize calls go through the provider's Batch API (``llm.mode: batch``, ``--batch-api``)."""
+
+    # A request that failed or expired inside a batch: into the next batch, or as a live call.
+    retry: Literal["next_batch", "live"] = "next_batch"
+    max_attempts: int = Field(default=3, ge=1)  # per request, across batches
+    poll_interval: float = Field(default=30.0, gt=0)  # seconds before the first status check
+    poll_max_interval: float = Field(default=600.0, gt=0)  # the back-off's ceiling
+    # The provider's limits per input file (OpenAI: 50,000 requests, 200 MB); more makes several batches.
+    max_requests: int = Field(default=50_000, ge=1)
+    max_file_mb: float = Field(default=200.0, gt=0)
+
+
 class LLMConfig(_Strict):
     base_url: str | None = None  # None: OPENAI_BASE_URL, else OpenAI's own endpoint
     model: str = "gpt-4o-mini"
@@ -52,6 +65,9 @@ class LLMConfig(_Strict):
     context_tokens: int = Field(default=128_000, ge=2_000)
     max_output_tokens: int = Field(default=16_000, ge=256)
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    # live: one call at a time as videos arrive; batch: the provider's Batch API (half the price, within 24 h).
+    mode: Literal["live", "batch"] = "live"
+    batch: BatchAPIConfig = Field(default_factory=BatchAPIConfig)
 
     def resolved_base_url(self) -> str:
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL

@@ -10,9 +10,11 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pipeline.config import Config
+if TYPE_CHECKING:  # the config model pulls in pydantic: not needed to mask text
+    from pipeline.config import Config
 
 MASK = "[redacted]"
 _MIN_SECRET = 6  # shorter values would mask ordinary words

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.config import Config
-from pipeline.errors import BudgetExceeded, Yt2PostError
+from pipeline.errors import BudgetExceeded, LLMSetupError, Yt2PostError
 from pipeline.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
 from pipeline.prompts import Prompts
@@ -58,8 +58,8 @@ class Budget:
             if self.stopped or self.spent + self.reserved + cost > self.limit:
                 self.stopped = True
                 raise BudgetExceeded(
-                    f"{video_id}: not started: the batch would pass --max-cost ${self.limit:.4f} "
-                    f"(spent ${self.spent:.4f}, this video needs about ${cost:.4f})", video_id=video_id)
+                    f"budget reached: the batch would pass --max-cost ${self.limit:.4f} "
+                    f"(spent ${self.spent:.4f}, the next video needs about ${cost:.4f})", video_id=video_id)
             self.reserved += cost
 
     def settle(self, reserved: float, actual: float | None) -> None:
@@ -87,14 +87,28 @@ class RunSummary:
     results: list[StageResult] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     videos: int = 0
+    final_stage: str = "write"  # a video is finished when this stage has run for it
+    # What stopped the run early: an error every video would hit, or the --max-cost budget.
+    stopped_by: Yt2PostError | None = None
+
+    def _finished(self) -> dict[str, str]:
+        failed = {f.video_id for f in self.failures}
+        return {r.video_id: r.outcome for r in self.results
+                if r.stage == self.final_stage and r.video_id not in failed}
 
     def count(self, outcome: str) -> int:
-        """Videos whose last stage ended with ``outcome`` ("done", "skipped", "kept")."""
-        last: dict[str, str] = {}
-        for result in self.results:
-            last[result.video_id] = result.outcome
-        failed = {f.video_id for f in self.failures}
-        return sum(1 for vid, out in last.items() if out == outcome and vid not in failed)
+        """Finished videos whose last stage ended with ``outcome`` ("done", "skipped", "kept")."""
+        return sum(1 for out in self._finished().values() if out == outcome)
+
+    @property
+    def failed(self) -> int:
+        return len({f.video_id for f in self.failures})
+
+    @property
+    def not_started(self) -> int:
+        """Videos neither finished nor failed: stopped early (Ctrl-C, budget, a setup error);
+        the next run picks them up where they are."""
+        return self.videos - len(self._finished()) - self.failed
 
     def failures_by_cause(self) -> Counter[str]:
         return Counter(f.cause for f in self.failures)
@@ -144,14 +158,35 @@ class Runner:
                            options=FetchOptions(subtitles=opts.subtitles, allow_description=opts.allow_description))
         elif stage == "summarize":
             result = self._summarize(video.video_id)
+            self._add_spend(result)
         else:
             result = write(video.video_id, self.config, self.store, force=opts.force,
-                           overwrite_edited=opts.overwrite_edited, overrides=opts.overrides)
+                           overwrite_edited=opts.overwrite_edited, overrides=self._overrides(video.video_id))
         self.store.mark_stage(video.video_id, stage, result.outcome)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return result
+
+    def _overrides(self, video_id: str) -> dict[str, Any]:
+        """``--set`` values stay with the video's post until set again: a plain rerun must not
+        turn ``draft: false`` back into the default."""
+        kept = self.store.status(video_id).get("overrides") or {}
+        merged = {**kept, **self.options.overrides}
+        if merged != kept:
+            self.store.update_status(video_id, overrides=merged)
+        return merged
+
+    def _add_spend(self, result: StageResult) -> None:
+        """What each run's calls cost adds up per video, across reruns."""
+        if result.outcome != "done" or not result.tokens:
+            return
+        status = self.store.status(result.video_id)
+        spent = dict(status.get("spent") or {"tokens": 0, "cost_usd": 0.0, "runs": 0})
+        spent["tokens"] = int(spent.get("tokens", 0)) + result.tokens
+        spent["cost_usd"] = round(float(spent.get("cost_usd") or 0.0) + (result.cost_usd or 0.0), 6)
+        spent["runs"] = int(spent.get("runs", 0)) + 1
+        self.store.update_status(result.video_id, spent=spent)
 
     @property
     def shared(self) -> dict[str, Any]:
@@ -199,6 +234,9 @@ class Runner:
                 return False
             try:
                 self._stage(video, stage)
+            except (BudgetExceeded, LLMSetupError) as exc:
+                self._stop_run(exc)
+                return False
             except Yt2PostError as exc:
                 self._fail(video, stage, exc)
                 return False
@@ -208,6 +246,14 @@ class Runner:
                 self._fail(video, stage, exc)
                 return False
         return True
+
+    def _stop_run(self, exc: Yt2PostError) -> None:
+        """Not the video's fault: every video would hit it. Start nothing new; the video keeps
+        its artifacts and counts as not started, so the next run simply picks it up."""
+        self._stop.set()
+        with self._lock:
+            if self.summary.stopped_by is None:
+                self.summary.stopped_by = exc
 
     def _fail(self, video: VideoRef, stage: str, exc: BaseException) -> None:
         message = redact(str(exc) or type(exc).__name__)
@@ -241,6 +287,7 @@ class Runner:
         an LLM worker never waits on disk or YouTube work between two calls.
         """
         self.summary.videos = len(videos)
+        self.summary.final_stage = self.options.stages[-1]
         if not videos:
             return self.summary
         self.store.remove_stale_temp_files()

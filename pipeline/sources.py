@@ -28,6 +28,7 @@ _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
 _YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
 _PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
 _CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
+_LIST_COMMENT = re.compile(r"(?:^|\s)#")
 DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
 # The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
 # honours the configured value without threading it through each helper.
@@ -247,16 +248,25 @@ def _from_folder(folder: Path) -> list[VideoRef]:
     return sorted(refs, key=lambda r: (r.upload_date or "", r.video_id), reverse=True)
 
 
-def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]]) -> list[VideoRef]:
+def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]],
+                    problems: list[str] | None = None) -> list[VideoRef]:
+    """One source per line; ``#`` at the start or after a space begins a comment (a URL keeps
+    its own ``#fragment``). A bad line is ``FILE:LINE: reason``: collected in ``problems`` when
+    given, so the other lines still run, else raised."""
     refs: list[VideoRef] = []
-    for line in _read_list(path).splitlines():
-        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
+    for number, raw in enumerate(_read_list(path).splitlines(), start=1):
+        line = _LIST_COMMENT.split(raw, maxsplit=1)[0].strip()
         if not line or line.startswith("#"):
             continue
         candidate = Path(line).expanduser()
         if not candidate.is_absolute() and (path.parent / candidate).exists():
             line = str(path.parent / candidate)
-        refs.extend(_expand_one(line, flat_extract))
+        try:
+            refs.extend(_expand_one(line, flat_extract, problems))
+        except UsageError as exc:
+            if problems is None:
+                raise UsageError(f"{path}:{number}: {exc}") from None
+            problems.append(f"{path}:{number}: {exc}")
     return refs
 
 
@@ -269,7 +279,8 @@ def _media_ref(path: Path) -> VideoRef:
                     title=path.stem)
 
 
-def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]]) -> list[VideoRef]:
+def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
+                problems: list[str] | None = None) -> list[VideoRef]:
     video_id = video_id_from_url(source)
     path = Path(source).expanduser()
     if path.exists():
@@ -279,7 +290,7 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]]) -> l
             return _from_json_file(path)
         if path.suffix.lower() in MEDIA_EXTS:
             return [_media_ref(path)]
-        return _from_list_file(path, flat_extract)
+        return _from_list_file(path, flat_extract, problems)
     if video_id:
         return [VideoRef(video_id=video_id, url=canonical_url(video_id))]
     if is_collection_url(source):
@@ -294,7 +305,8 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]]) -> l
 
 def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: str | None = None,
                    reverse: bool = False, flat_extract: Callable[[str], dict[str, Any]] | None = None,
-                   max_input_mb: float | None = None) -> list[VideoRef]:
+                   max_input_mb: float | None = None,
+                   problems: list[str] | None = None) -> list[VideoRef]:
     """Every video of the sources, de-duplicated, filtered and ordered before any work starts.
 
     ``since`` drops videos known to be older; a video whose date the listing does not give is
@@ -307,7 +319,7 @@ def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: s
     seen: set[str] = set()
     refs: list[VideoRef] = []
     for source in sources:
-        for ref in _expand_one(source, extract):
+        for ref in _expand_one(source, extract, problems):
             if ref.video_id not in seen:
                 seen.add(ref.video_id)
                 refs.append(ref)

@@ -21,6 +21,7 @@ class VideoStatus:
     tokens: int
     cost_usd: float | None
     flags: list[str] = field(default_factory=list)
+    ignored: bool = False
 
     @property
     def cause(self) -> str | None:
@@ -32,14 +33,15 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     if not record or not record.get("path"):
         return None, ""
     path = store.resolve(record["path"])
+    shown = store.relative(path)  # relative to the output folder: long absolute paths say little
     if not path.is_file():
-        return str(path), "missing"
+        return shown, "missing"
     data = path.read_bytes()
     if b"\ndraft: false\n" in data.split(b"\n---", 1)[0] + b"\n":
-        return str(path), "published"
+        return shown, "published"
     if sha256_bytes(data) != record.get("sha256"):
-        return str(path), "edited"
-    return str(path), "draft"
+        return shown, "edited"
+    return shown, "draft"
 
 
 def video_status(store: Store, video_id: str) -> VideoStatus:
@@ -51,7 +53,13 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
             stages[stage] = "done"
     meta = store.read_optional(video_id, "metadata") or {}
     article = store.read_optional(video_id, "article") or {}
+    # What every run spent on this video, added up (an article redone keeps its earlier cost);
+    # videos from before that record show their article's calls.
+    spent = status.get("spent")
     totals = article.get("usage_total") or {}
+    tokens = int(spent["tokens"]) if spent else (int(totals.get("prompt_tokens", 0))
+                                                 + int(totals.get("completion_tokens", 0)))
+    cost = spent.get("cost_usd") if spent else totals.get("cost_usd")
     post, review = review_state(store, video_id)
     flags_doc = store.read_optional(video_id, "flags") or {}
     flags = [f"{f.get('kind')}: {f.get('text')} (in {f.get('section')}: {f.get('reason')})"
@@ -63,9 +71,10 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
         post=post,
         review=review,
         error=status.get("error"),
-        tokens=int(totals.get("prompt_tokens", 0)) + int(totals.get("completion_tokens", 0)),
-        cost_usd=totals.get("cost_usd"),
+        tokens=tokens,
+        cost_usd=cost,
         flags=flags,
+        ignored=bool(status.get("ignored")),
     )
 
 

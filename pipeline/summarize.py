@@ -22,7 +22,7 @@ from pipeline.config import Config
 from pipeline.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
 from pipeline.llm import LLMClient
-from pipeline.models import Metadata, StageResult, Transcript, Usage
+from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.prompts import Prompts
 from pipeline.slugs import unique_slugs
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
@@ -164,21 +164,16 @@ class Summarizer:
         if isinstance(article, Article) and not [s for s in article.sections if s.body.strip()]:
             raise ValueError("sections is empty")
 
-    def single(self, part: Part) -> Article:
-        context = dict(self.base, transcript=dict(self.base["transcript"], text=part.text()))
-        try:
-            article, _ = self.llm.structured(
-                self.prompts.messages("article.md", **context), Article, name="article",
-                purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
-            )
-        except LLMTruncated:
-            return self.map_reduce(_halves(part))
-        return article
+    # --- prompts -----------------------------------------------------------------------
 
-    def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
-                       count: int) -> list[Section]:
+    def article_messages(self, part: Part) -> list[dict[str, str]]:
+        return self.prompts.messages("article.md", **dict(self.base, transcript=dict(self.base["transcript"],
+                                                                                      text=part.text())))
+
+    def part_messages(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
+                      count: int) -> list[dict[str, str]]:
         previous, following = neighbours
-        context = dict(
+        return self.prompts.messages("sections.md", **dict(
             self.base,
             part={
                 "number": number,
@@ -189,8 +184,27 @@ class Summarizer:
                 "previous": _describe_part(previous),
                 "next": _describe_part(following),
             },
-        )
-        messages = self.prompts.messages("sections.md", **context)
+        ))
+
+    def overview_messages(self, sections: list[Section]) -> list[dict[str, str]]:
+        return self.prompts.messages("overview.md", **dict(
+            self.base, sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections]))
+
+    # --- calls -------------------------------------------------------------------------
+
+    def single(self, part: Part) -> Article:
+        try:
+            article, _ = self.llm.structured(
+                self.article_messages(part), Article, name="article",
+                purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
+            )
+        except LLMTruncated:
+            return self.map_reduce(_halves(part))
+        return article
+
+    def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
+                       count: int) -> list[Section]:
+        messages = self.part_messages(part, neighbours, number, count)
         for _ in range(2):  # a part that produced nothing is redone once
             try:
                 result, _ = self.llm.structured(messages, PartSections, name="article_sections",
@@ -215,12 +229,8 @@ class Summarizer:
             ]
             per_part = [f.result() for f in futures]
         sections = merge_sections(per_part)
-        context = dict(
-            self.base,
-            sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections],
-        )
         overview, _ = self.llm.structured(
-            self.prompts.messages("overview.md", **context), Overview, name="article_overview",
+            self.overview_messages(sections), Overview, name="article_overview",
             purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
         )
         return Article(**overview.model_dump(), sections=sections)
@@ -374,3 +384,16 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     completion_tokens = article_tokens + (300 if len(parts) > 1 else 0)
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost)
+
+
+def check_prompts(config: Config, prompts: Prompts) -> None:
+    """Render every template once on a tiny sample video, so a template that does not render
+    is a configuration error before any work, not the same failure for every video."""
+    meta = Metadata(id="sample00000", title="Sample", channel="Sample", upload_date="20250101", duration=60)
+    paragraph = Paragraph(start=0.0, end=60.0, text="Sample words.")
+    transcript = Transcript(video_id=meta.id, source="sample", language="en", paragraphs=[paragraph])
+    summarizer = Summarizer(config, None, prompts, meta, transcript, [])  # type: ignore[arg-type]
+    part = split_transcript(transcript.paragraphs, 10_000)[0]
+    summarizer.article_messages(part)
+    summarizer.part_messages(part, (None, None), 1, 1)
+    summarizer.overview_messages([Section(heading="Sample", body="Sample words.")])

@@ -40,6 +40,8 @@ class Reply:
     usage: dict[str, Any] | None = None
     close_connection: bool = False
     body: dict[str, Any] | None = None  # a raw JSON body for the audio endpoint
+    raw: bytes | None = None  # any body at all (an HTML page, bytes that are not UTF-8), sent as is
+    content_type: str = "text/html; charset=utf-8"
 
 
 Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any] | str"]
@@ -225,7 +227,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/_stats"):  # for benchmarks running the server in its own process
+        from tests.fakebatch import batch_api, is_batch_path
+
+        if is_batch_path(self.path):  # the Batch API stand-in: /v1/files, /v1/batches
+            batch_api(self.fake).handle(self, "GET", b"")
+        elif self.path.rstrip("/").endswith("/_stats"):  # for benchmarks running the server in its own process
             self._send(200, {"calls": self.fake.calls, "max_in_flight": self.fake.max_in_flight,
                              "message_chars": sum(len(_text_of(body)) for body in self.fake.requests)})
         elif self.path.rstrip("/").endswith("/models"):
@@ -235,7 +241,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self._read_body()
-        if self.path.endswith("/chat/completions"):
+        from tests.fakebatch import batch_api, is_batch_path
+
+        if is_batch_path(self.path):
+            batch_api(self.fake).handle(self, "POST", raw)
+        elif self.path.endswith("/chat/completions"):
             self._chat(raw)
         elif self.path.endswith("/audio/transcriptions"):
             self._audio(raw)
@@ -246,6 +256,13 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.close_connection:
             self.close_connection = True
             self.connection.close()
+            return True
+        if reply.raw is not None:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.raw)))
+            self.end_headers()
+            self.wfile.write(reply.raw)
             return True
         if reply.status != 200:
             error = reply.error or {"error": {"message": f"fake error {reply.status}", "type": "server_error",

@@ -96,7 +96,9 @@ def test_moved_post_is_found_by_source(cli, fake_llm, tmp_path: Path) -> None:
 def test_status_shows_review_states(cli, fake_llm, tmp_path: Path) -> None:
     videos = video_dir_with(tmp_path, BW, "JjQDik3yNhA")
     assert cli("run", str(videos)).code == 0
-    assert [line.split("\t")[4] for line in cli("status").stdout.splitlines()[1:3]] == ["draft", "draft"]
+    header = cli("status").stdout.splitlines()[0].split("\t")
+    review = header.index("review")
+    assert [line.split("\t")[review] for line in cli("status").stdout.splitlines()[1:3]] == ["draft", "draft"]
     posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
     by_id = {frontmatter.load(p)["source"].rsplit("=", 1)[1]: p for p in posts}
     by_id[BW].write_text(by_id[BW].read_text(encoding="utf-8") + "\n编辑。\n", encoding="utf-8")
@@ -104,4 +106,4 @@ def test_status_shows_review_states(cli, fake_llm, tmp_path: Path) -> None:
     published.write_text(published.read_text(encoding="utf-8").replace("draft: true", "draft: false"),
                          encoding="utf-8")
     lines = {line.split("\t")[0]: line.split("\t") for line in cli("status").stdout.splitlines()[1:3]}
-    assert lines[BW][4] == "edited" and lines["JjQDik3yNhA"][4] == "published"
+    assert lines[BW][review] == "edited" and lines["JjQDik3yNhA"][review] == "published"

@@ -93,10 +93,20 @@ def test_retries_run_out_with_a_clear_message(fake_llm: FakeLLM) -> None:
     assert fake_llm.calls == 3
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+@pytest.mark.parametrize("status", [400, 422])
 def test_other_4xx_fail_at_once_with_the_server_message(fake_llm: FakeLLM, status: int) -> None:
     fake_llm.queue(Reply(status=status, error={"error": {"message": f"nope {status}", "type": "x"}}))
     with pytest.raises(LLMRequestFailed, match=f"HTTP {status}: nope {status}"):
+        ask(fake_llm)
+    assert fake_llm.calls == 1
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_key_and_url_errors_fail_at_once_naming_the_setting(fake_llm: FakeLLM, status: int) -> None:
+    from pipeline.errors import LLMSetupError
+
+    fake_llm.queue(Reply(status=status, error={"error": {"message": f"nope {status}", "type": "x"}}))
+    with pytest.raises(LLMSetupError, match=f"HTTP {status}.*nope {status}.*(OPENAI_API_KEY|llm.base_url)"):
         ask(fake_llm)
     assert fake_llm.calls == 1
 

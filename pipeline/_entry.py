@@ -1,0 +1,22 @@
+"""The console script's first code: Ctrl-C while Python is still importing the program (the
+first few tenths of a second) exits 130 with one line, like Ctrl-C at any later moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    # Nothing has been written yet, so there is nothing to finish: leave at once.
+    sys.stderr.write("interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, _interrupted_early)
+    from pipeline.cli import main as cli_main  # the boundary installs the normal handler
+
+    cli_main(prog_name="yt2post")

@@ -1,0 +1,165 @@
+"""The library's entry point for a batch: which videos run, then the stages over them.
+
+``run(sources, config, out)`` is what the CLI, the review desk and tests call. It resolves the
+sources (URLs, ids already in the output folder, files, folders, lists, playlists), leaves out
+ignored videos, checks before any work what would fail every video (the prompt templates, the
+API key), and runs the stages. The result says what happened; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError, ExitStatus, UsageError
+from pipeline.runner import Reporter, RunOptions, Runner, RunSummary, failed_videos
+from pipeline.sources import VideoRef, expand_sources, video_id_from_url
+from pipeline.store import STAGES, Store
+
+
+@dataclass
+class RunReport:
+    summary: RunSummary
+    estimates: list[Any] | None = None  # ``dry_run``: each video's planned calls, tokens, cost
+    ignored: list[str] = field(default_factory=list)  # videos the reviewer rejected, left alone
+    left_out: int = 0  # recorded failures ``retry_failed`` left out: not among the sources
+    source_errors: list[str] = field(default_factory=list)  # "FILE:LINE: reason" of list files
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.summary.stopped_by is not None and self.summary.stopped_by.fatal:
+            return ExitStatus.USAGE
+        if self.summary.failed or self.source_errors:
+            return ExitStatus.VIDEO_FAILED
+        return ExitStatus.OK
+
+
+def _known_video(source: str, store: Store) -> VideoRef | None:
+    """A URL or id of a video already in the output folder, fetched from a local info.json:
+    reach it the same way again, so its current artifacts are not fetched anew."""
+    if Path(source).exists():
+        return None
+    video_id = video_id_from_url(source) or (source if "/" not in source and len(source) <= 64 else None)
+    if not video_id:
+        return None
+    info = store.read_optional(video_id, "metadata") if store.has_video(video_id) else None
+    if info and info.get("info_path") and Path(info["info_path"]).is_file():
+        return VideoRef(video_id=video_id, url=str(info.get("webpage_url") or ""), info_path=Path(info["info_path"]))
+    return None
+
+
+def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] | None = None,
+                   **selection: Any) -> list[VideoRef]:
+    """Every video of the sources, each once, in order; bad list-file lines go to ``problems``."""
+    if not sources:
+        raise UsageError("give at least one SOURCE (a video URL or id, an .info.json, a folder or a list file)")
+    videos: list[VideoRef] = []
+    for source in sources:
+        known = _known_video(source, store)
+        if known is not None:
+            videos.append(known)
+        else:
+            videos.extend(expand_sources([source], problems=problems,
+                                         **{k: v for k, v in selection.items() if v is not None}))
+    unique: dict[str, VideoRef] = {}
+    for video in videos:
+        unique.setdefault(video.video_id, video)
+    return list(unique.values())
+
+
+def preflight(config: Config, stages: Sequence[str]) -> None:
+    """What would fail every video is a configuration error before any work: templates that
+    are missing or do not render, a missing API key."""
+    if "summarize" not in stages:
+        return
+    from pipeline.prompts import Prompts
+    from pipeline.summarize import check_prompts
+
+    check_prompts(config, Prompts(config))
+
+
+def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | str = "output", *,
+        stages: Sequence[str] = STAGES, options: RunOptions | None = None, selection: dict[str, Any] | None = None,
+        retry_failed: bool = False, dry_run: bool = False, videos: list[VideoRef] | None = None,
+        reporter: Reporter | None = None, llm: Any | None = None) -> RunReport:
+    """Run ``stages`` for the videos of ``sources`` (or the given ``videos``) into ``out``.
+
+    ``retry_failed`` runs the recorded failures (of the sources, when given); ``dry_run`` only
+    estimates the model calls. Raises ConfigError/UsageError before any work when the run
+    cannot start; every per-video problem is in the report instead.
+    """
+    from pipeline.config import load_config
+
+    config = config or load_config()
+    store = Store(out)
+    options = options or RunOptions(stages=tuple(stages))
+    options.stages = tuple(stages)
+    report = RunReport(summary=RunSummary())
+    if videos is None:
+        videos = _select(sources, store, report, retry_failed, selection or {})
+    videos = _without_ignored(videos, store, report)
+    if options.subtitles and len(videos) != 1:
+        raise UsageError("--subtitles FILE goes with exactly one video")
+    if options.max_cost is not None:
+        from pipeline.cost import call_cost
+
+        if call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
+            raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
+    preflight(config, stages)
+    if llm is None and "summarize" in stages and not dry_run and videos:
+        from pipeline.llm import LLMClient
+
+        llm = LLMClient(config.llm)  # a missing API key is a config error, found before any work
+    runner = Runner(config, store, options, reporter or _SilentReporter(), llm=llm)
+    if dry_run:
+        report.estimates = runner.plan(videos)
+    else:
+        runner.run(videos)
+    report.summary = runner.summary
+    return report
+
+
+def _select(sources: Sequence[str], store: Store, report: RunReport, retry_failed: bool,
+            selection: dict[str, Any]) -> list[VideoRef]:
+    if not retry_failed:
+        return resolve_videos(sources, store, problems=report.source_errors, **selection)
+    failed = failed_videos(store)
+    if not sources:
+        return failed
+    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, **selection)}
+    chosen = [v for v in failed if v.video_id in wanted]
+    report.left_out = len(failed) - len(chosen)
+    return chosen
+
+
+def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) -> list[VideoRef]:
+    kept = []
+    for video in videos:
+        if store.has_video(video.video_id) and store.status(video.video_id).get("ignored"):
+            report.ignored.append(video.video_id)
+        else:
+            kept.append(video)
+    return kept
+
+
+def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[str]:
+    """Mark videos as rejected by the reviewer (never fetched, summarized or written again), or
+    take that back. Returns the ids that were not in the output folder."""
+    unknown = []
+    for video_id in video_ids:
+        video_id = video_id_from_url(video_id) or video_id
+        if not store.has_video(video_id):
+            if not ignored:
+                unknown.append(video_id)
+                continue
+        store.update_status(video_id, ignored=ignored)
+    return unknown
+
+
+class _SilentReporter:
+    def stage_started(self, video_id: str, stage: str) -> None: ...
+    def stage_finished(self, result: Any) -> None: ...
+    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...

@@ -1,0 +1,139 @@
+"""The commands that look after the output folder rather than run stages: ``status``,
+``init``, ``ignore`` and ``unignore``. Each parses, calls the library, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli import DEFAULT_CONFIG, boundary, common, main
+from pipeline.errors import ExitStatus, UsageError
+
+_HEADER = ("video", "title", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
+
+
+@main.command()
+@common
+@click.option("--details", is_flag=True, help="Also list what a reviewer should check in each post.")
+@click.option("--failed", "only_failed", is_flag=True, help="Only videos whose last run failed.")
+@click.option("--pending-review", is_flag=True, help="Only posts written and not yet edited or approved.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per video, for scripts.")
+@boundary
+def status(config_path: str | None, out: str, verbose: bool, details: bool, only_failed: bool,
+           pending_review: bool, as_json: bool) -> int:
+    """Show each video: stages done, post, review state, spend, last error (no lock needed)."""
+    from pipeline.status import all_statuses, failures_by_cause
+    from pipeline.store import Store
+
+    statuses = all_statuses(Store(out))
+    if only_failed:
+        statuses = [s for s in statuses if s.error]
+    if pending_review:
+        statuses = [s for s in statuses if s.review == "draft" and not s.ignored]
+    if as_json:
+        for s in statuses:
+            click.echo(json.dumps({"video_id": s.video_id, "title": s.title, "stages": s.stages, "post": s.post,
+                                   "review": s.review, "ignored": s.ignored, "tokens": s.tokens,
+                                   "cost_usd": s.cost_usd, "error": s.error, "flags": s.flags},
+                                  ensure_ascii=False))
+        return ExitStatus.OK
+    if not statuses:
+        click.echo(f"no videos in {out}" if not (only_failed or pending_review) else "no videos match")
+        return ExitStatus.OK
+    rows = []
+    for s in statuses:
+        error = f"[{s.cause}] {s.error.get('message', '')}" if s.error else ""
+        cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "-"
+        review = "ignored" if s.ignored else (s.review or "-")
+        rows.append((s.video_id, s.title or "-", s.stages["fetch"] or "-", s.stages["summarize"] or "-",
+                     s.stages["write"] or "-", review, str(s.tokens), cost, s.post or "-", error))
+    _print_table(rows)
+    total_cost = sum(s.cost_usd or 0 for s in statuses)
+    click.echo(f"total: {len(statuses)} video(s), {sum(s.tokens for s in statuses)} tokens, ${total_cost:.4f}")
+    causes = failures_by_cause(statuses)
+    if causes:
+        click.echo("failures by cause: " + ", ".join(f"{c}: {n}" for c, n in sorted(causes.items())))
+    if details:
+        for s in statuses:
+            if s.flags:
+                click.echo(f"{s.video_id}: check before publishing:")
+                for flag in s.flags:
+                    click.echo(f"  - {flag}")
+    return ExitStatus.OK
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold")
+        for name in _HEADER:
+            # Ids must stay whole; titles, paths and messages fold onto more lines instead.
+            table.add_column(name, no_wrap=name in ("video", "review"), overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table, markup=False, highlight=False)
+    else:  # tab-separated for pipes and scripts (tabs and newlines in titles would break it)
+        for row in [_HEADER, *rows]:
+            click.echo("\t".join(" ".join(cell.split()) for cell in row))
+
+
+@main.command()
+@click.option("--prompts", "with_prompts", is_flag=True,
+              help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them).")
+@boundary
+def init(with_prompts: bool) -> int:
+    """Write a commented config.yaml (every setting with its default) into this folder."""
+    from pipeline.resources import builtin_config_file, builtin_prompts_dir
+
+    config_path = Path(DEFAULT_CONFIG)
+    templates = sorted(builtin_prompts_dir().glob("*.md")) if with_prompts else []
+    targets = [config_path, *(Path("prompts") / t.name for t in templates)]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise UsageError(f"{', '.join(existing)} already exist(s); not overwriting (move it away first)")
+    text = builtin_config_file().read_text(encoding="utf-8")
+    if with_prompts:
+        text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
+        Path("prompts").mkdir(exist_ok=True)
+        for template in templates:
+            (Path("prompts") / template.name).write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+    config_path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {config_path}" + (f" and {len(templates)} prompt templates in prompts/" if templates else ""))
+    return ExitStatus.OK
+
+
+def _set_ignored(video_ids: tuple[str, ...], out: str, ignored: bool) -> int:
+    from pipeline.api import set_ignored
+    from pipeline.store import Store
+
+    if not video_ids:
+        raise UsageError("give at least one VIDEO (an id or URL)")
+    unknown = set_ignored(Store(out), video_ids, ignored)
+    for video_id in unknown:
+        click.echo(f"error: {video_id}: not in {out}", err=True)
+    done = len(video_ids) - len(unknown)
+    click.echo(f"{done} video(s) {'ignored: never fetched, summarized or written again' if ignored else 'no longer ignored'}")
+    return ExitStatus.VIDEO_FAILED if unknown else ExitStatus.OK
+
+
+@main.command()
+@click.argument("video_ids", nargs=-1, metavar="VIDEO...")
+@common
+@boundary
+def ignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
+    """Reject videos: never fetch, summarize or write them again (a deleted post stays deleted)."""
+    return _set_ignored(video_ids, out, True)
+
+
+@main.command()
+@click.argument("video_ids", nargs=-1, metavar="VIDEO...")
+@common
+@boundary
+def unignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
+    """Take back ``ignore``: the videos run again with the next run that names them."""
+    return _set_ignored(video_ids, out, False)

@@ -38,6 +38,10 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The pipeline's own temporary files: ``.<name>.yt2post-<8 random>.tmp`` (mkstemp's alphabet).
+# Start-up cleanup deletes nothing else, so a user's ``.notes.tmp`` is safe.
+TEMP_PREFIX_MARK = ".yt2post-"
+TEMP_NAME = re.compile(r"\..+\.yt2post-[a-z0-9_]{8}\.tmp")
 
 
 def now_iso() -> str:
@@ -98,7 +102,7 @@ def ensure_inside(path: Path, folder: Path) -> Path:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_PREFIX_MARK}", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -217,11 +221,17 @@ class Store:
     def remove_stale_temp_files(self) -> int:
         """Temporary files a killed run left behind (never an artifact: those are renamed whole)."""
         removed = 0
+        root = self.root.resolve()
         for folder in (self.videos_dir, self.posts_dir):
-            if folder.is_dir():
-                for path in folder.rglob(".*.tmp"):
-                    path.unlink(missing_ok=True)
-                    removed += 1
+            for dirpath, _dirs, names in os.walk(folder):  # links to folders are not followed
+                for name in names:
+                    path = Path(dirpath) / name
+                    # Only our own names, only regular files, only inside the output folder once
+                    # links are resolved (``posts/`` may be a link to somewhere else).
+                    if (TEMP_NAME.fullmatch(name) and not path.is_symlink() and path.is_file()
+                            and path.resolve().is_relative_to(root)):
+                        path.unlink(missing_ok=True)
+                        removed += 1
         return removed
 
     def video_ids(self) -> list[str]:

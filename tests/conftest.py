@@ -70,3 +70,21 @@ def video_dir_with(tmp_path: Path, *names: str) -> Path:
 
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def cli_inproc(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch):
+    """Like ``cli`` but in this process through Click's runner: for tests about what a command
+    does, not about the process (signals, the console script, the installed wheel)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        full_env = {"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "sk-test-not-a-real-key", **(env or {})}
+        result = CliRunner().invoke(main, list(args), env=full_env, catch_exceptions=False, prog_name="yt2post")
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run

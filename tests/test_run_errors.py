@@ -1,0 +1,219 @@
+"""Errors every video would hit stop the run once, with one line naming the setting to fix;
+a server without json_schema support is fallen back from; the rest is checked before any work."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import LLMConfig
+from pipeline.errors import LLMRequestFailed
+from pipeline.llm import LLMClient
+from pydantic import BaseModel
+from tests.batch_videos import make_videos
+from tests.fakellm import FakeLLM, Reply, default_answer
+
+COUNT = 20
+
+
+def batch(tmp_path: Path, extra_config: str = "") -> None:
+    make_videos(tmp_path / "videos", COUNT)
+    (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 4\n  max_attempts: 3\n  max_backoff: 0.2\n"
+                                          + extra_config, encoding="utf-8")
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def untouched(tmp_path: Path) -> bool:
+    """No video got a recorded failure, and none has an article: the next run starts clean."""
+    videos = tmp_path / "output" / "videos"
+    for folder in videos.iterdir():
+        status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
+        if status.get("error") or (folder / "article.json").exists():
+            return False
+    return True
+
+
+@pytest.mark.parametrize("reply, setting", [
+    (Reply(status=401, error={"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                        "code": "invalid_api_key"}}), "OPENAI_API_KEY"),
+    (Reply(status=403, error={"error": {"message": "forbidden", "type": "x"}}), "OPENAI_API_KEY"),
+    (Reply(status=404, error={"error": {"message": "The model `gpt-9` does not exist", "type": "x",
+                                        "code": "model_not_found"}}), "llm.model"),
+    (Reply(raw=b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>x</body></html>"),
+     "llm.base_url"),
+    (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "llm.base_url"),
+    (Reply(status=404, raw=b"404 page not found", content_type="text/plain"), "llm.base_url"),
+], ids=["401", "403", "404-model", "html-page", "no-choices", "404-path"])
+def test_an_error_every_video_would_hit_stops_the_batch(cli_inproc, fake_llm: FakeLLM, tmp_path: Path,
+                                                         reply: Reply, setting: str) -> None:
+    batch(tmp_path)
+    fake_llm.responder = lambda body: reply
+    result = cli_inproc("run", "videos")
+    assert result.code == 2, result
+    assert fake_llm.calls <= 4, fake_llm.calls  # llm.concurrency
+    lines = error_lines(result.stderr)
+    assert 1 <= len(lines) <= 3 and setting in lines[0], result.stderr
+    assert "not started" in lines[-1]
+    assert "Traceback" not in result.stderr
+    assert untouched(tmp_path)
+
+
+def test_the_run_goes_on_after_the_setting_is_fixed(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    batch(tmp_path)
+    fake_llm.responder = lambda body: Reply(status=401, error={"error": {"message": "bad key", "type": "x"}})
+    assert cli_inproc("run", "videos").code == 2
+    fake_llm.responder = None
+    result = cli_inproc("run", "videos")
+    assert result.code == 0, result.stderr
+    assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == COUNT
+
+
+def llama_cpp(body: dict) -> Reply | dict:
+    """llama-cpp-python's server: json_schema is not a response_format type it knows."""
+    if (body.get("response_format") or {}).get("type") == "json_schema":
+        return Reply(status=500, error={"detail": [{"type": "literal_error", "loc": ["body", "response_format", "type"],
+                                                    "msg": "Input should be 'text' or 'json_object'",
+                                                    "input": "json_schema"}]})
+    return default_answer(body)
+
+
+@pytest.mark.parametrize("status", [400, 500])
+def test_a_server_without_json_schema_is_fallen_back_from(cli_inproc, fake_llm: FakeLLM, tmp_path: Path,
+                                                          status: int) -> None:
+    batch(tmp_path)
+
+    def server(body: dict) -> Reply | dict:
+        answer = llama_cpp(body)
+        if isinstance(answer, Reply):
+            answer.status = status
+        return answer
+
+    fake_llm.responder = server
+    result = cli_inproc("run", "videos")
+    assert result.code == 0, result.stderr
+    assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == COUNT
+    warnings = [line for line in result.stderr.splitlines() if "json_schema" in line]
+    assert len(warnings) == 1 and "llm.structured_output: json_object" in warnings[0]
+    schema_calls = [b for b in fake_llm.requests if b["response_format"]["type"] == "json_schema"]
+    assert len(schema_calls) <= 4  # the calls already in flight when the first answer came back
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_no_server_listening_ends_within_one_videos_retry_budget(cli_inproc, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", COUNT)
+    # One video's budget: 4 attempts, waits of at most 0.5 + 1 + 1 s.
+    (tmp_path / "config.yaml").write_text(
+        f"llm:\n  base_url: http://127.0.0.1:{free_port()}/v1\n  concurrency: 4\n  max_attempts: 4\n"
+        "  max_backoff: 1\n", encoding="utf-8")
+    started = time.monotonic()
+    result = cli_inproc("run", "videos")
+    elapsed = time.monotonic() - started
+    assert result.code == 2, result
+    lines = error_lines(result.stderr)
+    assert len(lines) <= 3 and "cannot reach the model server" in lines[0] and "llm.base_url" in lines[0]
+    # Five rounds of four videos would take about 5 × 1.5 s on average; one budget is at most 2.5 s.
+    assert elapsed < 5.0, elapsed
+    assert untouched(tmp_path)
+
+
+class Answer(BaseModel):
+    title: str
+
+
+def ask(server: FakeLLM, **config: object) -> Answer:
+    client = LLMClient(LLMConfig(base_url=server.base_url, model="m", max_backoff=0.05, **config))
+    return client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Answer,
+                             name="answer", purpose="test")[0]
+
+
+def test_a_proxys_html_error_page_is_readable_and_retried(fake_llm: FakeLLM) -> None:
+    page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+    fake_llm.queue(Reply(status=502, raw=page), Reply(status=503, raw=b"\xff\xfe\x00\x80\x81 oops",
+                                                      content_type="text/plain"))
+    assert ask(fake_llm, max_attempts=3).title  # the third call answers
+    assert fake_llm.calls == 3
+    fake_llm.reset()
+    fake_llm.queue(*[Reply(status=502, raw=page)] * 2)
+    with pytest.raises(LLMRequestFailed) as caught:
+        ask(fake_llm, max_attempts=2)
+    assert "HTTP 502: an HTML page (502 Bad Gateway)" in str(caught.value)
+    assert "<" not in str(caught.value)
+    fake_llm.reset()
+    fake_llm.queue(*[Reply(status=503, raw=b"\xff\xfe\x00\x80\x81", content_type="text/plain")] * 2)
+    with pytest.raises(LLMRequestFailed, match="HTTP 503: a body that is not readable text"):
+        ask(fake_llm, max_attempts=2)
+
+
+# --- checked before any work: configuration errors, exit 2 ----------------------------
+
+
+def test_a_missing_prompts_dir_is_a_config_error(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    batch(tmp_path, "prompts_dir: no-such-folder\n")
+    result = cli_inproc("run", "videos")
+    assert result.code == 2 and "prompts_dir" in result.stderr and "no-such-folder" in result.stderr
+    assert fake_llm.calls == 0 and not (tmp_path / "output" / "videos").exists()
+
+
+def test_a_template_that_does_not_render_is_a_config_error(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    batch(tmp_path, "prompts_dir: mine\n")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "article.md").write_text("Write about {{ video.no_such_field.deeper }}\n", encoding="utf-8")
+    result = cli_inproc("run", "videos")
+    assert result.code == 2 and "article.md" in result.stderr, result
+    assert len(error_lines(result.stderr)) == 1
+    assert fake_llm.calls == 0 and not (tmp_path / "output" / "videos").exists()
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_non_finite_numbers_in_config_are_refused(cli_inproc, tmp_path: Path, value: str) -> None:
+    batch(tmp_path, f"youtube:\n  min_interval: {value}\n")
+    result = cli_inproc("run", "videos")
+    assert result.code == 2 and "youtube.min_interval" in result.stderr and "config.yaml" in result.stderr
+
+
+def test_relative_paths_in_a_config_file_are_relative_to_its_folder(cli_inproc, fake_llm: FakeLLM,
+                                                                    tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    settings = tmp_path / "settings"
+    (settings / "my-prompts").mkdir(parents=True)
+    (settings / "my-prompts" / "system.md").write_text("You are MARKER-7731, a careful editor.\n", encoding="utf-8")
+    (settings / "config.yaml").write_text("prompts_dir: my-prompts\n", encoding="utf-8")
+    result = cli_inproc("run", "videos", "--config", "settings/config.yaml")
+    assert result.code == 0, result.stderr
+    assert "MARKER-7731" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_init_writes_a_config_the_next_run_reads(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    first = cli_inproc("init", "--prompts")
+    assert first.code == 0, first
+    text = (tmp_path / "config.yaml").read_text(encoding="utf-8")
+    assert text.lstrip().startswith("#") and "prompts_dir: prompts" in text
+    assert (tmp_path / "prompts" / "system.md").is_file()
+    again = cli_inproc("init")
+    assert again.code == 2 and "not overwriting" in again.stderr
+    (tmp_path / "prompts" / "system.md").write_text("You are MARKER-4410.\n", encoding="utf-8")
+    (tmp_path / "config.yaml").write_text(text.replace("model: gpt-4o-mini", "model: my-local-model"),
+                                          encoding="utf-8")
+    make_videos(tmp_path / "videos", 1)
+    result = cli_inproc("run", "videos")
+    assert result.code == 0, result.stderr
+    assert fake_llm.requests[0]["model"] == "my-local-model"
+    assert "MARKER-4410" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_version(cli_inproc) -> None:
+    for flag in ("-V", "--version"):
+        result = cli_inproc(flag)
+        assert result.code == 0 and result.stdout.strip() == "yt2post, version 0.1.0"

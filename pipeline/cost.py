@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Price(BaseModel):
@@ -13,6 +13,8 @@ class Price(BaseModel):
     input: float
     output: float
     cached_input: float | None = None  # None: billed as input
+    # The Batch API's price as a share of the live one (OpenAI: half); set per model where it differs.
+    batch_factor: float = Field(default=0.5, ge=0)
 
 
 DEFAULT_PRICES: dict[str, Price] = {
@@ -38,14 +40,17 @@ def find_price(model: str, prices: dict[str, Price]) -> Price | None:
 
 
 def call_cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int,
-              prices: dict[str, Price]) -> float | None:
-    """USD for one call; None when the model has no price (then only tokens are shown)."""
+              prices: dict[str, Price], *, batch: bool = False) -> float | None:
+    """USD for one call (``batch``: sent through the Batch API); None when the model has no price
+    (then only tokens are shown)."""
     price = find_price(model, prices)
     if price is None:
         return None
     cached = min(cached_tokens, prompt_tokens)
     cached_rate = price.cached_input if price.cached_input is not None else price.input
     total = ((prompt_tokens - cached) * price.input + cached * cached_rate + completion_tokens * price.output)
+    if batch:
+        total *= price.batch_factor
     return round(total / 1_000_000, 8)
 
 

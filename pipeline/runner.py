@@ -41,6 +41,9 @@ class RunOptions:
     allow_description: bool = False
     verbose: bool = False
     max_cost: float | None = None  # USD: stop starting new videos once the batch would pass it
+    batch_api: bool = False  # summarize through the provider's Batch API (also ``llm.mode: batch``)
+    batch_export: Path | None = None  # write the Batch API requests to this folder instead of sending them
+    batch_import: tuple[Path, ...] = ()  # Batch API result files to apply first
 
 
 class Budget:
@@ -286,6 +289,8 @@ class Runner:
         size is ``llm.concurrency``. A video moves to the next pool when a stage succeeds, so
         an LLM worker never waits on disk or YouTube work between two calls.
         """
+        if "summarize" in self.options.stages and self._batch_mode():
+            return self._run_batch(videos)
         self.summary.videos = len(videos)
         self.summary.final_stage = self.options.stages[-1]
         if not videos:
@@ -315,6 +320,18 @@ class Runner:
         finally:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
+        return self.summary
+
+    def _batch_mode(self) -> bool:
+        opts = self.options
+        return self.config.llm.mode == "batch" or opts.batch_api or opts.batch_export is not None \
+            or bool(opts.batch_import)
+
+    def _run_batch(self, videos: list[VideoRef]) -> RunSummary:
+        """Summarize calls through the provider's Batch API, in rounds (``pipeline.batchapi``)."""
+        from pipeline.batchapi.run import BatchRun
+
+        self.summary = BatchRun(self.config, self.store, self.options, self.reporter, live=self.llm).run(videos)
         return self.summary
 
     def _warm_up(self) -> None:

@@ -29,6 +29,7 @@ from pipeline.store import atomic_write_text, now_iso
 
 SOURCES_DIR = "sources"
 LOCK_NAME = ".yt2post.lock"
+_HELD: set[str] = set()  # output folders whose lock this process holds
 MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen
 
 
@@ -43,14 +44,20 @@ def output_lock(root: Path) -> Iterator[None]:
     """The output folder's lock, taken without waiting: an overlapping scheduled run stops at once
     instead of piling up. The OS releases the lock of a killed process."""
     root.mkdir(parents=True, exist_ok=True)
+    key = str(root.resolve())
+    if key in _HELD:  # taken already by this process (``run --new --batch-api``)
+        yield
+        return
     lock = FileLock(str(root / LOCK_NAME), timeout=0)
     try:
         lock.acquire()
     except Timeout:
         raise OutputBusy(f"{root}: another yt2post run is using this output folder; try again when it ends") from None
+    _HELD.add(key)
     try:
         yield
     finally:
+        _HELD.discard(key)
         lock.release()
 
 

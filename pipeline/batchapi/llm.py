@@ -1,0 +1,87 @@
+"""The summarize stage's model client in batch mode: records requests, answers from batch results.
+
+``BatchLLM`` is an ``LLMClient`` whose one network call, ``_create``, is replaced: the request
+body it would have sent is looked up in the video's ``batch.json``. An answered request returns
+the stored answer, so everything above it (structured output, validation and the retry with the
+validation error, truncation handling, map-reduce) runs exactly as in a live call; a request not
+answered yet is recorded and ``Deferred`` stops the video until the next round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openai.types.chat import ChatCompletion
+
+from pipeline.batchapi.records import VideoBatch, request_key
+from pipeline.config import LLMConfig
+from pipeline.cost import call_cost
+from pipeline.errors import LLMRequestFailed
+from pipeline.llm import LLMClient
+from pipeline.models import Usage
+
+ENDPOINT = "/v1/chat/completions"
+
+
+class Deferred(Exception):
+    """The answer to one of the video's requests is not in yet; the video waits for a batch.
+
+    Not a ``Yt2PostError``: a deferred video has not failed."""
+
+
+def request_body(config: LLMConfig, messages: list[dict[str, str]], response_format: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body a live call sends (``LLMClient._create``'s arguments), for a batch line."""
+    body: dict[str, Any] = {
+        "model": config.model,
+        "messages": messages,
+        "response_format": response_format,
+        "max_tokens": config.max_output_tokens,
+    }
+    if config.temperature is not None:
+        body["temperature"] = config.temperature
+    return body
+
+
+class BatchLLM(LLMClient):
+    """One video's client for one round; ``live`` makes the live retries (``llm.batch.retry: live``)."""
+
+    def __init__(self, config: LLMConfig, record: VideoBatch, live: LLMClient) -> None:
+        super().__init__(config)
+        self.record = record
+        self.live = live
+        self._via: dict[int, str] = {}  # id(response) -> "batch" or "live", for its price
+
+    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
+        body = request_body(self.config, messages, response_format)
+        key = request_key(body)
+        purpose = str((response_format.get("json_schema") or {}).get("name") or "answer")
+        with self.record.lock:
+            request = self.record.get(key) or self.record.add(key, body, purpose)
+            state = request["state"]
+            if state == "answered":
+                response = ChatCompletion.model_validate(request["answer"])
+                self._via[id(response)] = request.get("via") or "batch"
+                return response
+            if state != "failed":
+                raise Deferred(request["custom_id"])
+            errors = request["errors"]
+            if len(errors) >= self.config.batch.max_attempts:
+                raise LLMRequestFailed(
+                    f"a batch request ({request['purpose']}) failed {len(errors)} time(s); last: {errors[-1]['message']}")
+            if self.config.batch.retry == "next_batch":
+                self.record.retry(key)
+                raise Deferred(request["custom_id"])
+        # llm.batch.retry: live. The answer is kept, so a rerun does not make this call again.
+        response = self.live._create(messages, response_format)
+        with self.record.lock:
+            request.update(state="answered", answer=response.model_dump(mode="json", exclude_unset=True), via="live")
+            self.record.save()
+        self._via[id(response)] = "live"
+        return response
+
+    def _usage(self, response: Any, purpose: str) -> Usage:
+        usage = super()._usage(response, purpose)
+        if self._via.get(id(response)) == "batch":
+            usage.cost_usd = call_cost(self.config.model, usage.prompt_tokens, usage.cached_tokens,
+                                       usage.completion_tokens, self.config.prices, batch=True)
+        return usage

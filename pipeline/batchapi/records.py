@@ -1,0 +1,141 @@
+"""What the Batch API path keeps on disk, so a rerun after a kill never asks twice.
+
+Per video, ``videos/<id>/batch.json``: every request its summarize stage needed (keyed by a hash
+of the request body), the custom_id it was sent under, the batch it went into, and the answer or
+errors that came back. Per batch, ``batches/<batch_id>.json`` in the output folder: the batch as
+last polled, which file of requests it holds and whether its results have been applied.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ArtifactError
+from pipeline.store import Store, atomic_write_text, fingerprint, now_iso
+
+BATCH_ARTIFACT = "batch"
+BATCHES_DIR = "batches"
+TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
+
+# Request states: "pending" (known, not sent), "submitting" (in a file being sent: its batch id is
+# not recorded yet), "submitted", "answered", "failed" (this attempt failed; see "errors").
+
+
+def request_key(body: dict[str, Any]) -> str:
+    return fingerprint(body)[:20]
+
+
+def custom_id(video_id: str, key: str, attempt: int) -> str:
+    return f"{video_id}.{key}.{attempt}"
+
+
+def parse_custom_id(value: str) -> tuple[str, str, int] | None:
+    """``video.key.attempt``; None for an id this program did not make."""
+    parts = value.split(".")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+class VideoBatch:
+    """One video's ``batch.json``; methods are thread-safe (a video's parts are planned concurrently)."""
+
+    def __init__(self, store: Store, video_id: str) -> None:
+        self.store = store
+        self.video_id = video_id
+        self.lock = threading.RLock()
+        data = store.read_optional(video_id, BATCH_ARTIFACT) or {}
+        self.site_tags: list[str] | None = data.get("site_tags")
+        self.fingerprint: str | None = data.get("fingerprint")
+        self.requests: dict[str, dict[str, Any]] = data.get("requests") or {}
+
+    def exists(self) -> bool:
+        return self.store.exists(self.video_id, BATCH_ARTIFACT)
+
+    def save(self) -> None:
+        with self.lock:
+            self.store.write(self.video_id, BATCH_ARTIFACT, {
+                "video_id": self.video_id,
+                "fingerprint": self.fingerprint,
+                "site_tags": self.site_tags,
+                "requests": self.requests,
+                "updated_at": now_iso(),
+            })
+
+    def reset(self, expected_fingerprint: str, site_tags: list[str]) -> None:
+        """Inputs changed (a new transcript, prompt or model): earlier requests no longer apply."""
+        with self.lock:
+            self.fingerprint = expected_fingerprint
+            self.site_tags = list(site_tags)
+            self.requests = {}
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.requests.get(key)
+
+    def add(self, key: str, body: dict[str, Any], purpose: str) -> dict[str, Any]:
+        with self.lock:
+            request = self.requests.get(key)
+            if request is None:
+                request = {"custom_id": custom_id(self.video_id, key, 1), "attempt": 1, "purpose": purpose,
+                           "state": "pending", "batch_id": None, "file_key": None, "body": body,
+                           "answer": None, "errors": [], "via": None, "added_at": now_iso()}
+                self.requests[key] = request
+            return request
+
+    def retry(self, key: str) -> None:
+        with self.lock:
+            request = self.requests[key]
+            request["attempt"] += 1
+            request.update(custom_id=custom_id(self.video_id, key, request["attempt"]), state="pending",
+                           batch_id=None, file_key=None)
+
+    def in_state(self, *states: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.requests.values() if r["state"] in states]
+
+
+class Registry:
+    """``batches/<id>.json``: every batch this output folder sent, as last seen."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = Path(root) / BATCHES_DIR
+
+    def path(self, batch_id: str) -> Path:
+        safe = "".join(ch for ch in batch_id if ch.isalnum() or ch in "-_")
+        return self.folder / f"{safe}.json"
+
+    def save(self, record: dict[str, Any]) -> None:
+        record["updated_at"] = now_iso()
+        atomic_write_text(self.path(record["id"]), json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+
+    def load(self, batch_id: str) -> dict[str, Any] | None:
+        path = self.path(batch_id)
+        if not path.is_file():
+            return None
+        return self._read(path)
+
+    def _read(self, path: Path) -> dict[str, Any]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(f"{path}: not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or "id" not in data:
+            raise ArtifactError(f"{path}: not a batch record")
+        return data
+
+    def all(self) -> list[dict[str, Any]]:
+        if not self.folder.is_dir():
+            return []
+        records = [self._read(p) for p in sorted(self.folder.glob("*.json"))]
+        return sorted(records, key=lambda r: (r.get("created_at") or 0, r["id"]))
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        """Batches whose results have not been applied yet (still running, or finished unread)."""
+        return [r for r in self.all() if not r.get("applied")]
+
+    def by_file_key(self, file_key: str) -> dict[str, Any] | None:
+        return next((r for r in self.all() if r.get("file_key") == file_key), None)

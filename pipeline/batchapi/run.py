@@ -1,0 +1,180 @@
+"""A run whose summarize calls go through the Batch API, in rounds.
+
+Fetch runs as usual. Then each round tries every waiting video's summarize stage against what
+the batches have answered so far: a short video needs one request, so round 1 finishes it; a
+long one needs its parts (round 1) before its overview (round 2). All requests of a round, of
+all videos, go out together; the run polls until those batches end, applies their results and
+starts the next round. Posts are written as videos finish. Everything is recorded in the
+videos' ``batch.json`` and ``batches/``, so a rerun of the same command picks up where a kill
+left off, and sends no request twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.batchapi.jobs import BatchJobs, apply_results, request_line, split_lines
+from pipeline.batchapi.llm import BatchLLM, Deferred
+from pipeline.batchapi.records import VideoBatch
+from pipeline.config import Config
+from pipeline.errors import LLMRequestFailed, UsageError, Yt2PostError
+from pipeline.llm import LLMClient
+from pipeline.models import StageResult
+from pipeline.prompts import Prompts
+from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
+from pipeline.sources import VideoRef
+from pipeline.store import Store
+from pipeline.summarize import site_tags, summarize, summarize_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+class BatchRun:
+    """``yt2post run --batch-api``: fetch, summarize through batches round by round, write."""
+
+    def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter, live: LLMClient,
+                 jobs: BatchJobs | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.options = options
+        self.reporter = reporter
+        self.live = live
+        self.jobs = jobs or BatchJobs(config.llm, store)
+        self.export_dir = options.batch_export
+        self.import_files = options.batch_import
+        self.summary = RunSummary()
+        self.exported: list[Path] = []
+        self.waiting: list[str] = []  # videos left waiting for answers (export, import)
+
+    def run(self, videos: list[VideoRef]) -> RunSummary:
+        self.summary.videos = len(videos)
+        self.summary.final_stage = self.options.stages[-1]  # a video is finished after the run's last stage
+        if not videos:
+            return self.summary
+        ready = videos
+        if "fetch" in self.options.stages:
+            ready = self._stage_runner(videos, ("fetch",))
+        if "summarize" not in self.options.stages:
+            return self.summary
+        for path in self.import_files:
+            apply_results(self.store, read_jsonl(path))
+        prompts = Prompts(self.config)
+        tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
+        records = {v.video_id: VideoBatch(self.store, v.video_id) for v in ready}
+        if self.export_dir is None:
+            self.jobs.recover({vid: r for vid, r in records.items() if r.exists()})
+        waiting = ready
+        finished: list[VideoRef] = []
+        while waiting:
+            deferred = []
+            for video in waiting:
+                outcome = self._attempt(video.video_id, records[video.video_id], prompts, tags)
+                if outcome == "deferred":
+                    deferred.append(video)
+                elif outcome == "done":
+                    finished.append(video)
+            if not deferred:
+                break
+            if self.export_dir is not None or self.import_files:
+                # Answers come from elsewhere: hand out what is still needed, and stop here.
+                self.waiting = [v.video_id for v in deferred]
+                if self.export_dir is not None:
+                    self.exported = export_requests(self.config, [records[v.video_id] for v in deferred],
+                                                    self.export_dir)
+                break
+            self.jobs.submit({v.video_id: records[v.video_id] for v in deferred})
+            if not self.jobs.registry.unfinished():  # nothing out there can answer them: do not spin
+                for video in deferred:
+                    self._fail(video.video_id, LLMRequestFailed(
+                        f"{video.video_id}: waiting for batch answers, but no batch is running for it"))
+                break
+            self.jobs.apply_finished(self.jobs.wait())
+            waiting = deferred
+            for video in waiting:  # the results went into batch.json on disk
+                records[video.video_id] = VideoBatch(self.store, video.video_id)
+        if "write" in self.options.stages and finished:
+            self._stage_runner(finished, ("write",))
+        return self.summary
+
+    def _stage_runner(self, videos: list[VideoRef], stages: tuple[str, ...]) -> list[VideoRef]:
+        """A stage that needs no model: the ordinary runner. Returns the videos that passed."""
+        runner = Runner(self.config, self.store, replace(self.options, stages=stages), self.reporter, llm=self.live)
+        result = runner.run(videos)
+        self.summary.results.extend(result.results)
+        self.summary.failures.extend(result.failures)
+        failed = {f.video_id for f in result.failures}
+        return [v for v in videos if v.video_id not in failed]
+
+    def _attempt(self, video_id: str, record: VideoBatch, prompts: Prompts, tags: list[str]) -> str:
+        """One round of one video's summarize stage: "done", "deferred" or "failed"."""
+        try:
+            expected = summarize_fingerprint(self.store.read(video_id, "metadata"),
+                                             self.store.read(video_id, "transcript"), self.config, prompts)
+            if record.fingerprint != expected:
+                record.reset(expected, tags)
+            self.reporter.stage_started(video_id, "summarize")
+            llm = BatchLLM(self.config.llm, record, self.live)
+            try:
+                result = summarize(video_id, self.config, self.store, llm=llm, force=self.options.force,
+                                   prompts=prompts, tags=record.site_tags)
+            finally:
+                record.save()
+        except Deferred:
+            return "deferred"
+        except Yt2PostError as exc:
+            self._fail(video_id, exc)
+            return "failed"
+        self.store.mark_stage(video_id, "summarize", result.outcome)
+        self.summary.results.append(result)
+        self.reporter.stage_finished(result)
+        return "done"
+
+    def _fail(self, video_id: str, exc: Yt2PostError) -> None:
+        message = str(exc) if video_id in str(exc) else f"{video_id}: {exc}"
+        self.store.record_error(video_id, "summarize", exc)
+        self.summary.failures.append(Failure(video_id, "summarize", exc.cause, message))
+        self.reporter.video_failed(video_id, "summarize", exc)
+
+
+def export_requests(config: Config, records: list[VideoBatch], folder: Path) -> list[Path]:
+    """``--batch-export DIR``: the requests still unanswered, as JSONL files another engine can run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for record in records:
+        for request in record.in_state("pending", "exported"):
+            request["state"] = "exported"
+            lines.append(request_line(request))
+        record.save()
+    paths = []
+    max_bytes = int(config.llm.batch.max_file_mb * 1024 * 1024)
+    from pipeline.store import atomic_write_text
+
+    for index, chunk in enumerate(split_lines(lines, config.llm.batch.max_requests, max_bytes), 1):
+        path = folder / f"requests-{index:03d}.jsonl"
+        atomic_write_text(path, "\n".join(chunk) + "\n")
+        paths.append(path)
+    return paths
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """A result file (the provider's output or error file, or ``vllm run-batch -o``)."""
+    lines = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the batch result file: {exc}") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise UsageError(f"{path}:{number}: not a JSON line: {exc}") from None
+        if not isinstance(item, dict) or "custom_id" not in item:
+            raise UsageError(f"{path}:{number}: not a batch result line (no custom_id)")
+        lines.append(item)
+    return lines

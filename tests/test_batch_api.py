@@ -1,0 +1,211 @@
+"""Backfills through the Batch API stand-in: rounds, failures, expiry, kills, limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.batch_videos import make_videos
+from tests.conftest import ROOT
+from tests.fakebatch import Script, batch_api
+from tests.fakellm import FakeLLM, Reply, default_answer
+from tests.long_transcripts import info_json, three_hours, write_srt
+
+TITLE = re.compile(r"Wheelie challenge number (\d+)")
+FAST = "  batch:\n    poll_interval: 0.01\n    poll_max_interval: 0.05\n"
+
+
+def video_of(body: dict) -> str | None:
+    match = TITLE.search(body["messages"][-1]["content"])
+    return f"batch{int(match.group(1)):06d}" if match else None
+
+
+def batch_config(tmp_path: Path, extra: str = "") -> None:
+    (tmp_path / "config.yaml").write_text("llm:\n  mode: batch\n" + FAST + extra)
+
+
+def long_videos(folder: Path, ids: list[str]) -> None:
+    """Videos too long for one call: their words are a real 3.5-hour podcast transcript beside them."""
+    segments = three_hours()
+    for video_id in ids:
+        info_json(folder, video_id, f"Andrej Karpathy interview {video_id}", segments[-1].end)
+        write_srt(segments, folder / f"{video_id}.en.srt")
+
+
+def articles(out: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in (out / "videos").glob("*/article.json")}
+
+
+def posts(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (out / "posts").glob("*.md")}
+
+
+def canonical(body: dict) -> str:
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
+def test_forty_video_backfill_matches_a_live_run_at_half_price(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 38)
+    long_videos(tmp_path / "videos", ["cdiD-9MMpb0", "longvideo02"])
+    live = cli("run", "videos", "--out", "live", timeout=300)
+    assert live.code == 0, live.stderr
+    live_bodies = sorted(canonical(b) for b in fake_llm.requests)
+    fake_llm.reset()
+
+    batch_config(tmp_path)
+    batched = cli("run", "videos", "--out", "batched", timeout=300)
+    assert batched.code == 0, batched.stderr
+    assert "40 video(s): 40 done, 0 skipped, 0 failed" in batched.stdout
+    assert fake_llm.calls == 0  # not one live call
+    api = batch_api(fake_llm)
+    # Round 1: every short video and every part of the long ones; round 2: the two overviews.
+    rounds = sorted(api.batches.values(), key=lambda b: b["seq"])
+    assert len(rounds) == 2 and len(rounds[1]["lines"]) == 2
+    assert all(b["history"] == ["validating", "in_progress", "finalizing", "completed"] for b in rounds)
+    assert all(line["body"]["response_format"]["json_schema"]["name"] == "article_overview"
+               for line in rounds[1]["lines"])
+    # The very requests a live run sends, each once.
+    assert sorted(canonical(line["body"]) for line in api.lines) == live_bodies
+    assert len({line["custom_id"] for line in api.lines}) == len(api.lines)
+
+    assert posts(tmp_path / "batched") == posts(tmp_path / "live")
+    live_articles, batch_articles = articles(tmp_path / "live"), articles(tmp_path / "batched")
+    assert set(batch_articles) == set(live_articles) and len(batch_articles) == 40
+    for video_id, article in batch_articles.items():
+        other = live_articles[video_id]
+        for key in article:
+            if key not in ("usage", "usage_total", "created_at"):
+                assert article[key] == other[key], (video_id, key)
+        assert article["usage_total"]["prompt_tokens"] == other["usage_total"]["prompt_tokens"]
+        assert article["usage_total"]["cost_usd"] == pytest.approx(other["usage_total"]["cost_usd"] / 2, abs=2e-6)
+    assert batch_articles["cdiD-9MMpb0"]["parts"] >= 2
+
+    fake_llm.reset()
+    again = cli("run", "videos", "--out", "batched")
+    assert again.code == 0 and "40 skipped" in again.stdout
+    assert len(api.batches) == 2  # nothing sent again
+
+
+def test_failed_lines_go_into_the_next_batch(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 4)
+    batch_config(tmp_path)
+    failed_once: list[str] = []
+
+    def responder(body: dict):
+        if video_of(body) == "batch000002" and not failed_once:
+            failed_once.append("x")
+            return Reply(status=500, error={"error": {"message": "upstream overloaded", "type": "server_error"}})
+        return default_answer(body)
+
+    fake_llm.responder = responder
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    api = batch_api(fake_llm)
+    assert len(api.batches) == 2 and len(api.lines) == 5
+    assert [line["custom_id"].rsplit(".", 1)[1] for line in api.lines[4:]] == ["2"]  # attempt 2
+    record = json.loads((tmp_path / "output" / "videos" / "batch000002" / "batch.json").read_text())
+    (request,) = record["requests"].values()
+    assert request["state"] == "answered" and "upstream overloaded" in request["errors"][0]["message"]
+    assert len(posts(tmp_path / "output")) == 4
+
+
+def test_failed_lines_retried_live_by_setting(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 3)
+    batch_config(tmp_path, "    retry: live\n")
+    bad: list[str] = []
+    fake_llm.responder = lambda body: (bad.append("x") or Reply(status=500) if video_of(body) == "batch000001"
+                                       and not bad else default_answer(body))
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert len(batch_api(fake_llm).batches) == 1
+    assert fake_llm.calls == 1 and video_of(fake_llm.requests[0]) == "batch000001"
+    article = json.loads((tmp_path / "output" / "videos" / "batch000001" / "article.json").read_text())
+    other = json.loads((tmp_path / "output" / "videos" / "batch000000" / "article.json").read_text())
+    # The live retry is billed at the live price, the batch answers at half.
+    assert article["usage_total"]["cost_usd"] == pytest.approx(2 * other["usage_total"]["cost_usd"], abs=3e-6)
+
+
+def test_a_request_that_keeps_failing_fails_its_video_only(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 3)
+    batch_config(tmp_path, "    max_attempts: 2\n")
+    fake_llm.responder = lambda body: (Reply(status=400, error={"error": {"message": "bad schema", "type": "x"}})
+                                       if video_of(body) == "batch000000" else default_answer(body))
+    result = cli("run", "videos")
+    assert result.code == 1
+    assert "3 video(s): 2 done, 0 skipped, 1 failed (llm_request: 1)" in result.stdout
+    assert re.search(r"error: batch000000: a batch request \(article\) failed 2 time\(s\); last: HTTP 400: bad schema",
+                     result.stderr)
+    status = json.loads((tmp_path / "output" / "videos" / "batch000000" / "status.json").read_text())
+    assert status["error"]["stage"] == "summarize" and status["error"]["cause"] == "llm_request"
+    assert len(batch_api(fake_llm).lines) == 4
+
+
+def test_an_expired_batch_keeps_its_finished_work_and_resubmits_the_rest(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 4)
+    batch_config(tmp_path)
+    api = batch_api(fake_llm)
+    api.script(Script(("validating", "in_progress", "expired"), done=2))
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    first, second = sorted(api.batches.values(), key=lambda b: b["seq"])
+    assert first["history"] == ["validating", "in_progress", "expired"]
+    assert len(first["lines"]) == 4 and len(second["lines"]) == 2
+    answered_first = {line["custom_id"].split(".")[0] for line in first["lines"][:2]}
+    assert not answered_first & {line["custom_id"].split(".")[0] for line in second["lines"]}
+    assert len(posts(tmp_path / "output")) == 4
+
+
+def test_requests_are_split_under_the_file_limits(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 7)
+    batch_config(tmp_path, "    max_requests: 3\n")
+    assert cli("run", "videos").code == 0
+    sizes = sorted(len(b["lines"]) for b in batch_api(fake_llm).batches.values())
+    assert sizes == [1, 3, 3]
+    (tmp_path / "config.yaml").write_text("llm:\n  mode: batch\n" + FAST + "    max_file_mb: 0.015\n")
+    make_videos(tmp_path / "more", 2)
+    for path in (tmp_path / "more").glob("*.info.json"):  # new ids: the same requests are not resent
+        data = json.loads(path.read_text())
+        data.update(id=data["id"].replace("batch", "bonus"), title=data["title"] + " bonus")
+        path.with_name(data["id"] + ".info.json").write_text(json.dumps(data))
+        path.unlink()
+    assert cli("run", "more").code == 0
+    assert len(batch_api(fake_llm).batches) == 5  # each ~10 kB request alone in a 15 kB file
+
+
+def test_a_kill_while_batches_are_pending_sends_nothing_twice(tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 6)
+    long_videos(tmp_path / "videos", ["cdiD-9MMpb0"])
+    batch_config(tmp_path)
+    with FakeLLM() as server:
+        api = batch_api(server)
+        api.hold = True
+        env = dict(os.environ, OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-test", PYTHONPATH=str(ROOT))
+        first = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "videos"], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and api.retrieves < 5:
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+        assert len(api.batches) == 1 and api.retrieves >= 5
+        submitted = len(api.lines)
+        assert not list((tmp_path / "output" / "posts").glob("*.md"))
+
+        api.hold = False  # the provider finishes the batch while nothing is running
+        second = subprocess.run([sys.executable, "-m", "pipeline", "run", "videos"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert "7 video(s): 7 done" in second.stdout
+        assert len(api.batches) == 2  # the pending one, picked up; then the long video's overview
+        assert len(api.lines) == submitted + 1
+        assert len({line["custom_id"] for line in api.lines}) == len(api.lines)
+        assert len({canonical(line["body"]) for line in api.lines}) == len(api.lines)
+        assert server.calls == 0

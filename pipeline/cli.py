@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
+from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
 
 if TYPE_CHECKING:
     from pipeline.api import RunReport
@@ -71,6 +72,7 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
         try:
             # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
             _setup_logging(verbose)
             status = func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
@@ -79,9 +81,11 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
         except Yt2PostError as exc:
             _fail(exc, verbose)
             sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
-        except KeyboardInterrupt:
-            click.echo("interrupted: finished artifacts are kept; rerun the same command to resume", err=True)
-            sys.exit(ExitStatus.INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
+            sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
         sys.exit(int(status or ExitStatus.OK))
 
     return wrapper
@@ -117,6 +121,10 @@ common = _options(
 )
 stage_options = _options(
     click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
+    # Read where the lock is taken (``_run``), so no command's signature has to carry it.
+    click.option("--no-wait", is_flag=True, expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
+                 help="Exit (status 2) instead of waiting when another run uses the output folder."),
     click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                  help="Front-matter value for this run; comma-separated for lists (project=a,b)."),
 )
@@ -179,17 +187,22 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
 
     from pipeline import api
     from pipeline.config import parse_overrides
+    from pipeline.lock import output_lock
+    from pipeline.sources import set_max_input_mb
     from pipeline.progress import make_reporter
     from pipeline.runner import RunOptions
 
     config = _load(config_path)
+    set_max_input_mb(config.max_input_mb)
     options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
                          allow_description=allow_description, verbose=verbose, max_cost=max_cost)
     reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
     try:
-        report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
-                         retry_failed=retry_failed, dry_run=dry_run, videos=videos, reporter=reporter)
+        with output_lock(Path(out), wait=not click.get_current_context().meta.get("no_wait", False),
+                         on_wait=lambda message: click.echo(message, err=True)):
+            report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
+                             retry_failed=retry_failed, dry_run=dry_run, videos=videos, reporter=reporter)
     finally:
         reporter.close()
     if retry_failed and not report.summary.videos and not report.source_errors:
@@ -244,7 +257,9 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
         sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
         allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None, new: bool,
         mark_seen: bool, quiet: bool) -> int:
-    """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists)."""
+    """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
+
+    Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
     if new or mark_seen:
         return _run_new(sources, config_path, out, verbose, force, sets, mark_seen=mark_seen, quiet=quiet,
                         dry_run=dry_run, max_cost=max_cost, allow_description=allow_description,
@@ -290,7 +305,9 @@ def _run_new(sources: tuple[str, ...], config_path: str | None, out: str, verbos
 def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
                   sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
                   subtitles: str | None, allow_description: bool) -> int:
-    """Rerun the fetch stage: metadata.json and transcript.json."""
+    """Run the fetch stage: metadata.json and transcript.json.
+
+    A video whose artifacts are current for their inputs is skipped; --force redoes it."""
     return _run(("fetch",), sources, config_path, out, verbose, force, sets, subtitles=subtitles,
                 allow_description=allow_description, limit=limit, since=since, reverse=reverse or None)
 
@@ -303,7 +320,9 @@ def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, v
 @boundary
 def summarize_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
                       sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool) -> int:
-    """Rerun the summarize stage: article.json."""
+    """Run the summarize stage: article.json.
+
+    A video whose article is current for its inputs is skipped; --force redoes it."""
     return _run(("summarize",), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
                 reverse=reverse or None)
 
@@ -319,9 +338,38 @@ def summarize_command(sources: tuple[str, ...], config_path: str | None, out: st
 def write_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
                   sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
                   overwrite_edited: bool) -> int:
-    """Rerun the write stage: the Markdown post."""
+    """Run the write stage: the Markdown post.
+
+    A post that is current is skipped, one a reviewer edited is kept; --force redoes the
+    others, --overwrite-edited replaces edited ones too (after a backup)."""
     return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited,
                 limit=limit, since=since, reverse=reverse or None)
+
+
+@main.command("review")
+@common
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback lets other machines reach the desk.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@boundary
+def review_command(config_path: str | None, out: str, verbose: bool, host: str, port: int, no_browser: bool) -> int:
+    """Serve the review desk: read, check, fix and approve the drafts of the output folder."""
+    from pipeline.review import Desk, serve
+
+    config = _load(config_path)
+    if not Path(out).is_dir():
+        raise UsageError(f"{out}: no such output folder (run yt2post first, or pass --out DIR)")
+
+    def announce(desk: Desk) -> None:
+        if desk.warning:
+            click.echo(desk.warning, err=True)
+        click.echo(f"review desk for {out}: {desk.url}")
+        click.echo("The URL carries the desk's token: keep it to yourself. Ctrl-C stops the desk.")
+
+    serve(out, config, host=host, port=port, open_browser=not no_browser, announce=announce)
+    return ExitStatus.OK
 
 
 # The commands that manage the output folder (status, init, ignore) live beside this module.

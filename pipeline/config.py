@@ -286,8 +286,9 @@ _REQUIRED_TEXT = {"layout", "title", "date"}
 
 
 def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; one of: {', '.join(choices)}"
+    """A typo's likely meaning: a close spelling, else the one value that starts with it."""
+    close = difflib.get_close_matches(value, choices, n=1) or [c for c in choices if value and c.startswith(value)]
+    return f"; did you mean {close[0]!r}?" if len(close) == 1 or close[0] != value else f"; one of: {', '.join(choices)}"
 
 
 def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[str, Any]:

@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
 
-from pipeline.errors import ArtifactError, Yt2PostError
+from pipeline.errors import ArtifactError, UsageError
 from pipeline.sources import VideoRef, _since_key, expand_sources
 from pipeline.store import atomic_write_text, now_iso
 
@@ -33,7 +32,7 @@ _HELD: set[str] = set()  # output folders whose lock this process holds
 MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen
 
 
-class OutputBusy(Yt2PostError):
+class OutputBusy(UsageError):
     """Another yt2post run holds the output folder (a scheduled run that overlaps the last one)."""
 
     cause = "busy"
@@ -42,23 +41,37 @@ class OutputBusy(Yt2PostError):
 @contextmanager
 def output_lock(root: Path) -> Iterator[None]:
     """The output folder's lock, taken without waiting: an overlapping scheduled run stops at once
-    instead of piling up. The OS releases the lock of a killed process."""
+    instead of piling up. The OS releases the lock of a killed process. Where the shared lock
+    module (``pipeline.lock``, the one every writing command takes) exists, it is that lock, so a
+    run under it does not wait for itself."""
+    try:
+        from pipeline import lock as shared
+    except ImportError:
+        shared = None
+    if shared is not None:
+        with shared.output_lock(root, wait=False):
+            yield
+        return
     root.mkdir(parents=True, exist_ok=True)
     key = str(root.resolve())
-    if key in _HELD:  # taken already by this process (``run --new --batch-api``)
+    if key in _HELD:  # taken already by this process
         yield
         return
-    lock = FileLock(str(root / LOCK_NAME), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise OutputBusy(f"{root}: another yt2post run is using this output folder; try again when it ends") from None
-    _HELD.add(key)
-    try:
-        yield
-    finally:
-        _HELD.discard(key)
-        lock.release()
+    # The one lock of the folder (``pipeline.lock``), so the run this command starts inside it
+    # finds it held by this process instead of waiting for itself.
+    from pipeline.lock import OutputLocked
+    from pipeline.lock import output_lock as folder_lock
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(folder_lock(root, wait=False))
+        except OutputLocked as exc:
+            raise OutputBusy(str(exc).split(";")[0] + "; try again when it ends") from None
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
 
 
 def source_key(source: str) -> str:

@@ -119,7 +119,7 @@ def test_an_overlapping_run_stops_at_once(cli, fake_llm, tmp_path: Path) -> None
     (tmp_path / "output").mkdir()
     with FileLock(str(tmp_path / "output" / ".yt2post.lock")):
         busy = cli("run", str(playlist), "--new", "--quiet")
-    assert busy.code == 1 and fake_llm.calls == 0
+    assert busy.code == 2 and fake_llm.calls == 0  # like any run that cannot start
     assert busy.stderr.strip().startswith("error: ") and "another yt2post run" in busy.stderr
     assert len(busy.stderr.strip().splitlines()) == 1
     assert cli("run", str(playlist), "--new").code == 0

@@ -21,6 +21,7 @@ import click
 
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
 from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
+from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
 
 if TYPE_CHECKING:
     from pipeline.api import RunReport
@@ -73,6 +74,7 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
             # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
             signal.signal(signal.SIGINT, signal.default_int_handler)
             handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
+            handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
             _setup_logging(verbose)
             status = func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
@@ -121,6 +123,10 @@ common = _options(
 )
 stage_options = _options(
     click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
+    # Read where the lock is taken (``_run``), so no command's signature has to carry it.
+    click.option("--no-wait", is_flag=True, expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
+                 help="Exit (status 2) instead of waiting when another run uses the output folder."),
     # Read where the lock is taken (``_run``), so no command's signature has to carry it.
     click.option("--no-wait", is_flag=True, expose_value=False,
                  callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
@@ -187,6 +193,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
 
     from pipeline import api
     from pipeline.config import parse_overrides
+    from pipeline.lock import output_lock
+    from pipeline.sources import set_max_input_mb
     from pipeline.lock import output_lock
     from pipeline.sources import set_max_input_mb
     from pipeline.progress import make_reporter

@@ -58,3 +58,114 @@ def test_temporary_names_carry_the_pipelines_pattern(tmp_path: Path) -> None:
     finally:
         store_module.os.replace = real
     assert store_module.TEMP_NAME.fullmatch(seen[0]), seen
+
+
+# --- two runs at once ------------------------------------------------------------------
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from tests.batch_videos import make_videos  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
+
+
+def _env(fake_llm, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="sk-test",
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""), **extra)
+    return env
+
+
+def _start(tmp_path: Path, fake_llm, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, env=_env(fake_llm),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_two_runs_at_once_pay_once(tmp_path: Path, fake_llm) -> None:
+    fake_llm.latency = 0.3
+    folder = tmp_path / "videos"
+    ids = make_videos(folder, 6)
+    first = _start(tmp_path, fake_llm, "run", str(folder))
+    _wait_for(lambda: fake_llm.calls > 0)
+    second = _start(tmp_path, fake_llm, "run", str(folder))
+    out2, err2 = second.communicate(timeout=120)
+    out1, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert f"(pid {first.pid})" in err2 and "waiting" in err2
+    assert "6 video(s): 0 done, 6 skipped" in out2, out2
+    assert fake_llm.calls == len(ids)  # one call per video, not two
+
+
+def test_no_wait_exits_2_naming_the_holder(tmp_path: Path, fake_llm) -> None:
+    fake_llm.latency = 3
+    folder = tmp_path / "videos"
+    make_videos(folder, 3)
+    first = _start(tmp_path, fake_llm, "run", str(folder))
+    _wait_for(lambda: fake_llm.calls > 0)
+    second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
+                            env=_env(fake_llm), capture_output=True, text=True, timeout=60)
+    first.communicate(timeout=120)
+    assert second.returncode == 2, second.stderr
+    assert f"pid {first.pid}" in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    # status needs no lock: it answers while a run holds the folder
+    third = _start(tmp_path, fake_llm, "run", str(folder), "--force")
+    _wait_for(lambda: fake_llm.calls > 3)
+    status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=_env(fake_llm),
+                            capture_output=True, text=True, timeout=30)
+    assert third.poll() is None, "the run ended before status was asked"
+    assert status.returncode == 0
+    third.communicate(timeout=120)
+
+
+def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
+    fake_llm.latency = 5
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    first = _start(tmp_path, fake_llm, "run", str(folder))
+    _wait_for(lambda: fake_llm.calls > 0)
+    first.kill()
+    first.communicate()
+    fake_llm.latency = 0
+    second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
+                            env=_env(fake_llm), capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0, second.stderr
+
+
+# --- SIGTERM ---------------------------------------------------------------------------
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
+    fake_llm.latency = 1.0
+    folder = tmp_path / "videos"
+    make_videos(folder, 12)
+    run = _start(tmp_path, fake_llm, "run", str(folder))
+    _wait_for(lambda: fake_llm.calls >= 2)
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 143, (out, err)
+    assert err.strip().splitlines()[-1].startswith("terminated:"), err
+    assert "Traceback" not in err
+    out_dir = tmp_path / "output"
+    assert not [p for p in out_dir.rglob("*") if p.name.endswith(".tmp")]
+    # work in flight finished its writes: every article the server answered is whole
+    articles = list(out_dir.glob("videos/*/article.json"))
+    for path in articles:
+        json.loads(path.read_text(encoding="utf-8"))
+    assert len(articles) < 12  # it did stop starting work
+    again = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder)], cwd=tmp_path,
+                           env=_env(fake_llm), capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+
+
+import json  # noqa: E402

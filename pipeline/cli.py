@@ -380,6 +380,32 @@ def review_command(config_path: str | None, out: str, verbose: bool, host: str, 
     return ExitStatus.OK
 
 
+@main.command("review")
+@common
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback lets other machines reach the desk.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@boundary
+def review_command(config_path: str | None, out: str, verbose: bool, host: str, port: int, no_browser: bool) -> int:
+    """Serve the review desk: read, check, fix and approve the drafts of the output folder."""
+    from pipeline.review import Desk, serve
+
+    config = _load(config_path)
+    if not Path(out).is_dir():
+        raise UsageError(f"{out}: no such output folder (run yt2post first, or pass --out DIR)")
+
+    def announce(desk: Desk) -> None:
+        if desk.warning:
+            click.echo(desk.warning, err=True)
+        click.echo(f"review desk for {out}: {desk.url}")
+        click.echo("The URL carries the desk's token: keep it to yourself. Ctrl-C stops the desk.")
+
+    serve(out, config, host=host, port=port, open_browser=not no_browser, announce=announce)
+    return ExitStatus.OK
+
+
 # The commands that manage the output folder (status, init, ignore) live beside this module.
 from pipeline import cli_manage  # noqa: E402,F401 - registers its commands on ``main``
 

@@ -1,0 +1,62 @@
+"""The review desk: ``yt2post review`` serves a local web page over an output folder where a
+person reads each draft beside its transcript, checks the flagged facts, edits, regenerates,
+approves or ignores it. See ``app.py`` for the pages, ``security.py`` for who may use them."""
+
+from __future__ import annotations
+
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import UsageError
+from pipeline.review.security import is_loopback, new_token
+
+
+@dataclass
+class Desk:
+    url: str  # with the token: the one address that opens the desk
+    host: str
+    port: int
+    warning: str = ""  # set when the desk listens beyond this machine
+
+
+def allowed_hosts(host: str) -> set[str]:
+    names = {"127.0.0.1", "localhost", "::1"}
+    if host not in ("0.0.0.0", "::"):
+        names.add(host)
+    return names
+
+
+def serve(out: Path | str, config: Config, *, host: str = "127.0.0.1", port: int = 8765,
+          open_browser: bool = True, token: str | None = None, announce=print) -> None:
+    """Run the desk until interrupted; ``announce`` gets the URL (and a warning) before it listens."""
+    import socket
+
+    import uvicorn
+
+    from pipeline.review.app import create_app
+
+    token = token or new_token()
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))  # bound before the URL is printed: port 0 picks a free one
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"the review desk cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)  # connections made as soon as the URL is printed wait for the server
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url_host = f"[{shown}]" if ":" in shown else shown
+    desk = Desk(url=f"http://{url_host}:{port}/?token={token}", host=host, port=port)
+    if not is_loopback(host):
+        desk.warning = (f"warning: the review desk listens on {host}, beyond this machine; anyone who can reach "
+                        "it and learns the token can edit posts and spend on model calls")
+    app = create_app(out, config, token=token, allowed_hosts=allowed_hosts(host),
+                     allow_ip_hosts=host in ("0.0.0.0", "::"))
+    announce(desk)
+    if open_browser:
+        webbrowser.open(desk.url)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server.run(sockets=[sock])

@@ -1,0 +1,94 @@
+"""Helpers for the review desk's tests: an output folder made by the real pipeline from the real
+fixture videos against the fake model server, and the desk served by uvicorn on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from pipeline.config import Config, load_config
+from pipeline.review.app import create_app
+from tests.conftest import FIXTURES, ROOT
+from tests.fakellm import FakeLLM
+
+TOKEN = "test-token-0123456789abcdef"
+# Two videos with words (captions in their info.json, a .vtt beside one) and one whose only
+# caption tracks are on YouTube: offline, its fetch fails, as a blocked machine's would.
+WITH_WORDS = ("bwRHIkYqYJo", "JjQDik3yNhA")
+WITHOUT_WORDS = "gogEJyoSB9s"
+
+
+def llm_env(fake: FakeLLM) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY="sk-test-not-a-real-key",
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    return env
+
+
+def run_pipeline(workdir: Path, fake: FakeLLM, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=workdir, env=llm_env(fake),
+                          capture_output=True, text=True, timeout=300)
+
+
+def build_output(workdir: Path, fake: FakeLLM) -> Path:
+    """``workdir/output`` after ``yt2post run`` over the fixture videos (one of them fails)."""
+    videos = workdir / "videos"
+    videos.mkdir(parents=True, exist_ok=True)
+    for name in (*WITH_WORDS, WITHOUT_WORDS):
+        for src in (FIXTURES / "videos").glob(f"{name}*"):
+            (videos / src.name).write_bytes(src.read_bytes())
+    result = run_pipeline(workdir, fake, "run", *(str(videos / f"{n}.info.json") for n in (*WITH_WORDS, WITHOUT_WORDS)))
+    assert result.returncode == 1, result.stderr  # the video without words fails, the others are drafts
+    return workdir / "output"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    out: Path
+    config: Config
+
+    @property
+    def url_with_token(self) -> str:
+        return f"{self.base}/?token={TOKEN}"
+
+
+@contextmanager
+def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = None) -> Iterator[Served]:
+    """The desk in a thread of this process, on a free 127.0.0.1 port. Regeneration calls go to
+    ``fake`` through the real openai client (the environment variables the client reads)."""
+    if fake is not None:
+        os.environ["OPENAI_BASE_URL"] = fake.base_url
+        os.environ["OPENAI_API_KEY"] = "sk-test-not-a-real-key"
+    config = config or load_config(None)
+    port = free_port()
+    app = create_app(out, config, token=TOKEN, allowed_hosts={"127.0.0.1", "localhost", "::1"})
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the desk did not start"
+        time.sleep(0.02)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", out, config)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

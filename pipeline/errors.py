@@ -189,3 +189,15 @@ class BudgetExceeded(Yt2PostError):
 
 class WriteError(Yt2PostError):
     cause = "write"
+
+
+class StorageError(Yt2PostError):
+    """The file system refused a write (permissions, I/O); the message names the path."""
+
+    cause = "io_error"
+
+
+class DiskFull(StorageError):
+    """ENOSPC or a quota: the write was abandoned whole, earlier files are intact."""
+
+    cause = "disk_full"

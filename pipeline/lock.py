@@ -62,9 +62,13 @@ def holder_pid(root: Path) -> int | None:
 
 
 def _record_pid(fd: int) -> None:
-    # Called by filelock with the lock's own descriptor once the lock is held.
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    # Called by filelock with the lock's own descriptor once the lock is held. The pid is only
+    # for messages: a full disk must not stop the run from taking its lock.
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError:
+        pass
 
 
 @contextmanager

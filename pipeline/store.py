@@ -15,6 +15,7 @@ run never leaves half an artifact behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.errors import ArtifactError
+from pipeline.errors import ArtifactError, DiskFull, StorageError
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
@@ -100,7 +101,21 @@ def ensure_inside(path: Path, folder: Path) -> Path:
     return path
 
 
+def storage_error(path: Path, exc: OSError) -> StorageError:
+    """An OS error of a write as a typed error naming the path: ``disk_full`` or ``io_error``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"{path}: disk full ({exc.strerror}): this write was abandoned, earlier files are intact")
+    return StorageError(f"{path}: cannot write: {exc.strerror or exc}")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    try:
+        _atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise storage_error(path, exc) from None
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_PREFIX_MARK}", suffix=".tmp", dir=path.parent)
     try:

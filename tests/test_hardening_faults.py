@@ -169,3 +169,91 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
 
 
 import json  # noqa: E402
+
+
+# --- a full disk -----------------------------------------------------------------------
+
+import shutil  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def small_disk(path: Path, size: str = "4m"):
+    """A real file system of ``size`` at ``path`` (tmpfs): writes past it fail with ENOSPC.
+    Needs root (mount); a machine without it fails this test loudly rather than skip it."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    assert mounted.returncode == 0, f"cannot mount a small tmpfs for the disk-full test: {mounted.stderr}"
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Take every free byte of the disk (unbuffered writes, down to the last partial block)."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        for step in (1 << 20, 65536, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * step):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != ".yt2post.lock"}
+
+
+def test_disk_full_fails_videos_with_their_cause_and_keeps_earlier_artifacts(tmp_path: Path, fake_llm, cli) -> None:
+    folder = tmp_path / "videos"
+    ids = make_videos(folder, 6)
+    early = tmp_path / "early"
+    early.mkdir()
+    for vid in ids[:2]:
+        shutil.copy(folder / f"{vid}.info.json", early)
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "output"
+        first = cli("run", str(early), "--out", str(out))
+        assert first.code == 0, first.stderr
+        before = snapshot(out)
+        filler = fill(disk)
+        result = cli("run", str(folder), "--out", str(out))
+        assert result.code == 1, (result.stdout, result.stderr)
+        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        assert "6 video(s)" in result.stdout and "disk_full" in result.stdout, (result.stdout, result.stderr)
+        counts = {}
+        import re as _re
+
+        for number, word in _re.findall(r"(\d+) (done|skipped|failed|not started)", result.stdout):
+            counts[word] = int(number)
+        assert sum(counts.values()) == 6, (counts, summary)
+        assert counts.get("failed", 0) >= 4, counts
+        assert "No space left on device" in result.stderr or "disk full" in result.stderr, result.stderr
+        assert str(out) in result.stderr  # names the path
+        after = snapshot(out)
+        for name, data in before.items():
+            assert after.get(name) == data, f"{name} was damaged"
+        assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+        filler.unlink()
+        again = cli("run", str(folder), "--out", str(out))
+        assert again.code == 0, again.stderr
+        assert len(list((out / "posts").glob("*.md"))) == 6
+
+
+def test_other_os_errors_are_io_errors_naming_the_path(cli, fake_llm, tmp_path: Path) -> None:
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "posts").write_text("a file where the posts folder should be")
+    result = cli("run", str(folder))
+    assert result.code == 1
+    assert "2 video(s): 0 done, 0 skipped, 2 failed (io_error: 2)" in result.stdout, result.stdout
+    assert "output/posts" in result.stderr

@@ -19,4 +19,15 @@ def main() -> None:
     signal.signal(signal.SIGINT, _interrupted_early)
     from pipeline.cli import main as cli_main  # the boundary installs the normal handler
 
-    cli_main(prog_name="yt2post")
+    try:
+        cli_main(prog_name="yt2post")
+    except SystemExit as exc:
+        if exc.code == 130:
+            # CPython remembers a KeyboardInterrupt raised while some C code ran Python code
+            # (during imports) even after it was handled, and at exit kills itself with SIGINT,
+            # so the shell would see -2 instead of the 130 the boundary chose. The boundary has
+            # already let work in flight finish and printed its line: leave with 130 now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise

@@ -188,7 +188,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
          force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
          dry_run: bool = False, max_cost: float | None = None, videos: list[VideoRef] | None = None,
-         quiet: bool = False, after: Callable[[RunSummary], None] | None = None, **selection: Any) -> int:
+         quiet: bool = False, after: Callable[[RunSummary], None] | None = None,
+         batch: dict[str, Any] | None = None, **selection: Any) -> int:
     import io
 
     from pipeline import api
@@ -204,7 +205,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     set_max_input_mb(config.max_input_mb)
     options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
-                         allow_description=allow_description, verbose=verbose, max_cost=max_cost)
+                         allow_description=allow_description, verbose=verbose, max_cost=max_cost,
+                         **(batch or {}))
     reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
     try:
         with output_lock(Path(out), wait=not click.get_current_context().meta.get("no_wait", False),
@@ -221,7 +223,10 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
         return _print_plan(report)
     if after is not None:
         after(report.summary)
-    return _print_report(report, out)
+    status = _print_report(report, out)
+    if getattr(report.summary, "batch_note", None):  # what a Batch API export/import left to do
+        click.echo(report.summary.batch_note)
+    return status
 
 
 def _print_plan(report: RunReport) -> int:
@@ -260,21 +265,29 @@ def _print_plan(report: RunReport) -> int:
 @click.option("--mark-seen", is_flag=True,
               help="With --new: record the new videos --limit/--since leave out as seen, without processing them.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; nothing at all when no video is new.")
+@click.option("--batch-api", is_flag=True, help="Summarize through the provider's Batch API (half price, within 24 h).")
+@click.option("--batch-export", metavar="DIR", type=click.Path(file_okay=False),
+              help="Batch API export: write the requests as JSONL files into DIR instead of sending them.")
+@click.option("--batch-import", metavar="FILE", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Batch API import: apply a result JSONL file (repeatable), then go on.")
 @boundary
 def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
         sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
         allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None, new: bool,
-        mark_seen: bool, quiet: bool) -> int:
+        mark_seen: bool, quiet: bool, batch_api: bool, batch_export: str | None,
+        batch_import: tuple[str, ...]) -> int:
     """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
 
     Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
+    batch = {"batch_api": batch_api, "batch_export": Path(batch_export) if batch_export else None,
+             "batch_import": tuple(Path(f) for f in batch_import)}
     if new or mark_seen:
         return _run_new(sources, config_path, out, verbose, force, sets, mark_seen=mark_seen, quiet=quiet,
                         dry_run=dry_run, max_cost=max_cost, allow_description=allow_description,
-                        limit=limit, since=since, reverse=reverse)
+                        limit=limit, since=since, reverse=reverse, batch=batch)
     return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
                 subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
-                dry_run=dry_run, max_cost=max_cost, limit=limit, since=since, reverse=reverse or None)
+                dry_run=dry_run, max_cost=max_cost, batch=batch, limit=limit, since=since, reverse=reverse or None)
 
 
 def _run_new(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
@@ -408,6 +421,7 @@ def review_command(config_path: str | None, out: str, verbose: bool, host: str, 
 
 # The commands that manage the output folder (status, init, ignore) live beside this module.
 from pipeline import cli_manage  # noqa: E402,F401 - registers its commands on ``main``
+from pipeline import cli_batches  # noqa: E402,F401 - ``yt2post batches`` (Batch API jobs)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -209,3 +209,71 @@ def test_a_kill_while_batches_are_pending_sends_nothing_twice(tmp_path: Path) ->
         assert len({line["custom_id"] for line in api.lines}) == len(api.lines)
         assert len({canonical(line["body"]) for line in api.lines}) == len(api.lines)
         assert server.calls == 0
+
+
+def run_elsewhere(api, requests: Path, results: Path) -> int:
+    """What ``vllm run-batch -i requests -o results`` does: one result line per request line."""
+    out = []
+    for line in requests.read_text().splitlines():
+        request = json.loads(line)
+        assert request["method"] == "POST" and request["url"] == "/v1/chat/completions"
+        status, body = api._answer(request["body"])
+        out.append(json.dumps({"id": "vllm-x", "custom_id": request["custom_id"],
+                               "response": {"status_code": status, "request_id": "r", "body": body}, "error": None}))
+    results.write_text("\n".join(reversed(out)) + "\n")
+    return len(out)
+
+
+def test_export_and_import_for_a_self_hosted_engine(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 3)
+    long_videos(tmp_path / "videos", ["cdiD-9MMpb0"])
+    api = batch_api(fake_llm)
+    first = cli("run", "videos", "--batch-export", "round1")
+    assert first.code == 0, first.stderr
+    assert "4 video(s) wait for answers: requests in round1/requests-001.jsonl" in first.stdout
+    assert "vllm run-batch" in first.stdout
+    assert fake_llm.calls == 0 and not api.batches
+    count = run_elsewhere(api, tmp_path / "round1" / "requests-001.jsonl", tmp_path / "results1.jsonl")
+    assert count >= 5  # three videos, and the parts of the long one
+
+    second = cli("run", "videos", "--batch-import", "results1.jsonl", "--batch-export", "round2")
+    assert second.code == 0, second.stderr
+    assert "3 done" in second.stdout and "1 video(s) wait for answers" in second.stdout
+    assert len(posts(tmp_path / "output")) == 3
+    assert run_elsewhere(api, tmp_path / "round2" / "requests-001.jsonl", tmp_path / "results2.jsonl") == 1
+
+    third = cli("run", "videos", "--batch-import", "results2.jsonl")
+    assert third.code == 0, third.stderr
+    assert len(posts(tmp_path / "output")) == 4 and fake_llm.calls == 0 and not api.batches
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    broken = cli("run", "videos", "--batch-import", "bad.jsonl")
+    assert broken.code == 2  # before any work: not one fetch line
+    assert broken.stderr.strip().splitlines()[-1].startswith("error: bad.jsonl:1: not a JSON line")
+    assert "fetch " not in broken.stderr
+
+
+def test_pending_batches_are_listed_and_cancelled(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path, "    max_attempts: 1\n")
+    api = batch_api(fake_llm)
+    api.hold = True
+    env = dict(os.environ, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="sk-test", PYTHONPATH=str(ROOT))
+    running = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "videos"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and api.retrieves < 3:
+            time.sleep(0.02)
+        listed = cli("batches")
+        assert listed.code == 0
+        assert re.match(r"batch batch_\w+: in_progress, 0/2 done, 0 failed \(2 request\(s\) of 2 video\(s\)\)",
+                        listed.stdout)
+        cancelled = cli("batches", "cancel")
+        assert cancelled.code == 0 and cancelled.stdout.startswith("cancelled 1 batch(es): batch_")
+        out, err = running.communicate(timeout=60)
+    finally:
+        running.kill()
+    assert running.returncode == 1
+    assert "2 failed (llm_request: 2)" in out and "batch_cancelled" in err
+    assert cli("batches").stdout.strip() == "no pending batches in output"

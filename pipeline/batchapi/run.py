@@ -55,13 +55,14 @@ class BatchRun:
         self.summary.final_stage = self.options.stages[-1]  # a video is finished after the run's last stage
         if not videos:
             return self.summary
+        imported = [line for path in self.import_files for line in read_jsonl(path)]  # bad files stop before work
         ready = videos
         if "fetch" in self.options.stages:
             ready = self._stage_runner(videos, ("fetch",))
         if "summarize" not in self.options.stages:
             return self.summary
-        for path in self.import_files:
-            apply_results(self.store, read_jsonl(path))
+        if imported:
+            apply_results(self.store, imported)
         prompts = Prompts(self.config)
         tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
         records = {v.video_id: VideoBatch(self.store, v.video_id) for v in ready}
@@ -98,7 +99,19 @@ class BatchRun:
                 records[video.video_id] = VideoBatch(self.store, video.video_id)
         if "write" in self.options.stages and finished:
             self._stage_runner(finished, ("write",))
+        self.summary.batch_note = self._note()  # printed by the CLI after its summary line
         return self.summary
+
+    def _note(self) -> str | None:
+        if not self.waiting:
+            return None
+        if self.exported:
+            files = " ".join(str(p) for p in self.exported)
+            return (f"{len(self.waiting)} video(s) wait for answers: requests in {files}; run them (for example "
+                    f"vllm run-batch -i FILE -o RESULTS --model {self.config.llm.model}) and rerun with "
+                    "--batch-import RESULTS")
+        return (f"{len(self.waiting)} video(s) need another round of requests: rerun with --batch-export DIR "
+                "(or without --batch-import to send them to the Batch API)")
 
     def _stage_runner(self, videos: list[VideoRef], stages: tuple[str, ...]) -> list[VideoRef]:
         """A stage that needs no model: the ordinary runner. Returns the videos that passed."""

@@ -164,7 +164,11 @@ def _retry(app: Any, video_id: str, form: dict[str, str]) -> str:
 
 def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
     jobs: Jobs = app.state.jobs
+    if jobs.running(video_id):
+        return "not started: this video already has work running"
     instruction = form.get("instruction", "").strip()[:MAX_INSTRUCTION]
+    # The old candidate goes before the job starts: a quick job's result must not be removed.
+    app.state.store.path(video_id, CANDIDATE).unlink(missing_ok=True)
     number = int(form.get("section") or 0)
     if number:
         post = posts.find_post(app.state.store, video_id)
@@ -181,7 +185,6 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
         started = jobs.start(video_id, "article", jobs.regenerate_article, instruction)
     if started is None:
         return "not started: this video already has work running"
-    app.state.store.path(video_id, CANDIDATE).unlink(missing_ok=True)
     return "regenerating in the background; the candidate appears here when it is ready"
 
 

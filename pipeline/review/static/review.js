@@ -5,7 +5,8 @@
 function paragraphAt(seconds) {
   let best = null;
   for (const p of document.querySelectorAll("#transcript p[data-start]")) {
-    if (parseFloat(p.dataset.start) <= seconds + 0.001) best = p; else break;
+    // Section times are whole seconds (the [mm:ss] markers the model copied): 12:34 means 754.0 to 754.999.
+    if (parseFloat(p.dataset.start) < seconds + 1) best = p; else break;
   }
   return best || document.querySelector("#transcript p[data-start]");
 }

@@ -1,0 +1,346 @@
+"""The review desk in a real browser: Debian's Chromium driven by Selenium, over an output
+folder the real pipeline made from the real fixture videos against the fake model server.
+
+Without Chromium these tests fail rather than skip: ``.ci/run`` installs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import frontmatter
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
+
+from pipeline.config import Config, load_config
+from pipeline.store import Store
+from tests.conftest import ROOT
+from tests.fakellm import FakeLLM, Reply
+from tests.review_desk import WITH_WORDS, Served, build_output, run_pipeline, serve_desk
+
+BW, MV, FAILED = WITH_WORDS[0], WITH_WORDS[1], "gogEJyoSB9s"
+# Screenshots go into docs/ (for the README) when asked, else beside the test's other files.
+SCREENSHOTS = ROOT / "docs" if os.environ.get("YT2POST_SCREENSHOTS") == "1" else None
+
+
+def _binary(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(f"{' or '.join(names)} is not installed: the review desk's browser tests need Debian's chromium "
+                "and chromium-driver packages (.ci/run installs them)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    options = Options()
+    options.binary_location = _binary("chromium", "chromium-browser")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1360,900", "--lang=zh-CN", "--no-first-run", "--disable-extensions"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=_binary("chromedriver")))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, fake: FakeLLM) -> Path:
+    return build_output(tmp_path_factory.mktemp("desk"), fake)
+
+
+@pytest.fixture
+def workdir(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built folder (output and the fixture videos) that a test may change."""
+    shutil.copytree(built.parent, tmp_path / "work")
+    return tmp_path / "work"
+
+
+@pytest.fixture
+def desk(workdir: Path, fake: FakeLLM, browser: WebDriver, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    fake.reset()
+    with serve_desk(workdir / "output", fake=fake) as served:
+        browser.delete_all_cookies()
+        browser.get(served.url_with_token)
+        yield served
+
+
+def rows(browser: WebDriver) -> list[str]:
+    return [r.get_attribute("data-video") for r in browser.find_elements(By.CSS_SELECTOR, "#desk tbody tr[data-video]")]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting in the browser"
+        time.sleep(0.1)
+
+
+def screenshot(browser: WebDriver, name: str, tmp_path: Path, height: int) -> None:
+    target = (SCREENSHOTS or tmp_path) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.set_window_size(1280, height)
+    try:
+        assert browser.save_screenshot(str(target))
+    finally:
+        browser.set_window_size(1360, 900)
+    assert target.stat().st_size > 10_000
+
+
+def post_of(out: Path, video_id: str) -> Path:
+    store = Store(out)
+    return store.resolve(store.read(video_id, "post")["path"])
+
+
+def click(browser: WebDriver, selector: str) -> None:
+    """Click; a form's submit button: also wait until the next page replaced this one."""
+    element = browser.find_element(By.CSS_SELECTOR, selector)
+    submits = browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); return !!arguments[0].form && arguments[0].type === 'submit'",
+        element)
+    element.click()
+    if submits:
+        wait_for(lambda: not _alive(element))
+
+
+def submit_filter(browser: WebDriver) -> None:
+    before = browser.find_element(By.ID, "desk")
+    browser.find_element(By.CSS_SELECTOR, ".filters button").click()
+    wait_for(lambda: not _alive(before))
+
+
+def _alive(element: object) -> bool:
+    try:
+        element.tag_name  # type: ignore[attr-defined]  # noqa: B018 - raises once the page is gone
+        return True
+    except StaleElementReferenceException:
+        return False
+
+
+def open_details(browser: WebDriver, selector: str) -> None:
+    browser.execute_script("document.querySelector(arguments[0]).open = true", selector)
+
+
+def test_desk_lists_every_video_newest_first_and_filters(desk: Served, browser: WebDriver, tmp_path: Path) -> None:
+    assert browser.current_url == desk.base + "/"  # the token left the address bar
+    assert rows(browser) == [MV, BW, FAILED]  # 2022, 2021, then the failed video without a date
+    table = browser.find_element(By.ID, "desk").text
+    assert "Trying to Wheelie Without the Rear Brake" in table and "TheUselessTrials" in table
+    assert "failed no_transcript" in table and "draft" in table
+    screenshot(browser, "review-desk.png", tmp_path, 300)
+
+    Select(browser.find_element(By.NAME, "state")).select_by_value("failed")
+    submit_filter(browser)
+    assert rows(browser) == [FAILED]
+    Select(browser.find_element(By.NAME, "state")).select_by_value("")
+    search = browser.find_element(By.NAME, "q")
+    search.clear()
+    search.send_keys("mental outlaw")
+    submit_filter(browser)
+    assert rows(browser) == [MV]
+
+
+def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser: WebDriver, tmp_path: Path) -> None:
+    browser.get(f"{desk.base}/video/{BW}")
+    sections = browser.find_elements(By.CSS_SELECTOR, "#rendered .post-section")
+    article = Store(desk.out).read(BW, "article")
+    assert [s.find_element(By.TAG_NAME, "h3").text for s in sections] == [s["heading"] for s in article["sections"]]
+    paragraphs = browser.find_elements(By.CSS_SELECTOR, "#transcript p[data-start]")
+    transcript = Store(desk.out).read(BW, "transcript")
+    assert len(paragraphs) == len(transcript["paragraphs"])
+    assert "what's up shinas" in paragraphs[0].text
+    assert browser.find_element(By.ID, "words-source").text == "yt-dlp-automatic-captions"
+    # A section's stretch of the video: the button scrolls the transcript there; a link opens the video there.
+    second = article["sections"][1]
+    click(browser, "#s-2 .seek")
+    here = browser.find_element(By.CSS_SELECTOR, "#transcript p.here")
+    assert int(float(here.get_attribute("data-start"))) == int(second["start"])
+    link = browser.find_element(By.CSS_SELECTOR, "#s-2 a.at").get_attribute("href")
+    assert link == f"https://www.youtube.com/watch?v={BW}&t={int(second['start'])}s"
+    # Every flag is marked in the post and listed with its closest transcript passage.
+    flags = Store(desk.out).read(BW, "flags")["flags"]
+    assert flags
+    marks = browser.find_elements(By.CSS_SELECTOR, "#rendered mark.flag")
+    assert {m.text for m in marks} == {f["text"] for f in flags}
+    items = browser.find_elements(By.CSS_SELECTOR, "#flags > li")
+    assert len(items) == len(flags)
+    assert all(item.find_element(By.CSS_SELECTOR, "blockquote.proof").text for item in items)
+    marks[0].click()
+    assert browser.find_element(By.CSS_SELECTOR, "#transcript p.here")
+    screenshot(browser, "review-video.png", tmp_path, 760)
+
+
+def test_edit_and_save_is_kept_on_the_next_run(desk: Served, browser: WebDriver, workdir: Path, fake: FakeLLM) -> None:
+    browser.get(f"{desk.base}/video/{BW}")
+    open_details(browser, "#edit")
+    body = browser.find_element(By.ID, "body")
+    body.send_keys("\n\n审稿人补充的一段话。")
+    tags = browser.find_element(By.NAME, "fm_tags")
+    tags.clear()
+    tags.send_keys("Motorcycle Trials, wheelie")
+    Select(browser.find_element(By.NAME, "fm_category")).select_by_value("lifestyle-sports")
+    click(browser, "#save")
+    assert "saved" in browser.find_element(By.ID, "message").text
+    path = post_of(desk.out, BW)
+    saved = path.read_text(encoding="utf-8")
+    post = frontmatter.loads(saved)
+    assert post.content.endswith("审稿人补充的一段话。") and "\r" not in saved
+    assert post["tags"] == ["motorcycle-trials", "wheelie"] and post["category"] == "lifestyle-sports"
+    assert browser.find_element(By.ID, "state").text == "edited"
+    # The next run leaves the reviewer's post alone and puts its own version beside it.
+    result = run_pipeline(workdir, fake, "run", str(workdir / "videos" / f"{BW}.info.json"), "--force")
+    assert result.returncode == 0, result.stderr
+    assert path.read_text(encoding="utf-8") == saved
+    assert path.with_name(path.name + ".regenerated").is_file()
+
+
+def test_approve_sets_draft_false_and_copies_into_the_site(workdir: Path, fake: FakeLLM, browser: WebDriver,
+                                                           tmp_path: Path) -> None:
+    site = tmp_path / "site" / "posts"
+    config = Config.model_validate({"review": {"site_dir": str(site)}})
+    with serve_desk(workdir / "output", config, fake) as desk:
+        browser.delete_all_cookies()
+        browser.get(desk.url_with_token)
+        browser.get(f"{desk.base}/video/{BW}")
+        before = post_of(desk.out, BW).read_text(encoding="utf-8")
+        click(browser, "#approve")
+        assert "approved" in browser.find_element(By.ID, "message").text
+        after = post_of(desk.out, BW).read_text(encoding="utf-8")
+        assert after == before.replace("\ndraft: true\n", "\ndraft: false\n")
+        assert (site / post_of(desk.out, BW).name).read_text(encoding="utf-8") == after
+        assert browser.find_element(By.ID, "state").text == "approved"
+        assert not browser.find_element(By.ID, "approve").is_enabled()
+        browser.get(f"{desk.base}/?state=approved")
+        assert rows(browser) == [BW]
+
+
+def test_ignore_and_unignore(desk: Served, browser: WebDriver) -> None:
+    browser.get(f"{desk.base}/video/{MV}")
+    click(browser, "#ignore")
+    assert Store(desk.out).status(MV)["ignored"] is True
+    assert browser.find_element(By.ID, "state").text == "ignored"
+    browser.get(f"{desk.base}/?state=ignored")
+    assert rows(browser) == [MV]
+    browser.get(f"{desk.base}/video/{MV}")
+    click(browser, "#ignore")
+    assert Store(desk.out).status(MV)["ignored"] is False
+
+
+def test_retry_a_failed_video(tmp_path: Path, fake: FakeLLM, browser: WebDriver) -> None:
+    fake.reset()
+    fake.queue(Reply(status=400, error={"error": {"message": "model overloaded today", "type": "invalid_request_error"}}))
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "videos" / f"{BW}.info.json", videos)
+    failed = run_pipeline(tmp_path, fake, "run", str(videos / f"{BW}.info.json"))
+    assert failed.returncode == 1 and "model overloaded today" in failed.stderr
+    with serve_desk(tmp_path / "output", fake=fake) as desk:
+        browser.delete_all_cookies()
+        browser.get(desk.url_with_token)
+        browser.get(f"{desk.base}/video/{BW}")
+        assert "model overloaded today" in browser.find_element(By.ID, "error").text
+        click(browser, "#retry")
+        wait_for(lambda: browser.find_elements(By.ID, "state") and browser.find_element(By.ID, "state").text == "draft")
+        assert not browser.find_elements(By.ID, "error")
+        assert Store(desk.out).status(BW).get("error") is None
+
+
+def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser: WebDriver, fake: FakeLLM) -> None:
+    path = post_of(desk.out, BW)
+    edited = path.read_text(encoding="utf-8").replace("编号", "（审稿人改过）编号", 1)
+    path.write_text(edited, encoding="utf-8")
+    new_body = "重写后的第二节：更简洁的正文，保留 12 个数字。"
+
+    def answer(body: dict) -> dict:
+        return {"heading": "重写后的第二节", "start": "05:28", "body": new_body}
+
+    fake.responder = answer
+    try:
+        browser.get(f"{desk.base}/video/{BW}")
+        open_details(browser, "#regen")
+        Select(browser.find_element(By.ID, "regen-section")).select_by_value("2")
+        browser.find_element(By.ID, "instruction").send_keys("更简洁")
+        click(browser, "#regenerate")
+        wait_for(lambda: bool(browser.find_elements(By.ID, "accept")))
+    finally:
+        fake.responder = None
+    request = fake.requests[-1]["messages"][-1]["content"]
+    assert "更简洁" in request and "<instruction>" in request and "<section>" in request
+    assert "[05:28]" in request and "[00:01]" not in request  # only the section's stretch of the transcript
+    diff = browser.find_element(By.ID, "diff").text
+    assert f"+ {new_body}" in diff and "+ ### 重写后的第二节" in diff
+    assert path.read_text(encoding="utf-8") == edited  # nothing changes before accepting
+    click(browser, "#accept")
+    assert "accepted" in browser.find_element(By.ID, "message").text
+    post = path.read_text(encoding="utf-8")
+    assert "（审稿人改过）编号" in post and new_body in post and "### 重写后的第二节" in post
+    assert not (desk.out / "videos" / BW / "candidate.json").exists()
+
+
+HOSTILE_BODY = """### <script>window.pwned = 1</script>标题 {{ 7*7 }}
+
+<img id="evil-img" src="x" onerror="window.pwned = 2"> 正文 <b id="evil-b">粗体</b>
+
+[点我](javascript:window.pwned=3) [又一个](JAVASCRIPT:alert(1)) <a id="evil-a" href="javascript:alert(1)">a</a>
+
+<iframe id="evil-frame" src="javascript:alert(1)"></iframe>{% raw %}{% endraw %} {{ constructor.constructor('window.pwned=4')() }}
+"""
+
+
+def test_hostile_content_renders_inert(desk: Served, browser: WebDriver) -> None:
+    out = desk.out
+    store = Store(out)
+    path = post_of(out, BW)
+    hostile = '"><script>window.pwned=5</script>'
+    post = frontmatter.loads(path.read_text(encoding="utf-8"))
+    post.content = HOSTILE_BODY
+    post["title"] = f"{hostile} {{{{ 7*7 }}}}"
+    path.write_text(frontmatter.dumps(post), encoding="utf-8")
+    transcript = store.read(BW, "transcript")
+    transcript["paragraphs"][0]["text"] = '<img id="evil-t" src=x onerror="window.pwned=6"> {{ 7*7 }}'
+    transcript["source"] = '<b id="evil-source">x</b>'
+    store.write(BW, "transcript", transcript)
+    store.write(BW, "flags", {"flags": [{"kind": "name", "text": "<script>", "section": '<i id="evil-i">',
+                                         "reason": '<img id="evil-r" src=x onerror="window.pwned=7">'}]})
+    article = store.read(BW, "article")
+    article["warnings"] = ['<img id="evil-w" src=x onerror="window.pwned=8">']
+    store.write(BW, "article", article)
+
+    browser.get(f"{desk.base}/video/{BW}")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - reading it raises when there is none
+    assert browser.execute_script("return window.pwned === undefined")
+    for element_id in ("evil-img", "evil-b", "evil-a", "evil-frame", "evil-t", "evil-source", "evil-i", "evil-r",
+                       "evil-w"):
+        assert browser.find_elements(By.ID, element_id) == [], element_id
+    assert browser.execute_script(
+        "return document.querySelectorAll('main script, main iframe, main img, [onerror]').length") == 0
+    links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert not [h for h in links if h and h.strip().lower().startswith("javascript:")]
+    rendered = browser.find_element(By.ID, "rendered").text
+    assert "<script>window.pwned = 1</script>标题 {{ 7*7 }}" in rendered and "49" not in rendered
+    assert '<img id="evil-img"' in rendered  # shown as text, as the site would show it
+    assert "{{ 7*7 }}" in browser.find_element(By.CSS_SELECTOR, "h1").text
+    browser.get(f"{desk.base}/")
+    assert browser.execute_script("return window.pwned === undefined")
+    assert browser.find_elements(By.CSS_SELECTOR, "main script") == []

@@ -235,15 +235,17 @@ def _print_plan(report: RunReport) -> int:
     from pipeline.redact import redact
 
     estimates = report.estimates or []
-    click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost")
+    click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost\tbatch_api_cost")
     for e in estimates:
         note = "\t(article current: skipped)" if e.skipped else ""
         click.echo(f"{e.video_id}\t{e.calls}\t{e.prompt_tokens}\t{e.completion_tokens}\t"
-                   f"{format_cost(e.cost_usd)}{note}")
+                   f"{format_cost(e.cost_usd)}\t{format_cost(e.batch_cost_usd)}{note}")
     costs = [e.cost_usd for e in estimates if e.cost_usd is not None]
     total = format_cost(sum(costs)) if len(costs) == len(estimates) else format_cost(sum(costs)) + " (some unpriced)"
+    batch_total = format_cost(sum(e.batch_cost_usd for e in estimates if e.batch_cost_usd is not None))
     click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
-               f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} (dry run: nothing spent)")
+               f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} live, "
+               f"{batch_total} through the Batch API (dry run: nothing spent)")
     for problem in report.source_errors:
         click.echo(redact(f"error: {problem}"), err=True)
     for failure in report.summary.failures:

@@ -356,6 +356,7 @@ class Estimate:
     completion_tokens: int
     cost_usd: float | None
     skipped: bool = False
+    batch_cost_usd: float | None = 0.0  # the same calls through the Batch API
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
@@ -383,7 +384,8 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
         prompt_tokens += overhead + min(article_tokens, len(parts) * 8 * EXCERPT_CHARS)
     completion_tokens = article_tokens + (300 if len(parts) > 1 else 0)
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
-    return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost)
+    batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
+    return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)
 
 
 def check_prompts(config: Config, prompts: Prompts) -> None:

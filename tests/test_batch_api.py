@@ -277,3 +277,16 @@ def test_pending_batches_are_listed_and_cancelled(cli, fake_llm, tmp_path: Path)
     assert running.returncode == 1
     assert "2 failed (llm_request: 2)" in out and "batch_cancelled" in err
     assert cli("batches").stdout.strip() == "no pending batches in output"
+
+
+def test_dry_run_shows_the_live_and_the_batch_price(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    dry = cli("run", "videos", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[0].split("\t")[-2:] == ["est_cost", "batch_api_cost"]
+    for line in lines[1:3]:
+        live, batch = (float(v.lstrip("$")) for v in line.split("\t")[4:6])
+        assert live > 0 and batch == pytest.approx(live / 2, abs=1e-4)
+    assert re.search(r"\$[\d.]+ live, \$[\d.]+ through the Batch API \(dry run: nothing spent\)", lines[-1])
+    assert fake_llm.calls == 0 and not batch_api(fake_llm).batches

@@ -27,6 +27,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from pipeline.config import LLMConfig
 from pipeline.cost import call_cost
+from pipeline.deadline import http_client as deadline_http_client
 from pipeline.errors import (
     ConfigError,
     LLMEmptyAnswer,
@@ -191,8 +192,10 @@ class LLMClient:
             # Local servers (Ollama, vLLM, llama.cpp) take no key, but the client insists on one.
             api_key = "no-key-required"
         # Our own retry policy (tenacity) is the only one: the client's would multiply with it.
+        # llm.timeout bounds each call in all, not only each read (see pipeline.deadline).
         self._client = openai.OpenAI(
-            base_url=self.base_url, api_key=api_key, max_retries=0, timeout=config.timeout
+            base_url=self.base_url, api_key=api_key, max_retries=0, timeout=config.timeout,
+            http_client=deadline_http_client(config.timeout),
         )
         if gate is None and (config.requests_per_minute or config.tokens_per_minute):
             gate = LLMPacer(config.requests_per_minute, config.tokens_per_minute)

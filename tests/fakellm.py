@@ -42,6 +42,9 @@ class Reply:
     body: dict[str, Any] | None = None  # a raw JSON body for the audio endpoint
     raw: bytes | None = None  # any body at all (an HTML page, bytes that are not UTF-8), sent as is
     content_type: str = "text/html; charset=utf-8"
+    # Seconds between single bytes of the body: a server that never falls silent long enough
+    # for a read timeout, yet never finishes.
+    trickle: float | None = None
 
 
 Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any] | str"]
@@ -212,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
 
-    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None,
+              trickle: float | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -220,7 +224,16 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(data)
+        if trickle is None:
+            self.wfile.write(data)
+            return
+        try:
+            for index in range(len(data)):
+                self.wfile.write(data[index:index + 1])
+                self.wfile.flush()
+                time.sleep(trickle)
+        except OSError:  # the client gave up
+            self.close_connection = True
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -301,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "finish_reason": reply.finish_reason,
                              "message": {"role": "assistant", "content": content, "refusal": reply.refusal}}],
                 "usage": usage,
-            }, reply.headers)
+            }, reply.headers, trickle=reply.trickle)
         finally:
             fake._leave()
 

@@ -1,0 +1,46 @@
+"""A model call has a total deadline: a server that trickles a byte at a time cannot hold it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import BaseModel
+
+from pipeline.config import LLMConfig
+from pipeline.errors import LLMError
+from pipeline.llm import LLMClient
+from tests.fakellm import Reply
+
+
+class Answer(BaseModel):
+    text: str
+
+
+def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(fake_llm) -> None:
+    # 0.05 s between bytes: never silent for a read timeout of 1 s, done only after ~10 s.
+    fake_llm.queue(Reply(json={"text": "x" * 200}, trickle=0.05))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, timeout=1.0, max_attempts=1))
+    started = time.monotonic()
+    with pytest.raises(LLMError) as caught:
+        client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Answer,
+                          name="answer", purpose="test")
+    took = time.monotonic() - started
+    assert took < 3.0, took
+    assert "timed out" in str(caught.value).lower() or "timeout" in str(caught.value).lower(), caught.value
+
+
+def test_a_call_after_a_trickle_is_retried_and_succeeds(fake_llm) -> None:
+    fake_llm.queue(Reply(json={"text": "x" * 200}, trickle=0.05))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, timeout=1.0, max_attempts=2, max_backoff=0.1))
+    answer, usages = client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
+                                       Answer, name="answer", purpose="test")
+    assert fake_llm.calls == 2 and isinstance(answer, Answer)
+
+
+def test_slow_but_whole_answers_within_the_deadline_are_kept(fake_llm) -> None:
+    fake_llm.queue(Reply(json={"text": "ok"}, trickle=0.01))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, timeout=5.0, max_attempts=1))
+    answer, _ = client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Answer,
+                                  name="answer", purpose="test")
+    assert answer.text == "ok"

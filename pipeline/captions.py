@@ -1,222 +1,37 @@
-"""Transcript formats: parse caption files and clean YouTube caption noise.
+"""Transcript text from captions: parse a caption file, clean each line, de-duplicate
+rolling auto captions, and join the pieces into segments and paragraphs.
 
-Handles WebVTT (including YouTube's rolling auto captions and the old ``Style:``/``##``
-header), SRT (including yt-dlp's conversions of rolling captions), json3, timedtext format 3
-(srv3, and srv2), the legacy ``<transcript><text>`` XML and simple TTML. Every format ends in
-the same cleaner, so each phrase appears once, without timing tags, sound cues, entities or
-speaker markers.
+The formats are read in ``caption_formats`` and each line is cleaned in ``caption_clean``;
+every format ends in the same segments, so each phrase appears once, without timing tags,
+sound cues, entities or speaker markers.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
-import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from pipeline.caption_clean import logical_lines
+from pipeline.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
 from pipeline.models import Chapter, Paragraph, Segment
 
-# A cue before cleaning: start and end in seconds, and its raw text lines.
-Cue = tuple[float, float, list[str]]
+__all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",
+           "parse_captions"]
 
-_STAMP = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
-_TIMING = re.compile(rf"^\s*({_STAMP})\s*-->\s*({_STAMP})(?:\s.*)?$")
-# Only "<" followed by a tag name, "/" or a timestamp starts markup, so "x < y > z" survives.
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3}>")
-_ASS_TAG = re.compile(r"\{\\[^{}]*\}")  # {\an8} positioning some SRT authors use
-_BRACKETED = re.compile(r"\[[^\[\]]{0,60}\]")
-_PARENTHESIZED = re.compile(r"[(（]([^()（）]{0,60})[)）]")
-_SOUND_WORDS = re.compile(
-    r"\b(?:music(?:al)?|applause|applauding|laugh(?:s|ing|ter)?|chuckl(?:es|ing)|giggl(?:es|ing)"
-    r"|cheer(?:s|ing)|clap(?:s|ping)?|sigh(?:s|ing)?|cough(?:s|ing)?|gasp(?:s|ing)?|groan(?:s|ing)?"
-    r"|scream(?:s|ing)?|yawn(?:s|ing)?|sings?|singing|whistl(?:es|ing)|sniff(?:s|les|ing)?|cries"
-    r"|crying|sobs|sobbing|grunt(?:s|ing)?|inaudible|indistinct|silence|noise|beep(?:s|ing)?"
-    r"|footsteps|explosion|sound effects?|speaking|foreign|instrumental|upbeat|dramatic"
-    r"|смех|музыка|аплодисменты|音乐|音楽|掌声|笑声|拍手|笑)\b",
-    re.IGNORECASE,
-)
-_LABEL = re.compile(r"^\[([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,2})\]\s+(?=\S)")  # "- [Lex] Yes."
-_NOTES = re.compile(r"[♪♫♬🎵🎶]+")
-_SPEAKER_DASH = re.compile(r"^\s*-\s+")
-# Hangul is absent: Korean separates words with spaces.
+# Hangul is absent: Korean separates words with spaces. Kana and CJK punctuation are in.
 _CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
                   r"\U00020000-\U0003ffff]")
 _CJK_OR_SHARED = re.compile(_CJK.pattern[:-1] + "“”‘’…—·]")  # punctuation both scripts use
 _CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff00-\uffef]")  # full-width: never spaced, even from Latin
 _SENTENCE_END = tuple(".?!。？！…")
 _CLOSERS = "\"'”’»)]」』）"
-_XML_ELEMENT = re.compile(r"<((?:\w+:)?(?:p|text))\b([^>]*?)(?<!/)>(.*?)</\1\s*>", re.DOTALL)
-_XML_ATTR = re.compile(r"([\w:]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_XML_BR = re.compile(r"<(?:\w+:)?br\s*/?>")
-_XML_ANY_TAG = re.compile(r"<[^>]*>")
-_TICK_RATE = re.compile(r"tickRate\s*=\s*[\"'](\d+)")
 # A file is "rolling" when this share of its cues repeat the previous cue's last line(s).
 _ROLLING_SHARE = 0.3
-
-_EXTENSIONS = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "json3": "json3", "srv3": "srv3", "srv2": "srv3",
-               "srv1": "transcript-xml", "ttml": "ttml", "dfxp": "ttml"}
-
-
-def detect_format(name: str, text: str) -> str:
-    """The caption format, by file extension first, else by content."""
-    ext = name.lower().split("?", 1)[0].rsplit(".", 1)[-1] if "." in name else ""
-    if ext in _EXTENSIONS:
-        return _EXTENSIONS[ext]
-    head = text.lstrip("\ufeff \r\n\t")[:2000]
-    if head.startswith("WEBVTT"):
-        return "vtt"
-    if head.startswith("{") and '"events"' in text:
-        return "json3"
-    if head.startswith("<"):
-        for marker, fmt in (("<timedtext", "srv3"), ("<transcript", "transcript-xml"), ("<tt", "ttml")):
-            if marker in head:
-                return fmt
-    if any(_TIMING.match(line) for line in head.splitlines()[:5]):
-        return "srt"
-    raise ValueError(f"{name}: unknown caption format")
-
-
-def _seconds(stamp: str) -> float:
-    total = 0.0
-    for part in stamp.replace(",", ".").split(":"):
-        total = total * 60 + float(part)
-    return total
-
-
-# --- raw cues ---------------------------------------------------------------------------
-
-
-def _timed_cues(text: str) -> list[Cue]:
-    """Cues of VTT or SRT. A timing line starts a cue and every following line belongs to it,
-    so a cue whose first text line is empty (yt-dlp's SRT of rolling captions) keeps its text,
-    and so does a cue not followed by a blank line (old youtube-dl VTT)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
-    timing = [_TIMING.match(line) if "-->" in line else None for line in lines]
-    cues: list[Cue] = []
-    current: list[str] | None = None
-    in_note = False
-    for index, line in enumerate(lines):
-        match = timing[index]
-        if match:
-            current, in_note = [], False
-            cues.append((_seconds(match.group(1)), _seconds(match.group(2)), current))
-            continue
-        previous_blank = index == 0 or not lines[index - 1].strip()
-        if in_note or (previous_blank and (line == "NOTE" or line.startswith(("NOTE ", "NOTE\t")))):
-            in_note = bool(line.strip())  # a VTT comment block runs to the next blank line
-            continue
-        if previous_blank and line.strip() and index + 1 < len(lines) and timing[index + 1]:
-            continue  # a cue identifier (SRT's counter, or a VTT id)
-        if current is not None:
-            current.append(line)
-    return cues
-
-
-def _json3_cues(text: str) -> list[Cue]:
-    cues: list[Cue] = []
-    for event in json.loads(text).get("events") or []:
-        segs = event.get("segs")
-        if not segs:
-            continue  # window definitions
-        start = float(event.get("tStartMs", 0)) / 1000
-        end = start + float(event.get("dDurationMs", 0)) / 1000
-        # The newline-only aAppend events come out as blank lines, which the cleaner drops.
-        cues.append((start, end, "".join(str(seg.get("utf8", "")) for seg in segs).split("\n")))
-    return cues
-
-
-def _ttml_seconds(value: str, tick_rate: float) -> float:
-    if ":" in value:
-        return _seconds(value)
-    for unit, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("t", 1 / tick_rate)):
-        if value.endswith(unit):
-            return float(value[: -len(unit)]) * scale
-    return float(value)
-
-
-def _xml_cues(text: str) -> list[Cue]:
-    """srv3 ``<p t d>`` and srv2 ``<text t d>`` (ms), srv1 ``<text start dur>`` (s), TTML
-    ``<p begin end>``. Read with a regex rather than an XML parser, so that an undeclared
-    entity such as ``&nbsp;`` in a caption does not lose the whole track."""
-    rate_match = _TICK_RATE.search(text[:3000])
-    tick_rate = float(rate_match.group(1)) if rate_match else 1.0
-    cues: list[Cue] = []
-    for element in _XML_ELEMENT.finditer(text):
-        attrs = {m.group(1).rsplit(":", 1)[-1]: m.group(2) if m.group(2) is not None else m.group(3)
-                 for m in _XML_ATTR.finditer(element.group(2))}
-        if "start" in attrs:
-            start = float(attrs["start"])
-            end = start + float(attrs.get("dur") or 0)
-        elif "t" in attrs:
-            start = float(attrs["t"]) / 1000
-            end = start + float(attrs.get("d") or 0) / 1000
-        elif "begin" in attrs:
-            start = _ttml_seconds(attrs["begin"], tick_rate)
-            end = _ttml_seconds(attrs["end"], tick_rate) if "end" in attrs else start
-        else:
-            continue
-        body = _XML_ANY_TAG.sub("", _XML_BR.sub("\n", element.group(3)))
-        # One level of entities belongs to the XML; the cleaner decodes what the captions escaped.
-        cues.append((start, end, html.unescape(body).split("\n")))
-    return cues
-
-
-# --- cleaning ---------------------------------------------------------------------------
-
-
-def _sound_parenthesis(match: re.Match[str]) -> str:
-    inner = match.group(1)
-    shouting = any(c.isupper() for c in inner) and not any(c.islower() for c in inner)
-    if not _NOTES.sub("", inner).strip() or _SOUND_WORDS.search(inner) or (shouting and " " in inner.strip()):
-        return " "
-    return match.group(0)
-
-
-def _clean_text(text: str) -> str:
-    """A piece of caption text without sound cues, music notes or stray whitespace."""
-    if "[" in text:
-        text = _BRACKETED.sub(" ", text)
-    if "(" in text or "（" in text:
-        stripped = text.strip()
-        whole = _PARENTHESIZED.fullmatch(stripped)
-        if whole and any(c.isupper() for c in stripped) and not any(c.islower() for c in stripped):
-            return ""  # a cue that is only "(YAWNS)"; inline, "(NASA)" may well be words
-        text = _PARENTHESIZED.sub(_sound_parenthesis, text)
-    if "♪" in text or "♫" in text or "♬" in text or "🎵" in text or "🎶" in text:
-        text = _NOTES.sub(" ", text)
-    return " ".join(text.split())
-
-
-def _logical_lines(raw: str) -> list[tuple[str, bool]]:
-    """One raw caption line as (text, starts a new speaker) pieces: markup and entities
-    decoded, split at ``>>`` and after a leading ``- `` speaker dash; text may be empty."""
-    text = _TAG.sub("", raw) if "<" in raw else raw
-    if "{\\" in text:
-        text = _ASS_TAG.sub("", text)
-    for _ in range(2):  # captions are sometimes escaped twice (&amp;#39;)
-        if "&" not in text:
-            break
-        text = html.unescape(text)
-        if "<" in text:
-            text = _TAG.sub("", text)  # markup that was escaped in the source (&lt;i>)
-    dash = _SPEAKER_DASH.match(text)
-    if dash:
-        text = text[dash.end():]
-    if ">>" not in text and not dash:
-        return [(_clean_text(text), False)]
-    pieces = []
-    for index, piece in enumerate(text.split(">>")):
-        change = bool(dash) if index == 0 else True
-        piece = piece.strip()
-        label = _LABEL.match(piece) if change else None
-        if label and not _SOUND_WORDS.search(label.group(1)):
-            # A speaker's name in brackets is not a sound cue; keep who speaks.
-            piece = f"{label.group(1)}: {piece[label.end():]}"
-        pieces.append((_clean_text(piece), change))
-    return pieces
+# A rolling cue starts where the one it repeats ends; a later cue that says the same is speech.
+_ROLLING_GAP = 0.1
 
 
 def _overlap(previous: list[str], current: list[str]) -> int:
@@ -246,30 +61,36 @@ def _join(pieces: Iterable[str]) -> str:
 
 def _segments(cues: list[Cue]) -> list[Segment]:
     cues.sort(key=lambda cue: cue[0])
+    # Every cue, also one left without words (a "[Music]" cue): a cue is compared only with
+    # the cue right before it, so words said again after a sound cue are not taken for a repeat.
     prepared: list[tuple[float, float, list[tuple[str, bool]]]] = []
     carry = False  # a ">>" on a line without words belongs to the next words
     for start, end, raw_lines in cues:
         lines: list[tuple[str, bool]] = []
         for raw in raw_lines:
-            for text, change in _logical_lines(raw):
+            for text, change in logical_lines(raw):
                 if text:
                     lines.append((text, change or carry))
                     carry = False
                 else:
                     carry = carry or change
-        if lines:
-            prepared.append((start, max(end, start), lines))
+        prepared.append((start, max(end, start), lines))
 
-    # Rolling auto captions repeat the last line(s) of a cue at the top of the next; manual
-    # captions may legitimately say "Yeah." twice, so repeats are dropped only in rolling files.
-    overlaps = [0] + [_overlap([t for t, _ in a[2]], [t for t, _ in b[2]]) for a, b in itertools.pairwise(prepared)]
+    # Rolling auto captions repeat the last line(s) of a cue at the top of the next one, which
+    # starts where it ends. Manual captions may say "Yeah." twice, and a rolling file may say a
+    # line again later: only a repeat in a rolling file, in the cue right after, is dropped.
+    overlaps = [0] + [_overlap([t for t, _ in a[2]], [t for t, _ in b[2]])
+                      if b[0] <= a[1] + _ROLLING_GAP else 0 for a, b in itertools.pairwise(prepared)]
     repeating = sum(1 for size in overlaps if size)
-    rolling = repeating >= 2 and repeating >= _ROLLING_SHARE * max(1, len(prepared) - 1)
+    worded = sum(1 for cue in prepared if cue[2])
+    rolling = repeating >= 2 and repeating >= _ROLLING_SHARE * max(1, worded - 1)
 
     spans: list[tuple[float, float, str, bool]] = []
     for (start, end, lines), size in zip(prepared, overlaps):
         if rolling:
             lines = lines[size:]
+        if not lines:
+            continue
         groups: list[tuple[list[str], bool]] = []
         for text, change in lines:
             if change or not groups:
@@ -295,16 +116,9 @@ def _segments(cues: list[Cue]) -> list[Segment]:
 
 
 def parse_captions(text: str, fmt: str) -> list[Segment]:
-    """Parse and clean a caption file's text; segments in time order."""
-    if fmt in ("vtt", "srt"):
-        cues = _timed_cues(text)
-    elif fmt == "json3":
-        cues = _json3_cues(text)
-    elif fmt in ("srv3", "transcript-xml", "ttml"):
-        cues = _xml_cues(text)
-    else:
-        raise ValueError(f"unsupported caption format {fmt!r}")
-    return _segments(cues)
+    """Parse and clean a caption file's text; segments in time order (none when the file has
+    only sound cues). Raises ``CaptionFormatError`` for a file that is not ``fmt``."""
+    return _segments(read_cues(text, fmt))
 
 
 def clean_snippets(snippets: Iterable[tuple[str, float, float]]) -> list[Segment]:

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.caption_formats import READABLE, CaptionFormatError
 from pipeline.captions import build_paragraphs, clean_snippets, convert_chinese, detect_format, parse_captions
 from pipeline.config import Config
+from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
+from pipeline.textfiles import DecodedText, TextFileError, read_caption_text
 from pipeline.youtube import SUBTITLE_EXTS
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,8 @@ def language_matches(track_lang: str, wanted: str) -> bool:
 
 
 def finish(video_id: str, segments: list[Segment], meta: Metadata, config: Config, *, source: str,
-           language: str | None, is_generated: bool, track: str | None, notes: list[str] | None = None) -> Transcript:
+           language: str | None, is_generated: bool, track: str | None, notes: list[str] | None = None,
+           encoding: str | None = None) -> Transcript:
     """Shape cleaned segments into the transcript artifact (paragraphs along chapters)."""
     notes = list(notes or [])
     if config.transcript.convert_chinese and language and language.lower().startswith("zh"):
@@ -57,7 +61,7 @@ def finish(video_id: str, segments: list[Segment], meta: Metadata, config: Confi
         language = config.transcript.convert_chinese
     paragraphs = build_paragraphs(segments, meta.chapters, max_seconds=config.transcript.paragraph_seconds)
     return Transcript(video_id=video_id, source=source, language=language, is_generated=is_generated,
-                      track=track, segments=segments, paragraphs=paragraphs, notes=notes)
+                      track=track, segments=segments, paragraphs=paragraphs, notes=notes, encoding=encoding)
 
 
 # --- step 2: yt-dlp's subtitle tracks ---------------------------------------------------
@@ -77,8 +81,14 @@ class Track:
         return self.path.name if self.path else f"{self.language}.{self.ext}"
 
 
+# Beside an info.json, also hand-made files: old timed-text XML saved as ``.xml``, SRT saved
+# as ``.txt``, and files without a language in the name (``<stem>.srt``).
+_SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt", "dfxp", "webvtt"))
+
+
 def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
-    """Subtitle files yt-dlp wrote beside the info.json: ``<stem>.<lang>.<ext>``."""
+    """Caption files beside the info.json: ``<stem>.<lang>.<ext>`` as yt-dlp writes them, or
+    ``<stem>.<ext>`` (language "")."""
     if not meta.info_path:
         return {}
     info = Path(meta.info_path)
@@ -86,8 +96,8 @@ def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for path in info.parent.glob(f"{glob.escape(stem)}.*"):
         rest = path.name[len(stem) + 1 :]
-        lang, dot, ext = rest.rpartition(".")
-        if dot and ext in SUBTITLE_EXTS and lang and not rest.endswith(".info.json"):
+        lang, _, ext = rest.rpartition(".")
+        if ext.lower() in _SIBLING_EXTS and path != info:
             found.setdefault(lang, []).append(path)
     return found
 
@@ -106,8 +116,8 @@ def subtitle_tracks(meta: Metadata, *, online: bool) -> list[Track]:
                 elif online and fmt.get("url"):
                     tracks.append(Track(lang, generated, fmt["ext"], url=fmt["url"]))
     # Files beside the info.json that its listing does not mention (e.g. converted by hand).
-    for lang, paths in siblings.items():
-        for path in paths:
+    for lang, paths in sorted(siblings.items()):
+        for path in sorted(paths, key=lambda p: (_EXT_RANK.get(p.suffix[1:], 99), p.name)):
             tracks.append(Track(lang, lang.endswith("-orig"), path.suffix[1:], path=path))
     return tracks
 
@@ -126,49 +136,93 @@ def choose_tracks(tracks: list[Track], languages: list[str]) -> Iterator[Track]:
     yield from (t for t in tracks if not t.generated)
 
 
-def _read_track(track: Track, download: Any | None) -> str:
+# Everything that makes one caption file unreadable; each becomes a one-line reason.
+_UNREADABLE = (TextFileError, CaptionFormatError, InputTooLarge, NotARegularFile, OSError, ValueError)
+
+
+def _read_track(track: Track, download: Any | None, max_mb: float, language: str | None) -> DecodedText:
     if track.path is not None:
-        return track.path.read_text(encoding="utf-8-sig")
+        return read_caption_text(track.path, max_mb, language)
     if track.data is not None:
-        return track.data
-    if download is None or track.url is None:
-        raise ValueError("no way to read this track")
-    return download(track.url)
+        text = track.data
+    elif download is None or track.url is None:
+        raise TextFileError("no way to read this track")
+    else:
+        text = download(track.url)
+    if len(text) > max_mb * 1_000_000:
+        raise InputTooLarge(f"{len(text) / 1e6:.1f} MB of text is over max_input_mb ({max_mb:g} MB)")
+    return DecodedText(text, None)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, FetchError):
+        return exc.message
+    if isinstance(exc, OSError):
+        return f"cannot read it: {exc.strerror or exc}"
+    return str(exc)
+
+
+def _parse(text: str, name: str) -> list[Segment]:
+    return parse_captions(text, detect_format(name, text))
 
 
 def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False,
-                         download: Any | None = None) -> Transcript | None:
+                         download: Any | None = None, problems: list[str] | None = None) -> Transcript | None:
+    """The first readable track in order of preference. A track that cannot be read or parsed
+    is skipped with a warning (in the log and the transcript's notes); when none is readable,
+    ``problems`` receives each track's name and reason and the result is ``None``."""
     tracks = subtitle_tracks(meta, online=online)
     tried: set[tuple[str, str, bool]] = set()
+    skipped: list[str] = []
     for track in choose_tracks(tracks, preferred_languages(meta, config)):
         key = (track.language, track.label, track.generated)
         if key in tried:
             continue
         tried.add(key)
         try:
-            text = _read_track(track, download)
-            segments = parse_captions(text, detect_format(track.label, text))
-        except (OSError, ValueError) as exc:
-            log.info("%s: subtitle track %s unreadable: %s", meta.id, track.label, exc)
+            decoded = _read_track(track, download, config.max_input_mb, track.language or meta.language)
+            segments = _parse(decoded.text, track.label)
+        except _UNREADABLE as exc:
+            skipped.append(f"{track.label}: {_reason(exc)}")
+            log.warning("%s: subtitle track %s skipped: %s", meta.id, track.label, _reason(exc))
             continue
-        if segments:
-            source = "yt-dlp-automatic-captions" if track.generated else "yt-dlp-subtitles"
-            language = track.language.removesuffix("-orig")
-            return finish(meta.id, segments, meta, config, source=source, language=language,
-                          is_generated=track.generated, track=track.label)
+        if not segments:
+            skipped.append(f"{track.label}: no words (only sound cues, or empty)")
+            continue
+        source = "yt-dlp-automatic-captions" if track.generated else "yt-dlp-subtitles"
+        language = track.language.removesuffix("-orig") or meta.language
+        return finish(meta.id, segments, meta, config, source=source, language=language,
+                      is_generated=track.generated, track=track.label, encoding=decoded.encoding,
+                      notes=[f"skipped subtitle track {problem}" for problem in skipped])
+    if problems is not None:
+        problems.extend(skipped)
     return None
 
 
+def _file_language(path: Path) -> str | None:
+    # yt-dlp names caption files <stem>.<lang>.<ext>; take the last part that is a language code.
+    codes = [part for part in path.name.split(".")[1:-1] if _LANGUAGE_CODE.match(part)]
+    return codes[-1] if codes else None
+
+
 def from_subtitle_file(path: Path, meta: Metadata, config: Config, language: str | None = None) -> Transcript:
-    """``--subtitles FILE``: the user's own caption file for one video."""
-    text = path.read_text(encoding="utf-8-sig")
-    segments = parse_captions(text, detect_format(path.name, text))
-    if language is None:
-        # yt-dlp names caption files <stem>.<lang>.<ext>; take the last part that is a language code.
-        codes = [part for part in path.name.split(".")[1:-1] if _LANGUAGE_CODE.match(part)]
-        language = codes[-1] if codes else meta.language
-    return finish(meta.id, segments, meta, config, source="user-subtitles", language=language,
-                  is_generated=False, track=path.name)
+    """``--subtitles FILE``: the user's own caption file for one video. Every failure is a
+    typed error naming the video, the file and the cause."""
+    language = language or _file_language(path)
+    where = f"{meta.id}: --subtitles {path}"
+    try:
+        decoded = read_caption_text(path, config.max_input_mb, language or meta.language)
+        segments = _parse(decoded.text, path.name)
+    except (InputTooLarge, NotARegularFile) as exc:
+        raise type(exc)(f"{where}: {exc.message}", video_id=meta.id) from None
+    except _UNREADABLE as exc:
+        raise NoTranscript(f"{where}: {_reason(exc)}; give a caption file ({READABLE}), "
+                           "or pass --allow-description", video_id=meta.id) from None
+    if not segments:
+        raise NoTranscript(f"{where}: no words in it (only sound cues, or no cues); give another caption "
+                           "file, or pass --allow-description", video_id=meta.id)
+    return finish(meta.id, segments, meta, config, source="user-subtitles", language=language or meta.language,
+                  is_generated=False, track=path.name, encoding=decoded.encoding)
 
 
 def from_snippets(meta: Metadata, config: Config, snippets: list[tuple[str, float, float]], *, source: str,

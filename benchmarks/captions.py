@@ -1,0 +1,295 @@
+"""Caption fidelity: do the words of real caption files reach ``transcript.json``?
+
+For every file of the corpus (``tests/fixtures/captions/`` and the caption files of
+``tests/fixtures/subtitles/``, each traced in a PROVENANCE.md) it reports:
+
+- recall: of the words in the cue texts (markup removed, sound cues excepted), the share found
+  in the transcript's paragraphs, counted with multiplicity (Chinese and Japanese by character);
+- duplication: words in the transcript / words in the captions (near 1.0 when rolling
+  auto-captions are de-duplicated and nothing is said twice that was said once);
+- files that failed to parse.
+
+The reference words come from a reader of its own (``xml.etree`` for the XML formats, a
+line reader for SRT/VTT, ``json`` for json3) that decodes each file with the encoding its
+provenance records; nothing here calls the pipeline's parser or cleaner. The transcript
+side is the real path of ``yt2post run --subtitles FILE``.
+
+    python benchmarks/captions.py          # Markdown table, per file and overall
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# Targets the test asserts.
+MIN_RECALL_OVERALL = 0.995
+MIN_RECALL_FILE = 0.95
+MAX_DUPLICATION = 1.02
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # relative to tests/fixtures
+    language: str
+    fmt: str  # srt, vtt, json3, srv3, ttml, transcript-xml
+    encoding: str  # a Python codec name: how the reference reader decodes the bytes
+    rolling: bool = False  # YouTube rolling auto-captions: each line is said once
+
+
+C, S = "captions/", "subtitles/"
+CORPUS: list[Entry] = [
+    Entry(C + "3b1b-change-of-basis.ko.srt", "ko", "srt", "utf-8"),
+    Entry(C + "3b1b-convolutions.ko.srt", "ko", "srt", "utf-8"),
+    Entry(C + "3b1b-inscribed-rectangle.fr.srt", "fr", "srt", "utf-8"),
+    Entry(C + "3b1b-256-bit-security.ja.srt", "ja", "srt", "utf-8"),
+    Entry(C + "3b1b-snells-law.ar.srt", "ar", "srt", "utf-8"),
+    Entry(C + "3b1b-span.he.srt", "he", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.fa.srt", "fa", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.es.srt", "es", "srt", "utf-8"),
+    Entry(C + "3b1b-backprop-calculus.fr.srt", "fr", "srt", "utf-8"),
+    Entry(C + "3b1b-ldm-quadratic.en.srt", "en", "srt", "utf-8"),
+    Entry(C + "3b1b-backprop-calculus.zh-Hans.srt", "zh-Hans", "srt", "utf-8"),
+    Entry(C + "3b1b-256-bit-security.zh-Hant.srt", "zh-Hant", "srt", "utf-8"),
+    Entry(C + "3b1b-span.zh-Hans.srt", "zh-Hans", "srt", "utf-8"),
+    Entry(C + "3b1b-convolutions.zh-Hans.srt", "zh-Hans", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.nl.srt", "nl", "srt", "utf-8"),
+    Entry(C + "3b1b-dot-products.it.srt", "it", "srt", "utf-8"),
+    Entry(C + "3b1b-epidemic-simulations.pt.srt", "pt", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.ru.srt", "ru", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.de.srt", "de", "srt", "utf-8"),
+    Entry(C + "3b1b-clacks.hi.srt", "hi", "srt", "utf-8"),
+    Entry(C + "3b1b-moser.fr.latin1-crlf.srt", "fr", "srt", "latin-1"),
+    Entry(C + "subtitleedit-auto-detect.hr.cp1250.srt", "hr", "srt", "cp1250"),
+    Entry(C + "subtitleedit-auto-detect.sr.cp1251.srt", "sr", "srt", "cp1251"),
+    Entry(C + "subtitleedit-auto-detect.da.srt", "da", "srt", "utf-8-sig"),
+    Entry(C + "subtitleedit-auto-detect.ru.srt", "ru", "srt", "utf-8-sig"),
+    Entry(C + "pysrt-bom-utf-16-le.en.srt", "en", "srt", "utf-16"),
+    Entry(C + "pysrt-windows-1252.fr.srt", "fr", "srt", "cp1252"),
+    Entry(C + "webvtt-py-netflix-chicas-del-cable.es.vtt", "es", "vtt", "utf-8"),
+    Entry(C + "webvtt-py-comments.sv.vtt", "sv", "vtt", "utf-8"),
+    Entry(C + "pysubs2-ttml-example.en.ttml", "en", "ttml", "utf-8"),
+    Entry(C + "pysubs2-ttml-example2.en.ttml", "en", "ttml", "utf-8"),
+    Entry(C + "youtube-transcript-dart.en.xml", "en", "transcript-xml", "utf-8"),
+    Entry(C + "bwRHIkYqYJo.fr.srt", "fr", "srt", "utf-8", rolling=True),
+    Entry(C + "bwRHIkYqYJo.de.srt", "de", "srt", "utf-8"),
+    Entry(C + "j6TL7ufqoLc.ru.vtt", "ru", "vtt", "utf-8"),
+    Entry(S + "bwRHIkYqYJo.en.srt", "en", "srt", "utf-8", rolling=True),
+    Entry(S + "wrolpi_example1.en.vtt", "en", "vtt", "utf-8", rolling=True),
+    Entry(S + "wrolpi_example3.en.srt", "en", "srt", "utf-8", rolling=True),
+    Entry(S + "unknown-id_english-lesson.en.asr.json3", "en", "json3", "utf-8"),
+    Entry(S + "unknown-id_autosubs-2018.ru.vtt", "ru", "vtt", "utf-8"),
+    Entry(S + "webvtt-py_youtube_dl.vtt", "en", "vtt", "utf-8", rolling=True),
+    Entry(S + "RWBY-Vol1-Episode-1.timedtext-format3.xml", "en", "srv3", "utf-8"),
+    Entry(S + "HEfHFsfGXjs.en.3b1b-captions.srt", "en", "srt", "utf-8"),
+    Entry(S + "HEfHFsfGXjs.zh-Hant.3b1b-taiwan-community.srt", "zh-Hant", "srt", "utf-8"),
+    Entry(S + "wjZofJX0v4M.zh-Hans.3b1b-captions.srt", "zh-Hans", "srt", "utf-8"),
+    Entry(S + "cdiD-9MMpb0.en-US.downsub.srt", "en", "srt", "utf-8"),
+]
+
+# --- the reference reader ----------------------------------------------------------------
+
+_TIMING = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?\s*-->")
+# Bracketed or parenthesised text with one of these words is a sound cue, not speech (the
+# README's vocabulary, written out word by word; the pipeline matches it with its own rules).
+SOUND_CUE_WORDS = frozenset("""
+music musical applause laughter laughs laughing laugh chuckles chuckling giggles cheering cheers clapping
+sighs sighing coughs coughing gasps groans screams screaming yawns sings singing whistles whistling sniffs
+sniffles crying cries sobs sobbing grunts inaudible indistinct unintelligible silence noise beeping beeps
+footsteps explosion explosions speaking foreign instrumental upbeat dramatic whooshing whoosh thunder
+gunshot gunshots sneezes panting breathing murmurs murmuring chatter static ringing knocking humming
+música musica aplausos aplauso risas risa risita risitas ríe ríen carcajadas llora llanto grita gritos suspira
+tose jadea jadeante respira respiración disparo disparos truenos trueno explosión murmullos sollozos gemidos
+risos riso risadas choro suspiro tosse applausi risate ride ridono
+musique applaudissements rires rire rit rient soupire soupirs tousse toux pleure sanglots bruit bruits
+musik applaus gelächter lacht lachen beifall seufzt hustet muziek gelach applåder skratt latter
+музыка аплодисменты смех смеётся смеется вздох кашель шум
+موسيقى تصفيق ضحك מוזיקה צחוק מחיאות موسیقی تشویق خنده संगीत तालियां हंसी 음악 박수 웃음 웃음소리 환호
+""".split())
+SOUND_CUE_CJK = ("音乐", "音樂", "掌声", "掌聲", "笑声", "笑聲", "鼓掌", "欢呼", "歡呼", "笑", "音楽", "拍手", "歓声")
+_CUE = re.compile(r"[\[(（]([^\[\]()（）]*)[\])）]")
+REMOVED: Counter[str] = Counter()  # the cues the reference excepted, for review
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
+def _markup_free(text: str) -> str:
+    text = re.sub(r"\{\\[^{}]*(?:\}|$)", " ", text)  # ASS override blocks, also one cut off
+    text = text.replace("\\N", " ").replace("\\n", " ").replace("\\h", " ")
+    text = re.sub(r"<[^<>]*>", " ", text)
+    for _ in range(2):
+        text = html.unescape(text)
+        text = re.sub(r"</?[A-Za-z][^<>]*>", " ", text)
+    text = re.sub(r"[♪♫♬]", " ", text)
+
+    def cue(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        found = set(re.split(r"[\s,.;:!?&/-]+", inner.casefold())) & SOUND_CUE_WORDS
+        sound = found or any(word in inner for word in SOUND_CUE_CJK) or not inner.strip()
+        if sound:
+            REMOVED[inner] += 1
+        return " " if sound else match.group(0)
+
+    return _CUE.sub(cue, text)
+
+
+def _timed_lines(text: str, fmt: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    seen_timing = False
+    skipping = False  # inside a VTT NOTE/STYLE/REGION block
+    for index, line in enumerate(lines):
+        if _TIMING.match(line):
+            seen_timing, skipping = True, False
+            continue
+        if not line.strip():
+            skipping = False
+            continue
+        if not seen_timing or skipping:
+            continue
+        nxt = lines[index + 1] if index + 1 < len(lines) else ""
+        previous = lines[index - 1] if index else ""
+        if _TIMING.match(nxt) and not previous.strip():
+            continue  # cue identifier: a block's first line, right before its timing line
+        if fmt == "vtt" and not previous.strip() and line.split(" ")[0] in ("NOTE", "STYLE", "REGION"):
+            skipping = True
+            continue
+        out.append(line)
+    return out
+
+
+def _element_text(element: ET.Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag.rsplit("}", 1)[-1] == "br":
+            parts.append(" ")
+        else:
+            parts.append(_element_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def reference_lines(entry: Entry) -> list[str]:
+    """The cue text lines of a caption file, markup and sound cues removed."""
+    text = (FIXTURES / entry.path).read_bytes().decode(entry.encoding)
+    if entry.fmt in ("srt", "vtt"):
+        raw = _timed_lines(text, entry.fmt)
+    elif entry.fmt == "json3":
+        raw = []
+        for event in json.loads(text).get("events", []):
+            raw.extend("".join(seg.get("utf8", "") for seg in event.get("segs") or []).split("\n"))
+    else:
+        root = ET.fromstring(text.lstrip("\ufeff").encode("utf-8"))
+        wanted = {"p", "text"}
+        raw = [_element_text(el) for el in root.iter() if el.tag.rsplit("}", 1)[-1] in wanted]
+        raw = [line for chunk in raw for line in chunk.split("\n")]
+    lines = [" ".join(_markup_free(line).split()) for line in raw]
+    lines = [line for line in lines if line]
+    if entry.rolling:
+        lines = list(dict.fromkeys(lines))  # rolling captions show each line two or three times
+    return lines
+
+
+def words(text: str) -> list[str]:
+    """Words, case-folded, punctuation and symbols dropped; Chinese and Japanese by character."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text.casefold())
+    tokens: list[str] = []
+    for piece in cleaned.split():
+        if _CJK_CHAR.search(piece):
+            for run in re.findall(_CJK_CHAR.pattern + "|[^" + _CJK_CHAR.pattern[1:-1] + "]+", piece):
+                tokens.extend(list(run) if _CJK_CHAR.match(run) else [run])
+        else:
+            tokens.append(piece)
+    return tokens
+
+
+# --- measuring the pipeline -----------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    entry: Entry
+    caption_words: int
+    transcript_words: int
+    found: int
+    encoding: str | None
+    error: str | None = None
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.caption_words if self.caption_words else 1.0
+
+    @property
+    def duplication(self) -> float:
+        return self.transcript_words / self.caption_words if self.caption_words else 1.0
+
+
+def measure(entry: Entry) -> Result:
+    from pipeline.config import Config
+    from pipeline.errors import Yt2PostError
+    from pipeline.models import Metadata
+    from pipeline.transcripts import from_subtitle_file
+
+    reference = Counter(words(" ".join(reference_lines(entry))))
+    total = sum(reference.values())
+    try:
+        transcript = from_subtitle_file(FIXTURES / entry.path, Metadata(id="corpus"), Config())
+    except Yt2PostError as exc:
+        return Result(entry, total, 0, 0, None, error=str(exc))
+    got = Counter(words(transcript.text()))
+    found = sum((reference & got).values())
+    return Result(entry, total, sum(got.values()), found, getattr(transcript, "encoding", None))
+
+
+def measure_all() -> list[Result]:
+    return [measure(entry) for entry in CORPUS]
+
+
+def overall(results: list[Result]) -> tuple[float, float]:
+    caption = sum(r.caption_words for r in results)
+    return (sum(r.found for r in results) / caption, sum(r.transcript_words for r in results) / caption)
+
+
+def table(results: list[Result]) -> str:
+    rows = ["| file | language | format | encoding found | words | recall | duplication |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        name = Path(r.entry.path).name + (" (rolling)" if r.entry.rolling else "")
+        if r.error:
+            rows.append(f"| `{name}` | {r.entry.language} | {r.entry.fmt} | FAILED: {r.error} | {r.caption_words} | – | – |")
+        else:
+            rows.append(f"| `{name}` | {r.entry.language} | {r.entry.fmt} | {r.encoding or '?'} | {r.caption_words} "
+                        f"| {r.recall:.4f} | {r.duplication:.4f} |")
+    recall, duplication = overall(results)
+    failed = sum(1 for r in results if r.error)
+    rows.append(f"| **all {len(results)} files** | {len({r.entry.language.split('-')[0] for r in results})} languages "
+                f"| | | {sum(r.caption_words for r in results)} | **{recall:.4f}** | **{duplication:.4f}** |")
+    rows.append("")
+    rows.append(f"Files that failed to parse: {failed}. Lowest recall of a file: "
+                f"{min(r.recall for r in results):.4f}; highest duplication: {max(r.duplication for r in results):.4f}.")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    results = measure_all()
+    print(table(results))
+    recall, duplication = overall(results)
+    ok = (recall >= MIN_RECALL_OVERALL and all(r.recall >= MIN_RECALL_FILE and not r.error for r in results)
+          and all(r.duplication <= MAX_DUPLICATION for r in results))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The caption-fidelity benchmark's targets, asserted on the whole corpus (benchmarks/captions.py).
+
+The reference words come from the benchmark's own reader (xml.etree, json, a line reader)
+and the encodings recorded in the provenance, not from the pipeline's parser or cleaner.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks.captions import (
+    CORPUS,
+    MAX_DUPLICATION,
+    MIN_RECALL_FILE,
+    MIN_RECALL_OVERALL,
+    Entry,
+    measure,
+    overall,
+    reference_lines,
+    words,
+)
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def results():
+    return [measure(entry) for entry in CORPUS]
+
+
+def test_corpus_covers_languages_formats_and_encodings() -> None:
+    languages = {e.language for e in CORPUS}
+    assert {"zh-Hans", "zh-Hant", "ja", "ko", "ru", "es", "fr", "en"} <= languages
+    assert languages & {"ar", "he", "fa"}  # right to left
+    assert len({lang.split("-")[0] for lang in languages}) >= 10
+    assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml"} <= {e.fmt for e in CORPUS}
+    assert any(e.rolling and e.fmt == "vtt" for e in CORPUS) and any(e.rolling and e.fmt == "srt" for e in CORPUS)
+    assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251"} <= {e.encoding for e in CORPUS}
+    assert len(CORPUS) >= 30
+
+
+def test_every_corpus_file_is_traced() -> None:
+    traced = (FIXTURES / "captions" / "PROVENANCE.md").read_text(encoding="utf-8") + (
+        FIXTURES / "subtitles" / "PROVENANCE.md").read_text(encoding="utf-8")
+    on_disk = {p.name for p in (FIXTURES / "captions").iterdir() if p.name != "PROVENANCE.md"}
+    assert on_disk == {Path(e.path).name for e in CORPUS if e.path.startswith("captions/")}
+    for entry in CORPUS:
+        rows = " ".join(line for line in traced.splitlines() if f"`{Path(entry.path).name}`" in line)
+        assert re.search(r"\b[0-9a-f]{40}\b", rows), entry.path  # the commit it was taken from
+        assert re.search(r"MIT|GPL|Apache|none stated", rows), entry.path  # its licence
+
+
+def test_no_file_fails_and_recall_and_duplication_meet_the_targets(results) -> None:
+    assert [r.entry.path for r in results if r.error] == []
+    low = {r.entry.path: round(r.recall, 4) for r in results if r.recall < MIN_RECALL_FILE}
+    assert low == {}
+    duplicated = {r.entry.path: round(r.duplication, 4) for r in results if r.duplication > MAX_DUPLICATION}
+    assert duplicated == {}
+    recall, _ = overall(results)
+    assert recall >= MIN_RECALL_OVERALL
+
+
+def test_rolling_captions_come_out_once(results) -> None:
+    for r in results:
+        if r.entry.rolling:
+            assert 0.98 <= r.duplication <= MAX_DUPLICATION, r.entry.path
+
+
+def test_the_encoding_found_is_recorded(results) -> None:
+    found = {Path(r.entry.path).name: r.encoding for r in results}
+    assert found["pysrt-bom-utf-16-le.en.srt"] == "utf-16"
+    assert found["subtitleedit-auto-detect.hr.cp1250.srt"] == "cp1250"
+    assert found["subtitleedit-auto-detect.sr.cp1251.srt"] == "cp1251"
+    assert found["pysrt-windows-1252.fr.srt"] == "cp1252"
+    assert found["subtitleedit-auto-detect.da.srt"] == "utf-8-sig"
+    # Latin-1 without bytes 0x80-0x9f reads the same as Windows-1252, its superset.
+    assert found["3b1b-moser.fr.latin1-crlf.srt"] in ("cp1252", "latin_1")
+    assert found["3b1b-clacks.ru.srt"] == "utf-8"
+
+
+def test_the_reference_reader_sees_what_the_benchmark_must_count() -> None:
+    """The measure can fail: the reference keeps words the old cleaner lost."""
+    korean = Entry("captions/3b1b-change-of-basis.ko.srt", "ko", "srt", "utf-8")
+    assert "이 경우에, 벡터는 [3, 2]의 좌표를 갖는다." in reference_lines(korean)
+    netflix = Entry("captions/webvtt-py-netflix-chicas-del-cable.es.vtt", "es", "vtt", "utf-8")
+    lines = reference_lines(netflix)
+    assert "[Alba] En 1928," in lines and not any("ríen emocionadas" in line for line in lines)
+    assert words("GPT 是缩写。w^(L)，[3, 2]") == ["gpt", "是", "缩", "写", "w", "l", "3", "2"]

@@ -113,11 +113,12 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         if transcript is not None:
             return transcript
         reasons.append("youtube-transcript-api found none")
-    transcript = from_subtitle_tracks(meta, config, online=online,
+    unreadable: list[str] = []  # each caption file that was there but could not be read, and why
+    transcript = from_subtitle_tracks(meta, config, online=online, problems=unreadable,
                                       download=youtube.download_subtitle if online and youtube else None)
     if transcript is not None:
         return transcript
-    reasons.append("no readable subtitle track")
+    reasons.append("no readable subtitle track" + (f": {'; '.join(unreadable)}" if unreadable else ""))
     from pipeline.asr import transcribe_video
 
     transcript = transcribe_video(meta, video, config, youtube)
@@ -127,8 +128,8 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         return description_transcript(meta)
     hint = ("enable speech recognition with asr.backend in config.yaml (endpoint or local)"
             if config.asr.backend is None else "speech recognition found no words")
-    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE",
-                       video_id=meta.id)
+    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE "
+                       "or --allow-description", video_id=meta.id)
 
 
 def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,

@@ -92,6 +92,8 @@ class Transcript(BaseModel):
     language: str | None = None
     is_generated: bool = False
     track: str | None = None  # file name or track name the words came from
+    # The text encoding a caption file was read in ("utf-8", "utf-16", "cp1251"), when read from a file.
+    encoding: str | None = None
     segments: list[Segment] = Field(default_factory=list)
     paragraphs: list[Paragraph] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

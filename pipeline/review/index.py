@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ from pipeline.store import Store, atomic_write_text
 
 STATES = ("failed", "fetched", "summarized", "draft", "edited", "approved", "ignored")
 CACHE_NAME = ".review-index.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PER_PAGE = 50
+RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -50,6 +52,14 @@ def _mtime(path: Path) -> int:
         return os.stat(path).st_mtime_ns
     except OSError:
         return 0
+
+
+def _mtime_size(path: Path) -> list[int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [0, 0]
+    return [info.st_mtime_ns, info.st_size]
 
 
 def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, ignored: bool) -> str:
@@ -124,13 +134,29 @@ class DeskIndex:
             pass  # a read-only output folder still gets a working desk, just a slower start
 
     def _signature(self, folder: Path, post: str | None) -> list[int]:
-        return [_mtime(folder), _mtime(self.store.resolve(post)) if post else 0]
+        return [_mtime(folder), *(_mtime_size(self.store.resolve(post)) if post else [0, 0])]
+
+    @staticmethod
+    def _current(known: Row | None, signature: list[int], racy_before: int) -> bool:
+        """File times advance in steps of a few milliseconds: a change made in the same step as
+        the last look would leave the time as it was. Rows whose files changed in the last two
+        seconds are therefore read again (git's "racy" rule)."""
+        return (known is not None and known.signature == signature
+                and signature[0] < racy_before and signature[1] < racy_before)
+
+    def _build(self, video_id: str, folder: Path) -> Row:
+        # The folder is signed before reading, so a change made meanwhile shows next time.
+        folder_mtime = _mtime(folder)
+        row = build_row(self.store, video_id, [])
+        row.signature = [folder_mtime, *self._signature(folder, row.post)[1:]]
+        return row
 
     def refresh(self) -> None:
         """Rebuild the rows of videos that changed since the last look."""
         with self._lock:
             changed = False
             seen = set()
+            racy_before = time.time_ns() - RACY_NS
             try:
                 entries = [e for e in os.scandir(self.store.videos_dir) if e.is_dir() and not e.name.startswith(".")]
             except FileNotFoundError:
@@ -140,18 +166,14 @@ class DeskIndex:
                 seen.add(video_id)
                 known = self._rows.get(video_id)
                 folder = Path(entry.path)
-                if known is not None and known.signature == self._signature(folder, known.post):
+                if self._current(known, self._signature(folder, known.post if known else None), racy_before):
                     continue
-                # The folder is signed before reading, so a change made meanwhile shows next time.
-                folder_mtime = _mtime(folder)
-                row = build_row(self.store, video_id, [])
-                row.signature = [folder_mtime, self._signature(folder, row.post)[1]]
-                self._rows[video_id] = row
+                self._rows[video_id] = self._build(video_id, folder)
                 changed = True
             for gone in set(self._rows) - seen:
                 del self._rows[gone]
                 changed = True
-            if changed or len(self._order) != len(self._rows):
+            if changed or len(self._order) != len(self._rows) or not self._order:
                 self._order = sorted(self._rows.values(), key=lambda r: (r.date, r.video_id), reverse=True)
                 self._save_cache()
 
@@ -160,11 +182,20 @@ class DeskIndex:
         with self._lock:
             row = self._rows.get(video_id)
             if row is not None:
-                row.signature = [-1, -1]
+                row.signature = [-1, -1, -1]
 
     def row(self, video_id: str) -> Row | None:
-        self.refresh()
-        return self._rows.get(video_id)
+        """One video's row, made current (a video page needs no look at the others)."""
+        folder = self.store.videos_dir / video_id
+        if not folder.is_dir():
+            return None
+        with self._lock:
+            known = self._rows.get(video_id)
+            signature = self._signature(folder, known.post if known else None)
+            if not self._current(known, signature, time.time_ns() - RACY_NS):
+                self._rows[video_id] = self._build(video_id, folder)
+                self._order = []  # resorted at the next refresh
+            return self._rows[video_id]
 
     def query(self, state: str = "", search: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
         self.refresh()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import frontmatter
@@ -54,3 +55,16 @@ def test_tag_slugs() -> None:
     assert tag_slug("VentureCapital") == "venture-capital"
     assert tag_slug("OpenAI") == "openai" and tag_slug("AMD") == "amd"
     assert unique_slugs(["a b", "A-B", "", "人工智能"]) == ["a-b"]
+
+
+def test_every_video_shares_the_prompt_prefix_providers_cache(cli_inproc, fake_llm, tmp_path: Path) -> None:
+    """System text and instructions first, the video's own text last: two videos' prompts
+    share everything up to the video's metadata, so providers can cache that prefix."""
+    video_dir_with(tmp_path, BW, "JjQDik3yNhA")
+    assert cli_inproc("run", "videos").code == 0
+    first, second = ("\n".join(m["content"] for m in body["messages"]) for body in fake_llm.requests[:2])
+    shared = len(os.path.commonprefix([first, second]))
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert shared > len(system) and "insight：空字符串" in first[:shared]
+    video = first.index("视频信息：")  # the video's own text comes after the shared part
+    assert video < shared < video + 20

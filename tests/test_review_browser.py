@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config
 from pipeline.store import Store
 from tests.conftest import ROOT
 from tests.fakellm import FakeLLM, Reply

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.chunking import Part, format_timestamp
+from pipeline.chunking import Part
 from pipeline.config import Config
 from pipeline.llm import LLMClient
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
@@ -193,9 +193,3 @@ class _JobReporter:
 
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
         self.job.progress = f"{stage} failed: {exc}"
-
-
-def describe_span(start: float | None, end: float | None) -> str:
-    if start is None:
-        return ""
-    return format_timestamp(start) + (f"–{format_timestamp(end)}" if end is not None else "")

@@ -33,6 +33,17 @@ def list_command(config_path: str | None = None, out: str = "output", verbose: b
     return ExitStatus.OK
 
 
+def print_pending(out: Path) -> None:
+    """For ``yt2post status``: one line per pending batch, nothing when there is none."""
+    from pipeline.batchapi.records import Registry
+
+    pending = Registry(out).unfinished()
+    if pending:
+        click.echo(f"pending batches: {len(pending)}")
+        for record in pending:
+            click.echo("  " + describe(record))
+
+
 def describe(record: dict) -> str:
     counts = record.get("request_counts") or {}
     videos = record.get("videos") or []

@@ -56,6 +56,9 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
     causes = failures_by_cause(statuses)
     if causes:
         click.echo("failures by cause: " + ", ".join(f"{c}: {n}" for c, n in sorted(causes.items())))
+    from pipeline.cli_batches import print_pending
+
+    print_pending(Path(out))  # Batch API jobs still running or not applied yet
     if details:
         for s in statuses:
             if s.flags:

@@ -269,6 +269,8 @@ def test_pending_batches_are_listed_and_cancelled(cli, fake_llm, tmp_path: Path)
         assert listed.code == 0
         assert re.match(r"batch batch_\w+: in_progress, 0/2 done, 0 failed \(2 request\(s\) of 2 video\(s\)\)",
                         listed.stdout)
+        in_status = cli("status")
+        assert "pending batches: 1" in in_status.stdout and "in_progress, 0/2 done" in in_status.stdout
         cancelled = cli("batches", "cancel")
         assert cancelled.code == 0 and cancelled.stdout.startswith("cancelled 1 batch(es): batch_")
         out, err = running.communicate(timeout=60)
@@ -277,6 +279,7 @@ def test_pending_batches_are_listed_and_cancelled(cli, fake_llm, tmp_path: Path)
     assert running.returncode == 1
     assert "2 failed (llm_request: 2)" in out and "batch_cancelled" in err
     assert cli("batches").stdout.strip() == "no pending batches in output"
+    assert "pending batches" not in cli("status").stdout
 
 
 def test_dry_run_shows_the_live_and_the_batch_price(cli, fake_llm, tmp_path: Path) -> None:
@@ -290,3 +293,76 @@ def test_dry_run_shows_the_live_and_the_batch_price(cli, fake_llm, tmp_path: Pat
         assert live > 0 and batch == pytest.approx(live / 2, abs=1e-4)
     assert re.search(r"\$[\d.]+ live, \$[\d.]+ through the Batch API \(dry run: nothing spent\)", lines[-1])
     assert fake_llm.calls == 0 and not batch_api(fake_llm).batches
+
+
+class Killed(BaseException):
+    """The process dying at that very line (a KeyboardInterrupt would be as abrupt)."""
+
+
+class _DiesAfter:
+    """The real client's ``attr`` namespace, dying right after its ``method`` has reached the server."""
+
+    def __init__(self, inner, method: str) -> None:
+        self.inner, self.method = inner, method
+
+    def __getattr__(self, name: str):
+        real = getattr(self.inner, name)
+        if name != self.method:
+            return real
+
+        def dying(*args, **kwargs):
+            real(*args, **kwargs)
+            raise Killed
+
+        return dying
+
+
+class _Client:
+    def __init__(self, client, files=None, batches=None) -> None:
+        self.files = files or client.files
+        self.batches = batches or client.batches
+
+
+@pytest.mark.parametrize("dies_in", ["batches.create", "files.create"])
+def test_a_kill_inside_submission_neither_loses_nor_doubles_a_batch(fake_llm, tmp_path: Path, dies_in: str) -> None:
+    import openai
+
+    from pipeline.batchapi.jobs import BatchJobs
+    from pipeline.batchapi.records import VideoBatch
+    from pipeline.config import LLMConfig
+    from pipeline.store import Store
+
+    store = Store(tmp_path / "out")
+    config = LLMConfig(base_url=fake_llm.base_url)
+    record = VideoBatch(store, "vid00000001")
+    record.reset("inputs", [])
+    record.add("k" * 20, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}, "article")
+    record.save()
+    client = openai.OpenAI(base_url=fake_llm.base_url, api_key="sk-test")
+    namespace, method = dies_in.split(".")
+    dying = _Client(client, **{namespace: _DiesAfter(getattr(client, namespace), method)})
+    with pytest.raises(Killed):
+        BatchJobs(config, store, client=dying).submit({"vid00000001": record})
+    api = batch_api(fake_llm)
+    assert len(api.batches) == (1 if namespace == "batches" else 0)
+
+    again = VideoBatch(store, "vid00000001")
+    assert again.in_state("submitting")  # the intent was on disk before anything was sent
+    jobs = BatchJobs(config, store, client=client)
+    jobs.recover({"vid00000001": again})
+    jobs.submit({"vid00000001": again})
+    assert len(api.batches) == 1 and len(api.lines) == 1
+    (request,) = VideoBatch(store, "vid00000001").requests.values()
+    assert request["state"] == "submitted" and request["batch_id"] == next(iter(api.batches))
+
+
+def test_force_asks_the_batch_api_again(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path)
+    assert cli("run", "videos").code == 0
+    api = batch_api(fake_llm)
+    assert len(api.batches) == 1
+    assert "2 skipped" in cli("run", "videos").stdout and len(api.batches) == 1
+    forced = cli("run", "videos", "--force")
+    assert forced.code == 0 and "2 done" in forced.stdout
+    assert len(api.batches) == 2 and len(api.lines) == 4

@@ -51,6 +51,8 @@ class VideoBatch:
         self.site_tags: list[str] | None = data.get("site_tags")
         self.fingerprint: str | None = data.get("fingerprint")
         self.requests: dict[str, dict[str, Any]] = data.get("requests") or {}
+        # An article was written from these answers: ``--force`` asks for new ones, not these again.
+        self.used: bool = bool(data.get("used"))
 
     def exists(self) -> bool:
         return self.store.exists(self.video_id, BATCH_ARTIFACT)
@@ -61,6 +63,7 @@ class VideoBatch:
                 "video_id": self.video_id,
                 "fingerprint": self.fingerprint,
                 "site_tags": self.site_tags,
+                "used": self.used,
                 "requests": self.requests,
                 "updated_at": now_iso(),
             })
@@ -71,6 +74,7 @@ class VideoBatch:
             self.fingerprint = expected_fingerprint
             self.site_tags = list(site_tags)
             self.requests = {}
+            self.used = False
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self.lock:

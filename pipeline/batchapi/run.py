@@ -49,6 +49,7 @@ class BatchRun:
         self.summary = RunSummary()
         self.exported: list[Path] = []
         self.waiting: list[str] = []  # videos left waiting for answers (export, import)
+        self._forced: set[str] = set()  # videos whose old answers --force has set aside in this run
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
         self.summary.videos = len(videos)
@@ -127,8 +128,9 @@ class BatchRun:
         try:
             expected = summarize_fingerprint(self.store.read(video_id, "metadata"),
                                              self.store.read(video_id, "transcript"), self.config, prompts)
-            if record.fingerprint != expected:
+            if record.fingerprint != expected or (self.options.force and record.used and video_id not in self._forced):
                 record.reset(expected, tags)
+                self._forced.add(video_id)
             self.reporter.stage_started(video_id, "summarize")
             llm = BatchLLM(self.config.llm, record, self.live)
             try:
@@ -141,6 +143,9 @@ class BatchRun:
         except Yt2PostError as exc:
             self._fail(video_id, exc)
             return "failed"
+        if result.outcome == "done":
+            record.used = True
+            record.save()
         self.store.mark_stage(video_id, "summarize", result.outcome)
         self.summary.results.append(result)
         self.reporter.stage_finished(result)

@@ -224,7 +224,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     if after is not None:
         after(report.summary)
     status = _print_report(report, out)
-    if getattr(report.summary, "batch_note", None):  # what a Batch API export/import left to do
+    if report.summary.batch_note:  # what a Batch API export/import left to do
         click.echo(report.summary.batch_note)
     return status
 

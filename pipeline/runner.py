@@ -93,6 +93,7 @@ class RunSummary:
     final_stage: str = "write"  # a video is finished when this stage has run for it
     # What stopped the run early: an error every video would hit, or the --max-cost budget.
     stopped_by: Yt2PostError | None = None
+    batch_note: str | None = None  # what a Batch API export or import left to do (``pipeline.batchapi``)
 
     def _finished(self) -> dict[str, str]:
         failed = {f.video_id for f in self.failures}

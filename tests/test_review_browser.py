@@ -24,10 +24,11 @@ from selenium.webdriver.support.ui import Select
 from pipeline.config import Config
 from pipeline.store import Store
 from tests.conftest import ROOT
-from tests.fakellm import FakeLLM, Reply
+from tests.fakellm import FakeLLM, Reply, default_answer
 from tests.review_desk import WITH_WORDS, Served, build_output, run_pipeline, serve_desk
 
 BW, MV, FAILED = WITH_WORDS[0], WITH_WORDS[1], "gogEJyoSB9s"
+REBOUND = "rebind.example"
 # Screenshots go into docs/ (for the README) when asked, else beside the test's other files.
 SCREENSHOTS = ROOT / "docs" if os.environ.get("YT2POST_SCREENSHOTS") == "1" else None
 
@@ -46,7 +47,9 @@ def browser() -> Iterator[WebDriver]:
     options = Options()
     options.binary_location = _binary("chromium", "chromium-browser")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1360,900", "--lang=zh-CN", "--no-first-run", "--disable-extensions"):
+                     "--window-size=1360,900", "--lang=zh-CN", "--no-first-run", "--disable-extensions",
+                     # A DNS-rebinding page: a foreign name that resolves to this machine.
+                     f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1"):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=_binary("chromedriver")))
     driver.set_page_load_timeout(30)
@@ -344,3 +347,52 @@ def test_hostile_content_renders_inert(desk: Served, browser: WebDriver) -> None
     browser.get(f"{desk.base}/")
     assert browser.execute_script("return window.pwned === undefined")
     assert browser.find_elements(By.CSS_SELECTOR, "main script") == []
+
+
+def test_regenerate_the_whole_article_then_discard(desk: Served, browser: WebDriver, fake: FakeLLM) -> None:
+    path = post_of(desk.out, BW)
+    before = path.read_text(encoding="utf-8")
+    browser.get(f"{desk.base}/video/{BW}")
+    open_details(browser, "#regen")
+    browser.find_element(By.ID, "instruction").send_keys("keep the numbers in a table")
+
+    def answer(body: dict) -> dict:
+        return dict(default_answer(body), title="重新生成的标题")
+
+    fake.responder = answer
+    try:
+        click(browser, "#regenerate")
+        wait_for(lambda: bool(browser.find_elements(By.ID, "discard")))
+    finally:
+        fake.responder = None
+    request = fake.requests[-1]["messages"][-1]["content"]
+    assert "keep the numbers in a table" in request and "<transcript>" in request and "[00:01]" in request
+    diff = browser.find_element(By.ID, "diff").text
+    assert "+ title: 重新生成的标题" in diff and "- title: 视频内容的中文标题" in diff
+    assert (desk.out / "videos" / BW / "candidate.json").is_file()
+    click(browser, "#discard")
+    assert "discarded" in browser.find_element(By.ID, "message").text
+    assert not (desk.out / "videos" / BW / "candidate.json").exists()
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_the_browser_is_refused_without_token_csrf_or_a_local_host(desk: Served, browser: WebDriver) -> None:
+    path = post_of(desk.out, BW)
+    before = path.read_bytes()
+    # Signed in (the desk fixture opened the URL with the token), a POST without the CSRF token:
+    browser.get(f"{desk.base}/video/{BW}")
+    status = browser.execute_script(
+        "const form = new FormData(); form.append('ignored', '1');"
+        "return fetch(arguments[0], {method: 'POST', body: form}).then(r => r.status)",
+        f"{desk.base}/video/{BW}/approve")
+    assert status == 403 and path.read_bytes() == before
+    # A page of another site that resolves to this machine (DNS rebinding): refused, token or not.
+    port = desk.base.rsplit(":", 1)[1]
+    browser.get(f"http://{REBOUND}:{port}/?token={desk.url_with_token.split('token=')[1]}")
+    assert "foreign Host" in browser.find_element(By.TAG_NAME, "body").text
+    # Without the cookie: every page is refused.
+    browser.get(f"{desk.base}/")
+    browser.delete_all_cookies()
+    browser.get(f"{desk.base}/video/{BW}")
+    assert "403" in browser.find_element(By.TAG_NAME, "body").text
+    assert browser.find_elements(By.ID, "rendered") == []

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from pipeline.config import load_config
 from pipeline.review.app import ACTIONS, create_app
-from pipeline.review.security import COOKIE, csrf_token
+from pipeline.review.security import cookie_name, csrf_token
 from pipeline.store import Store
 from tests.fakellm import FakeLLM
 from tests.review_desk import TOKEN, build_output, llm_env
@@ -48,7 +48,7 @@ def signed_in(client: TestClient) -> TestClient:
     first = client.get(f"/?token={TOKEN}")
     assert first.status_code == 303 and first.headers["location"] == "/"
     cookie = first.headers["set-cookie"]
-    assert f"{COOKIE}={TOKEN}" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert f"{cookie_name(TOKEN)}={TOKEN}" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     return client
 
 
@@ -62,8 +62,12 @@ def test_every_page_needs_the_token(client: TestClient) -> None:
         assert answer.status_code == 403, path
         assert "token" in answer.text
     assert client.get("/?token=wrong").status_code == 403
-    client.cookies.set(COOKIE, "wrong")
+    client.cookies.set(cookie_name(TOKEN), "wrong")
     assert client.get("/").status_code == 403
+
+
+def test_each_desk_has_its_own_cookie() -> None:
+    assert cookie_name("one") != cookie_name("two") and cookie_name("one") == cookie_name("one")
 
 
 def test_the_token_in_the_url_becomes_a_cookie_and_leaves_the_address(client: TestClient) -> None:

@@ -34,8 +34,8 @@ class InstructedPrompts:
         self._instruction = instruction
         self.fingerprint = prompts.fingerprint
 
-    def render(self, name: str, **context: Any) -> str:
-        return self._prompts.render(name, **context)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._prompts, name)
 
     def messages(self, name: str, **context: Any) -> list[dict[str, str]]:
         messages = self._prompts.messages(name, **context)

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-COOKIE = "yt2post_review"
+COOKIE_PREFIX = "yt2post_review_"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -46,6 +46,12 @@ def is_loopback(host: str) -> bool:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def cookie_name(token: str) -> str:
+    """Cookies ignore ports: each desk (each token) keeps its own, so two desks on one machine
+    do not sign each other out."""
+    return COOKIE_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
 def csrf_token(token: str) -> str:
@@ -70,6 +76,7 @@ class Guard:
         # Listening on every interface, the desk is reached by some address of this machine.
         # An address is no rebinding risk: only a DNS name can be pointed somewhere else.
         self.allow_ip_hosts = allow_ip_hosts
+        self.cookie = cookie_name(token)
 
     def host_allowed(self, header: str) -> bool:
         name = host_name(header)
@@ -110,7 +117,7 @@ class Guard:
             rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
                               if k != "token"])
             response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), status_code=303)
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
             await response(scope, receive, send_with_headers)
             return
         cookie = SimpleCookie()
@@ -118,7 +125,7 @@ class Guard:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # a malformed Cookie header is just no cookie
             cookie = SimpleCookie()
-        morsel = cookie.get(COOKIE)
+        morsel = cookie.get(self.cookie)
         if morsel is None or not hmac.compare_digest(morsel.value.encode(), self.token.encode()):
             response = PlainTextResponse("403: open the desk with the URL yt2post review printed "
                                          "(it carries the token)", status_code=403)

@@ -50,7 +50,8 @@ def detect_format(name: str, text: str) -> str:
                 return fmt
     if any(TIMING.match(line) for line in head.splitlines()[:6]):
         return "srt"
-    kind = "an XML file" if head.startswith("<") else "a JSON file" if head.startswith(("{", "[")) else "text"
+    kind = ("an HTML page" if "<html" in head.lower() else "an XML file" if head.startswith("<")
+            else "a JSON file" if head.startswith(("{", "[")) else "text")
     raise CaptionFormatError(f"not a caption file: {kind} that is none of {READABLE}")
 
 

@@ -86,17 +86,17 @@ def decode(data: bytes, language: str | None = None) -> DecodedText:
             try:
                 return DecodedText(data.decode(codec), codec)
             except UnicodeDecodeError as exc:
-                raise TextFileError(f"has a {codec} byte-order mark but is not {codec}: {exc.reason}") from None
+                raise TextFileError(f"a {codec} byte-order mark, but not {codec} text: {exc.reason}") from None
     try:
-        return DecodedText(data.decode("utf-8"), "utf-8")
+        text = data.decode("utf-8")
+        if "\x00" not in text:  # NULs between ASCII letters: UTF-16 without a byte-order mark
+            return DecodedText(text, "utf-8")
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data[:4096]:
-        raise TextFileError("is binary, not text (NUL bytes and no byte-order mark)")
-    matches = from_bytes(data)
+    matches = from_bytes(data)  # also finds UTF-16 without a byte-order mark
     best = matches.best()
     if best is None:
-        raise TextFileError("is not text in any encoding charset-normalizer knows")
+        raise TextFileError("binary, not text in any encoding charset-normalizer knows")
     for wanted in _language_code_pages(language):
         for match in matches:
             if match.chaos <= best.chaos + _CHAOS_MARGIN and (

@@ -1,0 +1,166 @@
+"""Reading caption files: encodings, unreadable files, bad tracks beside good ones, size caps.
+
+Real files from tests/fixtures/captions/ and tests/fixtures/videos/ (the JjQDik3yNhA info.json
+with a real rolling auto-caption VTT beside it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config
+from pipeline.errors import InputTooLarge, NoTranscript, NotARegularFile
+from pipeline.fetch import FetchOptions, fetch
+from pipeline.models import Metadata
+from pipeline.sources import VideoRef, canonical_url
+from pipeline.store import Store
+from pipeline.textfiles import TextFileError, decode
+from pipeline.transcripts import from_subtitle_file
+from tests.conftest import FIXTURES, video_dir_with
+
+CAPTIONS = FIXTURES / "captions"
+VIDEO = "JjQDik3yNhA"
+
+
+def user_file(path: Path, config: Config | None = None):
+    return from_subtitle_file(path, Metadata(id=VIDEO), config or Config())
+
+
+# --- encodings -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "encoding", "words"), [
+    ("pysrt-bom-utf-16-le.en.srt", "utf-16", "About 2 months ago I found myself on the comment section of YouTube"),
+    ("pysrt-windows-1252.fr.srt", "cp1252", "CE FILM RELATE DES ÉVÉNEMENTS QUI ONT EXISTÉ."),
+    ("subtitleedit-auto-detect.hr.cp1250.srt", "cp1250", "Đino, dođavola. Dolazi ovamo!"),
+    ("subtitleedit-auto-detect.sr.cp1251.srt", "cp1251", "Из зоре времена долазимо,"),
+    ("subtitleedit-auto-detect.da.srt", "utf-8-sig", "Peter Bishop, og hans far Walter Bishop."),
+    ("3b1b-moser.fr.latin1-crlf.srt", "cp1252", "à"),
+])
+def test_caption_files_in_other_encodings_are_read_and_the_encoding_recorded(name: str, encoding: str,
+                                                                             words: str) -> None:
+    transcript = user_file(CAPTIONS / name)
+    assert transcript.encoding == encoding
+    assert words in transcript.text()
+    assert "\ufffd" not in transcript.text() and "\r" not in transcript.text()
+
+
+def test_the_language_in_the_name_settles_a_code_page_tie() -> None:
+    # All-capital French reads as cleanly in Windows-1257 ("Slovene") as in Windows-1252.
+    data = (CAPTIONS / "pysrt-windows-1252.fr.srt").read_bytes()
+    assert decode(data, "fr").encoding == "cp1252"
+    assert "ÉVÉNEMENTS" in decode(data, "fr").text
+
+
+def test_utf16_without_a_byte_order_mark_and_binary_files() -> None:
+    data = (CAPTIONS / "pysrt-bom-utf-16-le.en.srt").read_bytes()[2:]
+    assert "About 2 months ago" in decode(data).text
+    with pytest.raises(TextFileError, match="binary"):
+        decode(gzip.compress((CAPTIONS / "3b1b-clacks.ru.srt").read_bytes(), mtime=0))
+
+
+def test_transcript_json_records_the_encoding(tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    ref = VideoRef(video_id=VIDEO, url=canonical_url(VIDEO), info_path=videos / f"{VIDEO}.info.json")
+    store = Store(tmp_path / "output")
+    fetch(ref, Config(), store, options=FetchOptions(subtitles=CAPTIONS / "subtitleedit-auto-detect.sr.cp1251.srt"))
+    saved = store.read(VIDEO, "transcript")
+    assert saved["encoding"] == "cp1251" and saved["source"] == "user-subtitles" and saved["language"] == "sr"
+    assert "Из зоре времена долазимо," in saved["paragraphs"][0]["text"]
+
+
+# --- --subtitles FILE failures ----------------------------------------------------------------
+
+
+def test_a_file_that_is_not_captions_is_no_transcript_with_the_reason() -> None:
+    text_file = FIXTURES / "misc" / "xzebbzIntFc.lennys-podcast.transcript.md.txt"
+    with pytest.raises(NoTranscript) as caught:
+        user_file(text_file)
+    message = str(caught.value)
+    assert caught.value.cause == "no_transcript" and caught.value.video_id == VIDEO
+    assert message.startswith(f"{VIDEO}: --subtitles {text_file}: not a caption file")
+    assert "SRT, WebVTT" in message and "--allow-description" in message and "\n" not in message
+
+
+def test_binary_empty_and_missing_files_are_no_transcript(tmp_path: Path) -> None:
+    packed = tmp_path / "captions.en.srt"
+    packed.write_bytes(gzip.compress((CAPTIONS / "3b1b-clacks.ru.srt").read_bytes(), mtime=0))
+    with pytest.raises(NoTranscript, match=r"captions\.en\.srt: binary"):
+        user_file(packed)
+    with pytest.raises(NoTranscript, match="no words in it"):
+        user_file(FIXTURES / "subtitles" / "wrolpi_example2.en.vtt")  # only (YAWNS), (EPIC MUSIC), ...
+    with pytest.raises(NoTranscript, match="no such file"):
+        user_file(tmp_path / "missing.srt")
+
+
+def test_a_link_to_dev_zero_and_an_oversized_file_are_refused(tmp_path: Path) -> None:
+    link = tmp_path / "zero.en.srt"
+    os.symlink("/dev/zero", link)
+    with pytest.raises(NotARegularFile, match="not a regular file") as caught:
+        user_file(link)
+    assert caught.value.cause == "not_a_file" and str(caught.value).startswith(f"{VIDEO}: --subtitles ")
+    big = CAPTIONS / "webvtt-py-netflix-chicas-del-cable.es.vtt"  # 41 kB
+    with pytest.raises(InputTooLarge, match=r"over max_input_mb \(0\.01 MB\)") as too_big:
+        user_file(big, Config(max_input_mb=0.01))
+    assert too_big.value.cause == "input_too_large"
+
+
+# --- tracks beside an info.json ---------------------------------------------------------------
+
+
+def fetch_local(tmp_path: Path, config: Config | None = None) -> dict:
+    ref = VideoRef(video_id=VIDEO, url=canonical_url(VIDEO), info_path=tmp_path / "videos" / f"{VIDEO}.info.json")
+    store = Store(tmp_path / "output")
+    fetch(ref, config or Config(), store)
+    return store.read(VIDEO, "transcript")
+
+
+def test_a_bad_json3_or_srv3_beside_a_good_vtt_is_skipped_with_a_note(tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    # A JSON array (a playlist listing) saved under a json3 name: json3 is tried before vtt.
+    (videos / f"{VIDEO}.en.json3").write_bytes((FIXTURES / "ytdlp-info" /
+                                                "PL7D89754A5DAD1E8E.flat-playlist-entries.json").read_bytes())
+    transcript = fetch_local(tmp_path)
+    assert transcript["track"] == f"{VIDEO}.en.vtt"
+    assert transcript["paragraphs"][0]["text"].startswith("okay welcome to this session")
+    assert transcript["notes"] == [
+        f'skipped subtitle track {VIDEO}.en.json3: not a json3 caption file (no "events" list)']
+
+
+def test_no_readable_track_fails_naming_each_file_and_why(tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    (videos / f"{VIDEO}.en.vtt").unlink()
+    os.symlink("/dev/zero", videos / f"{VIDEO}.en.vtt")
+    (videos / f"{VIDEO}.en.json3").write_text("[]", encoding="utf-8")
+    page = (FIXTURES / "transcript-api" / "youtube.html.static").read_bytes()  # an error page saved as captions
+    (videos / f"{VIDEO}.xml").write_bytes(page)
+    (videos / f"{VIDEO}.en.srv3").write_bytes(page)
+    with pytest.raises(NoTranscript) as caught:
+        fetch_local(tmp_path)
+    message = str(caught.value)
+    assert f"{VIDEO}.en.json3: not a json3 caption file" in message
+    assert f"{VIDEO}.en.vtt: not a regular file" in message
+    assert f"{VIDEO}.en.srv3: an XML file without timed <p> or <text> captions" in message
+    assert f"{VIDEO}.xml: not a caption file: an HTML page that is none of SRT, WebVTT" in message
+    assert "--subtitles FILE" in message and "--allow-description" in message and "\n" not in message
+
+
+def test_an_oversized_track_is_skipped_and_named(tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)  # its info.json is 0.49 MB
+    (videos / f"{VIDEO}.en.vtt").unlink()
+    podcast = (FIXTURES / "subtitles" / "cdiD-9MMpb0.en-US.downsub.srt").read_bytes()
+    (videos / f"{VIDEO}.en.srt").write_bytes(podcast + b"\n" + podcast)  # 0.83 MB of real captions
+    with pytest.raises(NoTranscript, match=rf"{VIDEO}\.en\.srt: 0\.8 MB is over max_input_mb \(0\.6 MB\)"):
+        fetch_local(tmp_path, Config(max_input_mb=0.6))
+
+
+def test_old_timed_text_xml_without_a_language_in_its_name_is_found(tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    (videos / f"{VIDEO}.en.vtt").unlink()
+    (videos / f"{VIDEO}.xml").write_bytes((CAPTIONS / "youtube-transcript-dart.en.xml").read_bytes())
+    transcript = fetch_local(tmp_path)
+    assert transcript["track"] == f"{VIDEO}.xml" and transcript["language"] == "en"  # the info.json's
+    assert transcript["paragraphs"][0]["text"].startswith("citizens of the world welcome to this")

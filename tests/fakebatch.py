@@ -47,6 +47,7 @@ class FakeBatchAPI:
         self.scripts: deque[Script] = deque()
         self.hold = False  # keep every batch in_progress until released
         self.retrieves = 0
+        self.unsupported = False  # answer 404 like a server without a Batch API (Ollama, llama.cpp)
 
     # --- control -----------------------------------------------------------------------
 
@@ -57,6 +58,8 @@ class FakeBatchAPI:
     # --- HTTP ----------------------------------------------------------------------------
 
     def handle(self, handler: Any, method: str, raw: bytes) -> None:
+        if self.unsupported:
+            return handler._send(404, {"error": {"message": "Not Found", "type": "invalid_request_error"}})
         path = handler.path.split("?", 1)[0].rstrip("/")
         parts = path.split("/")[path.split("/").index("v1") + 1:]
         if parts[0] == "files":

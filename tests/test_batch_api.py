@@ -366,3 +366,27 @@ def test_force_asks_the_batch_api_again(cli, fake_llm, tmp_path: Path) -> None:
     forced = cli("run", "videos", "--force")
     assert forced.code == 0 and "2 done" in forced.stdout
     assert len(api.batches) == 2 and len(api.lines) == 4
+
+
+def test_a_failed_batch_is_resubmitted(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path)
+    api = batch_api(fake_llm)
+    api.script(Script(("validating", "failed")))
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    first, second = sorted(api.batches.values(), key=lambda b: b["seq"])
+    assert first["history"] == ["validating", "failed"] and len(second["lines"]) == 2
+    record = json.loads((tmp_path / "output" / "videos" / "batch000000" / "batch.json").read_text())
+    (request,) = record["requests"].values()
+    assert "ended failed" in request["errors"][0]["message"]
+
+
+def test_a_server_without_a_batch_api_is_one_line(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    batch_api(fake_llm).unsupported = True
+    result = cli("run", "videos", "--batch-api")
+    assert result.code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: the model server at {fake_llm.base_url} has no Batch API (HTTP 404 while uploading")
+    assert "Traceback" not in result.stderr

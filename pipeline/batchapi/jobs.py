@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +21,8 @@ import openai
 from pipeline.batchapi.llm import ENDPOINT
 from pipeline.batchapi.records import TERMINAL, Registry, VideoBatch, parse_custom_id
 from pipeline.config import LLMConfig
-from pipeline.errors import ConfigError, LLMRequestFailed
+from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
+from pipeline.llm_errors import server_message
 from pipeline.store import Store, fingerprint, now_iso
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,24 @@ def _batch_record(batch: Any, previous: dict[str, Any] | None = None) -> dict[st
     return record
 
 
+@contextmanager
+def provider_errors(base_url: str, doing: str) -> Iterator[None]:
+    """The provider's answers as the pipeline's typed errors: one line, the right exit status."""
+    try:
+        yield
+    except openai.APIStatusError as exc:
+        if exc.status_code in (401, 403):
+            raise LLMAuthError(f"the Batch API at {base_url} refused the key while {doing} (HTTP {exc.status_code}): "
+                               f"{server_message(exc)}") from None
+        if exc.status_code in (404, 405):
+            raise LLMSetupError(f"the model server at {base_url} has no Batch API (HTTP {exc.status_code} while "
+                                f"{doing}); use live calls, or --batch-export for an engine that runs the files") from None
+        raise LLMRequestFailed(f"the Batch API at {base_url} answered HTTP {exc.status_code} while {doing}: "
+                               f"{server_message(exc)}") from None
+    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+        raise LLMRequestFailed(f"cannot reach the Batch API at {base_url} while {doing}: {exc}") from None
+
+
 class BatchJobs:
     """Everything that talks to the files and batches endpoints for one output folder."""
 
@@ -89,6 +109,9 @@ class BatchJobs:
             self._client = make_client(self.config)
         return self._client
 
+    def _errors(self, doing: str) -> Any:
+        return provider_errors(self.config.resolved_base_url(), doing)
+
     # --- submitting ----------------------------------------------------------------------
 
     def recover(self, records: dict[str, VideoBatch]) -> None:
@@ -103,7 +126,9 @@ class BatchJobs:
         found = {r["file_key"]: r["id"] for r in self.registry.all() if r.get("file_key") in by_file}
         missing = set(by_file) - set(found)
         if missing:
-            for batch in self.client.batches.list(limit=100):
+            with self._errors("looking for batches created before a restart"):
+                listed = list(self.client.batches.list(limit=100))
+            for batch in listed:
                 key = (batch.metadata or {}).get(METADATA_KEY)
                 if key in missing:
                     found[key] = batch.id
@@ -139,9 +164,11 @@ class BatchJobs:
             for record in touched.values():
                 record.save()
             data = ("\n".join(chunk) + "\n").encode("utf-8")
-            uploaded = self.client.files.create(file=(f"yt2post-{file_key}.jsonl", data), purpose="batch")
-            batch = self.client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h",
-                                               metadata={METADATA_KEY: file_key})
+            with self._errors("uploading a file of requests"):
+                uploaded = self.client.files.create(file=(f"yt2post-{file_key}.jsonl", data), purpose="batch")
+            with self._errors("creating a batch"):
+                batch = self.client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT,
+                                                   completion_window="24h", metadata={METADATA_KEY: file_key})
             self.registry.save(_batch_record(batch, {"file_key": file_key, "applied": False, "requests": len(ids),
                                                      "videos": sorted(touched)}))
             for cid in ids:
@@ -163,7 +190,9 @@ class BatchJobs:
                 if previous.get("status") in TERMINAL:
                     records.append(previous)
                     continue
-                record = _batch_record(self.client.batches.retrieve(previous["id"]), previous)
+                with self._errors(f"checking batch {previous['id']}"):
+                    batch = self.client.batches.retrieve(previous["id"])
+                record = _batch_record(batch, previous)
                 self.registry.save(record)
                 records.append(record)
             if on_poll is not None:
@@ -177,7 +206,8 @@ class BatchJobs:
         lines: list[dict[str, Any]] = []
         for key in ("output_file_id", "error_file_id"):
             if record.get(key):
-                text = self.client.files.content(record[key]).text
+                with self._errors(f"downloading the results of batch {record['id']}"):
+                    text = self.client.files.content(record[key]).text
                 lines.extend(json.loads(line) for line in text.splitlines() if line.strip())
         return lines
 
@@ -197,7 +227,8 @@ class BatchJobs:
         for record in self.registry.unfinished():
             if record.get("status") in TERMINAL:
                 continue
-            batch = self.client.batches.cancel(record["id"])
+            with self._errors(f"cancelling batch {record['id']}"):
+                batch = self.client.batches.cancel(record["id"])
             self.registry.save(_batch_record(batch, record))
             cancelled.append(record["id"])
         return cancelled

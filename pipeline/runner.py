@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.config import Config
-from pipeline.errors import BudgetExceeded, LLMSetupError, Yt2PostError
+from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
 from pipeline.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
 from pipeline.prompts import Prompts
@@ -240,6 +240,12 @@ class Runner:
                 self._stage(video, stage)
             except (BudgetExceeded, LLMSetupError) as exc:
                 self._stop_run(exc)
+                return False
+            except DiskFull as exc:
+                # The video failed; every later write would too, so start nothing new rather
+                # than pay for answers there is no room to save.
+                self._fail(video, stage, exc)
+                self._stop.set()
                 return False
             except Yt2PostError as exc:
                 self._fail(video, stage, exc)

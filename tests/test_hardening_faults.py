@@ -173,6 +173,7 @@ import json  # noqa: E402
 
 # --- a full disk -----------------------------------------------------------------------
 
+import re  # noqa: E402
 import shutil  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
@@ -214,38 +215,49 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def test_disk_full_fails_videos_with_their_cause_and_keeps_earlier_artifacts(tmp_path: Path, fake_llm, cli) -> None:
     folder = tmp_path / "videos"
-    ids = make_videos(folder, 6)
+    ids = make_videos(folder, 10)
     early = tmp_path / "early"
     early.mkdir()
     for vid in ids[:2]:
         shutil.copy(folder / f"{vid}.info.json", early)
+    (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 2\n")
     with small_disk(tmp_path / "disk") as disk:
         out = disk / "output"
         first = cli("run", str(early), "--out", str(out))
         assert first.code == 0, first.stderr
+        assert cli("fetch", str(folder), "--out", str(out)).code == 0
         before = snapshot(out)
+        fake_llm.reset()
+        fake_llm.latency = 0.5
+        # The disk fills while the batch waits on the model, as it would in the middle of a run.
+        process = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(folder), "--out", str(out)],
+                                   cwd=tmp_path, env=_env(fake_llm), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        _wait_for(lambda: fake_llm.calls > 0)
         filler = fill(disk)
-        result = cli("run", str(folder), "--out", str(out))
+        stdout, stderr = process.communicate(timeout=120)
+        result = type("Result", (), {"code": process.returncode, "stdout": stdout, "stderr": stderr})
+        fake_llm.latency = 0
         assert result.code == 1, (result.stdout, result.stderr)
-        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-        assert "6 video(s)" in result.stdout and "disk_full" in result.stdout, (result.stdout, result.stderr)
-        counts = {}
-        import re as _re
-
-        for number, word in _re.findall(r"(\d+) (done|skipped|failed|not started)", result.stdout):
-            counts[word] = int(number)
-        assert sum(counts.values()) == 6, (counts, summary)
-        assert counts.get("failed", 0) >= 4, counts
-        assert "No space left on device" in result.stderr or "disk full" in result.stderr, result.stderr
-        assert str(out) in result.stderr  # names the path
+        assert "10 video(s)" in result.stdout and "disk_full" in result.stdout, (result.stdout, result.stderr)
+        counts = {word: int(number) for number, word in
+                  re.findall(r"(\d+) (done|skipped|failed|not started)", result.stdout)}
+        assert sum(counts.values()) == 10, (counts, result.stdout)
+        assert counts.get("failed", 0) >= 1, counts
+        assert "No space left on device" in result.stderr and str(out) in result.stderr, result.stderr
+        # A full disk stops the batch: it does not go on paying for answers it cannot save
+        # (the calls in flight when it filled, two at concurrency 2, and at most as many more).
+        assert fake_llm.calls <= 4, fake_llm.calls
         after = snapshot(out)
         for name, data in before.items():
-            assert after.get(name) == data, f"{name} was damaged"
+            if not name.endswith("status.json"):  # the failure is recorded where there is room
+                assert after.get(name) == data, f"{name} was damaged"
+            json.loads(after[name]) if name.endswith(".json") else None
         assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
         filler.unlink()
         again = cli("run", str(folder), "--out", str(out))
         assert again.code == 0, again.stderr
-        assert len(list((out / "posts").glob("*.md"))) == 6
+        assert len(list((out / "posts").glob("*.md"))) == 10
 
 
 def test_other_os_errors_are_io_errors_naming_the_path(cli, fake_llm, tmp_path: Path) -> None:

@@ -111,8 +111,10 @@ sighs sighing coughs coughing gasps groans screams screaming yawns sings singing
 sniffles crying cries sobs sobbing grunts inaudible indistinct unintelligible silence noise beeping beeps
 footsteps explosion explosions speaking foreign instrumental upbeat dramatic whooshing whoosh thunder
 gunshot gunshots sneezes panting breathing murmurs murmuring chatter static ringing knocking humming
+whispers whispering stammers stutters
 música musica aplausos aplauso risas risa risita risitas ríe ríen carcajadas llora llanto grita gritos suspira
 tose jadea jadeante respira respiración disparo disparos truenos trueno explosión murmullos sollozos gemidos
+solloza sollozan tartamudea gritan susurra cae caen golpe golpes portazo ladridos jadeos
 risos riso risadas choro suspiro tosse applausi risate ride ridono
 musique applaudissements rires rire rit rient soupire soupirs tousse toux pleure sanglots bruit bruits
 musik applaus gelächter lacht lachen beifall seufzt hustet muziek gelach applåder skratt latter

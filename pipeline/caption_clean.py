@@ -22,9 +22,11 @@ _SOUND_VOCABULARY = (
     r"|grunt(?:s|ing)?|inaudible|indistinct|unintelligible|silence|noise|beep(?:s|ing)?|footsteps|explosions?"
     r"|sound effects?|speaking|foreign|instrumental|upbeat|dramatic|whoosh(?:es|ing)?|thunder|gunshots?"
     r"|sneez(?:es?|ing)|panting|breathing|murmur(?:s|ing)?|chatter(?:ing)?|static|ringing|knocking|humming"
+    r"|whisper(?:s|ing)|stammer(?:s|ing)|stutter(?:s|ing)"
     # Spanish, Portuguese, Italian
     r"|música|musica|aplausos?|risas?|risitas?|ríen?|rie|carcajadas?|llora|llanto|grita|gritos?|suspira"
     r"|tose|jadea|jadeante|respira|respiración|disparos?|truenos?|explosión|murmullos?|sollozos?|gemidos?"
+    r"|solloza|sollozan|tartamudea|gritan|susurra|cae|caen|golpes?|portazo|ladridos|jadeos"
     r"|risos?|risadas?|choro|suspiro|tosse|applausi|risate|ride|ridono"
     # French, German, Dutch, Scandinavian
     r"|musique|applaudissements|rires?|rit|rient|soupire?s?|tousse|toux|pleure|sanglots|bruits?"

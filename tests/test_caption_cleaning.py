@@ -76,8 +76,9 @@ def test_sound_cues_of_the_vocabulary_vanish_in_each_language() -> None:
     assert "[Risos]" not in text_of("3b1b-epidemic-simulations.pt.srt")
     spanish = text_of("webvtt-py-netflix-chicas-del-cable.es.vtt")
     for cue in ("ríen emocionadas", "grita con rabia", "dos disparos", "respiración jadeante", "[llora]", "truenos",
-                "risita", "ríe suavemente"):
+                "risita", "ríe suavemente", "solloza", "tartamudea", "ambas gritan", "lapicero cae"):
         assert cue not in spanish
+    assert "Lo siento mucho." in spanish  # after "[tartamudea]"
     assert parse_captions((FIXTURES / "subtitles" / "wrolpi_example2.en.vtt").read_text(), "vtt") == []
 
 
@@ -93,6 +94,17 @@ def test_bracketed_speaker_labels_become_named_speaker_changes() -> None:
     assert pedro.speaker_change and pedro.text.startswith("Pedro: Lo haré cuando le digas a tu amiga")
     names = {s.text.split(":", 1)[0] for s in netflix if s.speaker_change and ":" in s.text[:20]}
     assert {"Alba", "Pedro", "Beltrán"} <= names
+
+
+def test_capital_speaker_labels_start_a_speaker() -> None:
+    # No file of the corpus has "MAN 2:" labels; the snippets are in youtube-transcript-api's shape.
+    from pipeline.captions import clean_snippets
+
+    got = clean_snippets([("MAN 2: Where were you?", 0.0, 1.0), ("NARRATOR: In 1928 women", 1.0, 1.0),
+                          ("were ornaments.", 2.0, 1.0), ("Paso 1: mirar", 3.0, 1.0)])
+    assert [(s.text, s.speaker_change) for s in got] == [
+        ("MAN 2: Where were you?", True), ("NARRATOR: In 1928 women", True), ("were ornaments.", False),
+        ("Paso 1: mirar", False)]
 
 
 def test_dialogue_dashes_in_ttml_split_speakers_at_the_line_break() -> None:

@@ -390,3 +390,18 @@ def test_a_server_without_a_batch_api_is_one_line(cli, fake_llm, tmp_path: Path)
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"error: the model server at {fake_llm.base_url} has no Batch API (HTTP 404 while uploading")
     assert "Traceback" not in result.stderr
+
+
+def test_max_cost_counts_the_batch_price(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 4)
+    batch_config(tmp_path, "  prices:\n    gpt-4o-mini: {input: 100.0, output: 100.0}\n")  # costs with many digits
+    dry = cli("run", "videos", "--dry-run")
+    per_video = max(float(line.split("\t")[5].lstrip("$")) for line in dry.stdout.splitlines()[1:5])
+    live_per_video = max(float(line.split("\t")[4].lstrip("$")) for line in dry.stdout.splitlines()[1:5])
+    budget = 2.5 * per_video  # two videos at the batch price; not even two at the live price
+    assert budget < 2 * live_per_video
+    result = cli("run", "videos", "--max-cost", f"{budget:.6f}")
+    assert result.code == 0, result.stderr
+    assert "4 video(s): 2 done, 0 skipped, 0 failed, 2 not started" in result.stdout
+    assert "budget reached: 2 video(s) not started" in result.stdout
+    assert len(batch_api(fake_llm).lines) == 2

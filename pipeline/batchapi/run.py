@@ -21,14 +21,14 @@ from pipeline.batchapi.jobs import BatchJobs, apply_results, request_line, split
 from pipeline.batchapi.llm import BatchLLM, Deferred
 from pipeline.batchapi.records import VideoBatch
 from pipeline.config import Config
-from pipeline.errors import LLMRequestFailed, UsageError, Yt2PostError
+from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm import LLMClient
 from pipeline.models import StageResult
 from pipeline.prompts import Prompts
 from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
 from pipeline.sources import VideoRef
 from pipeline.store import Store
-from pipeline.summarize import site_tags, summarize, summarize_fingerprint
+from pipeline.summarize import estimate, site_tags, summarize, summarize_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ class BatchRun:
         records = {v.video_id: VideoBatch(self.store, v.video_id) for v in ready}
         if self.export_dir is None:
             self.jobs.recover({vid: r for vid, r in records.items() if r.exists()})
+        if self.options.max_cost is not None:
+            ready = self._within_budget(ready, records, prompts, tags)
         waiting = ready
         finished: list[VideoRef] = []
         while waiting:
@@ -113,6 +115,33 @@ class BatchRun:
                     "--batch-import RESULTS")
         return (f"{len(self.waiting)} video(s) need another round of requests: rerun with --batch-export DIR "
                 "(or without --batch-import to send them to the Batch API)")
+
+    def _within_budget(self, videos: list[VideoRef], records: dict[str, VideoBatch], prompts: Prompts,
+                       tags: list[str]) -> list[VideoRef]:
+        """``--max-cost`` at the Batch API price: videos already under way go on (their requests are
+        sent); new ones start, in order, while their estimated cost fits."""
+        limit = self.options.max_cost or 0.0
+        planned = 0.0
+        kept = []
+        for video in videos:
+            record = records[video.video_id]
+            if record.requests and not (self.options.force and record.used):
+                kept.append(video)
+                continue
+            try:
+                cost = estimate(video.video_id, self.config, self.store, force=self.options.force, prompts=prompts,
+                                tags=tags).batch_cost_usd or 0.0
+            except Yt2PostError as exc:
+                self._fail(video.video_id, exc)
+                continue
+            if planned + cost > limit:
+                self.summary.stopped_by = BudgetExceeded(
+                    f"budget reached: the batch would pass --max-cost ${limit:.4f} at the Batch API price "
+                    f"(planned ${planned:.4f}, the next video needs about ${cost:.4f})", video_id=video.video_id)
+                break
+            planned += cost
+            kept.append(video)
+        return kept
 
     def _stage_runner(self, videos: list[VideoRef], stages: tuple[str, ...]) -> list[VideoRef]:
         """A stage that needs no model: the ordinary runner. Returns the videos that passed."""

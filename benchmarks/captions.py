@@ -269,18 +269,20 @@ def table(results: list[Result]) -> str:
             "|---|---|---|---|---|---|---|"]
     for r in results:
         name = Path(r.entry.path).name + (" (rolling)" if r.entry.rolling else "")
+        head = f"| `{name}` | {r.entry.language} | {r.entry.fmt}"
         if r.error:
-            rows.append(f"| `{name}` | {r.entry.language} | {r.entry.fmt} | FAILED: {r.error} | {r.caption_words} | – | – |")
+            rows.append(f"{head} | FAILED: {r.error} | {r.caption_words} | – | – |")
         else:
-            rows.append(f"| `{name}` | {r.entry.language} | {r.entry.fmt} | {r.encoding or '?'} | {r.caption_words} "
-                        f"| {r.recall:.4f} | {r.duplication:.4f} |")
+            rows.append(f"{head} | {r.encoding or '?'} | {r.caption_words} | {r.recall:.4f} | {r.duplication:.4f} |")
     recall, duplication = overall(results)
     failed = sum(1 for r in results if r.error)
-    rows.append(f"| **all {len(results)} files** | {len({r.entry.language.split('-')[0] for r in results})} languages "
-                f"| | | {sum(r.caption_words for r in results)} | **{recall:.4f}** | **{duplication:.4f}** |")
+    languages = len({r.entry.language.split("-")[0] for r in results})
+    rows.append(f"| **all {len(results)} files** | {languages} languages | | | {sum(r.caption_words for r in results)} "
+                f"| **{recall:.4f}** | **{duplication:.4f}** |")
     rows.append("")
-    rows.append(f"Files that failed to parse: {failed}. Lowest recall of a file: "
-                f"{min(r.recall for r in results):.4f}; highest duplication: {max(r.duplication for r in results):.4f}.")
+    lowest, highest = min(r.recall for r in results), max(r.duplication for r in results)
+    rows.append(f"Files that failed to parse: {failed}. Lowest recall of a file: {lowest:.4f}; "
+                f"highest duplication: {highest:.4f}.")
     return "\n".join(rows)
 
 

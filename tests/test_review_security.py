@@ -205,3 +205,14 @@ def test_cli_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pipeline", "review", "--no-browser", "--out",
                              str(tmp_path / "none")], capture_output=True, text=True, env=llm_env_without_llm())
     assert result.returncode == 2 and "no such output folder" in result.stderr
+
+
+def test_a_post_broken_by_hand_is_reported_on_its_page(client: TestClient, out: Path) -> None:
+    path = post_path(out)
+    path.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    signed_in(client)
+    page = client.get(f"/video/{BW}")
+    assert page.status_code == 200 and "cannot be read" in page.text
+    answer = client.post(f"/video/{BW}/approve", data={"csrf_token": csrf_token(TOKEN)})
+    assert answer.status_code == 303 and "not%20done" in answer.headers["location"]
+    assert path.read_text(encoding="utf-8").startswith("---\ntitle: [unclosed")

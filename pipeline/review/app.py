@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -21,7 +22,7 @@ from pipeline.models import Metadata
 from pipeline.review import posts
 from pipeline.review.index import STATES, DeskIndex
 from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
-from pipeline.review.render import diff_lines, evidence, post_sections, render_markdown, video_link
+from pipeline.review.render import diff_lines, evidence, post_sections, video_link
 from pipeline.review.security import CSRF_FIELD, Guard, csrf_token, state_changing
 from pipeline.store import Store
 from pipeline.write import canonical_source
@@ -59,7 +60,9 @@ def _back(video_id: str, message: str = "") -> RedirectResponse:
     return RedirectResponse(f"/video/{video_id}" + (f"?msg={quote(message)}" if message else ""), status_code=303)
 
 
-async def desk(request: Request) -> Response:
+# Pages are plain functions: Starlette runs them in its thread pool, so file reads never block
+# the event loop.
+def desk(request: Request) -> Response:
     index: DeskIndex = request.app.state.index
     state = request.query_params.get("state", "")
     search = request.query_params.get("q", "")
@@ -72,7 +75,7 @@ async def desk(request: Request) -> Response:
                  out=str(request.app.state.store.root))
 
 
-async def video(request: Request) -> Response:
+def video(request: Request) -> Response:
     video_id = _video_id(request)
     if video_id is None:
         return PlainTextResponse("404: no such video in this output folder", status_code=404)
@@ -86,8 +89,15 @@ async def video(request: Request) -> Response:
     flags = (store.read_optional(video_id, "flags") or {}).get("flags") or []
     flags = [f for f in flags if isinstance(f, dict)]
     paragraphs = [p for p in transcript.get("paragraphs") or [] if isinstance(p, dict)]
-    post = posts.find_post(store, video_id)
-    source = canonical_source(Metadata.model_validate(meta)) if meta else ""
+    problems = []
+    try:
+        post = posts.find_post(store, video_id)
+    except Yt2PostError as exc:  # a post broken by hand is shown as a problem, not a crash
+        post, problems = None, [str(exc)]
+    try:
+        source = canonical_source(Metadata.model_validate(meta)) if meta else ""
+    except ValueError:
+        source = ""
     prelude, sections, proofs = "", [], []
     if post is not None:
         prelude, sections = post_sections(post.body, list(article.get("sections") or []), flags)
@@ -106,12 +116,12 @@ async def video(request: Request) -> Response:
         candidate=candidate, diff=diff, job=job.public() if job else None, source=source,
         link=lambda seconds: video_link(source, seconds), taxonomy=config.taxonomy,
         front=post.front if post else {}, message=request.query_params.get("msg", ""),
-        warnings=list(article.get("warnings") or []) + list(transcript.get("notes") or []),
-        status=store.status(video_id), render_markdown=render_markdown,
+        warnings=problems + list(article.get("warnings") or []) + list(transcript.get("notes") or []),
+        status=store.status(video_id),
     )
 
 
-async def job_status(request: Request) -> Response:
+def job_status(request: Request) -> Response:
     video_id = _video_id(request)
     if video_id is None:
         return JSONResponse({"error": "no such video"}, status_code=404)
@@ -129,7 +139,7 @@ def _action(func: Any) -> Any:
         if video_id is None:
             return PlainTextResponse("404: no such video in this output folder", status_code=404)
         try:
-            message = func(request.app, video_id, {k: str(v) for k, v in form.items()})
+            message = await run_in_threadpool(func, request.app, video_id, {k: str(v) for k, v in form.items()})
         except (Yt2PostError, ValueError, OSError) as exc:
             message = f"not done: {exc}"
         request.app.state.index.forget(video_id)

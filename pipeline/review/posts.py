@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+import yaml
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
@@ -45,8 +46,12 @@ def find_post(store: Store, video_id: str) -> PostFile | None:
     existing = locate_post(store, video_id, canonical_source(Metadata.model_validate(meta)))
     if existing is None:
         return None
-    text = existing.path.read_text(encoding="utf-8")
-    post = frontmatter.loads(text)
+    try:
+        text = existing.path.read_text(encoding="utf-8")
+        post = frontmatter.loads(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
+                            video_id=video_id) from None
     return PostFile(existing.path, text, dict(post.metadata), post.content, existing.edited)
 
 

@@ -14,7 +14,11 @@ from pathlib import Path
 import frontmatter
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -91,9 +95,15 @@ def rows(browser: WebDriver) -> list[str]:
     return [r.get_attribute("data-video") for r in browser.find_elements(By.CSS_SELECTOR, "#desk tbody tr[data-video]")]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Wait until ``condition`` holds; the page may be replaced (a reload) while it looks."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
         assert time.monotonic() < deadline, "timed out waiting in the browser"
         time.sleep(0.1)
 

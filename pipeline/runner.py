@@ -203,6 +203,7 @@ class Runner:
             return self._shared
 
     def _summarize(self, video_id: str) -> StageResult:
+        self.store.ensure_room(video_id)
         shared = self.shared
         if self.budget is None:
             return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)

@@ -233,6 +233,17 @@ class Store:
         }
         self.write(video_id, "status", status)
 
+    def ensure_room(self, video_id: str, needed: int = 1_000_000) -> None:
+        """Raise DiskFull when the output folder's disk has less than ``needed`` bytes free:
+        checked before a model call, so that no answer is paid for that cannot be saved."""
+        try:
+            info = os.statvfs(self.root if self.root.exists() else self.root.parent)
+        except OSError:
+            return  # cannot tell; the write itself will say
+        if info.f_bavail * info.f_frsize < needed:
+            raise DiskFull(f"{video_id}: disk full: less than {needed // 1_000_000} MB free under {self.root}; "
+                           "the model was not called", video_id=video_id)
+
     def remove_stale_temp_files(self) -> int:
         """Temporary files a killed run left behind (never an artifact: those are renamed whole)."""
         removed = 0

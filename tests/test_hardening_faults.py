@@ -269,3 +269,31 @@ def test_other_os_errors_are_io_errors_naming_the_path(cli, fake_llm, tmp_path: 
     assert result.code == 1
     assert "2 video(s): 0 done, 0 skipped, 2 failed (io_error: 2)" in result.stdout, result.stdout
     assert "output/posts" in result.stderr
+
+
+def test_no_model_call_is_paid_for_when_the_disk_is_full(tmp_path: Path, fake_llm, cli) -> None:
+    folder = tmp_path / "videos"
+    make_videos(folder, 3)
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "output"
+        assert cli("fetch", str(folder), "--out", str(out)).code == 0
+        filler = fill(disk)
+        fake_llm.reset()
+        result = cli("summarize", str(folder), "--out", str(out))
+        assert result.code == 1 and "disk_full" in result.stdout, (result.stdout, result.stderr)
+        assert fake_llm.calls == 0
+        filler.unlink()
+
+
+def test_sigterm_during_start_up_exits_143(tmp_path: Path, fake_llm) -> None:
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    # (Before the interpreter runs the first line of the program, ~0.05 s, nothing can catch it;
+    # nothing has been written then either.)
+    for delay in (0.2, 0.35, 0.5):
+        run = _start(tmp_path, fake_llm, "run", str(folder))
+        time.sleep(delay)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode in (143, 0), (delay, run.returncode, err)
+        assert "Traceback" not in err

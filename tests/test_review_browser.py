@@ -108,11 +108,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def screenshot(browser: WebDriver, name: str, tmp_path: Path, height: int) -> None:
+def screenshot(browser: WebDriver, name: str, tmp_path: Path, height: int, at: str = "") -> None:
+    """A PNG of the page (from its top, or from the element with id ``at``)."""
     target = (SCREENSHOTS or tmp_path) / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    browser.execute_script("window.scrollTo(0, 0)")
     browser.set_window_size(1280, height)
+    browser.execute_script("const e = document.getElementById(arguments[0]);"
+                           "if (e) e.scrollIntoView({block: 'start'}); else window.scrollTo(0, 0)", at)
     try:
         assert browser.save_screenshot(str(target))
     finally:
@@ -160,7 +162,7 @@ def test_desk_lists_every_video_newest_first_and_filters(desk: Served, browser: 
     table = browser.find_element(By.ID, "desk").text
     assert "Trying to Wheelie Without the Rear Brake" in table and "TheUselessTrials" in table
     assert "failed no_transcript" in table and "draft" in table
-    screenshot(browser, "review-desk.png", tmp_path, 300)
+    screenshot(browser, "review-desk.png", tmp_path, 420)
 
     Select(browser.find_element(By.NAME, "state")).select_by_value("failed")
     submit_filter(browser)
@@ -200,7 +202,7 @@ def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser:
     assert all(item.find_element(By.CSS_SELECTOR, "blockquote.proof").text for item in items)
     marks[0].click()
     assert browser.find_element(By.CSS_SELECTOR, "#transcript p.here")
-    screenshot(browser, "review-video.png", tmp_path, 760)
+    screenshot(browser, "review-video.png", tmp_path, 900)
 
 
 def test_edit_and_save_is_kept_on_the_next_run(desk: Served, browser: WebDriver, workdir: Path, fake: FakeLLM) -> None:
@@ -278,7 +280,8 @@ def test_retry_a_failed_video(tmp_path: Path, fake: FakeLLM, browser: WebDriver)
         assert Store(desk.out).status(BW).get("error") is None
 
 
-def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser: WebDriver, fake: FakeLLM) -> None:
+def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser: WebDriver, fake: FakeLLM,
+                                                          tmp_path: Path) -> None:
     path = post_of(desk.out, BW)
     edited = path.read_text(encoding="utf-8").replace("编号", "（审稿人改过）编号", 1)
     path.write_text(edited, encoding="utf-8")
@@ -302,6 +305,7 @@ def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser:
     assert "[05:28]" in request and "[00:01]" not in request  # only the section's stretch of the transcript
     diff = browser.find_element(By.ID, "diff").text
     assert f"+ {new_body}" in diff and "+ ### 重写后的第二节" in diff
+    screenshot(browser, "review-candidate.png", tmp_path, 700, at="candidate")
     assert path.read_text(encoding="utf-8") == edited  # nothing changes before accepting
     click(browser, "#accept")
     assert "accepted" in browser.find_element(By.ID, "message").text

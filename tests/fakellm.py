@@ -224,15 +224,15 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        if trickle is None:
-            self.wfile.write(data)
-            return
         try:
+            if trickle is None:
+                self.wfile.write(data)
+                return
             for index in range(len(data)):
                 self.wfile.write(data[index:index + 1])
                 self.wfile.flush()
                 time.sleep(trickle)
-        except OSError:  # the client gave up
+        except OSError:  # the client gave up (a timeout, a killed process)
             self.close_connection = True
 
     def _read_body(self) -> bytes:

@@ -21,7 +21,6 @@ import click
 
 from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
 from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
-from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
 
 if TYPE_CHECKING:
     from pipeline.api import RunReport
@@ -74,7 +73,6 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
             # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
             signal.signal(signal.SIGINT, signal.default_int_handler)
             handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
-            handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
             _setup_logging(verbose)
             status = func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
@@ -125,10 +123,6 @@ common = _options(
 )
 stage_options = _options(
     click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
-    # Read where the lock is taken (``_run``), so no command's signature has to carry it.
-    click.option("--no-wait", is_flag=True, expose_value=False,
-                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
-                 help="Exit (status 2) instead of waiting when another run uses the output folder."),
     # Read where the lock is taken (``_run``), so no command's signature has to carry it.
     click.option("--no-wait", is_flag=True, expose_value=False,
                  callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
@@ -196,8 +190,6 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
 
     from pipeline import api
     from pipeline.config import parse_overrides
-    from pipeline.lock import output_lock
-    from pipeline.sources import set_max_input_mb
     from pipeline.lock import output_lock
     from pipeline.sources import set_max_input_mb
     from pipeline.progress import make_reporter
@@ -369,32 +361,6 @@ def write_command(sources: tuple[str, ...], config_path: str | None, out: str, v
     others, --overwrite-edited replaces edited ones too (after a backup)."""
     return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited,
                 limit=limit, since=since, reverse=reverse or None)
-
-
-@main.command("review")
-@common
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback lets other machines reach the desk.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
-@boundary
-def review_command(config_path: str | None, out: str, verbose: bool, host: str, port: int, no_browser: bool) -> int:
-    """Serve the review desk: read, check, fix and approve the drafts of the output folder."""
-    from pipeline.review import Desk, serve
-
-    config = _load(config_path)
-    if not Path(out).is_dir():
-        raise UsageError(f"{out}: no such output folder (run yt2post first, or pass --out DIR)")
-
-    def announce(desk: Desk) -> None:
-        if desk.warning:
-            click.echo(desk.warning, err=True)
-        click.echo(f"review desk for {out}: {desk.url}")
-        click.echo("The URL carries the desk's token: keep it to yourself. Ctrl-C stops the desk.")
-
-    serve(out, config, host=host, port=port, open_browser=not no_browser, announce=announce)
-    return ExitStatus.OK
 
 
 @main.command("review")

@@ -111,3 +111,19 @@ def test_section_links_setting_adds_a_timestamp_link_under_each_heading(cli, fak
     assert "\n\n[▶ 00:01](https://www.youtube.com/watch?v=bwRHIkYqYJo&t=1s)\n\n" in post
     minutes, seconds = divmod(second, 60)
     assert f"[▶ {minutes:02d}:{seconds:02d}](https://www.youtube.com/watch?v=bwRHIkYqYJo&t={second}s)" in post
+
+
+def test_a_long_video_written_part_by_part_keeps_increasing_times(cli, fake_llm, tmp_path: Path) -> None:
+    from tests.long_transcripts import info_json, three_hours, write_srt
+
+    segments = three_hours()
+    srt = write_srt(segments, tmp_path / "cdiD-9MMpb0.srt")
+    info = info_json(tmp_path, "cdiD-9MMpb0", "Andrej Karpathy: Tesla AI", segments[-1].end)
+    result = cli("run", str(info), "--subtitles", str(srt), timeout=300)
+    assert result.code == 0, result.stderr
+    article = load_json(tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json")
+    assert article["parts"] >= 2 and article["warnings"] == []
+    starts = [s["start"] for s in article["sections"]]
+    assert None not in starts and starts == sorted(set(starts))
+    assert starts[-1] > segments[-1].end / 2  # the later parts' sections carry the later times
+    assert all(s["end"] == n["start"] for s, n in zip(article["sections"], article["sections"][1:]))

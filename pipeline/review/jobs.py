@@ -56,7 +56,10 @@ class Job:
     thread: threading.Thread | None = None
 
     def public(self) -> dict[str, Any]:
-        return {"kind": self.kind, "state": self.state, "progress": self.progress, "error": self.error}
+        progress = self.progress
+        if self.state == "running" and self.usage:
+            progress += f" ({len(self.usage)} model call(s) answered)"
+        return {"kind": self.kind, "state": self.state, "progress": progress, "error": self.error}
 
 
 class Jobs:

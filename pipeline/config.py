@@ -48,6 +48,9 @@ class BatchAPIConfig(_Strict):
     # The provider's limits per input file (OpenAI: 50,000 requests, 200 MB); more makes several batches.
     max_requests: int = Field(default=50_000, ge=1)
     max_file_mb: float = Field(default=200.0, gt=0)
+    # The provider's cap on tokens queued at once per organisation (e.g. 2,000,000); None: no cap.
+    # Under a cap, requests go out a slice at a time, the next when the last has finished.
+    max_enqueued_tokens: int | None = Field(default=None, ge=1)
 
 
 class LLMConfig(_Strict):

@@ -405,3 +405,14 @@ def test_max_cost_counts_the_batch_price(cli, fake_llm, tmp_path: Path) -> None:
     assert "4 video(s): 2 done, 0 skipped, 0 failed, 2 not started" in result.stdout
     assert "budget reached: 2 video(s) not started" in result.stdout
     assert len(batch_api(fake_llm).lines) == 2
+
+
+def test_a_queue_cap_sends_requests_a_slice_at_a_time(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 5)
+    batch_config(tmp_path, "    max_enqueued_tokens: 6000\n")  # two ~2,400-token requests at a time
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "5 video(s): 5 done" in result.stdout
+    api = batch_api(fake_llm)
+    assert [len(b["lines"]) for b in sorted(api.batches.values(), key=lambda b: b["seq"])] == [2, 2, 1]
+    assert len({line["custom_id"] for line in api.lines}) == 5

@@ -24,6 +24,7 @@ from pipeline.config import LLMConfig
 from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
 from pipeline.llm_errors import server_message
 from pipeline.store import Store, fingerprint, now_iso
+from pipeline.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
 METADATA_KEY = "yt2post_file"  # set on each batch, so a batch created just before a kill is found again
@@ -149,6 +150,7 @@ class BatchJobs:
         """Send every pending request, in as many files as the limits need; returns the batch ids."""
         pending = [(record, request) for record in records.values()
                    for request in record.in_state("pending", "exported")]
+        pending = self._within_queue_cap(pending)
         if not pending:
             return []
         owner = {request["custom_id"]: (record, request) for record, request in pending}
@@ -169,8 +171,9 @@ class BatchJobs:
             with self._errors("creating a batch"):
                 batch = self.client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT,
                                                    completion_window="24h", metadata={METADATA_KEY: file_key})
+            tokens = sum(estimate_messages_tokens(owner[cid][1]["body"]["messages"]) for cid in ids)
             self.registry.save(_batch_record(batch, {"file_key": file_key, "applied": False, "requests": len(ids),
-                                                     "videos": sorted(touched)}))
+                                                     "tokens": tokens, "videos": sorted(touched)}))
             for cid in ids:
                 owner[cid][1].update(state="submitted", batch_id=batch.id)
             for record in touched.values():
@@ -178,6 +181,22 @@ class BatchJobs:
             log.info("batch %s: %d request(s) submitted", batch.id, len(ids))
             batch_ids.append(batch.id)
         return batch_ids
+
+    def _within_queue_cap(self, pending: list[tuple[VideoBatch, dict[str, Any]]]) -> list[tuple[VideoBatch, dict[str, Any]]]:
+        """The first requests whose prompt tokens, with those of the batches still running, fit the
+        provider's queue (``max_enqueued_tokens``); the rest wait for a later round."""
+        cap = self.config.batch.max_enqueued_tokens
+        if cap is None:
+            return pending
+        queued = sum(int(r.get("tokens") or 0) for r in self.registry.unfinished() if r.get("status") not in TERMINAL)
+        chosen = []
+        for record, request in pending:
+            tokens = estimate_messages_tokens(request["body"]["messages"])
+            if queued + tokens > cap and (chosen or queued):
+                break
+            queued += tokens  # one request alone over the cap still goes: the provider says why if it must
+            chosen.append((record, request))
+        return chosen
 
     # --- waiting and applying ------------------------------------------------------------
 

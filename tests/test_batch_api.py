@@ -242,6 +242,21 @@ def test_export_and_import_for_a_self_hosted_engine(cli, fake_llm, tmp_path: Pat
     assert len(posts(tmp_path / "output")) == 3
     assert run_elsewhere(api, tmp_path / "round2" / "requests-001.jsonl", tmp_path / "results2.jsonl") == 1
 
+    # An engine's error line (vLLM writes the message as a plain string) fails that request, once.
+    results2 = (tmp_path / "results2.jsonl").read_text()
+    (overview,) = [json.loads(line) for line in results2.splitlines()]
+    failing = dict(overview, response={"status_code": 400, "request_id": "r", "body": None},
+                   error="maximum context length exceeded")
+    (tmp_path / "failed2.jsonl").write_text(json.dumps(failing) + "\n")
+    failed = cli("run", "videos", "--batch-import", "failed2.jsonl", "--batch-export", "round3")
+    assert failed.code == 0 and "1 video(s) wait for answers" in failed.stdout
+    record = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "batch.json").read_text())
+    errors = [e["message"] for r in record["requests"].values() for e in r["errors"]]
+    assert errors == ["maximum context length exceeded"]
+    retried = json.loads((tmp_path / "round3" / "requests-001.jsonl").read_text())
+    assert retried["custom_id"] == overview["custom_id"][:-1] + "2"  # the second attempt
+    run_elsewhere(api, tmp_path / "round3" / "requests-001.jsonl", tmp_path / "results2.jsonl")
+
     third = cli("run", "videos", "--batch-import", "results2.jsonl")
     assert third.code == 0, third.stderr
     assert len(posts(tmp_path / "output")) == 4 and fake_llm.calls == 0 and not api.batches

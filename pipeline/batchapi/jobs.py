@@ -297,6 +297,8 @@ def _line_error(line: dict[str, Any]) -> str:
     error = line.get("error")
     if isinstance(error, dict) and error.get("message"):
         return f"{error.get('code') or 'error'}: {error['message']}"
+    if isinstance(error, str) and error.strip():  # vLLM's run-batch gives a plain message
+        return error.strip()[:500]
     response = line.get("response") or {}
     body = response.get("body") if isinstance(response.get("body"), dict) else {}
     inner = body.get("error") if isinstance(body.get("error"), dict) else {}

@@ -202,7 +202,7 @@ def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser:
     assert all(item.find_element(By.CSS_SELECTOR, "blockquote.proof").text for item in items)
     marks[0].click()
     assert browser.find_element(By.CSS_SELECTOR, "#transcript p.here")
-    screenshot(browser, "review-video.png", tmp_path, 900)
+    screenshot(browser, "review-video.png", tmp_path, 1250)
 
 
 def test_edit_and_save_is_kept_on_the_next_run(desk: Served, browser: WebDriver, workdir: Path, fake: FakeLLM) -> None:

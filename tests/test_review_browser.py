@@ -319,6 +319,10 @@ HOSTILE_BODY = """### <script>window.pwned = 1</script>标题 {{ 7*7 }}
 <img id="evil-img" src="x" onerror="window.pwned = 2"> 正文 <b id="evil-b">粗体</b>
 
 [点我](javascript:window.pwned=3) [又一个](JAVASCRIPT:alert(1)) <a id="evil-a" href="javascript:alert(1)">a</a>
+[实体](&#106;avascript:alert(1)) [空格]( javascript:alert(1)) <javascript:alert(1)> [数据](data:text/html,<script>alert(1)</script>)
+![图](javascript:alert(1)) [ref][r]
+
+[r]: javascript:alert(1)
 
 <iframe id="evil-frame" src="javascript:alert(1)"></iframe>{% raw %}{% endraw %} {{ constructor.constructor('window.pwned=4')() }}
 """
@@ -341,14 +345,19 @@ def test_hostile_content_renders_inert(desk: Served, browser: WebDriver) -> None
                                          "reason": '<img id="evil-r" src=x onerror="window.pwned=7">'}]})
     article = store.read(BW, "article")
     article["warnings"] = ['<img id="evil-w" src=x onerror="window.pwned=8">']
+    article["sections"][0]["heading"] = '<img id="evil-h" src=x onerror="window.pwned=9">'
     store.write(BW, "article", article)
+    meta = store.read(BW, "metadata")
+    meta["title"] = '<img id="evil-m" src=x onerror="window.pwned=10"> {{ 7*7 }}'
+    meta["channel"] = '<script>window.pwned=11</script>'
+    store.write(BW, "metadata", meta)
 
     browser.get(f"{desk.base}/video/{BW}")
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 - reading it raises when there is none
     assert browser.execute_script("return window.pwned === undefined")
     for element_id in ("evil-img", "evil-b", "evil-a", "evil-frame", "evil-t", "evil-source", "evil-i", "evil-r",
-                       "evil-w"):
+                       "evil-w", "evil-h", "evil-m"):
         assert browser.find_elements(By.ID, element_id) == [], element_id
     assert browser.execute_script(
         "return document.querySelectorAll('main script, main iframe, main img, [onerror]').length") == 0
@@ -358,9 +367,12 @@ def test_hostile_content_renders_inert(desk: Served, browser: WebDriver) -> None
     assert "<script>window.pwned = 1</script>标题 {{ 7*7 }}" in rendered and "49" not in rendered
     assert '<img id="evil-img"' in rendered  # shown as text, as the site would show it
     assert "{{ 7*7 }}" in browser.find_element(By.CSS_SELECTOR, "h1").text
+    links = [h.strip().lower() for h in links if h]
+    assert not [h for h in links if h.startswith(("javascript:", "data:", "vbscript:"))], links
     browser.get(f"{desk.base}/")
     assert browser.execute_script("return window.pwned === undefined")
-    assert browser.find_elements(By.CSS_SELECTOR, "main script") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "main script, #evil-m") == []
+    assert '<img id="evil-m"' in browser.find_element(By.ID, "desk").text
 
 
 def test_regenerate_the_whole_article_then_discard(desk: Served, browser: WebDriver, fake: FakeLLM) -> None:

@@ -81,6 +81,7 @@ CORPUS: list[Entry] = [
     Entry(C + "pysrt-windows-1252.fr.srt", "fr", "srt", "cp1252"),
     Entry(C + "webvtt-py-netflix-chicas-del-cable.es.vtt", "es", "vtt", "utf-8"),
     Entry(C + "webvtt-py-comments.sv.vtt", "sv", "vtt", "utf-8"),
+    Entry(C + "1c7-contain-comment.en.vtt", "en", "vtt", "utf-8"),
     Entry(C + "pysubs2-ttml-example.en.ttml", "en", "ttml", "utf-8"),
     Entry(C + "pysubs2-ttml-example2.en.ttml", "en", "ttml", "utf-8"),
     Entry(C + "youtube-transcript-dart.en.xml", "en", "transcript-xml", "utf-8"),

@@ -137,6 +137,9 @@ def test_note_blocks_between_cues_are_comments() -> None:
     assert "Det smakar som te." in swedish and "Ta en kopp" in swedish
     netflix = text_of("webvtt-py-netflix-chicas-del-cable.es.vtt")
     assert "SegmentIndex" not in netflix and "Netflix" not in netflix
+    crash_course = text_of("1c7-contain-comment.en.vtt")  # a NOTE right after a cue's text
+    assert "comment" not in crash_course
+    assert "when your catering company is booked for 5 weekends straight, or when" in crash_course
 
 
 def test_old_youtube_timed_text_xml_is_read_with_double_escapes() -> None:

@@ -118,7 +118,8 @@ def fetch_local(tmp_path: Path, config: Config | None = None) -> dict:
     return store.read(VIDEO, "transcript")
 
 
-def test_a_bad_json3_or_srv3_beside_a_good_vtt_is_skipped_with_a_note(tmp_path: Path) -> None:
+def test_a_bad_json3_beside_a_good_vtt_is_skipped_with_a_warning(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     videos = video_dir_with(tmp_path, VIDEO)
     # A JSON array (a playlist listing) saved under a json3 name: json3 is tried before vtt.
     (videos / f"{VIDEO}.en.json3").write_bytes((FIXTURES / "ytdlp-info" /
@@ -128,6 +129,8 @@ def test_a_bad_json3_or_srv3_beside_a_good_vtt_is_skipped_with_a_note(tmp_path: 
     assert transcript["paragraphs"][0]["text"].startswith("okay welcome to this session")
     assert transcript["notes"] == [
         f'skipped subtitle track {VIDEO}.en.json3: not a json3 caption file (no "events" list)']
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [f'{VIDEO}: subtitle track {VIDEO}.en.json3 skipped: not a json3 caption file (no "events" list)']
 
 
 def test_no_readable_track_fails_naming_each_file_and_why(tmp_path: Path) -> None:

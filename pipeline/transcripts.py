@@ -216,8 +216,10 @@ def from_subtitle_file(path: Path, meta: Metadata, config: Config, language: str
     except (InputTooLarge, NotARegularFile) as exc:
         raise type(exc)(f"{where}: {exc.message}", video_id=meta.id) from None
     except _UNREADABLE as exc:
-        raise NoTranscript(f"{where}: {_reason(exc)}; give a caption file ({READABLE}), "
-                           "or pass --allow-description", video_id=meta.id) from None
+        reason = _reason(exc)
+        formats = "" if READABLE in reason else f" ({READABLE})"
+        raise NoTranscript(f"{where}: {reason}; give a caption file{formats}, or pass --allow-description",
+                           video_id=meta.id) from None
     if not segments:
         raise NoTranscript(f"{where}: no words in it (only sound cues, or no cues); give another caption "
                            "file, or pass --allow-description", video_id=meta.id)

@@ -85,6 +85,20 @@ def test_a_file_that_is_not_captions_is_no_transcript_with_the_reason() -> None:
     assert "SRT, WebVTT" in message and "--allow-description" in message and "\n" not in message
 
 
+def test_the_command_line_gives_one_line_and_the_cause(cli, tmp_path: Path) -> None:
+    info = video_dir_with(tmp_path, VIDEO) / f"{VIDEO}.info.json"
+    text_file = FIXTURES / "misc" / "xzebbzIntFc.lennys-podcast.transcript.md.txt"
+    failed = cli("fetch", str(info), "--subtitles", str(text_file))
+    assert failed.code == 1 and "Traceback" not in failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {VIDEO}: --subtitles {text_file}: not a caption file: text that is none of SRT, "
+                      "WebVTT, json3, srv1/srv2/srv3, TTML or YouTube timed-text XML; give a caption file, "
+                      "or pass --allow-description"]
+    assert "no_transcript: 1" in cli("status").stdout
+    done = cli("fetch", str(info), "--subtitles", str(CAPTIONS / "pysrt-bom-utf-16-le.en.srt"))
+    assert done.code == 0, done.stderr
+
+
 def test_binary_empty_and_missing_files_are_no_transcript(tmp_path: Path) -> None:
     packed = tmp_path / "captions.en.srt"
     packed.write_bytes(gzip.compress((CAPTIONS / "3b1b-clacks.ru.srt").read_bytes(), mtime=0))

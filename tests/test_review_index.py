@@ -41,6 +41,8 @@ def test_rows_describe_each_video(out: Path) -> None:
     bw = next(r for r in page.rows if r.video_id == BW)
     assert (bw.title, bw.channel, bw.date, bw.state) == ("Trying to Wheelie Without the Rear Brake",
                                                          "TheUselessTrials", "2021-07-20", "draft")
+    assert bw.post_title == Store(out).read(BW, "article")["title"]
+    assert [r.video_id for r in index.query(search=bw.post_title).rows] == [MV, BW]  # the fake model's one title
     assert bw.flags == len(Store(out).read(BW, "flags")["flags"]) and bw.cost_usd and bw.cost_usd > 0
     failed = next(r for r in page.rows if r.video_id == FAILED)
     assert failed.state == "failed" and failed.cause == "no_transcript" and FAILED in failed.error

@@ -17,12 +17,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pipeline.status import video_status
-from pipeline.store import Store, atomic_write_text
+from pipeline.store import Store, atomic_write_text, read_front_matter
 
 STATES = ("failed", "fetched", "summarized", "draft", "edited", "approved", "ignored")
 CACHE_NAME = ".review-index.json"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 PER_PAGE = 50
 RACY_NS = 2_000_000_000
 
@@ -31,6 +33,7 @@ RACY_NS = 2_000_000_000
 class Row:
     video_id: str
     title: str
+    post_title: str  # the draft's own (Chinese) title
     channel: str
     date: str  # YYYY-MM-DD, or "" when unknown
     state: str
@@ -44,7 +47,7 @@ class Row:
 
     @property
     def haystack(self) -> str:
-        return f"{self.title}\n{self.channel}\n{self.video_id}".casefold()
+        return f"{self.title}\n{self.post_title}\n{self.channel}\n{self.video_id}".casefold()
 
 
 def _mtime(path: Path) -> int:
@@ -83,9 +86,16 @@ def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
     if len(date) == 8 and date.isdigit():
         date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     error = vs.error or {}
+    post_title = ""
+    if vs.post and vs.review != "missing":
+        try:
+            post_title = str(read_front_matter(store.resolve(vs.post)).get("title") or "")
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            post_title = ""  # a post broken by hand still has a row; its page says what is wrong
     return Row(
         video_id=video_id,
         title=vs.title or str(meta.get("title") or ""),
+        post_title=post_title,
         channel=str(meta.get("channel") or meta.get("uploader") or ""),
         date=date,
         state=state_of(vs.stages, vs.review, vs.error, vs.ignored),

@@ -45,6 +45,9 @@ class BatchAPIConfig(_Strict):
     max_attempts: int = Field(default=3, ge=1)  # per request, across batches
     poll_interval: float = Field(default=30.0, gt=0)  # seconds before the first status check
     poll_max_interval: float = Field(default=600.0, gt=0)  # the back-off's ceiling
+    # Wait for the batches to finish (true), or send them, apply what has finished and exit (false:
+    # for scheduled runs; each run moves the backfill on).
+    wait: bool = True
     # The provider's limits per input file (OpenAI: 50,000 requests, 200 MB); more makes several batches.
     max_requests: int = Field(default=50_000, ge=1)
     max_file_mb: float = Field(default=200.0, gt=0)

@@ -55,6 +55,18 @@ class FakeBatchAPI:
         with self.lock:
             self.scripts.extend(scripts)
 
+    def finish_all(self) -> None:
+        """The provider works through every batch while no client is looking (hours pass)."""
+        with self.lock:
+            for batch in self.batches.values():
+                statuses = batch["script"].statuses
+                if batch["cancelled"] or batch["step"] == len(statuses) - 1:
+                    continue
+                batch["step"] = len(statuses) - 1
+                batch["history"].append(statuses[-1])
+                done = batch["script"].done if statuses[-1] == "expired" else None
+                self._finish(batch, len(batch["lines"]) if done is None else done, "batch_expired")
+
     # --- HTTP ----------------------------------------------------------------------------
 
     def handle(self, handler: Any, method: str, raw: bytes) -> None:

@@ -431,3 +431,27 @@ def test_a_queue_cap_sends_requests_a_slice_at_a_time(cli, fake_llm, tmp_path: P
     api = batch_api(fake_llm)
     assert [len(b["lines"]) for b in sorted(api.batches.values(), key=lambda b: b["seq"])] == [2, 2, 1]
     assert len({line["custom_id"] for line in api.lines}) == 5
+
+
+def test_without_waiting_each_run_moves_the_backfill_on(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    long_videos(tmp_path / "videos", ["cdiD-9MMpb0"])
+    batch_config(tmp_path, "    wait: false\n")
+    api = batch_api(fake_llm)
+    api.hold = True
+    first = cli("run", "videos")
+    assert first.code == 0, first.stderr
+    assert "3 video(s): 0 done, 0 skipped, 0 failed, 3 not started" in first.stdout
+    assert "3 video(s) wait for batches still running at the provider" in first.stdout
+    assert len(api.batches) == 1 and not posts(tmp_path / "output")
+    assert "pending batches: 1" in cli("status").stdout
+
+    api.hold = False
+    api.finish_all()
+    second = cli("run", "videos")  # round 1 applied; the long video's overview sent
+    assert "2 done" in second.stdout and "1 video(s) wait for batches" in second.stdout
+    api.finish_all()
+    third = cli("run", "videos")
+    assert "1 done, 2 skipped" in third.stdout and third.stdout.count("\n") == 1
+    assert len(posts(tmp_path / "output")) == 3 and len(api.batches) == 2
+    assert len({line["custom_id"] for line in api.lines}) == len(api.lines)

@@ -200,8 +200,10 @@ class BatchJobs:
 
     # --- waiting and applying ------------------------------------------------------------
 
-    def wait(self, on_poll: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
-        """Poll every unapplied batch with back-off until all have finished; returns their records."""
+    def wait(self, on_poll: Callable[[list[dict[str, Any]]], None] | None = None,
+             once: bool = False) -> list[dict[str, Any]]:
+        """Poll every unapplied batch with back-off until all have finished (``once``: a single
+        look); returns their records."""
         interval = self.config.batch.poll_interval
         while True:
             records = []
@@ -216,7 +218,7 @@ class BatchJobs:
                 records.append(record)
             if on_poll is not None:
                 on_poll(records)
-            if all(r["status"] in TERMINAL for r in records):
+            if once or all(r["status"] in TERMINAL for r in records):
                 return records
             self.sleep(interval)
             interval = min(interval * 1.5, self.config.batch.poll_max_interval)

@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.batchapi.jobs import BatchJobs, apply_results, request_line, split_lines
 from pipeline.batchapi.llm import BatchLLM, Deferred
-from pipeline.batchapi.records import VideoBatch
+from pipeline.batchapi.records import TERMINAL, VideoBatch
 from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm import LLMClient
@@ -49,7 +49,8 @@ class BatchRun:
         self.summary = RunSummary()
         self.exported: list[Path] = []
         self.waiting: list[str] = []  # videos left waiting for answers (export, import)
-        self._forced: set[str] = set()  # videos whose old answers --force has set aside in this run
+        self._forced: set[str] = set()
+        self._seen: dict[str, tuple[Any, ...]] = {}  # batch id -> last status logged  # videos whose old answers --force has set aside in this run
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
         self.summary.videos = len(videos)
@@ -73,6 +74,7 @@ class BatchRun:
             ready = self._within_budget(ready, records, prompts, tags)
         waiting = ready
         finished: list[VideoRef] = []
+        last_pass = False  # llm.batch.wait: false, and batches are still running
         while waiting:
             deferred = []
             for video in waiting:
@@ -96,7 +98,12 @@ class BatchRun:
                     self._fail(video.video_id, LLMRequestFailed(
                         f"{video.video_id}: waiting for batch answers, but no batch is running for it"))
                 break
-            self.jobs.apply_finished(self.jobs.wait())
+            if last_pass:  # what finished is applied and the next requests are sent: leave the rest running
+                self.waiting = [v.video_id for v in deferred]
+                break
+            polled = self.jobs.wait(on_poll=self._log_progress, once=not self.config.llm.batch.wait)
+            self.jobs.apply_finished(polled)
+            last_pass = any(r["status"] not in TERMINAL for r in polled)
             waiting = deferred
             for video in waiting:  # the results went into batch.json on disk
                 records[video.video_id] = VideoBatch(self.store, video.video_id)
@@ -113,8 +120,20 @@ class BatchRun:
             return (f"{len(self.waiting)} video(s) wait for answers: requests in {files}; run them (for example "
                     f"vllm run-batch -i FILE -o RESULTS --model {self.config.llm.model}) and rerun with "
                     "--batch-import RESULTS")
-        return (f"{len(self.waiting)} video(s) need another round of requests: rerun with --batch-export DIR "
-                "(or without --batch-import to send them to the Batch API)")
+        if self.import_files:
+            return (f"{len(self.waiting)} video(s) need another round of requests: rerun with --batch-export DIR "
+                    "(or without --batch-import to send them to the Batch API)")
+        return (f"{len(self.waiting)} video(s) wait for batches still running at the provider; run the same "
+                "command again later to apply their results")
+
+    def _log_progress(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            counts = record.get("request_counts") or {}
+            seen = (record.get("status"), counts.get("completed"), counts.get("failed"))
+            if self._seen.get(record["id"]) != seen:
+                self._seen[record["id"]] = seen
+                log.info("batch %s: %s, %s/%s done, %s failed", record["id"], record.get("status"),
+                         counts.get("completed", 0), counts.get("total", "?"), counts.get("failed", 0))
 
     def _within_budget(self, videos: list[VideoRef], records: dict[str, VideoBatch], prompts: Prompts,
                        tags: list[str]) -> list[VideoRef]:

@@ -305,8 +305,10 @@ def _run_new(sources: tuple[str, ...], config_path: str | None, out: str, verbos
             return ExitStatus.OK
 
         def after(summary: RunSummary) -> None:
+            # Seen: finished videos. Not started ones (Ctrl-C, budget, waiting for a batch) stay new.
             failed = {f.video_id for f in summary.failures}
-            remember(selection, [v.video_id for v in selection.videos if v.video_id not in failed], failed)
+            finished = {r.video_id for r in summary.results if r.stage == summary.final_stage} - failed
+            remember(selection, [v.video_id for v in selection.videos if v.video_id in finished], failed)
 
         return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
                     videos=selection.videos, quiet=quiet, after=after, **run_options)

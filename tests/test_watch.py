@@ -138,3 +138,22 @@ def test_selection_since_and_records_per_source(tmp_path: Path) -> None:
     assert sorted(SourceRecord.load(tmp_path / "out", str(a)).seen) == ["batch000003", "batch000004", "batch000005"]
     assert sorted(SourceRecord.load(tmp_path / "out", str(b)).seen) == ["batch000001", "batch000003"]
     assert select_new(tmp_path / "out", [str(a), str(b)]).videos == []
+
+
+def test_videos_left_waiting_for_a_batch_stay_new(cli, fake_llm, tmp_path: Path) -> None:
+    from tests.fakebatch import batch_api
+
+    make_videos(tmp_path / "videos", 2)
+    playlist = write_playlist(tmp_path / "videos", [1, 0])
+    (tmp_path / "config.yaml").write_text("llm:\n  mode: batch\n  batch:\n    wait: false\n    poll_interval: 0.01\n")
+    api = batch_api(fake_llm)
+    api.hold = True
+    first = cli("run", str(playlist), "--new", "--quiet")
+    assert first.code == 0 and "2 not started" in first.stdout
+    assert json.loads(record_path(tmp_path / "output", str(playlist)).read_text())["seen"] == {}
+    api.hold = False
+    api.finish_all()
+    second = cli("run", str(playlist), "--new", "--quiet")
+    assert second.stdout.strip() == "2 video(s): 2 done, 0 skipped, 0 failed"
+    assert len(api.batches) == 1 and len(posts(tmp_path)) == 2
+    assert cli("run", str(playlist), "--new", "--quiet").stdout == ""

@@ -37,7 +37,8 @@ def test_corpus_covers_languages_formats_and_encodings() -> None:
     assert len({lang.split("-")[0] for lang in languages}) >= 10
     assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml"} <= {e.fmt for e in CORPUS}
     assert any(e.rolling and e.fmt == "vtt" for e in CORPUS) and any(e.rolling and e.fmt == "srt" for e in CORPUS)
-    assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251"} <= {e.encoding for e in CORPUS}
+    assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251", "gb18030", "big5", "cp932"} <= {
+        e.encoding for e in CORPUS}
     assert len(CORPUS) >= 30
 
 

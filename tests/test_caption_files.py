@@ -39,6 +39,9 @@ def user_file(path: Path, config: Config | None = None):
     ("subtitleedit-auto-detect.sr.cp1251.srt", "cp1251", "Из зоре времена долазимо,"),
     ("subtitleedit-auto-detect.da.srt", "utf-8-sig", "Peter Bishop, og hans far Walter Bishop."),
     ("3b1b-moser.fr.latin1-crlf.srt", "cp1252", "à"),
+    ("3b1b-clacks.zh-Hans.gb18030.srt", "gb18030", "数学和物理时常会在以令人惊讶的和谐中协力合作。"),
+    ("3b1b-hardest-problem.zh-Hant.big5.srt", "big5", "你們聽過普特南 (Putnam) 競賽嗎？"),
+    ("3b1b-eola-preview.ja.cp932.srt", "cp932", "線型代数ほど基本的な理論はない"),
 ])
 def test_caption_files_in_other_encodings_are_read_and_the_encoding_recorded(name: str, encoding: str,
                                                                              words: str) -> None:

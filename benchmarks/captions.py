@@ -85,6 +85,7 @@ CORPUS: list[Entry] = [
     Entry(C + "webvtt-py-netflix-chicas-del-cable.es.vtt", "es", "vtt", "utf-8"),
     Entry(C + "webvtt-py-comments.sv.vtt", "sv", "vtt", "utf-8"),
     Entry(C + "1c7-contain-comment.en.vtt", "en", "vtt", "utf-8"),
+    Entry(C + "1c7-no-hour-voices.en.vtt", "en", "vtt", "utf-8"),
     Entry(C + "pysubs2-ttml-example.en.ttml", "en", "ttml", "utf-8"),
     Entry(C + "pysubs2-ttml-example2.en.ttml", "en", "ttml", "utf-8"),
     Entry(C + "youtube-transcript-dart.en.xml", "en", "transcript-xml", "utf-8"),
@@ -201,7 +202,15 @@ def reference_lines(entry: Entry) -> list[str]:
         wanted = {"p", "text"}
         raw = [_element_text(el) for el in root.iter() if el.tag.rsplit("}", 1)[-1] in wanted]
         raw = [line for chunk in raw for line in chunk.split("\n")]
-    lines = [" ".join(_markup_free(line).split()) for line in raw]
+    # A WebVTT voice span names its speaker; the name is text of the captions when it changes.
+    named, speaking = [], None
+    for line in raw:
+        voice = re.match(r"\s*<v(?:\.[^\s>]*)?\s+([^<>]+)>", line)
+        if voice and voice.group(1).strip() != speaking:
+            speaking = voice.group(1).strip()
+            line = f"{speaking}: {line}"
+        named.append(line)
+    lines = [" ".join(_markup_free(line).split()) for line in named]
     lines = [line for line in lines if line]
     if entry.rolling:
         lines = list(dict.fromkeys(lines))  # rolling captions show each line two or three times

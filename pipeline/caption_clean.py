@@ -4,7 +4,8 @@ Only real non-speech cues go: bracketed or parenthesised text that holds a word 
 vocabulary below (``[Music]``, ``(laughs)``, ``[音乐]``, ``(笑)``, ``[음악]``, ``[Musique]``,
 ``[grita con rabia]``) and music notes. Everything else in brackets is words: ``[3, 2]``,
 ``[2016]``, ``(SPAN)``, ``w^(L)``. A speaker label (``[Alba] …``, ``- [Lex] …``, ``>>``,
-``MAN 2: …``) becomes a speaker change that keeps the name (``Alba: …``).
+``MAN 2: …``, and WebVTT's ``<v Alba>`` when the voice changes) becomes a speaker change that
+keeps the name (``Alba: …``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _NOTES = re.compile(r"[♪♫♬🎵🎶]+")
 _SPEAKER_DASH = re.compile(r"^\s*-\s+")
 # "[Alba] text", "[narrator] text", "[Man 2] text": up to three words, the first a letter.
 _BRACKET_LABEL = re.compile(r"^\[([^\W\d_][\w.'’-]*(?: [\w.'’-]+){0,2})\](?:\s+|$)")
+# WebVTT's voice span "<v Roger Bingham>text" (or "<v.loud Fred>") names who speaks.
+_VOICE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^<>]+)>")
 # "MAN 2: text", "NARRATOR: text": capitals (and a number) before a colon.
 _CAPS_LABEL = re.compile(r"^[A-Z][A-Z.'’-]*(?: [A-Z0-9][A-Z0-9.'’-]*){0,2}:\s+\S")
 
@@ -98,6 +101,12 @@ def _labelled(piece: str) -> tuple[str, bool]:
             return (f"{label.group(1)}: {rest}" if rest else f"{label.group(1)}:"), True
         return piece, False
     return piece, bool(_CAPS_LABEL.match(piece))
+
+
+def voice(raw: str) -> str | None:
+    """The speaker a WebVTT line's ``<v Name>`` span names, if any."""
+    match = _VOICE.match(raw) if "<v" in raw else None
+    return " ".join(match.group(1).split()) if match else None
 
 
 def logical_lines(raw: str) -> list[tuple[str, bool]]:

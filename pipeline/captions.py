@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from pipeline.caption_clean import logical_lines
+from pipeline.caption_clean import logical_lines, voice
 from pipeline.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
 from pipeline.models import Chapter, Paragraph, Segment
 
@@ -65,11 +65,17 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     # the cue right before it, so words said again after a sound cue are not taken for a repeat.
     prepared: list[tuple[float, float, list[tuple[str, bool]]]] = []
     carry = False  # a ">>" on a line without words belongs to the next words
+    speaking: str | None = None  # the last <v Name> voice: named again only when it changes
     for start, end, raw_lines in cues:
         lines: list[tuple[str, bool]] = []
         for raw in raw_lines:
+            named = voice(raw)
+            label = named if named and named != speaking else None
+            speaking = named or speaking
             for text, change in logical_lines(raw):
                 if text:
+                    if label:
+                        text, change, label = f"{label}: {text}", True, None
                     lines.append((text, change or carry))
                     carry = False
                 else:

@@ -96,6 +96,14 @@ def test_bracketed_speaker_labels_become_named_speaker_changes() -> None:
     assert {"Alba", "Pedro", "Beltrán"} <= names
 
 
+def test_a_webvtt_voice_is_named_when_it_changes() -> None:
+    voices = segments("1c7-no-hour-voices.en.vtt")
+    assert (voices[0].text, voices[0].speaker_change) == ("Roger Bingham: We are in New York City", True)
+    assert [s.text for s in voices[1:3]] == ["We’re actually at the Lucern Hotel, just down the street",
+                                             "from the American Museum of Natural History"]
+    assert not any(s.speaker_change for s in voices[1:])
+
+
 def test_capital_speaker_labels_start_a_speaker() -> None:
     # No file of the corpus has "MAN 2:" labels; the snippets are in youtube-transcript-api's shape.
     from pipeline.captions import clean_snippets

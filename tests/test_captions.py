@@ -304,4 +304,4 @@ def test_vtt_comments_ids_and_voice_tags() -> None:
     text = ("WEBVTT\n\nNOTE a comment\nover two lines\n\nintro\n00:01.000 --> 00:02.000\nHello &amp; bye\n\n"
             "NOTE between cues\nstill the note\n\n00:02.000 --> 00:03.500 line:0\n<v Bob>Hi there</v>\n")
     assert [(s.start, s.end, s.text) for s in parse_captions(text, "vtt")] == [
-        (1.0, 2.0, "Hello & bye"), (2.0, 3.5, "Hi there")]
+        (1.0, 2.0, "Hello & bye"), (2.0, 3.5, "Bob: Hi there")]

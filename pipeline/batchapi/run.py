@@ -23,7 +23,6 @@ from pipeline.batchapi.records import TERMINAL, VideoBatch
 from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm import LLMClient
-from pipeline.models import StageResult
 from pipeline.prompts import Prompts
 from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
 from pipeline.sources import VideoRef
@@ -48,9 +47,9 @@ class BatchRun:
         self.import_files = options.batch_import
         self.summary = RunSummary()
         self.exported: list[Path] = []
-        self.waiting: list[str] = []  # videos left waiting for answers (export, import)
-        self._forced: set[str] = set()
-        self._seen: dict[str, tuple[Any, ...]] = {}  # batch id -> last status logged  # videos whose old answers --force has set aside in this run
+        self.waiting: list[str] = []  # videos left waiting for answers (export, import, not waiting)
+        self._forced: set[str] = set()  # videos whose old answers --force has set aside in this run
+        self._seen: dict[str, tuple[Any, ...]] = {}  # batch id -> last status logged
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
         self.summary.videos = len(videos)
@@ -72,7 +71,15 @@ class BatchRun:
             self.jobs.recover({vid: r for vid, r in records.items() if r.exists()})
         if self.options.max_cost is not None:
             ready = self._within_budget(ready, records, prompts, tags)
-        waiting = ready
+        finished = self._rounds(ready, records, prompts, tags)
+        if "write" in self.options.stages and finished:
+            self._stage_runner(finished, ("write",))
+        self.summary.batch_note = self._note()  # printed by the CLI after its summary line
+        return self.summary
+
+    def _rounds(self, waiting: list[VideoRef], records: dict[str, VideoBatch], prompts: Prompts,
+                tags: list[str]) -> list[VideoRef]:
+        """Summarize round by round until no video waits; returns the videos whose article is done."""
         finished: list[VideoRef] = []
         last_pass = False  # llm.batch.wait: false, and batches are still running
         while waiting:
@@ -107,10 +114,7 @@ class BatchRun:
             waiting = deferred
             for video in waiting:  # the results went into batch.json on disk
                 records[video.video_id] = VideoBatch(self.store, video.video_id)
-        if "write" in self.options.stages and finished:
-            self._stage_runner(finished, ("write",))
-        self.summary.batch_note = self._note()  # printed by the CLI after its summary line
-        return self.summary
+        return finished
 
     def _note(self) -> str | None:
         if not self.waiting:

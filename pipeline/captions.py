@@ -3,7 +3,7 @@ rolling auto captions, and join the pieces into segments and paragraphs.
 
 The formats are read in ``caption_formats`` and each line is cleaned in ``caption_clean``;
 every format ends in the same segments, so each phrase appears once, without timing tags,
-sound cues, entities or speaker markers.
+sound cues or entities, and speaker markers become speaker changes.
 """
 
 from __future__ import annotations

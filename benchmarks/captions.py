@@ -134,7 +134,7 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U
 
 def _markup_free(text: str) -> str:
     text = re.sub(r"\{\\[^{}]*(?:\}|$)", " ", text)  # ASS override blocks, also one cut off
-    text = text.replace("\\N", " ").replace("\\n", " ").replace("\\h", " ")
+    text = text.replace("\\N", " ").replace("\\h", " ")
     text = re.sub(r"<[^<>]*>", " ", text)
     for _ in range(2):
         text = html.unescape(text)

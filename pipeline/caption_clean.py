@@ -81,8 +81,8 @@ def _unmarked(raw: str) -> str:
     text = _TAG.sub("", raw) if "<" in raw else raw
     if "{\\" in text:
         text = _ASS_OPEN.sub("", _ASS_TAG.sub("", text))
-    if "\\" in text:
-        text = text.replace("\\N", " ").replace("\\n", " ").replace("\\h", " ")  # ASS breaks, hard space
+    if "\\" in text:  # ASS line break and hard space (not "\\n": code in a caption may say it)
+        text = text.replace("\\N", " ").replace("\\h", " ")
     for _ in range(2):
         if "&" not in text:
             break

@@ -52,12 +52,6 @@ def build_output(workdir: Path, fake: FakeLLM) -> Path:
     return workdir / "output"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Served:
     base: str  # http://127.0.0.1:PORT
@@ -77,11 +71,14 @@ def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = N
         os.environ["OPENAI_BASE_URL"] = fake.base_url
         os.environ["OPENAI_API_KEY"] = "sk-test-not-a-real-key"
     config = config or load_config(None)
-    port = free_port()
+    # Bound here and handed over: a port picked, closed and bound again later could be taken
+    # meanwhile by another test run on the same machine.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     app = create_app(out, config, token=TOKEN, allowed_hosts={"127.0.0.1", "localhost", "::1"})
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -92,3 +89,4 @@ def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = N
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()

@@ -162,7 +162,7 @@ def test_desk_lists_every_video_newest_first_and_filters(desk: Served, browser: 
     table = browser.find_element(By.ID, "desk").text
     assert "Trying to Wheelie Without the Rear Brake" in table and "TheUselessTrials" in table
     assert "failed no_transcript" in table and "draft" in table
-    screenshot(browser, "review-desk.png", tmp_path, 420)
+    screenshot(browser, "review-desk.png", tmp_path, 480)
 
     Select(browser.find_element(By.NAME, "state")).select_by_value("failed")
     submit_filter(browser)

@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from pipeline.errors import ArtifactError, UsageError
 from pipeline.sources import VideoRef, _since_key, expand_sources
 from pipeline.store import atomic_write_text, now_iso
 
 SOURCES_DIR = "sources"
-LOCK_NAME = ".yt2post.lock"
-_HELD: set[str] = set()  # output folders whose lock this process holds
 MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen
 
 
@@ -40,25 +37,9 @@ class OutputBusy(UsageError):
 
 @contextmanager
 def output_lock(root: Path) -> Iterator[None]:
-    """The output folder's lock, taken without waiting: an overlapping scheduled run stops at once
-    instead of piling up. The OS releases the lock of a killed process. Where the shared lock
-    module (``pipeline.lock``, the one every writing command takes) exists, it is that lock, so a
-    run under it does not wait for itself."""
-    try:
-        from pipeline import lock as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        with shared.output_lock(root, wait=False):
-            yield
-        return
-    root.mkdir(parents=True, exist_ok=True)
-    key = str(root.resolve())
-    if key in _HELD:  # taken already by this process
-        yield
-        return
-    # The one lock of the folder (``pipeline.lock``), so the run this command starts inside it
-    # finds it held by this process instead of waiting for itself.
+    """The output folder's one lock (``pipeline.lock``, the one every writing command takes),
+    without waiting: an overlapping scheduled run stops at once instead of piling up, and the run
+    this command starts inside it finds it held by this process instead of waiting for itself."""
     from pipeline.lock import OutputLocked
     from pipeline.lock import output_lock as folder_lock
 
@@ -67,11 +48,7 @@ def output_lock(root: Path) -> Iterator[None]:
             stack.enter_context(folder_lock(root, wait=False))
         except OutputLocked as exc:
             raise OutputBusy(str(exc).split(";")[0] + "; try again when it ends") from None
-        _HELD.add(key)
-        try:
-            yield
-        finally:
-            _HELD.discard(key)
+        yield
 
 
 def source_key(source: str) -> str:

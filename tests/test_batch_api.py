@@ -147,6 +147,11 @@ def test_a_request_that_keeps_failing_fails_its_video_only(cli, fake_llm, tmp_pa
     assert status["error"]["stage"] == "summarize" and status["error"]["cause"] == "llm_request"
     assert len(batch_api(fake_llm).lines) == 4
 
+    fake_llm.responder = None  # the provider is fixed: a later run tries again
+    retried = cli("run", "--retry-failed")
+    assert retried.code == 0, retried.stderr
+    assert "1 video(s): 1 done" in retried.stdout and len(batch_api(fake_llm).lines) == 5
+
 
 def test_an_expired_batch_keeps_its_finished_work_and_resubmits_the_rest(cli, fake_llm, tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 4)

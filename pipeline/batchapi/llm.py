@@ -45,13 +45,15 @@ def request_body(config: LLMConfig, messages: list[dict[str, str]], response_for
 class BatchLLM(LLMClient):
     """One video's client for one round; ``live`` makes the live retries (``llm.batch.retry: live``)."""
 
-    def __init__(self, config: LLMConfig, record: VideoBatch, live: LLMClient) -> None:
+    def __init__(self, config: LLMConfig, record: VideoBatch, live: LLMClient, run_started: str = "") -> None:
         # The live client's state (its HTTP client, the structured-output mode), shared rather than
         # built again for every video and round: building one takes ~30 ms, minutes in a big backfill.
         self.__dict__.update(live.__dict__)
         self.config = config
         self.record = record
         self.live = live
+        # ``max_attempts`` counts the failures of this run: a later run (``--retry-failed``) tries again.
+        self.run_started = run_started
         self._via: dict[int, str] = {}  # id(response) -> "batch" or "live", for its price
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
@@ -67,7 +69,7 @@ class BatchLLM(LLMClient):
                 return response
             if state != "failed":
                 raise Deferred(request["custom_id"])
-            errors = request["errors"]
+            errors = [e for e in request["errors"] if str(e.get("at") or "") >= self.run_started]
             if len(errors) >= self.config.batch.max_attempts:
                 raise LLMRequestFailed(
                     f"a batch request ({request['purpose']}) failed {len(errors)} time(s); last: {errors[-1]['message']}")

@@ -26,7 +26,7 @@ from pipeline.llm import LLMClient
 from pipeline.prompts import Prompts
 from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
 from pipeline.sources import VideoRef
-from pipeline.store import Store
+from pipeline.store import Store, now_iso
 from pipeline.summarize import estimate, site_tags, summarize, summarize_fingerprint
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class BatchRun:
         self.summary = RunSummary()
         self.exported: list[Path] = []
         self.waiting: list[str] = []  # videos left waiting for answers (export, import, not waiting)
+        self.started = now_iso()
         self._forced: set[str] = set()  # videos whose old answers --force has set aside in this run
         self._seen: dict[str, tuple[Any, ...]] = {}  # batch id -> last status logged
 
@@ -184,7 +185,7 @@ class BatchRun:
                 record.reset(expected, tags)
                 self._forced.add(video_id)
             self.reporter.stage_started(video_id, "summarize")
-            llm = BatchLLM(self.config.llm, record, self.live)
+            llm = BatchLLM(self.config.llm, record, self.live, run_started=self.started)
             try:
                 result = summarize(video_id, self.config, self.store, llm=llm, force=self.options.force,
                                    prompts=prompts, tags=record.site_tags)

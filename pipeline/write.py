@@ -28,6 +28,7 @@ from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_mar
 from pipeline.slugs import slugify, unique_slugs
 from pipeline.store import (
     Store,
+    atomic_write_bytes,
     atomic_write_text,
     content_hash,
     ensure_inside,
@@ -254,7 +255,7 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
         if existing.edited:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
-            backup.write_bytes(target.read_bytes())
+            atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
             detail = f"; the reviewer's version was saved as {backup}"
     else:
         target = _free_path(store, meta, source)

@@ -91,7 +91,7 @@ def desk(workdir: Path, fake: FakeLLM, browser: WebDriver, monkeypatch: pytest.M
         yield served
 
 
-def rows(browser: WebDriver) -> list[str]:
+def rows(browser: WebDriver) -> list[str | None]:
     return [r.get_attribute("data-video") for r in browser.find_elements(By.CSS_SELECTOR, "#desk tbody tr[data-video]")]
 
 
@@ -189,7 +189,7 @@ def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser:
     second = article["sections"][1]
     click(browser, "#s-2 .seek")
     here = browser.find_element(By.CSS_SELECTOR, "#transcript p.here")
-    assert int(float(here.get_attribute("data-start"))) == int(second["start"])
+    assert int(float(here.get_attribute("data-start") or "nan")) == int(second["start"])
     link = browser.find_element(By.CSS_SELECTOR, "#s-2 a.at").get_attribute("href")
     assert link == f"https://www.youtube.com/watch?v={BW}&t={int(second['start'])}s"
     # Every flag is marked in the post and listed with its closest transcript passage.
@@ -275,7 +275,8 @@ def test_retry_a_failed_video(tmp_path: Path, fake: FakeLLM, browser: WebDriver)
         browser.get(f"{desk.base}/video/{BW}")
         assert "model overloaded today" in browser.find_element(By.ID, "error").text
         click(browser, "#retry")
-        wait_for(lambda: browser.find_elements(By.ID, "state") and browser.find_element(By.ID, "state").text == "draft")
+        wait_for(lambda: bool(browser.find_elements(By.ID, "state"))
+                 and browser.find_element(By.ID, "state").text == "draft")
         assert not browser.find_elements(By.ID, "error")
         assert Store(desk.out).status(BW).get("error") is None
 

@@ -92,6 +92,8 @@ def test_the_cache_is_used_and_a_stale_or_broken_one_is_rebuilt(out: Path) -> No
         if row["video_id"] == BW:
             row["title"] = "from the cache"
     cache.write_text(json.dumps(data), encoding="utf-8")
-    assert DeskIndex(Store(out)).row(BW).title == "from the cache"
+    cached = DeskIndex(Store(out)).row(BW)
+    assert cached is not None and cached.title == "from the cache"
     cache.write_text("{not json", encoding="utf-8")
-    assert DeskIndex(Store(out)).row(BW).title == "Trying to Wheelie Without the Rear Brake"
+    rebuilt = DeskIndex(Store(out)).row(BW)
+    assert rebuilt is not None and rebuilt.title == "Trying to Wheelie Without the Rear Brake"

@@ -122,7 +122,9 @@ def test_without_the_token_a_post_is_refused_before_anything_else(client: TestCl
 def test_the_page_gives_the_csrf_token_and_it_works(client: TestClient, out: Path) -> None:
     signed_in(client)
     page = client.get(f"/video/{BW}").text
-    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert found is not None
+    token = found.group(1)
     answer = client.post(f"/video/{BW}/ignore", data={"csrf_token": token, "ignored": "1"})
     assert answer.status_code == 303 and answer.headers["location"].startswith(f"/video/{BW}?msg=ignored")
     assert Store(out).status(BW)["ignored"] is True  # the same field as ``yt2post ignore``

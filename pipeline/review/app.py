@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -22,7 +23,7 @@ from pipeline.models import Metadata
 from pipeline.review import posts
 from pipeline.review.index import STATES, DeskIndex
 from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
-from pipeline.review.render import diff_lines, evidence, post_sections, video_link
+from pipeline.review.render import Evidence, PostSection, diff_lines, evidence, post_sections, video_link
 from pipeline.review.security import CSRF_FIELD, Guard, csrf_token, state_changing
 from pipeline.store import Store
 from pipeline.write import canonical_source
@@ -98,7 +99,9 @@ def video(request: Request) -> Response:
         source = canonical_source(Metadata.model_validate(meta)) if meta else ""
     except ValueError:
         source = ""
-    prelude, sections, proofs = "", [], []
+    prelude: Markup | str = ""
+    sections: list[PostSection] = []
+    proofs: list[Evidence] = []
     if post is not None:
         prelude, sections = post_sections(post.body, list(article.get("sections") or []), flags)
         proofs = evidence(flags, sections, paragraphs)

@@ -174,16 +174,17 @@ class DiffLine:
 def diff_lines(old: str, new: str, context: int = 2) -> list[DiffLine]:
     """A line diff of two posts, unchanged runs cut to ``context`` lines around each change."""
     out: list[DiffLine] = []
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    before, after = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
         if out:
             out.append(DiffLine("gap", "…"))
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                out.extend(DiffLine("same", line) for line in matcher.a[i1:i2])
+                out.extend(DiffLine("same", line) for line in before[i1:i2])
                 continue
-            out.extend(DiffLine("del", line) for line in matcher.a[i1:i2])
-            out.extend(DiffLine("add", line) for line in matcher.b[j1:j2])
+            out.extend(DiffLine("del", line) for line in before[i1:i2])
+            out.extend(DiffLine("add", line) for line in after[j1:j2])
     return out
 
 

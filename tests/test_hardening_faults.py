@@ -297,3 +297,19 @@ def test_sigterm_during_start_up_exits_143(tmp_path: Path, fake_llm) -> None:
         out, err = run.communicate(timeout=60)
         assert run.returncode in (143, 0), (delay, run.returncode, err)
         assert "Traceback" not in err
+
+
+def test_sigterm_while_waiting_for_the_lock_exits_143(tmp_path: Path, fake_llm) -> None:
+    fake_llm.latency = 3
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    first = _start(tmp_path, fake_llm, "run", str(folder))
+    _wait_for(lambda: fake_llm.calls > 0)
+    second = _start(tmp_path, fake_llm, "run", str(folder))
+    time.sleep(1.5)  # started, and waiting for the lock
+    second.send_signal(signal.SIGTERM)
+    _, err = second.communicate(timeout=30)
+    first.communicate(timeout=60)
+    assert second.returncode == 143, err
+    assert "waiting" in err and err.strip().splitlines()[-1].startswith("terminated"), err
+    assert first.returncode == 0

@@ -52,7 +52,9 @@ def split_lines(lines: Iterable[str], max_requests: int, max_bytes: int) -> Iter
     for line in lines:
         length = len(line.encode("utf-8")) + 1
         if length > max_bytes:
-            raise LLMRequestFailed(f"one batch request is {length} bytes, over the {max_bytes}-byte file limit")
+            video_id = str(json.loads(line).get("custom_id", "")).split(".")[0]
+            raise LLMRequestFailed(f"{video_id}: a batch request of {length} bytes is over the {max_bytes}-byte "
+                                   "file limit (llm.batch.max_file_mb)", video_id=video_id)
         if chunk and (len(chunk) >= max_requests or size + length > max_bytes):
             yield chunk
             chunk, size = [], 0

@@ -218,3 +218,20 @@ def test_a_post_broken_by_hand_is_reported_on_its_page(client: TestClient, out: 
     answer = client.post(f"/video/{BW}/approve", data={"csrf_token": csrf_token(TOKEN)})
     assert answer.status_code == 303 and "not%20done" in answer.headers["location"]
     assert path.read_text(encoding="utf-8").startswith("---\ntitle: [unclosed")
+
+
+def test_every_route_that_changes_state_checks_the_csrf_token(out: Path) -> None:
+    app = create_app(out, load_config(None), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    routes = [r for r in app.starlette.routes if getattr(r, "methods", None)]  # type: ignore[attr-defined]
+    changing = [r for r in routes if set(r.methods) - {"GET", "HEAD"}]
+    assert len(changing) == len(ACTIONS)
+    assert all(getattr(r.endpoint, "state_changing", False) for r in changing)
+    assert all(set(r.methods) == {"POST"} for r in changing)
+
+
+def test_a_get_cannot_change_anything(client: TestClient, out: Path) -> None:
+    signed_in(client)
+    before = post_path(out).read_bytes()
+    for action in ACTIONS:
+        assert client.get(f"/video/{BW}/{action}").status_code == 405
+    assert post_path(out).read_bytes() == before

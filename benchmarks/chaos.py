@@ -127,8 +127,9 @@ class FaultyModel:
 
 
 @contextmanager
-def small_disk(path: Path, size: str) -> Iterator[Path]:
-    """A real file system of ``size`` (tmpfs): writes past it fail with ENOSPC."""
+def small_disk(path: Path, size: str = "4m") -> Iterator[Path]:
+    """A real file system of ``size`` (tmpfs): writes past it fail with ENOSPC. Needs root to
+    mount; without it this raises, so a test that needs a full disk fails instead of skipping."""
     path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
                              capture_output=True, text=True)

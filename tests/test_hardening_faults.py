@@ -175,37 +175,7 @@ import json  # noqa: E402
 
 import re  # noqa: E402
 import shutil  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-
-
-@contextmanager
-def small_disk(path: Path, size: str = "4m"):
-    """A real file system of ``size`` at ``path`` (tmpfs): writes past it fail with ENOSPC.
-    Needs root (mount); a machine without it fails this test loudly rather than skip it."""
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                             capture_output=True, text=True)
-    assert mounted.returncode == 0, f"cannot mount a small tmpfs for the disk-full test: {mounted.stderr}"
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=True)
-
-
-def fill(disk: Path) -> Path:
-    """Take every free byte of the disk (unbuffered writes, down to the last partial block)."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        for step in (1 << 20, 65536, 4096, 1):
-            try:
-                while os.write(fd, b"\0" * step):
-                    pass
-            except OSError:
-                pass
-    finally:
-        os.close(fd)
-    return filler
+from benchmarks.chaos import fill, small_disk  # noqa: E402  (a real small tmpfs; fails loudly without root)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -394,6 +394,7 @@ def review_command(config_path: str | None, out: str, verbose: bool, host: str, 
 # The commands that manage the output folder (status, init, ignore) live beside this module.
 from pipeline import cli_manage  # noqa: E402,F401 - registers its commands on ``main``
 from pipeline import cli_batches  # noqa: E402,F401 - ``yt2post batches`` (Batch API jobs)
+from pipeline import cli_watch  # noqa: E402,F401 - ``yt2post watch`` (run --new on an interval)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

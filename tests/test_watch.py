@@ -157,3 +157,16 @@ def test_videos_left_waiting_for_a_batch_stay_new(cli, fake_llm, tmp_path: Path)
     assert second.stdout.strip() == "2 video(s): 2 done, 0 skipped, 0 failed"
     assert len(api.batches) == 1 and len(posts(tmp_path)) == 2
     assert cli("run", str(playlist), "--new", "--quiet").stdout == ""
+
+
+def test_watch_looks_on_an_interval(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    playlist = write_playlist(tmp_path / "videos", [1, 0])
+    result = cli("watch", str(playlist), "--every", "0.001", "--times", "3", "--quiet")
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines() == ["2 video(s): 2 done, 0 skipped, 0 failed"]  # the next looks: silent
+    assert fake_llm.calls == 2 and len(posts(tmp_path)) == 2
+
+    with FileLock(str(tmp_path / "output" / ".yt2post.lock")):
+        busy = cli("watch", str(playlist), "--times", "1", "--quiet")
+    assert busy.code == 0 and busy.stderr.startswith("skipped a look: ") and "another yt2post run" in busy.stderr

@@ -67,6 +67,7 @@ class Served:
 def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = None) -> Iterator[Served]:
     """The desk in a thread of this process, on a free 127.0.0.1 port. Regeneration calls go to
     ``fake`` through the real openai client (the environment variables the client reads)."""
+    saved = {name: os.environ.get(name) for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
     if fake is not None:
         os.environ["OPENAI_BASE_URL"] = fake.base_url
         os.environ["OPENAI_API_KEY"] = "sk-test-not-a-real-key"
@@ -90,3 +91,8 @@ def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = N
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

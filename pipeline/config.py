@@ -169,7 +169,8 @@ class PostConfig(_Strict):
 
 class ReviewConfig(_Strict):
     # A folder (e.g. the Eleventy site's posts folder) an approved post is copied into; None: no copy.
-    site_dir: str | None = None
+    # Relative to the config file's folder, like every path in it.
+    site_dir: str | None = PathField()
 
 
 class Config(_Strict):

@@ -235,3 +235,10 @@ def test_a_get_cannot_change_anything(client: TestClient, out: Path) -> None:
     for action in ACTIONS:
         assert client.get(f"/video/{BW}/{action}").status_code == 405
     assert post_path(out).read_bytes() == before
+
+
+def test_site_dir_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    (folder / "config.yaml").write_text("review:\n  site_dir: site/posts\n", encoding="utf-8")
+    assert load_config(folder / "config.yaml").review.site_dir == str(folder / "site" / "posts")

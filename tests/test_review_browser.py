@@ -351,6 +351,7 @@ def test_hostile_content_renders_inert(desk: Served, browser: WebDriver) -> None
     meta = store.read(BW, "metadata")
     meta["title"] = '<img id="evil-m" src=x onerror="window.pwned=10"> {{ 7*7 }}'
     meta["channel"] = '<script>window.pwned=11</script>'
+    meta["id"], meta["webpage_url"] = "local-file", "javascript:window.pwned=12"  # not a YouTube video
     store.write(BW, "metadata", meta)
 
     browser.get(f"{desk.base}/video/{BW}")

@@ -278,6 +278,8 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
     batch = {"batch_api": batch_api, "batch_export": Path(batch_export) if batch_export else None,
              "batch_import": tuple(Path(f) for f in batch_import)}
     if new or mark_seen:
+        if retry_failed or subtitles:
+            raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
         return _run_new(sources, config_path, out, verbose, force, sets, mark_seen=mark_seen, quiet=quiet,
                         dry_run=dry_run, max_cost=max_cost, allow_description=allow_description,
                         limit=limit, since=since, reverse=reverse, batch=batch)

@@ -170,3 +170,12 @@ def test_watch_looks_on_an_interval(cli, fake_llm, tmp_path: Path) -> None:
     with FileLock(str(tmp_path / "output" / ".yt2post.lock")):
         busy = cli("watch", str(playlist), "--times", "1", "--quiet")
     assert busy.code == 0 and busy.stderr.startswith("skipped a look: ") and "another yt2post run" in busy.stderr
+
+
+def test_new_refuses_options_that_pick_videos_themselves(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    playlist = write_playlist(tmp_path / "videos", [0])
+    result = cli("run", str(playlist), "--new", "--retry-failed")
+    assert result.code == 2 and fake_llm.calls == 0
+    assert result.stderr.strip().splitlines()[-1] == \
+        "error: --new picks the videos itself: leave out --retry-failed and --subtitles"

@@ -284,6 +284,7 @@ def test_retry_a_failed_video(tmp_path: Path, fake: FakeLLM, browser: WebDriver)
 def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser: WebDriver, fake: FakeLLM,
                                                           tmp_path: Path) -> None:
     path = post_of(desk.out, BW)
+    spent_before = Store(desk.out).status(BW)["spent"]["tokens"]
     edited = path.read_text(encoding="utf-8").replace("编号", "（审稿人改过）编号", 1)
     path.write_text(edited, encoding="utf-8")
     new_body = "重写后的第二节：更简洁的正文，保留 12 个数字。"
@@ -313,6 +314,7 @@ def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser:
     post = path.read_text(encoding="utf-8")
     assert "（审稿人改过）编号" in post and new_body in post and "### 重写后的第二节" in post
     assert not (desk.out / "videos" / BW / "candidate.json").exists()
+    assert Store(desk.out).status(BW)["spent"]["tokens"] > spent_before  # the video's cost counts the call
 
 
 HOSTILE_BODY = """### <script>window.pwned = 1</script>标题 {{ 7*7 }}

@@ -153,7 +153,11 @@ class Jobs:
         # What the desk spent counts toward the video's cost, as a run's calls do.
         status = self.store.status(job.video_id)
         spent = dict(status.get("spent") or {})
-        if spent or totals["calls"]:
+        if not spent:  # a video from before runs kept a total: start from its article's calls
+            earlier = (self.store.read_optional(job.video_id, "article") or {}).get("usage_total") or {}
+            spent = {"tokens": int(earlier.get("prompt_tokens", 0)) + int(earlier.get("completion_tokens", 0)),
+                     "cost_usd": earlier.get("cost_usd")}
+        if totals["calls"]:
             spent["tokens"] = int(spent.get("tokens", 0)) + totals["prompt_tokens"] + totals["completion_tokens"]
             if totals["cost_usd"] is not None:
                 spent["cost_usd"] = round(float(spent.get("cost_usd") or 0) + totals["cost_usd"], 6)

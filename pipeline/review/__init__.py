@@ -5,6 +5,7 @@ approves or ignores it. See ``app.py`` for the pages, ``security.py`` for who ma
 from __future__ import annotations
 
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,8 @@ def allowed_hosts(host: str) -> set[str]:
 
 
 def serve(out: Path | str, config: Config, *, host: str = "127.0.0.1", port: int = 8765,
-          open_browser: bool = True, token: str | None = None, announce=print) -> None:
+          open_browser: bool = True, token: str | None = None,
+          announce: Callable[[Desk], None] = print) -> None:
     """Run the desk until interrupted; ``announce`` gets the URL (and a warning) before it listens."""
     import socket
 

@@ -89,7 +89,7 @@ def test_secrets_never_leave_the_process(cli, fake_llm, tmp_path: Path) -> None:
     fake_llm.queue(Reply(status=401, error={"error": {"message": f"Incorrect API key provided: {api_key}",
                                                       "type": "invalid_request_error"}}))
     failed = cli("run", str(info), "--verbose", env={"OPENAI_API_KEY": api_key})
-    assert failed.code == 1
+    assert failed.code == 2  # a rejected key stops the run: a configuration error
     ok = cli("run", str(info), "--verbose", env={"OPENAI_API_KEY": api_key})
     assert ok.code == 0, ok.stderr
     status = cli("status", "--details", env={"OPENAI_API_KEY": api_key})

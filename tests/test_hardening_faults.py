@@ -92,7 +92,7 @@ def _wait_for(predicate, timeout: float = 30) -> None:
 
 
 def test_two_runs_at_once_pay_once(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 0.3
+    fake_llm.latency = 1.5  # two rounds of calls at concurrency 4: the second run surely finds it busy
     folder = tmp_path / "videos"
     ids = make_videos(folder, 6)
     first = _start(tmp_path, fake_llm, "run", str(folder))

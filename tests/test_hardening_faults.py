@@ -270,13 +270,16 @@ def test_sigterm_during_start_up_exits_143(tmp_path: Path, fake_llm) -> None:
 
 
 def test_sigterm_while_waiting_for_the_lock_exits_143(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 3
+    fake_llm.latency = 6
     folder = tmp_path / "videos"
     make_videos(folder, 2)
     first = _start(tmp_path, fake_llm, "run", str(folder))
     _wait_for(lambda: fake_llm.calls > 0)
     second = _start(tmp_path, fake_llm, "run", str(folder))
-    time.sleep(1.5)  # started, and waiting for the lock
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not (tmp_path / "output" / ".yt2post.lock").exists():
+        time.sleep(0.05)
+    time.sleep(2.0)  # started (imports take a while on a loaded machine), and waiting for the lock
     second.send_signal(signal.SIGTERM)
     _, err = second.communicate(timeout=30)
     first.communicate(timeout=60)

@@ -1,0 +1,91 @@
+"""What the desk's buttons do to a post, in process: save, approve, accept a candidate."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from pipeline.config import Config
+from pipeline.errors import ArtifactError
+from pipeline.review import posts
+from pipeline.store import Store
+from pipeline.write import locate_post
+from tests.fakellm import FakeLLM
+from tests.review_desk import build_output
+
+BW = "bwRHIkYqYJo"
+SOURCE = f"https://www.youtube.com/watch?v={BW}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with FakeLLM() as fake:
+        return build_output(tmp_path_factory.mktemp("desk"), fake)
+
+
+@pytest.fixture
+def store(built: Path, tmp_path: Path) -> Store:
+    shutil.copytree(built, tmp_path / "output")
+    return Store(tmp_path / "output")
+
+
+def current(store: Store) -> posts.PostFile:
+    post = posts.find_post(store, BW)
+    assert post is not None
+    return post
+
+
+def test_save_writes_the_form_in_the_posts_shape_and_it_becomes_an_edit(store: Store) -> None:
+    before = current(store)
+    assert not before.edited
+    form = {f"fm_{k}": (", ".join(v) if isinstance(v, list) else str(v)) for k, v in before.front.items()}
+    form.update(fm_title="  审稿人的  标题 ", fm_tags="AI Chips, ai-chips, Nvidia", body="### 一\r\n\r\n正文。\r\n")
+    posts.save(store, BW, form, Config())
+    after = current(store)
+    assert after.front["title"] == "审稿人的 标题" and after.front["tags"] == ["ai-chips", "nvidia"]
+    assert after.body == "### 一\n\n正文。" and after.front["draft"] is True
+    assert list(after.front) == sorted(after.front)  # python-frontmatter's sorted keys, as the writer's
+    located = locate_post(store, BW, SOURCE)
+    assert located is not None and located.edited
+
+
+def test_save_refuses_a_value_outside_the_taxonomy_and_changes_nothing(store: Store) -> None:
+    before = current(store).text
+    with pytest.raises(ValueError, match="area must be one of"):
+        posts.save(store, BW, {"fm_area": "astrology"}, Config())
+    assert current(store).text == before
+
+
+def test_approve_changes_only_the_draft_line(store: Store) -> None:
+    before = current(store).text
+    posts.approve(store, BW, Config())
+    assert current(store).text == before.replace("\ndraft: true\n", "\ndraft: false\n")
+
+
+def test_accepting_a_whole_article_over_an_edited_post_keeps_the_edit_beside_it(store: Store) -> None:
+    post = current(store)
+    edited = post.text.replace("series: ''", "series: my-series")
+    post.path.write_text(edited, encoding="utf-8")
+    candidate = {"kind": "article", "state": "done", "article": {
+        "title": "新标题", "summary": "新摘要。", "tags": ["New Tag"],
+        "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
+    posts.accept(store, BW, candidate, Config())
+    after = frontmatter.loads(current(store).text)
+    assert after["title"] == "新标题" and after["tags"] == ["new-tag"] and after["series"] == "my-series"
+    assert after.content == "### 新的一节\n\n新的正文。"
+    backups = list(post.path.parent.glob(post.path.name + ".bak-*"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == edited
+
+
+def test_a_section_candidate_for_a_section_the_post_no_longer_has_is_refused(store: Store) -> None:
+    candidate = {"kind": "section", "section": 9, "state": "done", "new": {"heading": "x", "body": "y"}}
+    with pytest.raises(ValueError, match="no longer has a section 9"):
+        posts.accept(store, BW, candidate, Config())
+
+
+def test_a_video_without_a_post_cannot_be_approved(store: Store) -> None:
+    with pytest.raises(ArtifactError):
+        posts.approve(store, "gogEJyoSB9s", Config())

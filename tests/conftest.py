@@ -40,8 +40,9 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, fake_llm: FakeLLM):
-    """Run ``python -m pipeline`` in ``tmp_path`` against the fake model server."""
+def cli_process(tmp_path: Path, fake_llm: FakeLLM):
+    """Run ``python -m pipeline`` in ``tmp_path`` against the fake model server, as its own
+    process: for tests about the process itself (signals, locks between runs, exit codes)."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
         full_env = {k: v for k, v in os.environ.items() if k not in _LLM_ENV}
@@ -54,6 +55,24 @@ def cli(tmp_path: Path, fake_llm: FakeLLM):
         proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, env=full_env,
                               capture_output=True, text=True, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def cli(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch):
+    """Run a ``yt2post`` command in ``tmp_path`` against the fake model server, in this process
+    through Click's runner (a new interpreter per command would cost a second of imports)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+        full_env = {"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "sk-test-not-a-real-key", **(env or {})}
+        result = CliRunner().invoke(main, list(args), env=full_env, catch_exceptions=False, prog_name="yt2post")
+        return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
 
@@ -73,18 +92,6 @@ def load_json(path: Path) -> dict:
 
 
 @pytest.fixture
-def cli_inproc(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch):
-    """Like ``cli`` but in this process through Click's runner: for tests about what a command
-    does, not about the process (signals, the console script, the installed wheel)."""
-    from click.testing import CliRunner
-
-    from pipeline.cli import main
-
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
-        full_env = {"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "sk-test-not-a-real-key", **(env or {})}
-        result = CliRunner().invoke(main, list(args), env=full_env, catch_exceptions=False, prog_name="yt2post")
-        return CliResult(result.exit_code, result.stdout, result.stderr)
-
-    return run
+def cli_inproc(cli):
+    """The same as ``cli``; kept for the tests written while ``cli`` still started processes."""
+    return cli

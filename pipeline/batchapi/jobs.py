@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import openai
 
 from pipeline.batchapi.llm import ENDPOINT
-from pipeline.batchapi.records import TERMINAL, Registry, VideoBatch, parse_custom_id
+from pipeline.batchapi.records import TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
 from pipeline.config import LLMConfig
 from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
 from pipeline.llm_errors import server_message
@@ -283,7 +283,7 @@ def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str,
                 request.update(state="answered", answer=response["body"], via="batch")
             else:
                 request["state"] = "failed"
-                request["errors"].append({"message": _line_error(line), "at": now_iso(),
+                request["errors"].append({"message": _line_error(line), "at": error_time(),
                                           "batch_id": request.get("batch_id")})
             applied += 1
         if batch is not None:
@@ -291,7 +291,7 @@ def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str,
                 if request.get("batch_id") == batch["id"] and request["state"] == "submitted":
                     request["state"] = "failed"
                     request["errors"].append({"message": f"batch {batch['id']} ended {batch['status']} without "
-                                                         "an answer to this request", "at": now_iso(),
+                                                         "an answer to this request", "at": error_time(),
                                               "batch_id": batch["id"]})
         record.save()
     return applied

@@ -24,6 +24,14 @@ TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
 # not recorded yet), "submitted", "answered", "failed" (this attempt failed; see "errors").
 
 
+def error_time() -> str:
+    """When a request failed, to the microsecond: a run counts only the failures since it
+    started, and a rerun can start within the same second as the run before it."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat()
+
+
 def request_key(body: dict[str, Any]) -> str:
     return fingerprint(body)[:20]
 

@@ -19,14 +19,14 @@ from typing import Any
 
 from pipeline.batchapi.jobs import BatchJobs, apply_results, request_line, split_lines
 from pipeline.batchapi.llm import BatchLLM, Deferred
-from pipeline.batchapi.records import TERMINAL, VideoBatch
+from pipeline.batchapi.records import TERMINAL, VideoBatch, error_time
 from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm import LLMClient
 from pipeline.prompts import Prompts
 from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
 from pipeline.sources import VideoRef
-from pipeline.store import Store, now_iso
+from pipeline.store import Store
 from pipeline.summarize import estimate, site_tags, summarize, summarize_fingerprint
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class BatchRun:
         self.summary = RunSummary()
         self.exported: list[Path] = []
         self.waiting: list[str] = []  # videos left waiting for answers (export, import, not waiting)
-        self.started = now_iso()
+        self.started = error_time()  # failures since then are this run's
         self._forced: set[str] = set()  # videos whose old answers --force has set aside in this run
         self._seen: dict[str, tuple[Any, ...]] = {}  # batch id -> last status logged
 

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline import run  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.models import Metadata, Transcript  # noqa: E402
-from pipeline.prompts import Prompts  # noqa: E402
+from pipeline.llm.prompts import Prompts  # noqa: E402
 from pipeline.store import Store  # noqa: E402
-from pipeline.summarize import Summarizer  # noqa: E402
-from pipeline.tokens import estimate_tokens  # noqa: E402
+from pipeline.llm.summarize import Summarizer  # noqa: E402
+from pipeline.llm.tokens import estimate_tokens  # noqa: E402
 from tests.batch_videos import make_videos  # noqa: E402
 
 

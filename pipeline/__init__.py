@@ -22,9 +22,9 @@ _EXPORTS = {
     "Config": "pipeline.config",
     "load_config": "pipeline.config",
     "Store": "pipeline.store",
-    "fetch": "pipeline.fetch",
-    "summarize": "pipeline.summarize",
-    "write": "pipeline.write",
+    "fetch": "pipeline.sources.fetch",
+    "summarize": "pipeline.llm.summarize",
+    "write": "pipeline.post.write",
 }
 __all__ = sorted(_EXPORTS)
 

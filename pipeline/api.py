@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.runner import Reporter, RunOptions, Runner, RunSummary, failed_videos
-from pipeline.sources import VideoRef, expand_sources, video_id_from_url
+from pipeline.sources.listing import VideoRef, expand_sources, video_id_from_url
 from pipeline.store import STAGES, Store
 
 
@@ -75,8 +75,8 @@ def preflight(config: Config, stages: Sequence[str]) -> None:
     are missing or do not render, a missing API key."""
     if "summarize" not in stages:
         return
-    from pipeline.prompts import Prompts
-    from pipeline.summarize import check_prompts
+    from pipeline.llm.prompts import Prompts
+    from pipeline.llm.summarize import check_prompts
 
     check_prompts(config, Prompts(config))
 
@@ -104,13 +104,13 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
-        from pipeline.cost import call_cost
+        from pipeline.llm.cost import call_cost
 
         if call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
             raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
     preflight(config, stages)
     if llm is None and "summarize" in stages and not dry_run and videos:
-        from pipeline.llm import LLMClient
+        from pipeline.llm.client import LLMClient
 
         llm = LLMClient(config.llm)  # a missing API key is a config error, found before any work
     runner = Runner(config, store, options, reporter or _SilentReporter(), llm=llm)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.cost import DEFAULT_PRICES, Price
+from pipeline.llm.cost import DEFAULT_PRICES, Price
 from pipeline.errors import ConfigError, UsageError
 from pipeline.resources import builtin_config_file
 

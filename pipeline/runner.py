@@ -19,14 +19,14 @@ from typing import Any, Protocol
 
 from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
-from pipeline.fetch import FetchOptions, fetch
+from pipeline.sources.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
-from pipeline.prompts import Prompts
+from pipeline.llm.prompts import Prompts
 from pipeline.redact import redact
-from pipeline.sources import VideoRef
+from pipeline.sources.listing import VideoRef
 from pipeline.store import STAGES, Store
-from pipeline.summarize import Estimate, estimate, site_tags, summarize
-from pipeline.write import write
+from pipeline.llm.summarize import Estimate, estimate, site_tags, summarize
+from pipeline.post.write import write
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class Runner:
     def llm(self) -> Any:
         with self._build_lock:
             if self._llm is None:
-                from pipeline.llm import LLMClient
+                from pipeline.llm.client import LLMClient
 
                 self._llm = LLMClient(self.config.llm)
             return self._llm
@@ -149,7 +149,7 @@ class Runner:
         """One paced YouTube session for the whole batch, so its limiter is shared."""
         with self._build_lock:
             if self._youtube is None:
-                from pipeline.youtube_session import YouTubeSession
+                from pipeline.sources.youtube_session import YouTubeSession
 
                 self._youtube = YouTubeSession(self.config.youtube)
             return self._youtube

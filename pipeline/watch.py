@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ArtifactError, UsageError
-from pipeline.sources import VideoRef, _since_key, expand_sources
+from pipeline.sources.listing import VideoRef, _since_key, expand_sources
 from pipeline.store import atomic_write_text, now_iso
 
 SOURCES_DIR = "sources"

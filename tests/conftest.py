@@ -65,7 +65,7 @@ def cli(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch):
     through Click's runner (a new interpreter per command would cost a second of imports)."""
     from click.testing import CliRunner
 
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     monkeypatch.chdir(tmp_path)
 

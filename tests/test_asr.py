@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.asr import split_audio
+from pipeline.sources.asr import split_audio
 from tests.conftest import video_dir_with
 
 RATE = 8000

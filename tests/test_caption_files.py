@@ -14,12 +14,12 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import InputTooLarge, NoTranscript, NotARegularFile
-from pipeline.fetch import FetchOptions, fetch
+from pipeline.sources.fetch import FetchOptions, fetch
 from pipeline.models import Metadata
-from pipeline.sources import VideoRef, canonical_url
+from pipeline.sources.listing import VideoRef, canonical_url
 from pipeline.store import Store
-from pipeline.textfiles import TextFileError, decode
-from pipeline.transcripts import from_subtitle_file
+from pipeline.sources.textfiles import TextFileError, decode
+from pipeline.sources.transcripts import from_subtitle_file
 from tests.conftest import FIXTURES, video_dir_with
 
 CAPTIONS = FIXTURES / "captions"

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.captions import (
+from pipeline.sources.captions import (
     build_paragraphs,
     clean_snippets,
     convert_chinese,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.faithfulness import find_flags, transcript_values
+from pipeline.post.faithfulness import find_flags, transcript_values
 from tests.conftest import video_dir_with
 from tests.fakellm import Reply
 

@@ -19,8 +19,8 @@ from pipeline.errors import (
     VideoPrivate,
     VideoUnavailable,
 )
-from pipeline.youtube import classify_ytdlp_error
-from pipeline.youtube_session import Limiter
+from pipeline.sources.youtube import classify_ytdlp_error
+from pipeline.sources.youtube_session import Limiter
 from tests.conftest import FIXTURES, video_dir_with
 
 # Error texts as yt-dlp reports them (see ../shared/NOTES.md).

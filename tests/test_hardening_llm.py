@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMError
-from pipeline.llm import LLMClient
+from pipeline.llm.client import LLMClient
 from tests.fakellm import Reply
 
 

@@ -68,10 +68,10 @@ def test_kill_between_post_and_record_with_changed_settings(cli, fake_llm, tmp_p
 
 def test_the_intended_hash_is_recorded_before_the_post_is_renamed(tmp_path: Path, monkeypatch) -> None:
     """Stop the write right after the post's rename: post.json already names the new hash."""
-    import pipeline.write as write_module
+    import pipeline.post.write as write_module
     from pipeline.config import Config
     from pipeline.store import Store
-    from pipeline.write import locate_post, write
+    from pipeline.post.write import locate_post, write
 
     store = Store(tmp_path / "out")
     store.write(BW, "metadata", {"id": BW, "title": "Wheelie", "upload_date": "20210101"})

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMEmptyAnswer, LLMInvalidOutput, LLMRefusal, LLMRequestFailed, LLMTruncated
-from pipeline.llm import LLMClient, extract_json, strict_schema
+from pipeline.llm.client import LLMClient, extract_json, strict_schema
 from tests.fakellm import FakeLLM, Reply
 
 
@@ -151,7 +151,7 @@ def test_concurrency_is_bounded(fake_llm: FakeLLM) -> None:
 
 
 def test_requests_per_minute_limit_waits(fake_llm: FakeLLM) -> None:
-    from pipeline.pacing import MinuteWindow
+    from pipeline.llm.pacing import MinuteWindow
 
     clock = [0.0]
     window = MinuteWindow(2, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))

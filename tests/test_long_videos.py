@@ -8,10 +8,10 @@ from pathlib import Path
 
 import frontmatter
 
-from pipeline.chunking import split_part, split_transcript
-from pipeline.captions import build_paragraphs
+from pipeline.llm.chunking import split_part, split_transcript
+from pipeline.sources.captions import build_paragraphs
 from pipeline.models import Chapter
-from pipeline.tokens import estimate_tokens
+from pipeline.llm.tokens import estimate_tokens
 from tests.fakellm import Reply, default_answer
 from tests.long_transcripts import info_json, three_hours, ten_hours, write_srt
 
@@ -164,7 +164,7 @@ def test_token_estimates_for_latin_and_chinese() -> None:
 
 def test_a_topic_cut_by_a_part_boundary_becomes_one_section() -> None:
     from pipeline.models import Section
-    from pipeline.summarize import merge_sections
+    from pipeline.llm.summarize import merge_sections
 
     merged = merge_sections([
         [Section(heading="开场", body="a"), Section(heading="自动驾驶的数据引擎", body="b")],

@@ -75,7 +75,7 @@ def test_a_bad_line_in_a_list_file_fails_alone(cli_inproc, fake_llm: FakeLLM, tm
 
 
 def test_list_comments_keep_a_urls_own_fragment() -> None:
-    from pipeline.sources import _LIST_COMMENT
+    from pipeline.sources.listing import _LIST_COMMENT
 
     assert _LIST_COMMENT.split("https://youtu.be/bwRHIkYqYJo#t=30  # note", maxsplit=1)[0].strip() == \
         "https://youtu.be/bwRHIkYqYJo#t=30"

@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.review import posts
 from pipeline.store import Store
-from pipeline.write import locate_post
+from pipeline.post.write import locate_post
 from tests.fakellm import FakeLLM
 from tests.review_desk import build_output
 

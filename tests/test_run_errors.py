@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMRequestFailed
-from pipeline.llm import LLMClient
+from pipeline.llm.client import LLMClient
 from pydantic import BaseModel
 from tests.batch_videos import make_videos
 from tests.fakellm import FakeLLM, Reply, default_answer

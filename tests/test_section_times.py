@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from pipeline.models import Paragraph
-from pipeline.timing import parse_timestamp, timed_sections
+from pipeline.llm.timing import parse_timestamp, timed_sections
 from tests.conftest import load_json, video_dir_with
 from tests.fakellm import default_answer
 

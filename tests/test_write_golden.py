@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.models import Metadata
-from pipeline.write import build_post, dump_post, post_file_name
+from pipeline.post.write import build_post, dump_post, post_file_name
 from tests.conftest import FIXTURES
 
 SEED = FIXTURES / "seed-post.md"

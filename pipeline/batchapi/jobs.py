@@ -22,9 +22,9 @@ from pipeline.batchapi.llm import ENDPOINT
 from pipeline.batchapi.records import TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
 from pipeline.config import LLMConfig
 from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
-from pipeline.llm_errors import server_message
+from pipeline.llm.errors import server_message
 from pipeline.store import Store, fingerprint, now_iso
-from pipeline.tokens import estimate_messages_tokens
+from pipeline.llm.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
 METADATA_KEY = "yt2post_file"  # set on each batch, so a batch created just before a kill is found again

@@ -15,9 +15,9 @@ from openai.types.chat import ChatCompletion
 
 from pipeline.batchapi.records import VideoBatch, request_key
 from pipeline.config import LLMConfig
-from pipeline.cost import call_cost
+from pipeline.llm.cost import call_cost
 from pipeline.errors import LLMRequestFailed
-from pipeline.llm import LLMClient
+from pipeline.llm.client import LLMClient
 from pipeline.models import Usage
 
 ENDPOINT = "/v1/chat/completions"

@@ -22,12 +22,12 @@ from pipeline.batchapi.llm import BatchLLM, Deferred
 from pipeline.batchapi.records import TERMINAL, VideoBatch, error_time
 from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
-from pipeline.llm import LLMClient
-from pipeline.prompts import Prompts
+from pipeline.llm.client import LLMClient
+from pipeline.llm.prompts import Prompts
 from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
-from pipeline.sources import VideoRef
+from pipeline.sources.listing import VideoRef
 from pipeline.store import Store
-from pipeline.summarize import estimate, site_tags, summarize, summarize_fingerprint
+from pipeline.llm.summarize import estimate, site_tags, summarize, summarize_fingerprint
 
 log = logging.getLogger(__name__)
 

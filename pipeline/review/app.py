@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.chunking import format_timestamp
+from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import Yt2PostError
 from pipeline.models import Metadata
@@ -26,7 +26,7 @@ from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
 from pipeline.review.render import Evidence, PostSection, diff_lines, evidence, post_sections, video_link
 from pipeline.review.security import CSRF_FIELD, Guard, csrf_token, state_changing
 from pipeline.store import Store
-from pipeline.write import canonical_source
+from pipeline.post.write import canonical_source
 
 STATIC = Path(__file__).resolve().parent / "static"
 

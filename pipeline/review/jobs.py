@@ -12,14 +12,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.chunking import Part
+from pipeline.llm.chunking import Part
 from pipeline.config import Config
-from pipeline.llm import LLMClient
+from pipeline.llm.client import LLMClient
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
-from pipeline.prompts import Prompts
+from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, now_iso
-from pipeline.summarize import Section, Summarizer, site_tags, total_usage
-from pipeline.timing import timed_sections
+from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
+from pipeline.llm.timing import timed_sections
 
 log = logging.getLogger(__name__)
 CANDIDATE = "candidate"

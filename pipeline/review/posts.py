@@ -19,10 +19,10 @@ import yaml
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.models import Metadata
-from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
-from pipeline.slugs import unique_slugs
+from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
+from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, atomic_write_bytes, atomic_write_text
-from pipeline.write import canonical_source, dump_post, locate_post, render_body
+from pipeline.post.write import canonical_source, dump_post, locate_post, render_body
 
 from pipeline.review.render import split_sections
 

@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
-from pipeline.chunking import format_timestamp
+from pipeline.llm.chunking import format_timestamp
 
 _HEADING = re.compile(r"^### (.*)$", re.MULTILINE)
 _LATIN_OR_DIGITS = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")

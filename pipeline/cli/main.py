@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pipeline.api import RunReport
     from pipeline.config import Config
     from pipeline.runner import RunSummary
-    from pipeline.sources import VideoRef
+    from pipeline.sources.listing import VideoRef
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -191,7 +191,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     from pipeline import api
     from pipeline.config import parse_overrides
     from pipeline.lock import output_lock
-    from pipeline.sources import set_max_input_mb
+    from pipeline.sources.listing import set_max_input_mb
     from pipeline.progress import make_reporter
     from pipeline.runner import RunOptions
 
@@ -225,7 +225,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
 
 def _print_plan(report: RunReport) -> int:
     """``--dry-run``: what the run would spend, per video and in all; nothing was spent."""
-    from pipeline.cost import format_cost
+    from pipeline.llm.cost import format_cost
     from pipeline.redact import redact
 
     estimates = report.estimates or []
@@ -394,9 +394,9 @@ def review_command(config_path: str | None, out: str, verbose: bool, host: str, 
 
 
 # The commands that manage the output folder (status, init, ignore) live beside this module.
-from pipeline import cli_manage  # noqa: E402,F401 - registers its commands on ``main``
-from pipeline import cli_batches  # noqa: E402,F401 - ``yt2post batches`` (Batch API jobs)
-from pipeline import cli_watch  # noqa: E402,F401 - ``yt2post watch`` (run --new on an interval)
+from pipeline.cli import manage as cli_manage  # noqa: E402,F401 - registers its commands on ``main``
+from pipeline.cli import batches as cli_batches  # noqa: E402,F401 - ``yt2post batches`` (Batch API jobs)
+from pipeline.cli import watch as cli_watch  # noqa: E402,F401 - ``yt2post watch`` (run --new on an interval)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli import DEFAULT_CONFIG, boundary, common, main
+from pipeline.cli.main import DEFAULT_CONFIG, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
 _HEADER = ("video", "title", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
@@ -56,7 +56,7 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
     causes = failures_by_cause(statuses)
     if causes:
         click.echo("failures by cause: " + ", ".join(f"{c}: {n}" for c, n in sorted(causes.items())))
-    from pipeline.cli_batches import print_pending
+    from pipeline.cli.batches import print_pending
 
     print_pending(Path(out))  # Batch API jobs still running or not applied yet
     if details:

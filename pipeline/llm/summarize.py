@@ -17,17 +17,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline.chunking import Part, format_timestamp, split_part, split_transcript
+from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
-from pipeline.cost import call_cost
+from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
-from pipeline.llm import LLMClient
+from pipeline.llm.client import LLMClient
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
-from pipeline.prompts import Prompts
-from pipeline.slugs import unique_slugs
+from pipeline.llm.prompts import Prompts
+from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
-from pipeline.timing import timed_sections
-from pipeline.tokens import estimate_messages_tokens
+from pipeline.llm.timing import timed_sections
+from pipeline.llm.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt

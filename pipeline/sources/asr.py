@@ -23,8 +23,8 @@ import openai
 from pipeline.config import Config
 from pipeline.errors import AsrError
 from pipeline.models import Metadata, Transcript
-from pipeline.sources import MEDIA_EXTS, VideoRef
-from pipeline.transcripts import from_snippets
+from pipeline.sources.listing import MEDIA_EXTS, VideoRef
+from pipeline.sources.transcripts import from_snippets
 
 Snippet = tuple[str, float, float]  # text, start, duration
 
@@ -82,8 +82,8 @@ def _client(config: Config) -> openai.OpenAI:
 
 
 def _endpoint(path: Path, config: Config) -> tuple[list[Snippet], str | None]:
-    from pipeline.llm import retry_policy
-    from pipeline.llm_errors import server_message
+    from pipeline.llm.client import retry_policy
+    from pipeline.llm.errors import server_message
 
     client = _client(config)
     limit = int(config.asr.max_upload_mb * 1024 * 1024)

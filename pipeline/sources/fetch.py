@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript
-from pipeline.sources import VideoRef
+from pipeline.sources.listing import VideoRef
 from pipeline.store import Store, fingerprint, now_iso
-from pipeline.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
-from pipeline.youtube import load_info_json
+from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
+from pipeline.sources.youtube import load_info_json
 
 if TYPE_CHECKING:
-    from pipeline.youtube_session import YouTubeSession
+    from pipeline.sources.youtube_session import YouTubeSession
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | No
     if video.media_path is not None:
         return media_metadata(video)
     if youtube is None:
-        from pipeline.youtube_session import YouTubeSession
+        from pipeline.sources.youtube_session import YouTubeSession
 
         youtube = YouTubeSession(config.youtube)
     return youtube.metadata(video, config.transcript.languages)
@@ -106,7 +106,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
     reasons: list[str] = []
     if online:
         if youtube is None:
-            from pipeline.youtube_session import YouTubeSession
+            from pipeline.sources.youtube_session import YouTubeSession
 
             youtube = YouTubeSession(config.youtube)
         transcript = youtube.transcript(meta, preferred_languages(meta, config), config)
@@ -119,7 +119,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
     if transcript is not None:
         return transcript
     reasons.append("no readable subtitle track" + (f": {'; '.join(unreadable)}" if unreadable else ""))
-    from pipeline.asr import transcribe_video
+    from pipeline.sources.asr import transcribe_video
 
     transcript = transcribe_video(meta, video, config, youtube)
     if transcript is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli import _load, boundary, common, main
+from pipeline.cli.main import _load, boundary, common, main
 from pipeline.errors import ExitStatus
 
 

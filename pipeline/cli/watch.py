@@ -6,7 +6,7 @@ import time
 
 import click
 
-from pipeline.cli import _run_new, boundary, common, main, selection_options
+from pipeline.cli.main import _run_new, boundary, common, main, selection_options
 from pipeline.errors import ExitStatus
 
 

@@ -32,9 +32,9 @@ from pipeline.errors import (
     VideoUnavailable,
 )
 from pipeline.models import Metadata, Transcript
-from pipeline.sources import VideoRef
-from pipeline.transcripts import from_snippets
-from pipeline.youtube import classify_ytdlp_error, extract_metadata, ytdlp_params
+from pipeline.sources.listing import VideoRef
+from pipeline.sources.transcripts import from_snippets
+from pipeline.sources.youtube import classify_ytdlp_error, extract_metadata, ytdlp_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.caption_formats import READABLE, CaptionFormatError
-from pipeline.captions import build_paragraphs, clean_snippets, convert_chinese, detect_format, parse_captions
+from pipeline.sources.caption_formats import READABLE, CaptionFormatError
+from pipeline.sources.captions import build_paragraphs, clean_snippets, convert_chinese, detect_format, parse_captions
 from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
-from pipeline.textfiles import DecodedText, TextFileError, read_caption_text
-from pipeline.youtube import SUBTITLE_EXTS
+from pipeline.sources.textfiles import DecodedText, TextFileError, read_caption_text
+from pipeline.sources.youtube import SUBTITLE_EXTS
 
 log = logging.getLogger(__name__)
 

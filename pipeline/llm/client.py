@@ -26,8 +26,8 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from pipeline.config import LLMConfig
-from pipeline.cost import call_cost
-from pipeline.deadline import http_client as deadline_http_client
+from pipeline.llm.cost import call_cost
+from pipeline.llm.deadline import http_client as deadline_http_client
 from pipeline.errors import (
     ConfigError,
     LLMEmptyAnswer,
@@ -36,10 +36,10 @@ from pipeline.errors import (
     LLMSetupError,
     LLMTruncated,
 )
-from pipeline.llm_errors import classify, describe_body, not_openai_compatible, rejects_json_schema
+from pipeline.llm.errors import classify, describe_body, not_openai_compatible, rejects_json_schema
 from pipeline.models import Usage
-from pipeline.pacing import LLMPacer
-from pipeline.tokens import estimate_messages_tokens
+from pipeline.llm.pacing import LLMPacer
+from pipeline.llm.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class LLMClient:
             # Local servers (Ollama, vLLM, llama.cpp) take no key, but the client insists on one.
             api_key = "no-key-required"
         # Our own retry policy (tenacity) is the only one: the client's would multiply with it.
-        # llm.timeout bounds each call in all, not only each read (see pipeline.deadline).
+        # llm.timeout bounds each call in all, not only each read (see pipeline.llm.deadline).
         self._client = openai.OpenAI(
             base_url=self.base_url, api_key=api_key, max_retries=0, timeout=config.timeout,
             http_client=deadline_http_client(config.timeout),

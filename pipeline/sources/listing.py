@@ -145,7 +145,7 @@ class _YtDlpLog:
 def default_flat_extract(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     import yt_dlp
 
-    from pipeline.youtube import classify_ytdlp_error
+    from pipeline.sources.youtube import classify_ytdlp_error
 
     options: dict[str, Any] = {
         "extract_flat": "in_playlist", "skip_download": True, "quiet": True, "no_warnings": True,

@@ -96,7 +96,7 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
 
 
 def load_info_json(path: Path, languages: list[str] | None = None, max_mb: float | None = None) -> Metadata:
-    from pipeline.sources import read_input
+    from pipeline.sources.listing import read_input
 
     if not path.exists():
         raise FetchError(f"{path}: no such info.json file")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from pipeline.models import Paragraph
-from pipeline.tokens import estimate_tokens
+from pipeline.llm.tokens import estimate_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.?!。！？…])\s*")
 MIN_SPLIT_CHARS = 200

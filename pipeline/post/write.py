@@ -19,13 +19,13 @@ from typing import Any
 import frontmatter
 import yaml
 
-from pipeline.chunking import format_timestamp
+from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import WriteError
-from pipeline.faithfulness import find_flags
+from pipeline.post.faithfulness import find_flags
 from pipeline.models import Metadata, StageResult
-from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
-from pipeline.slugs import slugify, unique_slugs
+from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
+from pipeline.post.slugs import slugify, unique_slugs
 from pipeline.store import (
     Store,
     atomic_write_bytes,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from pipeline.chunking import format_timestamp
+from pipeline.llm.chunking import format_timestamp
 from pipeline.models import Paragraph
 
 _TIMESTAMP = re.compile(r"^\[?\s*(?:(\d{1,3}):)?(\d{1,3}):(\d{1,2}(?:\.\d+)?)\s*\]?$")

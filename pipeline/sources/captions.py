@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from pipeline.caption_clean import logical_lines, voice
-from pipeline.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
+from pipeline.sources.caption_clean import logical_lines, voice
+from pipeline.sources.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
 from pipeline.models import Chapter, Paragraph, Segment
 
 __all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",

@@ -1,0 +1,1 @@
+"""The ``yt2post`` command: each command parses its arguments, calls the library, prints."""

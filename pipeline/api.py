@@ -15,7 +15,8 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
-from pipeline.runner import Reporter, RunOptions, Runner, RunSummary, failed_videos
+from pipeline.context import RunOptions
+from pipeline.runner import Reporter, Runner, RunSummary, failed_videos
 from pipeline.sources.listing import VideoRef, expand_sources, video_id_from_url
 from pipeline.store import STAGES, Store
 

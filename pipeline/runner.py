@@ -15,60 +15,21 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.config import Config
+from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
-from pipeline.sources.fetch import FetchOptions, fetch
 from pipeline.models import StageResult
-from pipeline.llm.prompts import Prompts
 from pipeline.redact import redact
 from pipeline.sources.listing import VideoRef
-from pipeline.store import STAGES, Store
-from pipeline.llm.summarize import Estimate, estimate, site_tags, summarize
-from pipeline.post.write import write
+from pipeline.stages import BY_NAME, Stage
+from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.llm.summarize import Estimate
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunOptions:
-    stages: tuple[str, ...] = STAGES
-    force: bool = False
-    overrides: dict[str, Any] = field(default_factory=dict)
-    overwrite_edited: bool = False
-    subtitles: Path | None = None
-    allow_description: bool = False
-    verbose: bool = False
-    max_cost: float | None = None  # USD: stop starting new videos once the batch would pass it
-    batch_api: bool = False  # summarize through the provider's Batch API (also ``llm.mode: batch``)
-    batch_export: Path | None = None  # write the Batch API requests to this folder instead of sending them
-    batch_import: tuple[Path, ...] = ()  # Batch API result files to apply first
-
-
-class Budget:
-    """``--max-cost``: reserves each video's estimated cost before its first LLM call."""
-
-    def __init__(self, limit: float) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self.reserved = 0.0
-        self.stopped = False
-        self._lock = threading.Lock()
-
-    def reserve(self, video_id: str, cost: float) -> None:
-        with self._lock:
-            if self.stopped or self.spent + self.reserved + cost > self.limit:
-                self.stopped = True
-                raise BudgetExceeded(
-                    f"budget reached: the batch would pass --max-cost ${self.limit:.4f} "
-                    f"(spent ${self.spent:.4f}, the next video needs about ${cost:.4f})", video_id=video_id)
-            self.reserved += cost
-
-    def settle(self, reserved: float, actual: float | None) -> None:
-        with self._lock:
-            self.reserved -= reserved
-            self.spent += actual if actual is not None else reserved
 
 
 class Reporter(Protocol):
@@ -119,121 +80,50 @@ class RunSummary:
 
 
 class Runner:
+    """The stages of ``options.stages`` over many videos; what happened is in ``summary``."""
+
     def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,
                  llm: Any | None = None, youtube: Any | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.reporter = reporter
-        self._llm = llm
-        self._youtube = youtube
+        self.context = RunContext(config, store, options, llm=llm, youtube=youtube)
+        self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
-        self._build_lock = threading.RLock()  # for the shared clients, built on first use
         self.summary = RunSummary()
-        self.budget = Budget(options.max_cost) if options.max_cost is not None else None
         self._stop = threading.Event()
-        self._shared: dict[str, Any] | None = None
 
-    # Built on first use: a fetch-only run needs no API key, a local run no YouTube session.
     @property
     def llm(self) -> Any:
-        with self._build_lock:
-            if self._llm is None:
-                from pipeline.llm.client import LLMClient
+        return self.context.llm
 
-                self._llm = LLMClient(self.config.llm)
-            return self._llm
-
-    @property
-    def youtube(self) -> Any:
-        """One paced YouTube session for the whole batch, so its limiter is shared."""
-        with self._build_lock:
-            if self._youtube is None:
-                from pipeline.sources.youtube_session import YouTubeSession
-
-                self._youtube = YouTubeSession(self.config.youtube)
-            return self._youtube
-
-    def _stage(self, video: VideoRef, stage: str) -> StageResult:
-        self.reporter.stage_started(video.video_id, stage)
-        opts = self.options
-        if stage == "fetch":
-            result = fetch(video, self.config, self.store, force=opts.force, youtube=self.youtube,
-                           options=FetchOptions(subtitles=opts.subtitles, allow_description=opts.allow_description))
-        elif stage == "summarize":
-            result = self._summarize(video.video_id)
-            self._add_spend(result)
-        else:
-            result = write(video.video_id, self.config, self.store, force=opts.force,
-                           overwrite_edited=opts.overwrite_edited, overrides=self._overrides(video.video_id))
-        self.store.mark_stage(video.video_id, stage, result.outcome)
+    def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
+        self.reporter.stage_started(video.video_id, stage.name)
+        result = stage.run(self.context, video)
+        self.store.mark_stage(video.video_id, stage.name, result.outcome)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return result
 
-    def _overrides(self, video_id: str) -> dict[str, Any]:
-        """``--set`` values stay with the video's post until set again: a plain rerun must not
-        turn ``draft: false`` back into the default."""
-        kept = self.store.status(video_id).get("overrides") or {}
-        merged = {**kept, **self.options.overrides}
-        if merged != kept:
-            self.store.update_status(video_id, overrides=merged)
-        return merged
-
-    def _add_spend(self, result: StageResult) -> None:
-        """What each run's calls cost adds up per video, across reruns."""
-        if result.outcome != "done" or not result.tokens:
-            return
-        status = self.store.status(result.video_id)
-        spent = dict(status.get("spent") or {"tokens": 0, "cost_usd": 0.0, "runs": 0})
-        spent["tokens"] = int(spent.get("tokens", 0)) + result.tokens
-        spent["cost_usd"] = round(float(spent.get("cost_usd") or 0.0) + (result.cost_usd or 0.0), 6)
-        spent["runs"] = int(spent.get("runs", 0)) + 1
-        self.store.update_status(result.video_id, spent=spent)
-
-    @property
-    def shared(self) -> dict[str, Any]:
-        """What every summarize call of the run shares: the prompts, and the site's most used tags
-        (read once per run: reading every post for every video would grow with the square)."""
-        with self._build_lock:
-            if self._shared is None:
-                self._shared = {"prompts": Prompts(self.config),
-                                "tags": site_tags(self.store.posts_dir, self.config.reuse_tags)}
-            return self._shared
-
-    def _summarize(self, video_id: str) -> StageResult:
-        self.store.ensure_room(video_id)
-        shared = self.shared
-        if self.budget is None:
-            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
-        planned = estimate(video_id, self.config, self.store, force=self.options.force, **shared)
-        if planned.skipped:
-            return summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
-        reserved = planned.cost_usd or 0.0
-        self.budget.reserve(video_id, reserved)
-        actual: float | None = None
-        try:
-            result = summarize(video_id, self.config, self.store, llm=self.llm, force=self.options.force, **shared)
-            actual = result.cost_usd
-            return result
-        finally:
-            self.budget.settle(reserved, actual)
-
     def plan(self, videos: list[VideoRef]) -> list[Estimate]:
         """``--dry-run``: fetch what is missing (free), then estimate every video's LLM calls."""
+        from pipeline.llm.summarize import estimate
+
         estimates = []
+        fetching = tuple(stage for stage in self.stages if stage.name == "fetch")
         for video in videos:
-            if "fetch" in self.options.stages and not self._run_stages(video, ("fetch",)):
+            if fetching and not self._run_stages(video, fetching):
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
-                                          **self.shared))
+                                          prompts=self.context.prompts, tags=self.context.site_tags))
             except Yt2PostError as exc:
                 self._fail(video, "summarize", exc)
         return estimates
 
-    def _run_stages(self, video: VideoRef, stages: tuple[str, ...]) -> bool:
+    def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...]) -> bool:
         for stage in stages:
             if self._stop.is_set():
                 return False
@@ -245,16 +135,16 @@ class Runner:
             except DiskFull as exc:
                 # The video failed; every later write would too, so start nothing new rather
                 # than pay for answers there is no room to save.
-                self._fail(video, stage, exc)
+                self._fail(video, stage.name, exc)
                 self._stop.set()
                 return False
             except Yt2PostError as exc:
-                self._fail(video, stage, exc)
+                self._fail(video, stage.name, exc)
                 return False
             except Exception as exc:  # a bug or an unexpected library error: record it, keep going
                 if self.options.verbose:
                     log.error("%s", redact("".join(traceback.format_exception(exc))))
-                self._fail(video, stage, exc)
+                self._fail(video, stage.name, exc)
                 return False
         return True
 
@@ -300,12 +190,12 @@ class Runner:
         if "summarize" in self.options.stages and self._batch_mode():
             return self._run_batch(videos)
         self.summary.videos = len(videos)
-        self.summary.final_stage = self.options.stages[-1]
+        self.summary.final_stage = self.stages[-1].name
         if not videos:
             return self.summary
         self.store.remove_stale_temp_files()
-        stages = self.options.stages
-        if "summarize" in stages:
+        stages = self.stages
+        if any(stage.pool == "llm" for stage in stages):
             # Build the client and templates while the first videos are fetched.
             threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._outstanding = len(videos)
@@ -345,21 +235,20 @@ class Runner:
     def _warm_up(self) -> None:
         """Build the client and templates before the first video needs them."""
         try:
-            self.llm, self.shared  # noqa: B018 - built for their side effect
+            self.context.llm, self.context.prompts, self.context.site_tags  # noqa: B018 - built for their side effect
         except Yt2PostError:
             pass  # reported by the first video that needs them, with its id
 
-    def _submit(self, video: VideoRef, stages: tuple[str, ...]) -> None:
-        pool = self._pools["llm" if stages[0] == "summarize" else "local"]
-        pool.submit(self._task, video, stages)
+    def _submit(self, video: VideoRef, stages: tuple[Stage, ...]) -> None:
+        self._pools[stages[0].pool].submit(self._task, video, stages)
 
-    def _task(self, video: VideoRef, stages: tuple[str, ...]) -> None:
+    def _task(self, video: VideoRef, stages: tuple[Stage, ...]) -> None:
         """Run the first of ``stages``; on success hand the video on for the rest."""
         handed_on = False
         try:
             if self._stop.is_set():
                 return
-            if stages[0] == "fetch":
+            if stages[0].name == "fetch":
                 self._remember_source(video)
             if self._run_stages(video, stages[:1]) and len(stages) > 1 and not self._stop.is_set():
                 try:

@@ -233,6 +233,18 @@ class Store:
         }
         self.write(video_id, "status", status)
 
+    def add_spend(self, video_id: str, tokens: int, cost_usd: float | None) -> None:
+        """What each run's model calls cost adds up per video, across reruns (a redone article
+        keeps what the first one cost)."""
+        if not tokens:
+            return
+        status = self.status(video_id)
+        spent = dict(status.get("spent") or {"tokens": 0, "cost_usd": 0.0, "runs": 0})
+        spent["tokens"] = int(spent.get("tokens", 0)) + tokens
+        spent["cost_usd"] = round(float(spent.get("cost_usd") or 0.0) + (cost_usd or 0.0), 6)
+        spent["runs"] = int(spent.get("runs", 0)) + 1
+        self.update_status(video_id, spent=spent)
+
     def ensure_room(self, video_id: str, needed: int = 1_000_000) -> None:
         """Raise DiskFull when the output folder's disk has less than ``needed`` bytes free:
         checked before a model call, so that no answer is paid for that cannot be saved."""

@@ -24,7 +24,8 @@ from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm.client import LLMClient
 from pipeline.llm.prompts import Prompts
-from pipeline.runner import Failure, Reporter, RunOptions, Runner, RunSummary
+from pipeline.context import RunOptions
+from pipeline.runner import Failure, Reporter, Runner, RunSummary
 from pipeline.sources.listing import VideoRef
 from pipeline.store import Store
 from pipeline.llm.summarize import estimate, site_tags, summarize, summarize_fingerprint

@@ -193,7 +193,7 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     from pipeline.lock import output_lock
     from pipeline.sources.listing import set_max_input_mb
     from pipeline.progress import make_reporter
-    from pipeline.runner import RunOptions
+    from pipeline.context import RunOptions
 
     config = _load(config_path)
     set_max_input_mb(config.max_input_mb)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.errors import BudgetExceeded
 
 
 class Price(BaseModel):
@@ -56,3 +60,28 @@ def call_cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tok
 
 def format_cost(usd: float | None) -> str:
     return "-" if usd is None else f"${usd:.4f}"
+
+
+class Budget:
+    """``--max-cost``: reserves each video's estimated cost before its first LLM call."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def reserve(self, video_id: str, cost: float) -> None:
+        with self._lock:
+            if self.stopped or self.spent + self.reserved + cost > self.limit:
+                self.stopped = True
+                raise BudgetExceeded(
+                    f"budget reached: the batch would pass --max-cost ${self.limit:.4f} "
+                    f"(spent ${self.spent:.4f}, the next video needs about ${cost:.4f})", video_id=video_id)
+            self.reserved += cost
+
+    def settle(self, reserved: float, actual: float | None) -> None:
+        with self._lock:
+            self.reserved -= reserved
+            self.spent += actual if actual is not None else reserved

@@ -166,7 +166,8 @@ class Jobs:
     # --- retry --------------------------------------------------------------------------
 
     def retry(self, job: Job) -> None:
-        from pipeline.runner import RunOptions, Runner, failed_videos
+        from pipeline.context import RunOptions
+        from pipeline.runner import Runner, failed_videos
 
         refs = [ref for ref in failed_videos(self.store) if ref.video_id == job.video_id]
         if not refs:

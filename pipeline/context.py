@@ -1,0 +1,90 @@
+"""What one run knows: its options, and the context every stage of every video shares.
+
+The clients and templates are built on first use, once per run and thread-safely: a fetch-only
+run needs no API key, a local run no YouTube session, and the site's tags are read once (reading
+every post for every video would grow with the square).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.config import Config
+from pipeline.llm.cost import Budget
+from pipeline.store import STAGES, Store
+
+if TYPE_CHECKING:
+    from pipeline.llm.client import LLMClient
+    from pipeline.llm.prompts import Prompts
+    from pipeline.sources.youtube_session import YouTubeSession
+
+
+@dataclass
+class RunOptions:
+    stages: tuple[str, ...] = STAGES
+    force: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)  # ``--set`` front-matter values
+    overwrite_edited: bool = False
+    subtitles: Path | None = None
+    allow_description: bool = False
+    verbose: bool = False
+    max_cost: float | None = None  # USD: stop starting new videos once the batch would pass it
+    batch_api: bool = False  # summarize through the provider's Batch API (also ``llm.mode: batch``)
+    batch_export: Path | None = None  # write the Batch API requests to this folder instead of sending them
+    batch_import: tuple[Path, ...] = ()  # Batch API result files to apply first
+
+
+class RunContext:
+    """The run's settings, store and options, and what its stages share (built on first use)."""
+
+    def __init__(self, config: Config, store: Store, options: RunOptions, *, llm: LLMClient | None = None,
+                 youtube: YouTubeSession | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.options = options
+        self.budget = Budget(options.max_cost) if options.max_cost is not None else None
+        self._llm = llm
+        self._youtube = youtube
+        self._prompts: Prompts | None = None
+        self._site_tags: list[str] | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def llm(self) -> LLMClient:
+        with self._lock:
+            if self._llm is None:
+                from pipeline.llm.client import LLMClient
+
+                self._llm = LLMClient(self.config.llm)
+            return self._llm
+
+    @property
+    def youtube(self) -> YouTubeSession:
+        """One paced YouTube session for the whole batch, so its limiter is shared."""
+        with self._lock:
+            if self._youtube is None:
+                from pipeline.sources.youtube_session import YouTubeSession
+
+                self._youtube = YouTubeSession(self.config.youtube)
+            return self._youtube
+
+    @property
+    def prompts(self) -> Prompts:
+        with self._lock:
+            if self._prompts is None:
+                from pipeline.llm.prompts import Prompts
+
+                self._prompts = Prompts(self.config)
+            return self._prompts
+
+    @property
+    def site_tags(self) -> list[str]:
+        with self._lock:
+            if self._site_tags is None:
+                from pipeline.llm.summarize import site_tags
+
+                self._site_tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
+            return self._site_tags

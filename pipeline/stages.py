@@ -1,0 +1,116 @@
+"""The stages as objects, in the order a video goes through them.
+
+Each has the same small interface: its name, the worker pool it runs in (``local`` for disk
+and YouTube work, ``llm`` for model calls, bounded by ``llm.concurrency``), the artifacts it
+writes, the fingerprint of its inputs (a stage whose outputs carry that fingerprint is
+current and skipped), and ``run``. The runner knows nothing else about them: adding a stage
+means adding one object to ``ALL``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pipeline.context import RunContext
+from pipeline.models import StageResult
+from pipeline.sources.listing import VideoRef
+
+
+class Stage(Protocol):
+    name: str
+    pool: Literal["local", "llm"]
+    outputs: tuple[str, ...]
+
+    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str: ...
+    def run(self, ctx: RunContext, video: VideoRef) -> StageResult: ...
+
+
+class FetchStage:
+    name = "fetch"
+    pool: Literal["local", "llm"] = "local"
+    outputs = ("metadata", "transcript")
+
+    def _options(self, ctx: RunContext):  # type: ignore[no-untyped-def]
+        from pipeline.sources.fetch import FetchOptions
+
+        return FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
+
+    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
+        from pipeline.sources.fetch import fetch_fingerprint
+
+        return fetch_fingerprint(video, ctx.config, self._options(ctx))
+
+    def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
+        from pipeline.sources.fetch import fetch
+
+        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, youtube=ctx.youtube,
+                     options=self._options(ctx))
+
+
+class SummarizeStage:
+    name = "summarize"
+    pool: Literal["local", "llm"] = "llm"
+    outputs = ("article",)
+
+    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
+        from pipeline.llm.summarize import summarize_fingerprint
+
+        store = ctx.store
+        return summarize_fingerprint(store.read(video.video_id, "metadata"), store.read(video.video_id, "transcript"),
+                                     ctx.config, ctx.prompts)
+
+    def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
+        from pipeline.llm.summarize import estimate, summarize
+
+        video_id, store, force = video.video_id, ctx.store, ctx.options.force
+        store.ensure_room(video_id)  # no answer is paid for that there is no room to save
+        shared = {"prompts": ctx.prompts, "tags": ctx.site_tags}
+        reserved = 0.0
+        if ctx.budget is not None:
+            planned = estimate(video_id, ctx.config, store, force=force, **shared)
+            if not planned.skipped:
+                reserved = planned.cost_usd or 0.0
+                ctx.budget.reserve(video_id, reserved)
+        actual: float | None = None
+        try:
+            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, **shared)
+            actual = result.cost_usd
+        finally:
+            if ctx.budget is not None and reserved:
+                ctx.budget.settle(reserved, actual)
+        if result.outcome == "done":
+            store.add_spend(video_id, result.tokens, result.cost_usd)
+        return result
+
+
+class WriteStage:
+    name = "write"
+    pool: Literal["local", "llm"] = "local"
+    outputs = ("post", "flags")
+
+    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
+        from pipeline.post.write import write_fingerprint
+
+        store = ctx.store
+        return write_fingerprint(store.read(video.video_id, "article"), store.read(video.video_id, "metadata"),
+                                 ctx.config, self._overrides(ctx, video.video_id, remember=False))
+
+    @staticmethod
+    def _overrides(ctx: RunContext, video_id: str, *, remember: bool = True) -> dict[str, object]:
+        """``--set`` values stay with the video's post until set again: a plain rerun must not
+        turn ``draft: false`` back into the default."""
+        kept = ctx.store.status(video_id).get("overrides") or {}
+        merged = {**kept, **ctx.options.overrides}
+        if remember and merged != kept:
+            ctx.store.update_status(video_id, overrides=merged)
+        return merged
+
+    def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
+        from pipeline.post.write import write
+
+        return write(video.video_id, ctx.config, ctx.store, force=ctx.options.force,
+                     overwrite_edited=ctx.options.overwrite_edited, overrides=self._overrides(ctx, video.video_id))
+
+
+ALL: tuple[Stage, ...] = (FetchStage(), SummarizeStage(), WriteStage())
+BY_NAME: dict[str, Stage] = {stage.name: stage for stage in ALL}

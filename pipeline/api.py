@@ -8,10 +8,10 @@ API key), and runs the stages. The result says what happened; nothing here print
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
@@ -19,6 +19,9 @@ from pipeline.context import RunOptions
 from pipeline.runner import Reporter, Runner, RunSummary, failed_videos
 from pipeline.sources.listing import VideoRef, expand_sources, video_id_from_url
 from pipeline.store import STAGES, Store
+
+if TYPE_CHECKING:
+    from pipeline.watch import Selection
 
 
 @dataclass
@@ -28,6 +31,7 @@ class RunReport:
     ignored: list[str] = field(default_factory=list)  # videos the reviewer rejected, left alone
     left_out: int = 0  # recorded failures ``retry_failed`` left out: not among the sources
     source_errors: list[str] = field(default_factory=list)  # "FILE:LINE: reason" of list files
+    watched: Selection | None = None  # ``new``: what the sources list, and which of it is new
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -84,23 +88,75 @@ def preflight(config: Config, stages: Sequence[str]) -> None:
 
 def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | str = "output", *,
         stages: Sequence[str] = STAGES, options: RunOptions | None = None, selection: dict[str, Any] | None = None,
-        retry_failed: bool = False, dry_run: bool = False, videos: list[VideoRef] | None = None,
-        reporter: Reporter | None = None, llm: Any | None = None) -> RunReport:
+        retry_failed: bool = False, dry_run: bool = False, new: bool = False, mark_seen: bool = False,
+        videos: list[VideoRef] | None = None, reporter: Reporter | None = None, llm: Any | None = None,
+        wait: bool = True, on_wait: Callable[[str], None] | None = None) -> RunReport:
     """Run ``stages`` for the videos of ``sources`` (or the given ``videos``) into ``out``.
 
-    ``retry_failed`` runs the recorded failures (of the sources, when given); ``dry_run`` only
-    estimates the model calls. Raises ConfigError/UsageError before any work when the run
-    cannot start; every per-video problem is in the report instead.
+    ``retry_failed`` runs the recorded failures (of the sources, when given); ``new`` only the
+    videos no earlier ``new`` run has seen from these sources (``mark_seen``: the ones the
+    selection leaves out count as seen); ``dry_run`` only estimates the model calls. The output
+    folder's lock is held throughout: another run is waited for (``on_wait`` hears why), or with
+    ``wait=False`` (and always with ``new``, which schedulers start) refused. Raises
+    ConfigError/UsageError before any work when the run cannot start; every per-video problem
+    is in the report instead.
     """
     from pipeline.config import load_config
+    from pipeline.sources.listing import set_max_input_mb
 
     config = config or load_config()
-    store = Store(out)
+    set_max_input_mb(config.max_input_mb)
     options = options or RunOptions(stages=tuple(stages))
     options.stages = tuple(stages)
     report = RunReport(summary=RunSummary())
+    with _lock(Path(out), new=new, wait=wait, on_wait=on_wait):
+        if new:
+            videos = _select_new(sources, out, report, mark_seen, dry_run, selection or {})
+            if not videos:
+                return report
+        _run_locked(sources, config, Store(out), options, report, retry_failed=retry_failed, dry_run=dry_run,
+                    videos=videos, reporter=reporter, llm=llm, selection=selection or {})
+        if report.watched is not None and not dry_run:
+            from pipeline.watch import remember
+
+            summary = report.summary
+            failed = {f.video_id for f in summary.failures}
+            # Seen: finished videos. Not started ones (Ctrl-C, budget, waiting for a batch) stay new.
+            finished = {r.video_id for r in summary.results if r.stage == summary.final_stage} - failed
+            remember(report.watched, [v.video_id for v in report.watched.videos if v.video_id in finished], failed)
+    return report
+
+
+def _lock(root: Path, *, new: bool, wait: bool, on_wait: Callable[[str], None] | None) -> Any:
+    if new:
+        from pipeline.watch import output_lock as busy_or_lock
+
+        return busy_or_lock(root)
+    from pipeline.lock import output_lock
+
+    return output_lock(root, wait=wait, on_wait=on_wait)
+
+
+def _select_new(sources: Sequence[str], out: Path | str, report: RunReport, mark_seen: bool, dry_run: bool,
+                selection: dict[str, Any]) -> list[VideoRef]:
+    from pipeline.watch import remember, select_new
+
+    if not sources:
+        raise UsageError("--new needs at least one SOURCE (a playlist, channel or list to watch)")
+    chosen = select_new(Path(out), sources, limit=selection.get("limit"), since=selection.get("since"),
+                        reverse=bool(selection.get("reverse")), mark_seen=mark_seen)
+    report.watched = chosen
+    if not chosen.videos and not dry_run:
+        remember(chosen, [], [])
+    return chosen.videos
+
+
+def _run_locked(sources: Sequence[str], config: Config, store: Store, options: RunOptions, report: RunReport, *,
+                retry_failed: bool, dry_run: bool, videos: list[VideoRef] | None, reporter: Reporter | None,
+                llm: Any | None, selection: dict[str, Any]) -> None:
+    stages = options.stages
     if videos is None:
-        videos = _select(sources, store, report, retry_failed, selection or {})
+        videos = _select(sources, store, report, retry_failed, selection)
     videos = _without_ignored(videos, store, report)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
@@ -120,7 +176,6 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     else:
         runner.run(videos)
     report.summary = runner.summary
-    return report
 
 
 def _select(sources: Sequence[str], store: Store, report: RunReport, retry_failed: bool,

@@ -25,8 +25,6 @@ from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
 if TYPE_CHECKING:
     from pipeline.api import RunReport
     from pipeline.config import Config
-    from pipeline.runner import RunSummary
-    from pipeline.sources.listing import VideoRef
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -183,40 +181,39 @@ def _print_report(report: RunReport, out: str) -> int:
 def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
          force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
-         dry_run: bool = False, max_cost: float | None = None, videos: list[VideoRef] | None = None,
-         quiet: bool = False, after: Callable[[RunSummary], None] | None = None,
-         batch: dict[str, Any] | None = None, **selection: Any) -> int:
+         dry_run: bool = False, max_cost: float | None = None, new: bool = False, mark_seen: bool = False,
+         quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
     import io
 
     from pipeline import api
     from pipeline.config import parse_overrides
-    from pipeline.lock import output_lock
-    from pipeline.sources.listing import set_max_input_mb
-    from pipeline.progress import make_reporter
     from pipeline.context import RunOptions
+    from pipeline.progress import make_reporter
 
     config = _load(config_path)
-    set_max_input_mb(config.max_input_mb)
     options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
                          allow_description=allow_description, verbose=verbose, max_cost=max_cost,
                          **(batch or {}))
     reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
     try:
-        with output_lock(Path(out), wait=not click.get_current_context().meta.get("no_wait", False),
-                         on_wait=lambda message: click.echo(message, err=True)):
-            report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
-                             retry_failed=retry_failed, dry_run=dry_run, videos=videos, reporter=reporter)
+        report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
+                         retry_failed=retry_failed, dry_run=dry_run, new=new, mark_seen=mark_seen,
+                         reporter=reporter, wait=not click.get_current_context().meta.get("no_wait", False),
+                         on_wait=lambda message: click.echo(message, err=True))
     finally:
         reporter.close()
+    if report.watched is not None and not report.watched.videos:
+        if not quiet:
+            marked = f", {len(report.watched.marked)} marked seen" if report.watched.marked else ""
+            click.echo(f"no new videos in {len(sources)} source(s){marked}")
+        return ExitStatus.OK
     if retry_failed and not report.summary.videos and not report.source_errors:
         click.echo(f"no failed videos in {out}" + (f" among the sources ({report.left_out} other(s) left out)"
                                                     if report.left_out else ""))
         return ExitStatus.OK
     if dry_run:
         return _print_plan(report)
-    if after is not None:
-        after(report.summary)
     status = _print_report(report, out)
     if report.summary.batch_note:  # what a Batch API export/import left to do
         click.echo(report.summary.batch_note)
@@ -277,43 +274,12 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
     Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
     batch = {"batch_api": batch_api, "batch_export": Path(batch_export) if batch_export else None,
              "batch_import": tuple(Path(f) for f in batch_import)}
-    if new or mark_seen:
-        if retry_failed or subtitles:
-            raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
-        return _run_new(sources, config_path, out, verbose, force, sets, mark_seen=mark_seen, quiet=quiet,
-                        dry_run=dry_run, max_cost=max_cost, allow_description=allow_description,
-                        limit=limit, since=since, reverse=reverse, batch=batch)
+    if (new or mark_seen) and (retry_failed or subtitles):
+        raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
     return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
                 subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
-                dry_run=dry_run, max_cost=max_cost, batch=batch, limit=limit, since=since, reverse=reverse or None)
-
-
-def _run_new(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-             sets: tuple[str, ...], *, mark_seen: bool, quiet: bool, limit: int | None, since: str | None,
-             reverse: bool, **run_options: Any) -> int:
-    """``run --new``: the sources' unseen videos, under the output folder's lock (safe from cron)."""
-    from pipeline.watch import output_lock, remember, select_new
-
-    if not sources:
-        raise UsageError("--new needs at least one SOURCE (a playlist, channel or list to watch)")
-    with output_lock(Path(out)):
-        selection = select_new(Path(out), sources, limit=limit, since=since, reverse=reverse, mark_seen=mark_seen)
-        if not selection.videos:
-            if not run_options.get("dry_run"):
-                remember(selection, [], [])
-            if not quiet:
-                marked = f", {len(selection.marked)} marked seen" if selection.marked else ""
-                click.echo(f"no new videos in {len(sources)} source(s){marked}")
-            return ExitStatus.OK
-
-        def after(summary: RunSummary) -> None:
-            # Seen: finished videos. Not started ones (Ctrl-C, budget, waiting for a batch) stay new.
-            failed = {f.video_id for f in summary.failures}
-            finished = {r.video_id for r in summary.results if r.stage == summary.final_stage} - failed
-            remember(selection, [v.video_id for v in selection.videos if v.video_id in finished], failed)
-
-        return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
-                    videos=selection.videos, quiet=quiet, after=after, **run_options)
+                dry_run=dry_run, max_cost=max_cost, new=new or mark_seen, mark_seen=mark_seen, quiet=quiet,
+                batch=batch, limit=limit, since=since, reverse=reverse or None)
 
 
 @main.command("fetch")

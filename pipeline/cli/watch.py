@@ -6,7 +6,7 @@ import time
 
 import click
 
-from pipeline.cli.main import _run_new, boundary, common, main, selection_options
+from pipeline.cli.main import _run, boundary, common, main, selection_options
 from pipeline.errors import ExitStatus
 
 
@@ -29,6 +29,7 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
 
     A look that finds the output folder busy (another run) is skipped with one line; the exit
     status is the worst of the looks (1 when some video failed)."""
+    from pipeline.store import STAGES
     from pipeline.watch import OutputBusy
 
     worst = ExitStatus.OK
@@ -36,8 +37,8 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
     while True:
         look += 1
         try:
-            status = _run_new(sources, config_path, out, verbose, False, (), mark_seen=mark_seen, quiet=quiet,
-                              limit=limit, since=since, reverse=reverse, batch={"batch_api": batch_api})
+            status = _run(STAGES, sources, config_path, out, verbose, new=True, mark_seen=mark_seen, quiet=quiet,
+                          batch={"batch_api": batch_api}, limit=limit, since=since, reverse=reverse or None)
         except OutputBusy as exc:
             click.echo(f"skipped a look: {exc}", err=True)
             status = ExitStatus.OK

@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.batch_videos import make_videos
 from tests.conftest import ROOT
 from tests.fakellm import FakeLLM, Reply, default_answer
+from tests.processes import Hold
 
 TITLE = re.compile(r"Wheelie challenge number (\d+)")
 
@@ -63,19 +64,28 @@ def test_forty_videos_interrupted_and_resumed(tmp_path: Path) -> None:
 def test_ctrl_c_stops_and_a_rerun_finishes(tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 12)
     (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 2\n")
-    with FakeLLM(latency=0.3) as server:
+    # The third call and every later one wait for the test: the Ctrl-C surely meets a run with
+    # work left. (With a fixed latency a starved test process once sent it after the run had
+    # finished, and the run rightly exited 0.)
+    hold = Hold(free=2)
+    with FakeLLM(responder=hold) as server:
         first = start(["run", "videos"], tmp_path, server)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(server.requests) < 3:
-            time.sleep(0.05)
-        first.send_signal(signal.SIGINT)
+        try:
+            hold.wait_held()
+            first.send_signal(signal.SIGINT)
+        finally:
+            hold.release()  # the calls in flight finish their writes
         out, err = first.communicate(timeout=60)
-        assert first.returncode == 130
+        assert first.returncode == 130, (first.returncode, err)
         assert "interrupted" in err and "Traceback" not in err
         assert len(server.requests) < 12
+        assert len(list((tmp_path / "output" / "posts").glob("*.md"))) < 12
+        for path in (tmp_path / "output").rglob("*.json"):
+            json.loads(path.read_text())  # every artifact on disk is whole
+        server.responder = None
         second = start(["run", "videos"], tmp_path, server)
-        second.communicate(timeout=60)
-        assert second.returncode == 0
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 0, err
         assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 12
 
 

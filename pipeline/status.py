@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from pipeline.artifacts import ArticleFile, Artifact, FlagsFile, MetadataFile, PostRecord
+from pipeline.errors import ArtifactError
 from pipeline.store import STAGES, Store, sha256_bytes
+
+A = TypeVar("A", bound=Artifact)
 
 
 @dataclass
@@ -29,52 +33,61 @@ class VideoStatus:
 
 
 def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
-    record = store.read_optional(video_id, "post")
-    if not record or not record.get("path"):
+    record = _optional(store, video_id, PostRecord)
+    if record is None or not record.path:
         return None, ""
-    path = store.resolve(record["path"])
+    path = store.resolve(record.path)
     shown = store.relative(path)  # relative to the output folder: long absolute paths say little
     if not path.is_file():
         return shown, "missing"
     data = path.read_bytes()
     if b"\ndraft: false\n" in data.split(b"\n---", 1)[0] + b"\n":
         return shown, "published"
-    if sha256_bytes(data) != record.get("sha256"):
+    if sha256_bytes(data) != record.sha256:
         return shown, "edited"
     return shown, "draft"
 
 
+def _optional(store: Store, video_id: str, model: type[A]) -> A | None:
+    # The report shows what can be read; a damaged artifact is the failing stage's to report.
+    try:
+        return store.load_optional(video_id, model)
+    except ArtifactError:
+        return None
+
+
 def video_status(store: Store, video_id: str) -> VideoStatus:
-    status = store.status(video_id)
+    status = store.load_status(video_id)
     # "skipped" means its artifact was already current: for the reader, that stage is done.
-    stages = {s: "done" if (status.get("stages", {}).get(s) or {}).get("outcome") else "" for s in STAGES}
+    stages = {s: "done" if (mark := status.stages.get(s)) and mark.outcome else "" for s in STAGES}
     for stage, artifact in (("fetch", "transcript"), ("summarize", "article"), ("write", "post")):
         if not stages[stage] and store.exists(video_id, artifact):
             stages[stage] = "done"
-    meta = store.read_optional(video_id, "metadata") or {}
-    article = store.read_optional(video_id, "article") or {}
+    meta = _optional(store, video_id, MetadataFile)
+    article = _optional(store, video_id, ArticleFile)
     # What every run spent on this video, added up (an article redone keeps its earlier cost);
     # videos from before that record show their article's calls.
-    spent = status.get("spent")
-    totals = article.get("usage_total") or {}
-    tokens = int(spent["tokens"]) if spent else (int(totals.get("prompt_tokens", 0))
-                                                 + int(totals.get("completion_tokens", 0)))
-    cost = spent.get("cost_usd") if spent else totals.get("cost_usd")
+    if status.spent is not None:
+        tokens, cost = status.spent.tokens, status.spent.cost_usd
+    elif article is not None:
+        totals = article.usage_total
+        tokens, cost = totals.prompt_tokens + totals.completion_tokens, totals.cost_usd
+    else:
+        tokens, cost = 0, None
     post, review = review_state(store, video_id)
-    flags_doc = store.read_optional(video_id, "flags") or {}
-    flags = [f"{f.get('kind')}: {f.get('text')} (in {f.get('section')}: {f.get('reason')})"
-             for f in flags_doc.get("flags", []) if isinstance(f, dict)]
+    flags_doc = _optional(store, video_id, FlagsFile)
+    flags = [f"{f.kind}: {f.text} (in {f.section}: {f.reason})" for f in (flags_doc.flags if flags_doc else [])]
     return VideoStatus(
         video_id=video_id,
-        title=str(meta.get("title") or ""),
+        title=meta.title if meta else "",
         stages=stages,
         post=post,
         review=review,
-        error=status.get("error"),
+        error=status.error.model_dump() if status.error else None,
         tokens=tokens,
         cost_usd=cost,
         flags=flags,
-        ignored=bool(status.get("ignored")),
+        ignored=status.ignored,
     )
 
 

@@ -24,17 +24,20 @@ import stat
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import ValidationError
 
+from pipeline.artifacts import Artifact, ErrorRecord, StageMark, StatusFile
 from pipeline.errors import ArtifactError, DiskFull, StorageError
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
-BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at"})
+BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at",
+                              "schema_version"})
 # Read once, at import (before any thread exists): os.umask can only be read by setting it.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -44,6 +47,7 @@ _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Start-up cleanup deletes nothing else, so a user's ``.notes.tmp`` is safe.
 TEMP_PREFIX_MARK = ".yt2post-"
 TEMP_NAME = re.compile(r"\..+\.yt2post-[a-z0-9_]{8}\.tmp")
+A = TypeVar("A", bound=Artifact)
 
 
 def now_iso() -> str:
@@ -224,39 +228,70 @@ class Store:
         atomic_write_text(path, dumps_artifact(data))
         return path
 
+    # --- typed artifacts (``pipeline/artifacts.py``) -----------------------------------
+
+    def load(self, video_id: str, model: type[A]) -> A:
+        """The artifact ``model`` names, validated (and migrated from an older version); a
+        missing or malformed file is an ArtifactError naming the video and the file."""
+        data = self.read(video_id, model.FILE)
+        try:
+            artifact = model.model_validate(data)
+        except ValidationError as exc:
+            problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:3])
+            raise ArtifactError(f"{video_id}: {model.FILE}.json does not have the expected shape: {problem}",
+                                video_id=video_id) from None
+        artifact._stored = data
+        return artifact
+
+    def load_optional(self, video_id: str, model: type[A]) -> A | None:
+        """None where the file is missing; a malformed one is still an error."""
+        if not self.exists(video_id, model.FILE):
+            return None
+        return self.load(video_id, model)
+
+    def save(self, video_id: str, artifact: Artifact) -> Path:
+        return self.write(video_id, artifact.FILE, artifact.to_json_dict())
+
     def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:
         data = self.read_optional(video_id, name)
         return data is not None and data.get("fingerprint") == expected_fingerprint
 
     # --- status ------------------------------------------------------------------------
 
+    def load_status(self, video_id: str) -> StatusFile:
+        # A status.json that cannot be read only loses the record of earlier runs: start afresh.
+        try:
+            return self.load_optional(video_id, StatusFile) or StatusFile(video_id=video_id)
+        except ArtifactError:
+            return StatusFile(video_id=video_id)
+
     def status(self, video_id: str) -> dict[str, Any]:
-        return self.read_optional(video_id, "status") or {"video_id": video_id, "stages": {}, "error": None}
+        """``status.json`` as a dict of ``StatusFile``'s shape (an empty one for a new video)."""
+        return self.load_status(video_id).model_dump(mode="json")
 
     def update_status(self, video_id: str, **changes: Any) -> dict[str, Any]:
-        status = self.status(video_id)
-        status.update(changes)
-        self.write(video_id, "status", status)
-        return status
+        """Set top-level fields of ``status.json`` (``ref``, ``overrides``, ``spent``, ``ignored``…);
+        a name ``StatusFile`` does not have is a programming error, not a silent key."""
+        unknown = set(changes) - set(StatusFile.model_fields)
+        if unknown:
+            raise TypeError(f"status.json has no field {', '.join(sorted(unknown))}")
+        status = StatusFile.model_validate(self.load_status(video_id).model_dump() | changes)
+        self.save(video_id, status)
+        return status.model_dump(mode="json")
 
     def mark_stage(self, video_id: str, stage: str, outcome: str) -> None:
         """Record that ``stage`` finished (``outcome`` is "done" or "skipped") and clear errors."""
-        status = self.status(video_id)
-        status.setdefault("stages", {})[stage] = {"outcome": outcome, "at": now_iso()}
-        if status.get("error") and status["error"].get("stage") == stage:
-            status["error"] = None
-        self.write(video_id, "status", status)
+        status = self.load_status(video_id)
+        status.stages[stage] = StageMark(outcome=outcome, at=now_iso())
+        if status.error is not None and status.error.stage == stage:
+            status.error = None
+        self.save(video_id, status)
 
     def record_error(self, video_id: str, stage: str, exc: BaseException) -> None:
-        status = self.status(video_id)
-        status["error"] = {
-            "stage": stage,
-            "cause": getattr(exc, "cause", "error"),
-            "error_class": type(exc).__name__,
-            "message": redact(str(exc)),
-            "time": now_iso(),
-        }
-        self.write(video_id, "status", status)
+        status = self.load_status(video_id)
+        status.error = ErrorRecord(stage=stage, cause=getattr(exc, "cause", "error"),
+                                   error_class=type(exc).__name__, message=redact(str(exc)), time=now_iso())
+        self.save(video_id, status)
 
     def add_spend(self, video_id: str, tokens: int, cost_usd: float | None) -> None:
         """What each run's model calls cost adds up per video, across reruns (a redone article

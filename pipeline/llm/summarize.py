@@ -22,9 +22,9 @@ from pipeline.config import Config
 from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
 from pipeline.llm.client import LLMClient
+from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
-from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
 from pipeline.llm.timing import timed_sections
 from pipeline.llm.tokens import estimate_messages_tokens
@@ -301,43 +301,35 @@ def total_usage(usages: list[Usage]) -> dict[str, Any]:
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
               prompts: Prompts | None = None, tags: list[str] | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
-    meta_raw = store.read(video_id, "metadata")
-    transcript_raw = store.read(video_id, "transcript")
+    meta = store.load(video_id, MetadataFile)
+    transcript = store.load(video_id, TranscriptFile)
     prompts = prompts or Prompts(config)
-    expected = summarize_fingerprint(meta_raw, transcript_raw, config, prompts)
+    expected = summarize_fingerprint(meta.stored(), transcript.stored(), config, prompts)
     if not force and store.is_current(video_id, "article", expected):
         return StageResult(video_id, "summarize", "skipped")
-    meta = Metadata.model_validate(meta_raw)
-    transcript = Transcript.model_validate(transcript_raw)
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
     article, parts = summarizer.run()
-    data = article.model_dump()
-    data["title"] = data["title"].strip()
-    data["summary"] = " ".join(data["summary"].split())
-    data["tags"] = unique_slugs(article.tags)
-    data["companies_orgs"] = unique_slugs(article.companies_orgs)
-    data["products_models"] = unique_slugs(article.products_models)
-    data["guest"] = article.guest.strip()
-    data["insight"] = article.insight.strip()
-    data["sections"], warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
+    sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
     for warning in warnings:
         log.warning("%s: %s", video_id, warning)
-    data.update(
-        fingerprint=expected,
-        model=config.llm.model,
-        parts=parts,
-        transcript_source=transcript.source,
-        warnings=warnings,
-        usage=[u.model_dump() for u in summarizer.usage],
-        usage_total=total_usage(summarizer.usage),
-        created_at=now_iso(),
-    )
-    store.write(video_id, "article", data)
-    totals = data["usage_total"]
+    # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
+    record = ArticleFile.model_validate(article.model_dump() | {
+        "sections": sections,
+        "fingerprint": expected,
+        "model": config.llm.model,
+        "parts": parts,
+        "transcript_source": transcript.source,
+        "warnings": warnings,
+        "usage": [u.model_dump() for u in summarizer.usage],
+        "usage_total": total_usage(summarizer.usage),
+        "created_at": now_iso(),
+    })
+    store.save(video_id, record)
+    totals = record.usage_total
     return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
-                       tokens=totals["prompt_tokens"] + totals["completion_tokens"], cost_usd=totals["cost_usd"])
+                       tokens=totals.prompt_tokens + totals.completion_tokens, cost_usd=totals.cost_usd)
 
 
 def estimate_article_tokens(transcript_tokens: int) -> int:
@@ -362,14 +354,12 @@ class Estimate:
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
              prompts: Prompts | None = None, tags: list[str] | None = None) -> Estimate:
     """Plan the calls for one fetched video without making them (``--dry-run``, ``--max-cost``)."""
-    meta_raw = store.read(video_id, "metadata")
-    transcript_raw = store.read(video_id, "transcript")
+    meta = store.load(video_id, MetadataFile)
+    transcript = store.load(video_id, TranscriptFile)
     prompts = prompts or Prompts(config)
     if not force and store.is_current(video_id, "article",
-                                      summarize_fingerprint(meta_raw, transcript_raw, config, prompts)):
+                                      summarize_fingerprint(meta.stored(), transcript.stored(), config, prompts)):
         return Estimate(video_id, 0, 0, 0, 0.0, skipped=True)
-    meta = Metadata.model_validate(meta_raw)
-    transcript = Transcript.model_validate(transcript_raw)
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
     summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]

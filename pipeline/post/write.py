@@ -23,9 +23,10 @@ from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import WriteError
 from pipeline.post.faithfulness import find_flags
+from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile
 from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
-from pipeline.post.slugs import slugify, unique_slugs
+from pipeline.post.slugs import slugify
 from pipeline.store import (
     Store,
     atomic_write_bytes,
@@ -88,9 +89,12 @@ def render_body(sections: list[dict[str, Any]], video_url: str | None = None) ->
     return "\n\n".join(blocks)
 
 
-def build_post(article: dict[str, Any], meta: Metadata, config: Config,
+def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
                overrides: dict[str, Any] | None = None) -> frontmatter.Post:
-    """Assemble the post: metadata facts, the article, config defaults, then ``--set`` values."""
+    """Assemble the post: metadata facts, the article, config defaults, then ``--set`` values.
+    The article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe."""
+    if not isinstance(article, ArticleContent):
+        article = ArticleContent.model_validate(article)
     defaults = config.front_matter
     speaker = sanitize_inline(meta.channel or meta.uploader)
     fields: dict[str, Any] = {
@@ -103,18 +107,18 @@ def build_post(article: dict[str, Any], meta: Metadata, config: Config,
         "date": post_date(meta)[0],
         "speaker": speaker,
         "media_books": [slug] if (slug := slugify(speaker)) else [],
-        "tags": unique_slugs(list(article.get("tags") or [])),
-        "area": sanitize_inline(str(article.get("area", ""))),
-        "category": sanitize_inline(str(article.get("category", ""))),
-        "companies_orgs": unique_slugs(list(article.get("companies_orgs") or [])),
-        "products_models": unique_slugs(list(article.get("products_models") or [])),
+        "tags": list(article.tags),
+        "area": sanitize_inline(article.area),
+        "category": sanitize_inline(article.category),
+        "companies_orgs": list(article.companies_orgs),
+        "products_models": list(article.products_models),
     }
     for key in ARTICLE_TEXT_FIELDS:
-        fields[key] = sanitize_inline(str(article.get(key) or ""))
+        fields[key] = sanitize_inline(getattr(article, key))
     fields.update(overrides or {})
     source = fields["source"]
     links = config.post.section_links and "youtube.com/watch?v=" in source
-    body = render_body(list(article.get("sections") or []), source if links else None)
+    body = render_body([s.model_dump() for s in article.sections], source if links else None)
     texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
     texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
     if any(has_template_syntax(text) for text in texts):
@@ -161,14 +165,14 @@ class ExistingPost:
 
 
 def locate_post(store: Store, video_id: str, source: str) -> ExistingPost | None:
-    record = store.read_optional(video_id, "post") or {}
-    recorded = store.resolve(record["path"]) if record.get("path") else None
+    record = store.load_optional(video_id, PostRecord) or PostRecord()
+    recorded = store.resolve(record.path) if record.path else None
     path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
     if path is None:
         return None
     # Anything we did not write ourselves, or no longer byte-identical to it, is the reviewer's;
     # so is a post they made read-only. The pending hash is that of a write a kill interrupted.
-    ours = {record.get("sha256"), record.get("pending_sha256")} - {None}
+    ours = {record.sha256, record.pending_sha256} - {None}
     edited = sha256_bytes(path.read_bytes()) not in ours or _read_only(path)
     return ExistingPost(path, edited=edited)
 
@@ -203,29 +207,28 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
     )
 
 
-def record_flags(video_id: str, article: dict[str, Any], meta_raw: dict[str, Any], config: Config, store: Store,
+def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config: Config, store: Store,
                  stamp: str) -> None:
     """The reviewer's checklist (``flags.json``): numbers and names the transcript does not support."""
-    transcript = store.read_optional(video_id, "transcript") or {}
-    text = "\n".join(str(p.get("text", "")) for p in transcript.get("paragraphs") or [] if isinstance(p, dict))
-    flags = find_flags(article, text, meta_raw, config.glossary)
-    store.write(video_id, "flags", {"flags": flags, "fingerprint": stamp, "created_at": now_iso()})
+    transcript = store.load_optional(video_id, TranscriptFile)
+    text = "\n".join(p.text for p in transcript.paragraphs) if transcript is not None else ""
+    flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary)
+    store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 
 def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
           overrides: dict[str, Any] | None = None) -> StageResult:
     """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
-    article = store.read(video_id, "article")
-    meta_raw = store.read(video_id, "metadata")
-    meta = Metadata.model_validate(meta_raw)
-    expected = write_fingerprint(article, meta_raw, config, overrides)
+    article = store.load(video_id, ArticleFile)
+    meta = store.load(video_id, MetadataFile)
+    expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)
     source = canonical_source(meta)
     existing = locate_post(store, video_id, source)
-    record = store.read_optional(video_id, "post") or {}
+    record = store.load_optional(video_id, PostRecord) or PostRecord()
 
-    if existing is not None and not force and not overwrite_edited and record.get("fingerprint") == expected:
-        if store.relative(existing.path) != record.get("path"):
-            store.write(video_id, "post", dict(record, path=store.relative(existing.path)))
+    if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:
+        if store.relative(existing.path) != record.path:
+            store.save(video_id, record.model_copy(update={"path": store.relative(existing.path)}))
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
@@ -234,7 +237,7 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
-    record_flags(video_id, article, meta_raw, config, store, expected)
+    record_flags(video_id, article, meta, config, store, expected)
     warnings = post_date(meta)[1]
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not _read_only(existing.path) \
@@ -243,8 +246,8 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     if existing is not None and existing.edited and not overwrite_edited:
         beside = ensure_inside(existing.path.with_name(existing.path.name + REGENERATED_SUFFIX), store.posts_dir)
         atomic_write_text(beside, text)
-        store.write(video_id, "post", dict(record, path=store.relative(existing.path), edited=True,
-                                           regenerated=store.relative(beside), warnings=warnings))
+        store.save(video_id, record.model_copy(update={"path": store.relative(existing.path), "edited": True,
+                                                       "regenerated": store.relative(beside), "warnings": warnings}))
         return StageResult(video_id, "write", "kept",
                            detail=f"{existing.path} was edited by a reviewer and left untouched; "
                                   f"the regenerated post is at {beside}{warned}")
@@ -262,15 +265,10 @@ def write(video_id: str, config: Config, store: Store, *, force: bool = False, o
     ensure_inside(target, store.posts_dir)
     # The hash is recorded before the rename: a kill between the two leaves a post the next run
     # knows as its own, not one it would take for a reviewer's edit forever.
-    store.write(video_id, "post", dict(record, pending_sha256=sha256_bytes(text.encode("utf-8"))))
+    store.save(video_id, record.model_copy(update={"pending_sha256": sha256_bytes(text.encode("utf-8"))}))
     atomic_write_text(target, text)
-    store.write(video_id, "post", {
-        "path": store.relative(target),
-        "source": source,
-        "sha256": sha256_bytes(text.encode("utf-8")),
-        "fingerprint": expected,
-        "written_at": now_iso(),
-        "warnings": warnings,
-    })
+    store.save(video_id, PostRecord(path=store.relative(target), source=source,
+                                    sha256=sha256_bytes(text.encode("utf-8")), fingerprint=expected,
+                                    written_at=now_iso(), warnings=warnings))
     Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
     return StageResult(video_id, "write", "done", detail=f"{target}{detail}{warned}")

@@ -19,6 +19,7 @@ from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript
 from pipeline.sources.listing import VideoRef
+from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
 from pipeline.sources.youtube import load_info_json
@@ -146,8 +147,8 @@ def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
         meta = meta.model_copy(update={"id": video.video_id})
     transcript = get_transcript(meta, video, config, options, youtube)
     stamp = {"fingerprint": expected, "fetched_at": now_iso()}
-    store.write(video.video_id, "metadata", meta.model_dump(mode="json") | stamp)
-    store.write(video.video_id, "transcript", transcript.model_dump(mode="json") | stamp)
+    store.save(video.video_id, MetadataFile.model_validate(meta.model_dump() | stamp))
+    store.save(video.video_id, TranscriptFile.model_validate(transcript.model_dump() | stamp))
     return StageResult(video.video_id, "fetch", "done",
                        detail=f"transcript from {transcript.source} ({transcript.language or '?'})")
 

@@ -1,0 +1,246 @@
+"""One pydantic model per artifact file in ``output/videos/<video_id>/``.
+
+Each model names its file (``FILE``) and carries ``schema_version``, written into the JSON. What
+happens to a file written by another version is decided here, in ``Artifact``, and nowhere else:
+
+- a file without ``schema_version`` (everything written before versions existed) is version 0,
+  which has the same shape as version 1: it is read as it is;
+- a file of an older version is brought up to date by the model's ``MIGRATIONS``, one step per
+  version, before validation;
+- keys the model does not know (a hand edit, a newer version's additions) are ignored, never an
+  error.
+
+``Store.load``/``load_optional``/``save`` (``pipeline/store.py``) are the only readers and writers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from pipeline.models import Metadata, Section, Transcript, Usage
+from pipeline.post.slugs import unique_slugs
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Artifact(BaseModel):
+    """The base of every artifact file: its name, its version, and tolerant reading."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    FILE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+    # MIGRATIONS[n] turns a version-n dict into a version-(n + 1) dict. Version 0 (no
+    # ``schema_version``) is today's shape, so the step 0 -> 1 changes nothing.
+    MIGRATIONS: ClassVar[dict[int, Migration]] = {}
+
+    schema_version: int = 1
+    # The file as read (set by ``Store.load``): downstream fingerprints hash what is in the file,
+    # so that reading it through a model (defaults filled in, numbers made floats) redoes nothing.
+    _stored: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        version = data.get("schema_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError(f"schema_version {version!r} is not a whole number")
+        for step in range(version, cls.VERSION):
+            migrate = cls.MIGRATIONS.get(step)
+            if migrate is not None:
+                data = migrate(dict(data))
+        # A newer file than this program knows is read as far as it can be; it is saved as ours.
+        return {**data, "schema_version": cls.VERSION}
+
+    def stored(self) -> dict[str, Any]:
+        """The artifact as its file has it: the dict read, else what ``save`` would write."""
+        return self._stored if self._stored is not None else self.to_json_dict()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """What is written to the file: ``schema_version`` first, then the fields in order."""
+        data = self.model_dump(mode="json")
+        return {"schema_version": data.pop("schema_version"), **data}
+
+
+class MetadataFile(Artifact, Metadata):
+    """``metadata.json`` (fetch): the video's facts, stamped with the fetch fingerprint."""
+
+    FILE: ClassVar[str] = "metadata"
+
+    fingerprint: str | None = None
+    fetched_at: str | None = None
+
+    def metadata(self) -> Metadata:
+        return Metadata.model_validate(self.model_dump(include=set(Metadata.model_fields)))
+
+
+class TranscriptFile(Artifact, Transcript):
+    """``transcript.json`` (fetch): the words with their times, stamped like metadata.json."""
+
+    FILE: ClassVar[str] = "transcript"
+
+    fingerprint: str | None = None
+    fetched_at: str | None = None
+
+
+class UsageTotal(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class ArticleContent(BaseModel):
+    """The article itself, cleaned the one way both summarize and write rely on: the title,
+    guest and insight trimmed, the summary on one line, tags and names as unique slugs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = ""
+    summary: str = ""
+    tags: list[str] = Field(default_factory=list)
+    area: str = ""
+    category: str = ""
+    companies_orgs: list[str] = Field(default_factory=list)
+    products_models: list[str] = Field(default_factory=list)
+    guest: str = ""
+    insight: str = ""
+    sections: list[Section] = Field(default_factory=list)
+
+    @field_validator("title", "guest", "insight", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        return " ".join(value.split()) if isinstance(value, str) else value
+
+    @field_validator("tags", "companies_orgs", "products_models", mode="before")
+    @classmethod
+    def _slugs(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        return unique_slugs([str(v) for v in value]) if isinstance(value, (list, tuple)) else value
+
+
+class ArticleFile(Artifact, ArticleContent):
+    """``article.json`` (summarize): the article and how it was made."""
+
+    FILE: ClassVar[str] = "article"
+
+    fingerprint: str | None = None
+    model: str = ""
+    parts: int = 1
+    transcript_source: str = ""
+    warnings: list[str] = Field(default_factory=list)
+    usage: list[Usage] = Field(default_factory=list)
+    usage_total: UsageTotal = Field(default_factory=UsageTotal)
+    created_at: str | None = None
+
+
+class PostRecord(Artifact):
+    """``post.json`` (write): where the post is and the hash of what the pipeline wrote, so a
+    reviewer's edit is told from ours. ``pending_sha256`` is the hash of a write under way."""
+
+    FILE: ClassVar[str] = "post"
+
+    path: str | None = None
+    source: str | None = None
+    sha256: str | None = None
+    pending_sha256: str | None = None
+    fingerprint: str | None = None
+    written_at: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    edited: bool = False
+    regenerated: str | None = None
+
+
+class Flag(BaseModel):
+    """One item of the reviewer's checklist: a number or name the transcript does not support."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = ""
+    text: str = ""
+    section: str = ""
+    reason: str = ""
+
+
+class FlagsFile(Artifact):
+    """``flags.json`` (write)."""
+
+    FILE: ClassVar[str] = "flags"
+
+    flags: list[Flag] = Field(default_factory=list)
+    fingerprint: str | None = None
+    created_at: str | None = None
+
+
+class StageMark(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    outcome: str
+    at: str | None = None
+
+
+class ErrorRecord(BaseModel):
+    """The last failure: its stage, its cause (see ``pipeline/errors.py``) and message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    stage: str = ""
+    cause: str = "error"
+    error_class: str = ""
+    message: str = ""
+    time: str | None = None
+
+
+class Spent(BaseModel):
+    """What every run (and the review desk) spent on this video, added up."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tokens: int = 0
+    cost_usd: float | None = None
+    runs: int = 0
+
+
+class StatusFile(Artifact):
+    """``status.json``: the stages done, the last error, how the video was named (``ref``, for
+    ``--retry-failed``), the ``--set`` overrides kept, the spending and the reviewer's ignore."""
+
+    FILE: ClassVar[str] = "status"
+
+    video_id: str = ""
+    stages: dict[str, StageMark] = Field(default_factory=dict)
+    error: ErrorRecord | None = None
+    ref: dict[str, Any] | None = None
+    overrides: dict[str, Any] | None = None
+    spent: Spent | None = None
+    ignored: bool = False
+
+
+class BatchFile(Artifact):
+    """``batch.json`` (``pipeline/batchapi/``): the video's Batch API requests and answers."""
+
+    FILE: ClassVar[str] = "batch"
+
+    video_id: str
+    fingerprint: str | None = None
+    site_tags: list[str] | None = None
+    used: bool = False
+    requests: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    updated_at: str | None = None
+
+
+ARTIFACTS: tuple[type[Artifact], ...] = (MetadataFile, TranscriptFile, ArticleFile, PostRecord, FlagsFile,
+                                         StatusFile, BatchFile)

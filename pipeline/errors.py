@@ -1,6 +1,6 @@
 """Typed errors raised by the core, and the exit statuses the CLI maps them to.
 
-The core never prints: it raises one of these. The CLI boundary (``pipeline.cli.main``)
+The core never prints: it raises one of these. The CLI boundary (``pipeline.cli.base``)
 turns each into one line naming the video and the cause.
 """
 

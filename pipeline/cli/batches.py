@@ -1,4 +1,4 @@
-"""``yt2post batches``: the Batch API jobs of an output folder, and cancelling them."""
+"""yt2post batches: the Batch API jobs of an output folder, and cancelling them."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.main import _load, boundary, common, main
+from pipeline.cli.base import _load, boundary, common, main
 from pipeline.errors import ExitStatus
 
 
 @main.group(invoke_without_command=True)
 @click.pass_context
 def batches(ctx: click.Context) -> None:
-    """The Batch API jobs of an output folder: ``list`` (the default) and ``cancel``."""
+    """The Batch API jobs of an output folder: list them (the default) or cancel them."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(list_command)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.main import DEFAULT_CONFIG, boundary, common, main
+from pipeline.cli.base import DEFAULT_CONFIG, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
 _HEADER = ("video", "title", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
@@ -138,5 +138,5 @@ def ignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbos
 @common
 @boundary
 def unignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
-    """Take back ``ignore``: the videos run again with the next run that names them."""
+    """Take back ignore: the videos run again with the next run that names them."""
     return _set_ignored(video_ids, out, False)

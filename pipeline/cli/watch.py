@@ -6,7 +6,8 @@ import time
 
 import click
 
-from pipeline.cli.main import _run, boundary, common, main, selection_options
+from pipeline.cli.base import boundary, common, main, selection_options
+from pipeline.cli.run import _run
 from pipeline.errors import ExitStatus
 
 

@@ -1,0 +1,141 @@
+"""What every command shares: the ``yt2post`` group, the error boundary (typed errors become
+one line and an exit status: 0 all videos fine, 1 some video failed, 2 usage or config error or
+an error every video would hit, 130 interrupted, 143 terminated; tracebacks only with
+``--verbose``) and the option groups. Heavy modules are imported inside the commands that use
+them, so ``--help`` and ``status`` start at once."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
+from pipeline.lock import TERMINATED_STATUS, Terminated, handle_sigterm
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
+
+DEFAULT_CONFIG = "config.yaml"
+
+
+def _load(config_path: str | None) -> Config:
+    from pipeline.config import load_config
+    from pipeline.redact import install as install_redactor
+
+    config = load_config(config_path)
+    install_redactor(config)
+    return config
+
+
+class _OneLine(logging.Formatter):
+    """``warning: …`` like every other line the command prints; the logger's name only with -v."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f" {record.name}" if self.verbose else ""
+        return f"{record.levelname.lower()}{where}: {record.getMessage()}"
+
+
+def _setup_logging(verbose: bool) -> None:
+    from pipeline.redact import RedactingFilter
+    from pipeline.redact import install as install_redactor
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine(verbose))
+    handler.addFilter(RedactingFilter())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    install_redactor(None)
+
+
+def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn the core's typed errors into one line on stderr and the documented exit status."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        verbose = bool(kwargs.get("verbose"))
+        try:
+            # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
+            _setup_logging(verbose)
+            status = func(*args, **kwargs)
+        except (ConfigError, UsageError) as exc:
+            _fail(exc, verbose)
+            sys.exit(ExitStatus.USAGE)
+        except Yt2PostError as exc:
+            _fail(exc, verbose)
+            sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
+        except KeyboardInterrupt as exc:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
+            sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
+        # The work is done: a TERM from now on could only turn a finished run into a killed one.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sys.exit(int(status or ExitStatus.OK))
+
+    return wrapper
+
+
+def _fail(exc: BaseException, verbose: bool) -> None:
+    from pipeline.redact import redact
+
+    if verbose:
+        import traceback
+
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True, nl=False)
+    click.echo(redact(f"error: {exc}"), err=True)
+
+
+def _options(*options: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Several click options as one decorator, in the order given."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+common = _options(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                 help=f"Configuration file (default: ./{DEFAULT_CONFIG} when it exists)."),
+    click.option("--out", "out", type=click.Path(file_okay=False), default="output", show_default=True,
+                 help="Output folder for artifacts and posts."),
+    click.option("--verbose", "-v", is_flag=True, help="Log progress details and show tracebacks."),
+)
+stage_options = _options(
+    click.option("--force", is_flag=True, help="Redo stages even when their artifacts are current."),
+    # Read where the lock is taken (``_run``), so no command's signature has to carry it.
+    click.option("--no-wait", is_flag=True, expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_wait", value),
+                 help="Exit (status 2) instead of waiting when another run uses the output folder."),
+    click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                 help="Front-matter value for this run; comma-separated for lists (project=a,b)."),
+)
+# Which videos of a list: applied before any per-video work starts.
+selection_options = _options(
+    click.option("--limit", type=click.IntRange(min=1), help="Process at most N videos of a list."),
+    click.option("--since", metavar="YYYY-MM-DD", help="Skip videos uploaded before this date."),
+    click.option("--reverse", "--oldest-first", "reverse", is_flag=True, help="Oldest videos of a list first."),
+)
+words_options = _options(
+    click.option("--subtitles", type=click.Path(exists=True, dir_okay=False), help="Use this caption file (one video)."),
+    click.option("--allow-description", is_flag=True, help="Summarize a video without words from its description."),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(None, "-V", "--version", package_name="yt2post", prog_name="yt2post")
+def main() -> None:
+    """Turn YouTube videos into reviewable Chinese draft posts."""

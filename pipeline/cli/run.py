@@ -1,0 +1,210 @@
+"""``run`` and the three stage commands (``fetch``, ``summarize``, ``write``): parse the
+options, call ``pipeline.run``, print one summary line and one line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from pipeline.cli.base import (
+    _load,
+    boundary,
+    common,
+    main,
+    selection_options,
+    stage_options,
+    words_options,
+)
+from pipeline.errors import ExitStatus, UsageError
+
+if TYPE_CHECKING:
+    from pipeline.api import RunReport
+
+
+def _print_report(report: RunReport, out: str) -> int:
+    """One summary line, one line per failed video, one line for what stopped the run."""
+    from pipeline.redact import redact
+
+    summary = report.summary
+    parts = [f"{summary.count('done')} done", f"{summary.count('skipped')} skipped"]
+    if summary.count("kept"):
+        parts.append(f"{summary.count('kept')} kept (edited by a reviewer)")
+    parts.append(f"{summary.failed} failed")
+    if summary.not_started:
+        parts.append(f"{summary.not_started} not started")
+    if report.ignored:
+        parts.append(f"{len(report.ignored)} ignored")
+    causes = summary.failures_by_cause()
+    line = f"{summary.videos} video(s): " + ", ".join(parts)
+    if causes:
+        line += " (" + ", ".join(f"{cause}: {n}" for cause, n in sorted(causes.items())) + ")"
+    click.echo(line)
+    if report.left_out:
+        click.echo(f"{report.left_out} other recorded failure(s) in {out} left out (not among the sources)")
+    for problem in report.source_errors:
+        click.echo(redact(f"error: {problem}"), err=True)
+    for failure in summary.failures:
+        click.echo(redact(f"error: {failure.message}"), err=True)
+    stopped = summary.stopped_by
+    if stopped is not None and stopped.fatal:
+        click.echo(redact(f"error: {stopped} (run stopped: {summary.not_started} video(s) not started)"), err=True)
+    elif stopped is not None:
+        click.echo(f"budget reached: {summary.not_started} video(s) not started, run again to continue")
+    return report.exit_status
+
+
+def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
+         force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
+         subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
+         dry_run: bool = False, max_cost: float | None = None, new: bool = False, mark_seen: bool = False,
+         quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
+    import io
+
+    from pipeline import api
+    from pipeline.config import parse_overrides
+    from pipeline.context import RunOptions
+    from pipeline.progress import make_reporter
+
+    config = _load(config_path)
+    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
+                         overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
+                         allow_description=allow_description, verbose=verbose, max_cost=max_cost,
+                         **(batch or {}))
+    reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
+    try:
+        report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
+                         retry_failed=retry_failed, dry_run=dry_run, new=new, mark_seen=mark_seen,
+                         reporter=reporter, wait=not click.get_current_context().meta.get("no_wait", False),
+                         on_wait=lambda message: click.echo(message, err=True))
+    finally:
+        reporter.close()
+    if report.watched is not None and not report.watched.videos:
+        if not quiet:
+            marked = f", {len(report.watched.marked)} marked seen" if report.watched.marked else ""
+            click.echo(f"no new videos in {len(sources)} source(s){marked}")
+        return ExitStatus.OK
+    if retry_failed and not report.summary.videos and not report.source_errors:
+        click.echo(f"no failed videos in {out}" + (f" among the sources ({report.left_out} other(s) left out)"
+                                                    if report.left_out else ""))
+        return ExitStatus.OK
+    if dry_run:
+        return _print_plan(report)
+    status = _print_report(report, out)
+    if report.summary.batch_note:  # what a Batch API export/import left to do
+        click.echo(report.summary.batch_note)
+    return status
+
+
+def _print_plan(report: RunReport) -> int:
+    """``--dry-run``: what the run would spend, per video and in all; nothing was spent."""
+    from pipeline.llm.cost import format_cost
+    from pipeline.redact import redact
+
+    estimates = report.estimates or []
+    click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost\tbatch_api_cost")
+    for e in estimates:
+        note = "\t(article current: skipped)" if e.skipped else ""
+        click.echo(f"{e.video_id}\t{e.calls}\t{e.prompt_tokens}\t{e.completion_tokens}\t"
+                   f"{format_cost(e.cost_usd)}\t{format_cost(e.batch_cost_usd)}{note}")
+    costs = [e.cost_usd for e in estimates if e.cost_usd is not None]
+    total = format_cost(sum(costs)) if len(costs) == len(estimates) else format_cost(sum(costs)) + " (some unpriced)"
+    batch_total = format_cost(sum(e.batch_cost_usd for e in estimates if e.batch_cost_usd is not None))
+    click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
+               f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} live, "
+               f"{batch_total} through the Batch API (dry run: nothing spent)")
+    for problem in report.source_errors:
+        click.echo(redact(f"error: {problem}"), err=True)
+    for failure in report.summary.failures:
+        click.echo(redact(f"error: {failure.message}"), err=True)
+    return report.exit_status
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@selection_options
+@words_options
+@click.option("--retry-failed", is_flag=True, help="Retry only the videos whose last run failed.")
+@click.option("--dry-run", is_flag=True, help="Print each video's planned LLM calls, tokens and cost; spend nothing.")
+@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
+              help="Stop starting new videos once the batch would pass this cost.")
+@click.option("--new", is_flag=True, help="Only videos of the sources not seen by an earlier --new run.")
+@click.option("--mark-seen", is_flag=True,
+              help="With --new: record the new videos --limit/--since leave out as seen, without processing them.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines; nothing at all when no video is new.")
+@click.option("--batch-api", is_flag=True, help="Summarize through the provider's Batch API (half price, within 24 h).")
+@click.option("--batch-export", metavar="DIR", type=click.Path(file_okay=False),
+              help="Batch API export: write the requests as JSONL files into DIR instead of sending them.")
+@click.option("--batch-import", metavar="FILE", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Batch API import: apply a result JSONL file (repeatable), then go on.")
+@boundary
+def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+        sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
+        allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None, new: bool,
+        mark_seen: bool, quiet: bool, batch_api: bool, batch_export: str | None,
+        batch_import: tuple[str, ...]) -> int:
+    """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
+
+    Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
+    batch = {"batch_api": batch_api, "batch_export": Path(batch_export) if batch_export else None,
+             "batch_import": tuple(Path(f) for f in batch_import)}
+    if (new or mark_seen) and (retry_failed or subtitles):
+        raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
+    return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
+                subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
+                dry_run=dry_run, max_cost=max_cost, new=new or mark_seen, mark_seen=mark_seen, quiet=quiet,
+                batch=batch, limit=limit, since=since, reverse=reverse or None)
+
+
+@main.command("fetch")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@selection_options
+@words_options
+@boundary
+def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
+                  subtitles: str | None, allow_description: bool) -> int:
+    """Run the fetch stage: metadata.json and transcript.json.
+
+    A video whose artifacts are current for their inputs is skipped; --force redoes it."""
+    return _run(("fetch",), sources, config_path, out, verbose, force, sets, subtitles=subtitles,
+                allow_description=allow_description, limit=limit, since=since, reverse=reverse or None)
+
+
+@main.command("summarize")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@selection_options
+@boundary
+def summarize_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                      sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool) -> int:
+    """Run the summarize stage: article.json.
+
+    A video whose article is current for its inputs is skipped; --force redoes it."""
+    return _run(("summarize",), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
+                reverse=reverse or None)
+
+
+@main.command("write")
+@click.argument("sources", nargs=-1)
+@common
+@stage_options
+@selection_options
+@click.option("--overwrite-edited", is_flag=True,
+              help="Replace posts a reviewer edited (a backup of each is saved beside it).")
+@boundary
+def write_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
+                  overwrite_edited: bool) -> int:
+    """Run the write stage: the Markdown post.
+
+    A post that is current is skipped, one a reviewer edited is kept; --force redoes the
+    others, --overwrite-edited replaces edited ones too (after a backup)."""
+    return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited,
+                limit=limit, since=since, reverse=reverse or None)

@@ -79,3 +79,39 @@ class Hold:
 
     def release(self) -> None:
         self.released.set()
+
+
+class Watched:
+    """A ``python -m pipeline`` process whose output is read while it runs, so a test can wait
+    for a line ("waiting: ...") instead of sleeping for a guessed time."""
+
+    def __init__(self, args: list[str], cwd: Path, server: FakeLLM) -> None:
+        self.proc = start_pipeline(args, cwd, server)
+        self.pid = self.proc.pid
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._changed = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
+                         for stream, lines in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, lines: list[str]) -> None:
+        for line in stream:
+            with self._changed:
+                lines.append(line)
+                self._changed.notify_all()
+        with self._changed:  # the end of the output: a waiter stops hoping for its line
+            self._changed.notify_all()
+
+    def wait_for_stderr(self, text: str, timeout: float = 60) -> None:
+        with self._changed:
+            found = self._changed.wait_for(lambda: any(text in line for line in self._err)
+                                           or self.proc.poll() is not None, timeout)
+            assert found and any(text in line for line in self._err), (text, "".join(self._err))
+
+    def finish(self, timeout: float = 120) -> tuple[int, str, str]:
+        code = self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
+        return code, "".join(self._out), "".join(self._err)

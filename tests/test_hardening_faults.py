@@ -70,6 +70,7 @@ import time  # noqa: E402
 
 from tests.batch_videos import make_videos  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
+from tests.processes import Hold, Watched, wait_for_entry  # noqa: E402
 
 
 def _env(fake_llm, **extra: str) -> dict[str, str]:
@@ -92,51 +93,59 @@ def _wait_for(predicate, timeout: float = 30) -> None:
 
 
 def test_two_runs_at_once_pay_once(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 1.5  # two rounds of calls at concurrency 4: the second run surely finds it busy
+    fake_llm.responder = hold = Hold()  # the first run's calls wait until the second run waits
     folder = tmp_path / "videos"
     ids = make_videos(folder, 6)
-    first = _start(tmp_path, fake_llm, "run", str(folder))
-    _wait_for(lambda: fake_llm.calls > 0)
-    second = _start(tmp_path, fake_llm, "run", str(folder))
-    out2, err2 = second.communicate(timeout=120)
-    out1, err1 = first.communicate(timeout=120)
-    assert first.returncode == 0, err1
-    assert second.returncode == 0, err2
+    first = Watched(["run", str(folder)], tmp_path, fake_llm)
+    try:
+        hold.wait_held()
+        second = Watched(["run", str(folder)], tmp_path, fake_llm)
+        second.wait_for_stderr("waiting")
+    finally:
+        hold.release()
+    code2, out2, err2 = second.finish()
+    code1, out1, err1 = first.finish()
+    assert code1 == 0, err1
+    assert code2 == 0, err2
     assert f"(pid {first.pid})" in err2 and "waiting" in err2
     assert "6 video(s): 0 done, 6 skipped" in out2, out2
     assert fake_llm.calls == len(ids)  # one call per video, not two
 
 
 def test_no_wait_exits_2_naming_the_holder(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 3
+    fake_llm.responder = hold = Hold()  # the first run surely holds the folder meanwhile
     folder = tmp_path / "videos"
     make_videos(folder, 3)
     first = _start(tmp_path, fake_llm, "run", str(folder))
-    _wait_for(lambda: fake_llm.calls > 0)
-    second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
-                            env=_env(fake_llm), capture_output=True, text=True, timeout=60)
-    first.communicate(timeout=120)
+    try:
+        hold.wait_held()
+        second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
+                                env=_env(fake_llm), capture_output=True, text=True, timeout=60)
+        # status needs no lock: it answers while a run holds the folder
+        status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=_env(fake_llm),
+                                capture_output=True, text=True, timeout=30)
+        assert first.poll() is None, "the run ended before status was asked"
+    finally:
+        hold.release()
+    _, err1 = first.communicate(timeout=120)
     assert second.returncode == 2, second.stderr
     assert f"pid {first.pid}" in second.stderr and len(second.stderr.strip().splitlines()) == 1
-    # status needs no lock: it answers while a run holds the folder
-    third = _start(tmp_path, fake_llm, "run", str(folder), "--force")
-    _wait_for(lambda: fake_llm.calls > 3)
-    status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=_env(fake_llm),
-                            capture_output=True, text=True, timeout=30)
-    assert third.poll() is None, "the run ended before status was asked"
-    assert status.returncode == 0
-    third.communicate(timeout=120)
+    assert status.returncode == 0, status.stderr
+    assert first.returncode == 0, err1
 
 
 def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 5
+    fake_llm.responder = hold = Hold()
     folder = tmp_path / "videos"
     make_videos(folder, 2)
     first = _start(tmp_path, fake_llm, "run", str(folder))
-    _wait_for(lambda: fake_llm.calls > 0)
-    first.kill()
-    first.communicate()
-    fake_llm.latency = 0
+    try:
+        hold.wait_held()
+        first.kill()
+        first.communicate()
+    finally:
+        hold.release()
+    fake_llm.responder = None
     second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
                             env=_env(fake_llm), capture_output=True, text=True, timeout=60)
     assert second.returncode == 0, second.stderr
@@ -146,12 +155,16 @@ def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 1.0
+    fake_llm.responder = hold = Hold()  # calls are in flight when the TERM comes
     folder = tmp_path / "videos"
     make_videos(folder, 12)
     run = _start(tmp_path, fake_llm, "run", str(folder))
-    _wait_for(lambda: fake_llm.calls >= 2)
-    run.send_signal(signal.SIGTERM)
+    try:
+        hold.wait_held()
+        _wait_for(lambda: fake_llm.calls >= 2)
+        run.send_signal(signal.SIGTERM)
+    finally:
+        hold.release()
     out, err = run.communicate(timeout=60)
     assert run.returncode == 143, (out, err)
     assert err.strip().splitlines()[-1].startswith("terminated:"), err
@@ -163,6 +176,7 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
     for path in articles:
         json.loads(path.read_text(encoding="utf-8"))
     assert len(articles) < 12  # it did stop starting work
+    fake_llm.responder = None
     again = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder)], cwd=tmp_path,
                            env=_env(fake_llm), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
@@ -198,16 +212,19 @@ def test_disk_full_fails_videos_with_their_cause_and_keeps_earlier_artifacts(tmp
         assert cli("fetch", str(folder), "--out", str(out)).code == 0
         before = snapshot(out)
         fake_llm.reset()
-        fake_llm.latency = 0.5
+        fake_llm.responder = hold = Hold()
         # The disk fills while the batch waits on the model, as it would in the middle of a run.
         process = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(folder), "--out", str(out)],
                                    cwd=tmp_path, env=_env(fake_llm), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
-        _wait_for(lambda: fake_llm.calls > 0)
-        filler = fill(disk)
+        try:
+            hold.wait_held()
+            filler = fill(disk)
+        finally:
+            hold.release()
         stdout, stderr = process.communicate(timeout=120)
         result = type("Result", (), {"code": process.returncode, "stdout": stdout, "stderr": stderr})
-        fake_llm.latency = 0
+        fake_llm.responder = None
         assert result.code == 1, (result.stdout, result.stderr)
         assert "10 video(s)" in result.stdout and "disk_full" in result.stdout, (result.stdout, result.stderr)
         counts = {word: int(number) for number, word in
@@ -258,31 +275,37 @@ def test_no_model_call_is_paid_for_when_the_disk_is_full(tmp_path: Path, fake_ll
 def test_sigterm_during_start_up_exits_143(tmp_path: Path, fake_llm) -> None:
     folder = tmp_path / "videos"
     make_videos(folder, 2)
-    # (Before the interpreter runs the first line of the program, ~0.05 s, nothing can catch it;
-    # nothing has been written then either.)
-    for delay in (0.2, 0.35, 0.5):
+    # Delays count from our entry point's first lines: before them, the interpreter's own
+    # start-up, nothing can catch a signal, and nothing has been written either. The answers
+    # are held, so the run cannot have ended before the signal: 143 and nothing else.
+    for delay in (0, 0.2, 0.5):
+        fake_llm.responder = hold = Hold()
         run = _start(tmp_path, fake_llm, "run", str(folder))
-        time.sleep(delay)
-        run.send_signal(signal.SIGTERM)
+        try:
+            wait_for_entry(run)
+            time.sleep(delay)
+            run.send_signal(signal.SIGTERM)
+        finally:
+            hold.release()
         out, err = run.communicate(timeout=60)
-        assert run.returncode in (143, 0), (delay, run.returncode, err)
+        assert run.returncode == 143, (delay, run.returncode, err)
         assert "Traceback" not in err
 
 
 def test_sigterm_while_waiting_for_the_lock_exits_143(tmp_path: Path, fake_llm) -> None:
-    fake_llm.latency = 6
+    fake_llm.responder = hold = Hold()  # the first run holds the folder until the test is done
     folder = tmp_path / "videos"
     make_videos(folder, 2)
-    first = _start(tmp_path, fake_llm, "run", str(folder))
-    _wait_for(lambda: fake_llm.calls > 0)
-    second = _start(tmp_path, fake_llm, "run", str(folder))
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not (tmp_path / "output" / ".yt2post.lock").exists():
-        time.sleep(0.05)
-    time.sleep(2.0)  # started (imports take a while on a loaded machine), and waiting for the lock
-    second.send_signal(signal.SIGTERM)
-    _, err = second.communicate(timeout=30)
-    first.communicate(timeout=60)
-    assert second.returncode == 143, err
+    first = Watched(["run", str(folder)], tmp_path, fake_llm)
+    try:
+        hold.wait_held()
+        second = Watched(["run", str(folder)], tmp_path, fake_llm)
+        second.wait_for_stderr("waiting")
+        second.proc.send_signal(signal.SIGTERM)
+        code2, _, err = second.finish(timeout=30)
+    finally:
+        hold.release()
+    code1, _, err1 = first.finish(timeout=60)
+    assert code2 == 143, err
     assert "waiting" in err and err.strip().splitlines()[-1].startswith("terminated"), err
-    assert first.returncode == 0
+    assert code1 == 0, err1

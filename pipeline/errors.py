@@ -60,44 +60,56 @@ class FetchError(Yt2PostError):
     """The video's metadata or words could not be had. ``cause`` says why."""
 
     cause = "fetch"
+    #: What happened and what to do about it: written once here for every place that finds it
+    #: (yt-dlp's messages, youtube-transcript-api's exceptions).
+    what = "the video could not be fetched"
+
+    @classmethod
+    def of(cls, video_id: str, detail: str = "") -> FetchError:
+        """This cause's one line for ``video_id``, with what the library said when it helps."""
+        return cls(f"{video_id}: {cls.what}" + (f": {detail}" if detail else ""), video_id=video_id)
 
 
 class VideoPrivate(FetchError):
-    cause = "private"
+    cause, what = "private", "the video is private"
 
 
 class VideoUnavailable(FetchError):
     cause = "unavailable"
+    what = "the video is unavailable (removed, private, blocked in this country or by copyright)"
 
 
 class AgeRestricted(FetchError):
     cause = "age_restricted"
+    what = "the video is age-restricted; set youtube.cookies_file to a signed-in account's cookies"
 
 
 class MembersOnly(FetchError):
-    cause = "members_only"
+    cause, what = "members_only", "the video is for channel members only; set youtube.cookies_file to a member's cookies"
 
 
 class LiveOrUpcoming(FetchError):
-    cause = "live_or_upcoming"
+    cause, what = "live_or_upcoming", "the video is live or not aired yet; rerun after it airs"
 
 
 class NoTranscript(FetchError):
-    cause = "no_transcript"
+    cause, what = "no_transcript", "no transcript"
 
 
 class IpBlocked(FetchError):
-    cause = "ip_blocked"
-    transient = True
+    cause, transient = "ip_blocked", True
+    what = ("YouTube is blocking this IP; set youtube.proxy and/or youtube.cookies_file in config.yaml, "
+            "or wait and rerun")
 
 
 class PoTokenRequired(FetchError):
     cause = "po_token_required"
+    what = ("YouTube wants a PO token for this video's captions; the yt-dlp caption tracks or speech "
+            "recognition (asr.backend) can still get the words")
 
 
 class NetworkError(FetchError):
-    cause = "network"
-    transient = True
+    cause, transient, what = "network", True, "network error talking to YouTube"
 
 
 class AsrError(FetchError):

@@ -132,29 +132,24 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
 def classify_ytdlp_error(message: str, video_id: str) -> FetchError:
     """Map yt-dlp's error text to one cause with a message that says what to do."""
     text = message.lower().replace("’", "'")
+    detail = message.strip()[:200]
     if "confirm you're not a bot" in text or "http error 429" in text or "try again later" in text:
-        return IpBlocked(f"{video_id}: YouTube is blocking this IP; set youtube.proxy or youtube.cookies_file "
-                         "in config.yaml, or wait and rerun", video_id=video_id)
+        return IpBlocked.of(video_id)
     if "private video" in text:
-        return VideoPrivate(f"{video_id}: the video is private", video_id=video_id)
+        return VideoPrivate.of(video_id)
     if "confirm your age" in text or "age-restricted" in text or "inappropriate for some users" in text:
-        return AgeRestricted(f"{video_id}: the video is age-restricted; set youtube.cookies_file to a "
-                             "signed-in account's cookies", video_id=video_id)
+        return AgeRestricted.of(video_id)
     if "members-only" in text or "join this channel" in text or "members only" in text:
-        return MembersOnly(f"{video_id}: the video is for channel members only; set youtube.cookies_file "
-                           "to a member's cookies", video_id=video_id)
+        return MembersOnly.of(video_id)
     if "premieres in" in text or "live event will begin" in text or "is upcoming" in text or "is live" in text:
-        return LiveOrUpcoming(f"{video_id}: the video is live or not aired yet; rerun after it airs",
-                              video_id=video_id)
+        return LiveOrUpcoming.of(video_id)
     if any(s in text for s in ("unable to download", "timed out", "connection", "name or service not known",
                                 "temporary failure", "network is unreachable")):
-        return NetworkError(f"{video_id}: network error talking to YouTube: {message.strip()[:200]}",
-                            video_id=video_id)
+        return NetworkError.of(video_id, detail)
     if any(s in text for s in ("video unavailable", "not available", "has been removed", "copyright",
                                 "does not exist", "terminated")):
-        return VideoUnavailable(f"{video_id}: the video is unavailable (removed, blocked in this country or "
-                                f"by copyright): {message.strip()[:160]}", video_id=video_id)
-    return FetchError(f"{video_id}: yt-dlp failed: {message.strip()[:200]}", video_id=video_id)
+        return VideoUnavailable.of(video_id, detail)
+    return FetchError(f"{video_id}: yt-dlp failed: {detail}", video_id=video_id)
 
 
 def extract_metadata(url: str, video_id: str, params: dict[str, Any], languages: list[str] | None = None) -> Metadata:

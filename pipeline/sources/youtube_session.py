@@ -39,8 +39,6 @@ from pipeline.sources.youtube import classify_ytdlp_error, extract_metadata, ytd
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-BLOCK_HINT = ("YouTube is blocking this IP; set youtube.proxy and/or youtube.cookies_file in config.yaml, "
-              "or wait and rerun")
 
 
 class Limiter:
@@ -94,37 +92,31 @@ def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError |
     """youtube-transcript-api's exceptions as causes; None means "no transcript here, go on"."""
     from youtube_transcript_api import _errors as yta
 
-    name = f"{video_id}:"
     if isinstance(exc, (yta.TranscriptsDisabled, yta.NoTranscriptFound)):
         return None
     if isinstance(exc, yta.RequestBlocked):  # IpBlocked is a subclass
-        return IpBlocked(f"{name} {BLOCK_HINT}", video_id=video_id)
+        return IpBlocked.of(video_id)
     if isinstance(exc, yta.AgeRestricted):
-        return AgeRestricted(f"{name} the video is age-restricted; set youtube.cookies_file to a signed-in "
-                             "account's cookies", video_id=video_id)
+        return AgeRestricted.of(video_id)
     if isinstance(exc, yta.PoTokenRequired):
-        return PoTokenRequired(f"{name} YouTube wants a PO token for this video's captions; the yt-dlp caption "
-                               "tracks or speech recognition (asr.backend) can still get the words", video_id=video_id)
+        return PoTokenRequired.of(video_id)
     if isinstance(exc, yta.VideoUnplayable):
         detail = " ".join([str(exc.reason or "")] + [str(s) for s in exc.sub_reasons]).strip()
         text = detail.lower()
         if "private" in text:
-            return VideoPrivate(f"{name} the video is private", video_id=video_id)
+            return VideoPrivate.of(video_id)
         if "member" in text or "join this channel" in text:
-            return MembersOnly(f"{name} the video is for channel members only; set youtube.cookies_file to a "
-                               "member's cookies", video_id=video_id)
+            return MembersOnly.of(video_id)
         if "live" in text or "premiere" in text or "scheduled" in text:
-            return LiveOrUpcoming(f"{name} the video is live or not aired yet; retry after it airs",
-                                  video_id=video_id)
-        return VideoUnavailable(f"{name} the video cannot be played: {' / '.join(detail.split(chr(10)))}",
-                                video_id=video_id)
+            return LiveOrUpcoming.of(video_id)
+        return VideoUnavailable.of(video_id, " / ".join(detail.split("\n")))
     if isinstance(exc, (yta.VideoUnavailable, yta.InvalidVideoId)):
-        return VideoUnavailable(f"{name} the video is unavailable (removed, private or blocked)", video_id=video_id)
+        return VideoUnavailable.of(video_id)
     if isinstance(exc, (yta.YouTubeRequestFailed, requests.RequestException)):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return NetworkError(f"{name} network error talking to YouTube: {first[:160]}", video_id=video_id)
+        return NetworkError.of(video_id, first[:160])
     if isinstance(exc, yta.CouldNotRetrieveTranscript):
-        return FetchError(f"{name} youtube-transcript-api failed: {type(exc).__name__}", video_id=video_id)
+        return FetchError(f"{video_id}: youtube-transcript-api failed: {type(exc).__name__}", video_id=video_id)
     return None
 
 
@@ -145,7 +137,7 @@ class YouTubeSession:
         def note_block(exc: BaseException) -> bool:
             if isinstance(exc, IpBlocked):
                 if not self.limiter.paused:
-                    log.warning("%s Pausing YouTube requests for %.0f s.", BLOCK_HINT, self.config.block_pause)
+                    log.warning("%s. Pausing YouTube requests for %.0f s.", IpBlocked.what, self.config.block_pause)
                 self.limiter.pause(self.config.block_pause)
             return isinstance(exc, FetchError) and exc.transient
 

@@ -1,0 +1,206 @@
+"""The typed, versioned artifacts (``pipeline/artifacts.py``): files written before versions
+existed still load, unknown keys are ignored, save and load round-trip, and an output folder
+from before versions redoes no paid work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from pipeline.artifacts import (
+    ARTIFACTS,
+    Artifact,
+    ArticleFile,
+    BatchFile,
+    FlagsFile,
+    MetadataFile,
+    PostRecord,
+    StatusFile,
+    TranscriptFile,
+)
+from pipeline.errors import ArtifactError
+from pipeline.post.write import build_post
+from pipeline.config import Config
+from pipeline.models import Metadata
+from pipeline.store import Store, content_hash
+from tests.conftest import video_dir_with
+
+BW = "bwRHIkYqYJo"
+
+# Each artifact as the code before ``schema_version`` wrote it (version 0), key for key.
+VERSION_0: dict[type[Artifact], dict[str, Any]] = {
+    MetadataFile: {
+        "id": BW, "title": "Trying to Wheelie", "channel": "TheUselessTrials", "uploader": "TheUselessTrials",
+        "upload_date": "20210720", "release_date": "", "duration": 305.0, "description": "d", "tags": ["bike"],
+        "chapters": [{"start_time": 0.0, "end_time": 20.0, "title": "Introduction"}], "language": "en",
+        "webpage_url": f"https://www.youtube.com/watch?v={BW}", "channel_id": "UC1", "channel_url": "",
+        "live_status": "not_live", "availability": "public", "subtitles": {}, "automatic_captions": {},
+        "origin": "info.json", "info_path": "videos/x.info.json", "fingerprint": "f" * 32,
+        "fetched_at": "2025-01-01T00:00:00+00:00",
+    },
+    TranscriptFile: {
+        "video_id": BW, "source": "yt-dlp-automatic-captions", "language": "en", "is_generated": True,
+        "track": "en.vtt", "encoding": None, "segments": [{"start": 0.0, "end": 1.5, "text": "what's up", "speaker_change": False}],
+        "paragraphs": [{"start": 0.0, "end": 1.5, "text": "What's up.", "chapter": "Introduction"}],
+        "notes": [], "fingerprint": "f" * 32, "fetched_at": "2025-01-01T00:00:00+00:00",
+    },
+    ArticleFile: {
+        "title": "标题", "summary": "摘要。", "tags": ["motorcycle", "trials"], "area": "tech-engineering",
+        "category": "ai-ml", "companies_orgs": ["openai"], "products_models": [], "guest": "", "insight": "见解",
+        "sections": [{"heading": "开场", "body": "正文。", "start": 0.0, "end": 20.0},
+                     {"heading": "结尾", "body": "正文。", "start": None, "end": None}],
+        "fingerprint": "a" * 32, "model": "gpt-4o-mini", "parts": 1, "transcript_source": "yt-dlp-subtitles",
+        "warnings": ["section 2 (结尾): has no start time; time dropped"],
+        "usage": [{"purpose": "article", "model": "gpt-4o-mini", "prompt_tokens": 900, "cached_tokens": 0,
+                   "completion_tokens": 300, "cost_usd": 0.0003}],
+        "usage_total": {"calls": 1, "prompt_tokens": 900, "cached_tokens": 0, "completion_tokens": 300,
+                        "cost_usd": 0.0003},
+        "created_at": "2025-01-01T00:00:00+00:00",
+    },
+    PostRecord: {
+        "path": "posts/2021-07-20-trying-to-wheelie.md", "source": f"https://www.youtube.com/watch?v={BW}",
+        "sha256": "0" * 64, "fingerprint": "b" * 32, "written_at": "2025-01-01T00:00:00+00:00", "warnings": [],
+    },
+    FlagsFile: {
+        "flags": [{"kind": "number", "text": "3500 亿美元", "section": "开场", "reason": "not in the transcript"}],
+        "fingerprint": "b" * 32, "created_at": "2025-01-01T00:00:00+00:00",
+    },
+    StatusFile: {
+        "video_id": BW, "stages": {"fetch": {"outcome": "done", "at": "2025-01-01T00:00:00+00:00"}},
+        "error": {"stage": "summarize", "cause": "llm_timeout", "error_class": "LLMTimeout", "message": "slow",
+                  "time": "2025-01-01T00:00:00+00:00"},
+        "ref": {"url": f"https://www.youtube.com/watch?v={BW}", "info_path": None, "media_path": None},
+        "overrides": {"project": ["ai-impact-analysis"]}, "spent": {"tokens": 1200, "cost_usd": 0.0003, "runs": 1},
+        "ignored": True,
+    },
+    BatchFile: {
+        "video_id": BW, "fingerprint": "c" * 32, "site_tags": ["ai"], "used": False,
+        "requests": {"article": {"custom_id": f"{BW}.article.1", "state": "pending"}},
+        "updated_at": "2025-01-01T00:00:00+00:00",
+    },
+}
+
+
+def test_every_artifact_model_has_a_version_0_example() -> None:
+    assert set(VERSION_0) == set(ARTIFACTS)
+    assert len({model.FILE for model in ARTIFACTS}) == len(ARTIFACTS)
+
+
+@pytest.mark.parametrize("model", ARTIFACTS, ids=lambda m: m.FILE)
+def test_a_version_0_file_loads_as_todays_shape(model: type[Artifact], tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write(BW, model.FILE, VERSION_0[model])
+    loaded = store.load(BW, model)
+    assert loaded.schema_version == model.VERSION == 1
+    # Nothing was lost on the way: every key of the old file is a field, with its value.
+    assert {k: v for k, v in loaded.model_dump(mode="json").items() if k in VERSION_0[model]} == VERSION_0[model]
+
+
+@pytest.mark.parametrize("model", ARTIFACTS, ids=lambda m: m.FILE)
+def test_unknown_keys_are_ignored(model: type[Artifact], tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write(BW, model.FILE, VERSION_0[model] | {"schema_version": 7, "added_by_a_newer_version": {"x": 1}})
+    loaded = store.load(BW, model)
+    assert "added_by_a_newer_version" not in loaded.model_dump()
+    store.save(BW, loaded)
+    assert "added_by_a_newer_version" not in store.read(BW, model.FILE)
+
+
+@pytest.mark.parametrize("model", ARTIFACTS, ids=lambda m: m.FILE)
+def test_save_then_load_round_trips_in_the_readable_layout(model: type[Artifact], tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    original = model.model_validate(VERSION_0[model])
+    path = store.save(BW, original)
+    assert path == store.path(BW, model.FILE)
+    assert store.load(BW, model).model_dump() == original.model_dump()
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[1] == '  "schema_version": 1,'
+    assert json.loads(text)["schema_version"] == 1
+    # One key per line, and one line per item of a list of objects.
+    lists = [v for v in VERSION_0[model].values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+    assert len(text.splitlines()) == len(json.loads(text)) + 2 + sum(len(v) + 1 for v in lists)
+
+
+def test_schema_version_does_not_change_the_content_hash(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    old = VERSION_0[TranscriptFile]
+    store.save(BW, TranscriptFile.model_validate(old))
+    saved = store.read(BW, "transcript")
+    assert "schema_version" in saved and content_hash(saved) == content_hash(old)
+
+
+def test_a_later_version_migrates_an_older_file_step_by_step(tmp_path: Path) -> None:
+    class Renamed(Artifact):
+        """As a future change would do it: version 2 calls ``note`` ``comment``."""
+
+        FILE: ClassVar[str] = "renamed"
+        VERSION: ClassVar[int] = 2
+        MIGRATIONS: ClassVar[dict] = {1: lambda d: {**{k: v for k, v in d.items() if k != "note"},
+                                                    "comment": d.get("note", "")}}
+        comment: str = ""
+
+    store = Store(tmp_path)
+    store.write(BW, "renamed", {"note": "from version 0"})
+    assert store.load(BW, Renamed).comment == "from version 0"
+    store.write(BW, "renamed", {"schema_version": 2, "comment": "current"})
+    assert store.load(BW, Renamed).comment == "current"
+
+
+def test_a_malformed_artifact_is_one_line_naming_the_video_and_file(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write(BW, "article", VERSION_0[ArticleFile] | {"sections": "not a list"})
+    with pytest.raises(ArtifactError) as caught:
+        store.load(BW, ArticleFile)
+    message = str(caught.value)
+    assert message.startswith(f"{BW}: article.json ") and "sections" in message and "\n" not in message
+    store.write(BW, "post", {"schema_version": "one"})
+    with pytest.raises(ArtifactError, match="schema_version"):
+        store.load(BW, PostRecord)
+    assert store.load_optional(BW, FlagsFile) is None
+
+
+def test_the_article_is_cleaned_by_its_model_for_summarize_and_write_alike() -> None:
+    raw = {"title": "  标题 \n", "summary": "第一行\n\n  第二行 ", "tags": ["Large Language Models", "large-language-models",
+                                                                         "AI"], "guest": " 嘉宾 ", "insight": "\t见解",
+           "companies_orgs": ["OpenAI", "openai"], "sections": [{"heading": "h", "body": "b"}]}
+    article = ArticleFile.model_validate(raw)
+    assert (article.title, article.summary, article.guest, article.insight) == ("标题", "第一行 第二行", "嘉宾", "见解")
+    assert article.tags == ["large-language-models", "ai"] and article.companies_orgs == ["openai"]
+    # The writer takes the same cleaned values, whether given the model or a plain dict.
+    meta = Metadata(id=BW, title="t", channel="c", upload_date="20210720")
+    assert build_post(raw, meta, Config()).metadata == build_post(article, meta, Config()).metadata
+
+
+def test_status_helpers_keep_their_shape_over_status_file(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write(BW, "status", VERSION_0[StatusFile])
+    store.mark_stage(BW, "summarize", "done")
+    status = store.status(BW)
+    assert status["error"] is None and status["stages"]["summarize"]["outcome"] == "done"
+    assert status["ref"] == VERSION_0[StatusFile]["ref"] and status["ignored"] is True
+    store.record_error(BW, "write", ValueError("disk on fire"))
+    assert store.status(BW)["error"]["message"] == "disk on fire"
+    assert store.update_status(BW, ignored=False)["ignored"] is False
+    with pytest.raises(TypeError, match="ignord"):
+        store.update_status(BW, ignord=True)
+    assert store.status("newVideo000") == StatusFile(video_id="newVideo000").model_dump(mode="json")
+
+
+def test_an_output_folder_from_before_versions_redoes_no_paid_work(cli, fake_llm, tmp_path: Path) -> None:
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    assert cli("run", str(info)).code == 0 and fake_llm.calls == 1
+    folder = tmp_path / "output" / "videos" / BW
+    posts = {p: p.read_bytes() for p in (tmp_path / "output" / "posts").glob("*.md")}
+    for path in folder.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data.pop("schema_version") == 1, path.name
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    again = cli("run", str(info))
+    assert again.code == 0, again.stderr
+    assert fake_llm.calls == 1
+    assert {p: p.read_bytes() for p in posts} == posts
+    for stage in ("fetch", "summarize", "write"):
+        assert f"{stage} {BW}: skipped" in again.stderr

@@ -37,19 +37,25 @@ def test_forty_videos_interrupted_and_resumed(tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 40)
     (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 8\n")
     posts = tmp_path / "output" / "posts"
-    with FakeLLM(latency=0.25) as server:
+    # 16 calls are answered, the next 8 held: the kill surely lands mid-batch with 8 in flight.
+    hold = Hold(free=16)
+    with FakeLLM(latency=0.05, responder=hold) as server:
         first = start(["run", "videos"], tmp_path, server)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(list(posts.glob("*.md"))) < 16:
-            time.sleep(0.05)
-        first.send_signal(signal.SIGKILL)  # no chance to tidy up: atomic writes must hold
-        first.wait()
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (len(list(posts.glob("*.md"))) < 16 or server.max_in_flight < 8):
+                time.sleep(0.02)
+            first.send_signal(signal.SIGKILL)  # no chance to tidy up: atomic writes must hold
+            first.wait()
+        finally:
+            hold.release()
         assert server.max_in_flight == 8
         finished_before = {p.parent.name for p in (tmp_path / "output" / "videos").glob("*/article.json")}
         assert 16 <= len(finished_before) < 40
         for path in (tmp_path / "output").rglob("*.json"):
             json.loads(path.read_text())  # every artifact on disk is whole
         calls_before = len(server.requests)
+        server.responder = None
 
         second = start(["run", "videos"], tmp_path, server)
         out, err = second.communicate(timeout=120)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from contextvars import ContextVar
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import FetchError, InputTooLarge, NotARegularFile, UsageError
+from pipeline.sources.textfiles import TextFileError, read_capped
 
 _ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
@@ -50,24 +50,15 @@ class VideoRef:
 
 
 def read_input(path: Path, max_mb: float | None = None, *, encoding: str = "utf-8") -> str:
-    """A file from a source, read only if it is a regular file (links followed) no larger than
-    ``max_mb`` (``max_input_mb``): a link to ``/dev/zero`` or a 200 MB "caption" is never read whole."""
+    """A file from a source (an info.json, a list), read only if it is a regular file (links
+    followed) no larger than ``max_mb`` (``max_input_mb``), with the path in every error."""
     max_mb = _MAX_INPUT_MB.get() if max_mb is None else max_mb
-    limit = int(max_mb * 1_000_000)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise NotARegularFile(f"{path}: not a regular file")
-        if info.st_size > limit:
-            raise InputTooLarge(f"{path}: {info.st_size / 1e6:.1f} MB is over max_input_mb ({max_mb:g} MB)")
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # a file growing while read is caught too
-    except FileNotFoundError:
-        raise FetchError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise FetchError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise InputTooLarge(f"{path}: over max_input_mb ({max_mb:g} MB)")
+        data = read_capped(path, max_mb)
+    except (InputTooLarge, NotARegularFile) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+    except TextFileError as exc:
+        raise FetchError(f"{path}: {exc}") from None
     return data.decode(encoding)
 
 

@@ -16,8 +16,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from pipeline.errors import InputTooLarge, NotARegularFile
 
 _BOMS = (
@@ -81,6 +79,8 @@ def _language_code_pages(language: str | None) -> tuple[str, ...]:
 
 def decode(data: bytes, language: str | None = None) -> DecodedText:
     """Text of a caption file's bytes: BOM, then strict UTF-8, then charset-normalizer."""
+    from charset_normalizer import from_bytes  # here: reading an info.json needs no detector
+
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:

@@ -66,13 +66,18 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     prepared: list[tuple[float, float, list[tuple[str, bool]]]] = []
     carry = False  # a ">>" on a line without words belongs to the next words
     speaking: str | None = None  # the last <v Name> voice: named again only when it changes
+    # Rolling auto captions hold every line twice: clean each distinct line once.
+    cleaned: dict[str, tuple[str | None, list[tuple[str, bool]]]] = {}
     for start, end, raw_lines in cues:
         lines: list[tuple[str, bool]] = []
         for raw in raw_lines:
-            named = voice(raw)
+            known = cleaned.get(raw)
+            if known is None:
+                known = cleaned[raw] = (voice(raw), logical_lines(raw))
+            named, pieces = known
             label = named if named and named != speaking else None
             speaking = named or speaking
-            for text, change in logical_lines(raw):
+            for text, change in pieces:
                 if text:
                     if label:
                         text, change, label = f"{label}: {text}", True, None

@@ -37,8 +37,11 @@ _EN_NUMBER = re.compile(
     r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b|t)?\b",
     re.IGNORECASE,
 )
+# The lookahead only rejects early a word that starts with no number word's first letter: the
+# alternation after it is costly to try at every word of a long transcript.
 _EN_WORDS = re.compile(
-    r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"\b(?=[aotfsenhmb])"
+    r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
     r"thousand|million|billion|trillion|and)[\s-]+)*(?:hundred|thousand|million|billion|trillion|"
     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|"

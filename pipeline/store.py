@@ -80,12 +80,16 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# One encoder for every value: ``json.dumps`` with a keyword builds a new one per call, and an
+# artifact makes a call per transcript segment.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def dumps_artifact(data: dict[str, Any]) -> str:
     """JSON a person can read and edit: one key per line, and one line per item of a list of
     objects (a transcript paragraph, a section). Also fast: it uses the C encoder throughout,
     which ``indent=`` would turn off."""
-    def one(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
+    one = _ENCODE
 
     lines = []
     for key, value in data.items():

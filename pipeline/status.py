@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from pipeline.artifacts import ArticleFile, Artifact, FlagsFile, MetadataFile, PostRecord
-from pipeline.errors import ArtifactError
+from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
 from pipeline.store import STAGES, Store, sha256_bytes
-
-A = TypeVar("A", bound=Artifact)
 
 
 @dataclass
@@ -33,7 +30,7 @@ class VideoStatus:
 
 
 def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
-    record = _optional(store, video_id, PostRecord)
+    record = store.load_readable(video_id, PostRecord)
     if record is None or not record.path:
         return None, ""
     path = store.resolve(record.path)
@@ -48,14 +45,6 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     return shown, "draft"
 
 
-def _optional(store: Store, video_id: str, model: type[A]) -> A | None:
-    # The report shows what can be read; a damaged artifact is the failing stage's to report.
-    try:
-        return store.load_optional(video_id, model)
-    except ArtifactError:
-        return None
-
-
 def video_status(store: Store, video_id: str) -> VideoStatus:
     status = store.load_status(video_id)
     # "skipped" means its artifact was already current: for the reader, that stage is done.
@@ -63,8 +52,8 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
     for stage, artifact in (("fetch", "transcript"), ("summarize", "article"), ("write", "post")):
         if not stages[stage] and store.exists(video_id, artifact):
             stages[stage] = "done"
-    meta = _optional(store, video_id, MetadataFile)
-    article = _optional(store, video_id, ArticleFile)
+    meta = store.load_readable(video_id, MetadataFile)
+    article = store.load_readable(video_id, ArticleFile)
     # What every run spent on this video, added up (an article redone keeps its earlier cost);
     # videos from before that record show their article's calls.
     if status.spent is not None:
@@ -75,7 +64,7 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
     else:
         tokens, cost = 0, None
     post, review = review_state(store, video_id)
-    flags_doc = _optional(store, video_id, FlagsFile)
+    flags_doc = store.load_readable(video_id, FlagsFile)
     flags = [f"{f.kind}: {f.text} (in {f.section}: {f.reason})" for f in (flags_doc.flags if flags_doc else [])]
     return VideoStatus(
         video_id=video_id,

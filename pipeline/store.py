@@ -253,6 +253,14 @@ class Store:
             return None
         return self.load(video_id, model)
 
+    def load_readable(self, video_id: str, model: type[A]) -> A | None:
+        """None where the file is missing or damaged: for reports and pages that show what can
+        be read (the stage that needs the file reports the damage)."""
+        try:
+            return self.load_optional(video_id, model)
+        except ArtifactError:
+            return None
+
     def save(self, video_id: str, artifact: Artifact) -> Path:
         return self.write(video_id, artifact.FILE, artifact.to_json_dict())
 
@@ -264,10 +272,7 @@ class Store:
 
     def load_status(self, video_id: str) -> StatusFile:
         # A status.json that cannot be read only loses the record of earlier runs: start afresh.
-        try:
-            return self.load_optional(video_id, StatusFile) or StatusFile(video_id=video_id)
-        except ArtifactError:
-            return StatusFile(video_id=video_id)
+        return self.load_readable(video_id, StatusFile) or StatusFile(video_id=video_id)
 
     def status(self, video_id: str) -> dict[str, Any]:
         """``status.json`` as a dict of ``StatusFile``'s shape (an empty one for a new video)."""

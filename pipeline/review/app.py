@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import Yt2PostError
-from pipeline.models import Metadata
+from pipeline.artifacts import ArticleFile, Artifact, FlagsFile, MetadataFile, TranscriptFile
 from pipeline.review import posts
 from pipeline.review.index import STATES, DeskIndex
 from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
@@ -84,21 +84,19 @@ def video(request: Request) -> Response:
     store: Store = app.state.store
     config: Config = app.state.config
     row = app.state.index.row(video_id)
-    meta = store.read_optional(video_id, "metadata") or {}
-    article = store.read_optional(video_id, "article") or {}
-    transcript = store.read_optional(video_id, "transcript") or {}
-    flags = (store.read_optional(video_id, "flags") or {}).get("flags") or []
-    flags = [f for f in flags if isinstance(f, dict)]
-    paragraphs = [p for p in transcript.get("paragraphs") or [] if isinstance(p, dict)]
+    # The page shows what can be read, as plain dicts for the templates.
+    meta_file = store.load_readable(video_id, MetadataFile)
+    meta = meta_file.model_dump(mode="json") if meta_file else {}
+    article = _dump(store.load_readable(video_id, ArticleFile))
+    transcript = _dump(store.load_readable(video_id, TranscriptFile))
+    flags = _dump(store.load_readable(video_id, FlagsFile)).get("flags") or []
+    paragraphs = transcript.get("paragraphs") or []
     problems = []
     try:
         post = posts.find_post(store, video_id)
     except Yt2PostError as exc:  # a post broken by hand is shown as a problem, not a crash
         post, problems = None, [str(exc)]
-    try:
-        source = canonical_source(Metadata.model_validate(meta)) if meta else ""
-    except ValueError:
-        source = ""
+    source = canonical_source(meta_file) if meta_file else ""
     prelude: Markup | str = ""
     sections: list[PostSection] = []
     proofs: list[Evidence] = []
@@ -122,6 +120,10 @@ def video(request: Request) -> Response:
         warnings=problems + list(article.get("warnings") or []) + list(transcript.get("notes") or []),
         status=store.status(video_id),
     )
+
+
+def _dump(artifact: Artifact | None) -> dict[str, Any]:
+    return artifact.model_dump(mode="json") if artifact is not None else {}
 
 
 def job_status(request: Request) -> Response:
@@ -187,7 +189,7 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
         post = posts.find_post(app.state.store, video_id)
         if post is None:
             raise ValueError("this video has no post yet")
-        article = app.state.store.read_optional(video_id, "article") or {}
+        article = _dump(app.state.store.load_readable(video_id, ArticleFile))
         _, sections = post_sections(post.body, list(article.get("sections") or []), [])
         if not 1 <= number <= len(sections):
             raise ValueError(f"the post has no section {number}")

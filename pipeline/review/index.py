@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.artifacts import MetadataFile
 from pipeline.status import video_status
 from pipeline.store import Store, atomic_write_text, read_front_matter
 
@@ -81,8 +82,8 @@ def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, 
 
 def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
     vs = video_status(store, video_id)
-    meta = store.read_optional(video_id, "metadata") or {}
-    date = str(meta.get("upload_date") or "")
+    meta = store.load_readable(video_id, MetadataFile) or MetadataFile(id=video_id)
+    date = meta.upload_date
     if len(date) == 8 and date.isdigit():
         date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     error = vs.error or {}
@@ -94,9 +95,9 @@ def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
             post_title = ""  # a post broken by hand still has a row; its page says what is wrong
     return Row(
         video_id=video_id,
-        title=vs.title or str(meta.get("title") or ""),
+        title=vs.title or meta.title,
         post_title=post_title,
-        channel=str(meta.get("channel") or meta.get("uploader") or ""),
+        channel=meta.channel or meta.uploader,
         date=date,
         state=state_of(vs.stages, vs.review, vs.error, vs.ignored),
         cause=str(error.get("cause") or ""),

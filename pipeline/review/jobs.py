@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.llm.chunking import Part
 from pipeline.config import Config
 from pipeline.llm.client import LLMClient
+from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile, UsageTotal
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, now_iso
@@ -109,8 +110,8 @@ class Jobs:
     # --- regeneration -------------------------------------------------------------------
 
     def _summarizer(self, video_id: str, instruction: str) -> tuple[Summarizer, Metadata, Transcript]:
-        meta = Metadata.model_validate(self.store.read(video_id, "metadata"))
-        transcript = Transcript.model_validate(self.store.read(video_id, "transcript"))
+        meta = self.store.load(video_id, MetadataFile)
+        transcript = self.store.load(video_id, TranscriptFile)
         prompts = InstructedPrompts(Prompts(self.config), instruction)
         tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
         summarizer = Summarizer(self.config, self.llm(), prompts, meta, transcript, tags)  # type: ignore[arg-type]
@@ -154,9 +155,9 @@ class Jobs:
         status = self.store.status(job.video_id)
         spent = dict(status.get("spent") or {})
         if not spent:  # a video from before runs kept a total: start from its article's calls
-            earlier = (self.store.read_optional(job.video_id, "article") or {}).get("usage_total") or {}
-            spent = {"tokens": int(earlier.get("prompt_tokens", 0)) + int(earlier.get("completion_tokens", 0)),
-                     "cost_usd": earlier.get("cost_usd")}
+            article = self.store.load_readable(job.video_id, ArticleFile)
+            earlier = article.usage_total if article is not None else UsageTotal()
+            spent = {"tokens": earlier.prompt_tokens + earlier.completion_tokens, "cost_usd": earlier.cost_usd}
         if totals["calls"]:
             spent["tokens"] = int(spent.get("tokens", 0)) + totals["prompt_tokens"] + totals["completion_tokens"]
             if totals["cost_usd"] is not None:

@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
-from pipeline.models import Metadata
+from pipeline.artifacts import MetadataFile
 from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, atomic_write_bytes, atomic_write_text
@@ -40,10 +40,10 @@ class PostFile:
 
 
 def find_post(store: Store, video_id: str) -> PostFile | None:
-    meta = store.read_optional(video_id, "metadata")
+    meta = store.load_optional(video_id, MetadataFile)
     if meta is None:
         return None
-    existing = locate_post(store, video_id, canonical_source(Metadata.model_validate(meta)))
+    existing = locate_post(store, video_id, canonical_source(meta))
     if existing is None:
         return None
     try:
@@ -140,8 +140,7 @@ def candidate_text(post: PostFile, candidate: dict[str, Any], section_links_url:
 
 def accept(store: Store, video_id: str, candidate: dict[str, Any], config: Config) -> Path:
     post = _require(store, video_id)
-    meta = Metadata.model_validate(store.read(video_id, "metadata"))
-    source = canonical_source(meta)
+    source = canonical_source(store.load(video_id, MetadataFile))
     links = source if config.post.section_links and "youtube.com/watch?v=" in source else None
     text = candidate_text(post, candidate, links)
     if post.edited and candidate.get("kind") != "section":

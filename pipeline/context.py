@@ -10,11 +10,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.config import Config
 from pipeline.llm.cost import Budget
 from pipeline.store import STAGES, Store
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from pipeline.llm.client import LLMClient
@@ -46,45 +49,38 @@ class RunContext:
         self.store = store
         self.options = options
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
-        self._llm = llm
-        self._youtube = youtube
-        self._prompts: Prompts | None = None
-        self._site_tags: list[str] | None = None
+        self._built: dict[str, Any] = {"llm": llm, "youtube": youtube}
         self._lock = threading.RLock()
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if self._built.get(name) is None:
+                self._built[name] = build()
+            return self._built[name]  # type: ignore[no-any-return]
 
     @property
     def llm(self) -> LLMClient:
-        with self._lock:
-            if self._llm is None:
-                from pipeline.llm.client import LLMClient
+        from pipeline.llm.client import LLMClient
 
-                self._llm = LLMClient(self.config.llm)
-            return self._llm
+        return self._once("llm", lambda: LLMClient(self.config.llm))
 
     @property
     def youtube(self) -> YouTubeSession:
         """One paced YouTube session for the whole batch, so its limiter is shared."""
-        with self._lock:
-            if self._youtube is None:
-                from pipeline.sources.youtube_session import YouTubeSession
+        from pipeline.sources.youtube_session import YouTubeSession
 
-                self._youtube = YouTubeSession(self.config.youtube)
-            return self._youtube
+        return self._once("youtube", lambda: YouTubeSession(self.config.youtube))
 
     @property
     def prompts(self) -> Prompts:
-        with self._lock:
-            if self._prompts is None:
-                from pipeline.llm.prompts import Prompts
+        from pipeline.llm.prompts import Prompts
 
-                self._prompts = Prompts(self.config)
-            return self._prompts
+        return self._once("prompts", lambda: Prompts(self.config))
 
     @property
     def site_tags(self) -> list[str]:
-        with self._lock:
-            if self._site_tags is None:
-                from pipeline.llm.summarize import site_tags
+        """The site's most used tags, read once per run: reading every post for every video
+        would grow with the square."""
+        from pipeline.llm.summarize import site_tags
 
-                self._site_tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
-            return self._site_tags
+        return self._once("site_tags", lambda: site_tags(self.store.posts_dir, self.config.reuse_tags))

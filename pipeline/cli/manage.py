@@ -124,19 +124,14 @@ def _set_ignored(video_ids: tuple[str, ...], out: str, ignored: bool) -> int:
     return ExitStatus.VIDEO_FAILED if unknown else ExitStatus.OK
 
 
-@main.command()
-@click.argument("video_ids", nargs=-1, metavar="VIDEO...")
-@common
-@boundary
-def ignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
-    """Reject videos: never fetch, summarize or write them again (a deleted post stays deleted)."""
-    return _set_ignored(video_ids, out, True)
+def _ignore_command(name: str, ignored: bool, doc: str) -> None:
+    @main.command(name, help=doc)
+    @click.argument("video_ids", nargs=-1, metavar="VIDEO...")
+    @common
+    @boundary
+    def command(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
+        return _set_ignored(video_ids, out, ignored)
 
 
-@main.command()
-@click.argument("video_ids", nargs=-1, metavar="VIDEO...")
-@common
-@boundary
-def unignore(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
-    """Take back ignore: the videos run again with the next run that names them."""
-    return _set_ignored(video_ids, out, False)
+_ignore_command("ignore", True, "Reject videos: never fetch, summarize or write them again (a deleted post stays deleted).")
+_ignore_command("unignore", False, "Take back ignore: the videos run again with the next run that names them.")

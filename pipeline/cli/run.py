@@ -4,12 +4,14 @@ options, call ``pipeline.run``, print one summary line and one line per problem.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.cli.base import (
     _load,
+    _options,
     boundary,
     common,
     main,
@@ -159,52 +161,31 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
                 batch=batch, limit=limit, since=since, reverse=reverse or None)
 
 
-@main.command("fetch")
-@click.argument("sources", nargs=-1)
-@common
-@stage_options
-@selection_options
-@words_options
-@boundary
-def fetch_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
-                  subtitles: str | None, allow_description: bool) -> int:
-    """Run the fetch stage: metadata.json and transcript.json.
+def _stage_command(stage: str, doc: str, *extra: Callable[[Any], Any]) -> None:
+    """``yt2post fetch|summarize|write``: one stage of ``run``, for videos given or already fetched."""
 
-    A video whose artifacts are current for their inputs is skipped; --force redoes it."""
-    return _run(("fetch",), sources, config_path, out, verbose, force, sets, subtitles=subtitles,
-                allow_description=allow_description, limit=limit, since=since, reverse=reverse or None)
-
-
-@main.command("summarize")
-@click.argument("sources", nargs=-1)
-@common
-@stage_options
-@selection_options
-@boundary
-def summarize_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                      sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool) -> int:
-    """Run the summarize stage: article.json.
-
-    A video whose article is current for its inputs is skipped; --force redoes it."""
-    return _run(("summarize",), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
-                reverse=reverse or None)
+    @main.command(stage, help=doc)
+    @click.argument("sources", nargs=-1)
+    @common
+    @stage_options
+    @selection_options
+    @_options(*extra)
+    @boundary
+    def command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
+                sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, **more: Any) -> int:
+        return _run((stage,), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
+                    reverse=reverse or None, **more)
 
 
-@main.command("write")
-@click.argument("sources", nargs=-1)
-@common
-@stage_options
-@selection_options
-@click.option("--overwrite-edited", is_flag=True,
-              help="Replace posts a reviewer edited (a backup of each is saved beside it).")
-@boundary
-def write_command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                  sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool,
-                  overwrite_edited: bool) -> int:
-    """Run the write stage: the Markdown post.
+_stage_command("fetch", """Run the fetch stage: metadata.json and transcript.json.
+
+    A video whose artifacts are current for their inputs is skipped; --force redoes it.""", words_options)
+_stage_command("summarize", """Run the summarize stage: article.json.
+
+    A video whose article is current for its inputs is skipped; --force redoes it.""")
+_stage_command("write", """Run the write stage: the Markdown post.
 
     A post that is current is skipped, one a reviewer edited is kept; --force redoes the
-    others, --overwrite-edited replaces edited ones too (after a backup)."""
-    return _run(("write",), sources, config_path, out, verbose, force, sets, overwrite_edited=overwrite_edited,
-                limit=limit, since=since, reverse=reverse or None)
+    others, --overwrite-edited replaces edited ones too (after a backup).""",
+               click.option("--overwrite-edited", is_flag=True,
+                            help="Replace posts a reviewer edited (a backup of each is saved beside it)."))

@@ -11,16 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import (
-    AgeRestricted,
-    FetchError,
-    IpBlocked,
-    LiveOrUpcoming,
-    MembersOnly,
-    NetworkError,
-    VideoPrivate,
-    VideoUnavailable,
-)
+from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
+                             VideoPrivate, VideoUnavailable)
 from pipeline.models import Chapter, Metadata
 
 log = logging.getLogger(__name__)

@@ -20,17 +20,8 @@ import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from pipeline.config import Config, YouTubeConfig
-from pipeline.errors import (
-    AgeRestricted,
-    FetchError,
-    IpBlocked,
-    LiveOrUpcoming,
-    MembersOnly,
-    NetworkError,
-    PoTokenRequired,
-    VideoPrivate,
-    VideoUnavailable,
-)
+from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
+                             PoTokenRequired, VideoPrivate, VideoUnavailable)
 from pipeline.models import Metadata, Transcript
 from pipeline.sources.listing import VideoRef
 from pipeline.sources.transcripts import from_snippets

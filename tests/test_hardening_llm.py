@@ -39,8 +39,11 @@ def test_a_call_after_a_trickle_is_retried_and_succeeds(fake_llm) -> None:
 
 
 def test_slow_but_whole_answers_within_the_deadline_are_kept(fake_llm) -> None:
-    fake_llm.queue(Reply(json={"text": "ok"}, trickle=0.01))
+    # About 1 s of single bytes (far longer than any one read), well inside the 5 s deadline.
+    fake_llm.queue(Reply(json={"text": "ok"}, trickle=0.003))
     client = LLMClient(LLMConfig(base_url=fake_llm.base_url, timeout=5.0, max_attempts=1))
+    started = time.monotonic()
     answer, _ = client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Answer,
                                   name="answer", purpose="test")
     assert answer.text == "ok"
+    assert time.monotonic() - started > 0.5  # it really was trickled

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import openai
 
 from pipeline.batchapi.llm import ENDPOINT
-from pipeline.batchapi.records import TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
+from pipeline.batchapi.records import BATCH_ARTIFACT, TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
 from pipeline.config import LLMConfig
 from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
 from pipeline.llm.errors import server_message
@@ -270,7 +270,7 @@ def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str,
         videos |= set(batch.get("videos") or [])
     applied = 0
     for video_id in sorted(videos):
-        if not store.exists(video_id, "batch"):
+        if not store.exists(video_id, BATCH_ARTIFACT):
             continue
         record = VideoBatch(store, video_id)
         current = {r["custom_id"]: r for r in record.requests.values()}

@@ -13,10 +13,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from pipeline.artifacts import BatchFile
 from pipeline.errors import ArtifactError
 from pipeline.store import Store, atomic_write_text, fingerprint, now_iso
 
-BATCH_ARTIFACT = "batch"
+BATCH_ARTIFACT = BatchFile.FILE
 BATCHES_DIR = "batches"
 TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
 
@@ -55,26 +56,22 @@ class VideoBatch:
         self.store = store
         self.video_id = video_id
         self.lock = threading.RLock()
-        data = store.read_optional(video_id, BATCH_ARTIFACT) or {}
-        self.site_tags: list[str] | None = data.get("site_tags")
-        self.fingerprint: str | None = data.get("fingerprint")
-        self.requests: dict[str, dict[str, Any]] = data.get("requests") or {}
+        # A damaged batch.json only loses answers not yet used: they are asked for again.
+        data = store.load_readable(video_id, BatchFile) or BatchFile(video_id=video_id)
+        self.site_tags: list[str] | None = data.site_tags
+        self.fingerprint: str | None = data.fingerprint
+        self.requests: dict[str, dict[str, Any]] = data.requests
         # An article was written from these answers: ``--force`` asks for new ones, not these again.
-        self.used: bool = bool(data.get("used"))
+        self.used: bool = data.used
 
     def exists(self) -> bool:
         return self.store.exists(self.video_id, BATCH_ARTIFACT)
 
     def save(self) -> None:
         with self.lock:
-            self.store.write(self.video_id, BATCH_ARTIFACT, {
-                "video_id": self.video_id,
-                "fingerprint": self.fingerprint,
-                "site_tags": self.site_tags,
-                "used": self.used,
-                "requests": self.requests,
-                "updated_at": now_iso(),
-            })
+            self.store.save(self.video_id, BatchFile(video_id=self.video_id, fingerprint=self.fingerprint,
+                                                     site_tags=self.site_tags, used=self.used, requests=self.requests,
+                                                     updated_at=now_iso()))
 
     def reset(self, expected_fingerprint: str, site_tags: list[str]) -> None:
         """Inputs changed (a new transcript, prompt or model): earlier requests no longer apply."""

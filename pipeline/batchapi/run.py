@@ -28,6 +28,7 @@ from pipeline.context import RunOptions
 from pipeline.runner import Failure, Reporter, Runner, RunSummary
 from pipeline.sources.listing import VideoRef
 from pipeline.store import Store
+from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.llm.summarize import estimate, site_tags, summarize, summarize_fingerprint
 
 log = logging.getLogger(__name__)
@@ -180,8 +181,8 @@ class BatchRun:
     def _attempt(self, video_id: str, record: VideoBatch, prompts: Prompts, tags: list[str]) -> str:
         """One round of one video's summarize stage: "done", "deferred" or "failed"."""
         try:
-            expected = summarize_fingerprint(self.store.read(video_id, "metadata"),
-                                             self.store.read(video_id, "transcript"), self.config, prompts)
+            expected = summarize_fingerprint(self.store.load(video_id, MetadataFile).stored(),
+                                             self.store.load(video_id, TranscriptFile).stored(), self.config, prompts)
             if record.fingerprint != expected or (self.options.force and record.used and video_id not in self._forced):
                 record.reset(expected, tags)
                 self._forced.add(video_id)

@@ -242,5 +242,29 @@ class BatchFile(Artifact):
     updated_at: str | None = None
 
 
+class CandidateArticle(ArticleContent):
+    warnings: list[str] = Field(default_factory=list)
+
+
+class CandidateFile(Artifact):
+    """``candidate.json`` (the review desk): a regenerated article or section waiting for the
+    reviewer's accept or discard, or the failure of that regeneration."""
+
+    FILE: ClassVar[str] = "candidate"
+
+    kind: str  # "article", "section"
+    state: str = "done"  # "done" or "failed"
+    error: str | None = None
+    section: int | None = None  # the section's number, for kind "section"
+    instruction: str = ""
+    article: CandidateArticle | None = None  # kind "article"
+    replaces: Section | None = None  # kind "section": the section as it was
+    new: Section | None = None  # kind "section": its new text and times
+    warnings: list[str] = Field(default_factory=list)
+    model: str = ""
+    usage_total: UsageTotal | None = None
+    finished_at: str | None = None
+
+
 ARTIFACTS: tuple[type[Artifact], ...] = (MetadataFile, TranscriptFile, ArticleFile, PostRecord, FlagsFile,
-                                         StatusFile, BatchFile)
+                                         StatusFile, BatchFile, CandidateFile)

@@ -15,6 +15,7 @@ from pipeline.artifacts import (
     Artifact,
     ArticleFile,
     BatchFile,
+    CandidateFile,
     FlagsFile,
     MetadataFile,
     PostRecord,
@@ -80,6 +81,14 @@ VERSION_0: dict[type[Artifact], dict[str, Any]] = {
         "video_id": BW, "fingerprint": "c" * 32, "site_tags": ["ai"], "used": False,
         "requests": {"article": {"custom_id": f"{BW}.article.1", "state": "pending"}},
         "updated_at": "2025-01-01T00:00:00+00:00",
+    },
+    CandidateFile: {
+        "kind": "section", "section": 2, "instruction": "更短", "replaces": {"heading": "旧", "body": "旧正文。",
+                                                                         "start": None, "end": None},
+        "new": {"heading": "新", "body": "新正文。", "start": 20.0, "end": 40.0}, "warnings": [], "state": "done",
+        "model": "gpt-4o-mini", "usage_total": {"calls": 1, "prompt_tokens": 10, "cached_tokens": 0,
+                                                "completion_tokens": 5, "cost_usd": None},
+        "finished_at": "2025-01-01T00:00:00+00:00",
     },
 }
 

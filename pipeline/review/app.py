@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import Yt2PostError
-from pipeline.artifacts import ArticleFile, Artifact, FlagsFile, MetadataFile, TranscriptFile
+from pipeline.artifacts import ArticleFile, Artifact, CandidateFile, FlagsFile, MetadataFile, TranscriptFile
 from pipeline.review import posts
 from pipeline.review.index import STATES, DeskIndex
 from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
@@ -103,11 +103,12 @@ def video(request: Request) -> Response:
     if post is not None:
         prelude, sections = post_sections(post.body, list(article.get("sections") or []), flags)
         proofs = evidence(flags, sections, paragraphs)
-    candidate = store.read_optional(video_id, CANDIDATE)
+    candidate_file = store.load_readable(video_id, CandidateFile)
+    candidate = candidate_file.model_dump(mode="json") if candidate_file else None
     diff = []
-    if candidate and candidate.get("state") == "done" and post is not None:
+    if candidate_file and candidate_file.state == "done" and post is not None:
         try:
-            diff = diff_lines(post.text, posts.candidate_text(post, candidate))
+            diff = diff_lines(post.text, posts.candidate_text(post, candidate_file))
         except (KeyError, ValueError, TypeError) as exc:
             candidate = dict(candidate, state="failed", error=f"cannot apply this candidate: {exc}")
     job = app.state.jobs.get(video_id)
@@ -204,8 +205,8 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
 
 
 def _accept(app: Any, video_id: str, form: dict[str, str]) -> str:
-    candidate = app.state.store.read(video_id, CANDIDATE)
-    if candidate.get("state") != "done":
+    candidate = app.state.store.load(video_id, CandidateFile)
+    if candidate.state != "done":
         raise ValueError("there is no finished candidate to accept")
     path = posts.accept(app.state.store, video_id, candidate, app.state.config)
     return f"candidate accepted into {path.name}"

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.llm.chunking import Part
 from pipeline.config import Config
 from pipeline.llm.client import LLMClient
-from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile, UsageTotal
+from pipeline.artifacts import ArticleFile, CandidateFile, MetadataFile, TranscriptFile, UsageTotal
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, now_iso
@@ -23,7 +23,7 @@ from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
 from pipeline.llm.timing import timed_sections
 
 log = logging.getLogger(__name__)
-CANDIDATE = "candidate"
+CANDIDATE = CandidateFile.FILE
 MAX_INSTRUCTION = 2000
 
 
@@ -100,8 +100,8 @@ class Jobs:
                 log.warning("%s: %s failed: %s", video_id, kind, exc)
                 job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
                 if kind != "retry":
-                    self.store.write(video_id, CANDIDATE, {"kind": kind, "state": "failed", "error": job.error,
-                                                           "finished_at": now_iso()})
+                    self.store.save(video_id, CandidateFile(kind=kind, state="failed", error=job.error,
+                                                            finished_at=now_iso()))
 
         job.thread = threading.Thread(target=body, name=f"review-{kind}-{video_id}", daemon=True)
         job.thread.start()
@@ -150,7 +150,7 @@ class Jobs:
     def _save_candidate(self, job: Job, data: dict[str, Any]) -> None:
         totals = total_usage(job.usage)
         data.update(state="done", model=self.config.llm.model, usage_total=totals, finished_at=now_iso())
-        self.store.write(job.video_id, CANDIDATE, data)
+        self.store.save(job.video_id, CandidateFile.model_validate(data))
         # What the desk spent counts toward the video's cost, as a run's calls do.
         status = self.store.status(job.video_id)
         spent = dict(status.get("spent") or {})

@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
-from pipeline.artifacts import MetadataFile
+from pipeline.artifacts import CandidateFile, MetadataFile
 from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, atomic_write_bytes, atomic_write_text
@@ -115,35 +115,42 @@ def approve(store: Store, video_id: str, config: Config) -> Path:
     return post.path
 
 
-def candidate_text(post: PostFile, candidate: dict[str, Any], section_links_url: str | None = None) -> str:
+def candidate_text(post: PostFile, candidate: CandidateFile | dict[str, Any],
+                   section_links_url: str | None = None) -> str:
     """The post as it would be with the candidate: one section replaced in the current text (the
     reviewer's other edits stay), or a new body with the new title, summary and tags."""
-    if candidate.get("kind") == "section":
-        number = int(candidate["section"])
+    if not isinstance(candidate, CandidateFile):
+        candidate = CandidateFile.model_validate(candidate)
+    if candidate.kind == "section":
+        number, new = candidate.section, candidate.new
+        if number is None or new is None:
+            raise ValueError("the section candidate names no section")
         prelude, sections = split_sections(post.body)
         if not 1 <= number <= len(sections):
             raise ValueError(f"the post no longer has a section {number}")
-        new = candidate["new"]
-        sections[number - 1] = (" ".join(sanitize_markdown(new["heading"]).split()),
-                                sanitize_markdown(new["body"]).strip())
+        sections[number - 1] = (" ".join(sanitize_markdown(new.heading).split()), sanitize_markdown(new.body).strip())
         body = prelude + "\n\n".join(f"### {h}\n\n{b}" for h, b in sections)
         return compose(post.front, body)
-    article = candidate["article"]
+    article = candidate.article
+    if article is None:
+        raise ValueError("the candidate holds no article")
     front = dict(post.front)
     for key in ("title", "summary"):
         if key in front:
-            front[key] = sanitize_inline(str(article.get(key) or ""))
+            front[key] = sanitize_inline(getattr(article, key))
     if "tags" in front:
-        front["tags"] = unique_slugs(list(article.get("tags") or []))
-    return compose(front, render_body(list(article.get("sections") or []), section_links_url))
+        front["tags"] = list(article.tags)  # slugs already: the article's model made them
+    return compose(front, render_body([s.model_dump() for s in article.sections], section_links_url))
 
 
-def accept(store: Store, video_id: str, candidate: dict[str, Any], config: Config) -> Path:
+def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any], config: Config) -> Path:
+    if not isinstance(candidate, CandidateFile):
+        candidate = CandidateFile.model_validate(candidate)
     post = _require(store, video_id)
     source = canonical_source(store.load(video_id, MetadataFile))
     links = source if config.post.section_links and "youtube.com/watch?v=" in source else None
     text = candidate_text(post, candidate, links)
-    if post.edited and candidate.get("kind") != "section":
+    if post.edited and candidate.kind != "section":
         # A whole new article replaces the reviewer's text: keep their version beside it.
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         atomic_write_text(post.path.with_name(f"{post.path.name}.bak-{stamp}"), post.text)

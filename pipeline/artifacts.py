@@ -17,12 +17,17 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from pipeline.models import Metadata, Section, Transcript, Usage
 from pipeline.post.slugs import unique_slugs
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def shape_problem(exc: ValidationError) -> str:
+    """The first few things wrong with a file, on one line: ``sections: Input should be a valid list``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:3])
 
 
 class Artifact(BaseModel):
@@ -266,5 +271,19 @@ class CandidateFile(Artifact):
     finished_at: str | None = None
 
 
+class WatchedSource(Artifact):
+    """``sources/<hash>.json`` (``pipeline/watch.py``): one watched source, not one video: the
+    videos seen in it and when, and the failed runs of each so far."""
+
+    FILE: ClassVar[str] = "sources"  # a folder of the output, not a file of a video's
+
+    source: str = ""
+    first_looked_at: str | None = None
+    last_looked_at: str | None = None
+    seen: dict[str, str] = Field(default_factory=dict)  # video id -> when first seen
+    tries: dict[str, int] = Field(default_factory=dict)  # video id -> failed runs so far
+
+
+# The files of a video's folder, each read and written by ``Store.load``/``Store.save``.
 ARTIFACTS: tuple[type[Artifact], ...] = (MetadataFile, TranscriptFile, ArticleFile, PostRecord, FlagsFile,
                                          StatusFile, BatchFile, CandidateFile)

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from pipeline.artifacts import Artifact, ErrorRecord, StageMark, StatusFile
+from pipeline.artifacts import Artifact, ErrorRecord, StageMark, StatusFile, shape_problem
 from pipeline.errors import ArtifactError, DiskFull, StorageError
 from pipeline.redact import redact
 
@@ -241,9 +241,8 @@ class Store:
         try:
             artifact = model.model_validate(data)
         except ValidationError as exc:
-            problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:3])
-            raise ArtifactError(f"{video_id}: {model.FILE}.json does not have the expected shape: {problem}",
-                                video_id=video_id) from None
+            raise ArtifactError(f"{video_id}: {model.FILE}.json does not have the expected shape: "
+                                f"{shape_problem(exc)}", video_id=video_id) from None
         artifact._stored = data
         return artifact
 

@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pydantic import ValidationError
+
+from pipeline.artifacts import WatchedSource, shape_problem
 from pipeline.errors import ArtifactError, UsageError
 from pipeline.sources.listing import VideoRef, _since_key, expand_sources
 from pipeline.store import atomic_write_text, now_iso
@@ -85,22 +87,19 @@ class SourceRecord:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"{path}: the record of source {source} is not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("seen", {}), dict):
-            raise ArtifactError(f"{path}: the record of source {source} is not a JSON object with 'seen'")
-        record.first_looked_at = data.get("first_looked_at")
-        record.last_looked_at = data.get("last_looked_at")
-        record.seen = {str(k): str(v) for k, v in (data.get("seen") or {}).items()}
-        record.tries = {str(k): int(v) for k, v in (data.get("tries") or {}).items()}
+        try:
+            stored = WatchedSource.model_validate(data)
+        except ValidationError as exc:
+            raise ArtifactError(f"{path}: the record of source {source} does not have the expected shape: "
+                                f"{shape_problem(exc)}") from None
+        record.first_looked_at = stored.first_looked_at
+        record.last_looked_at = stored.last_looked_at
+        record.seen, record.tries = stored.seen, stored.tries
         return record
 
     def save(self) -> None:
-        data: dict[str, Any] = {
-            "source": self.source,
-            "first_looked_at": self.first_looked_at,
-            "last_looked_at": self.last_looked_at,
-            "seen": self.seen,
-            "tries": self.tries,
-        }
+        data = WatchedSource(source=self.source, first_looked_at=self.first_looked_at,
+                             last_looked_at=self.last_looked_at, seen=self.seen, tries=self.tries).to_json_dict()
         atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def mark_seen(self, video_ids: Iterable[str], when: str) -> None:

@@ -213,3 +213,22 @@ def test_an_output_folder_from_before_versions_redoes_no_paid_work(cli, fake_llm
     assert {p: p.read_bytes() for p in posts} == posts
     for stage in ("fetch", "summarize", "write"):
         assert f"{stage} {BW}: skipped" in again.stderr
+
+
+def test_a_watched_source_record_from_before_versions_loads_and_saves_versioned(tmp_path: Path) -> None:
+    from pipeline.watch import SourceRecord, record_path
+
+    source = "https://www.youtube.com/@example/videos"
+    path = record_path(tmp_path, source)
+    path.parent.mkdir(parents=True)
+    old = {"source": source, "first_looked_at": "2025-01-01T00:00:00+00:00", "last_looked_at": None,
+           "seen": {BW: "2025-01-01T00:00:00+00:00"}, "tries": {BW: 2}, "from_a_newer_version": True}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    record = SourceRecord.load(tmp_path, source)
+    assert (record.seen, record.tries, record.first_looked_at) == (old["seen"], old["tries"], old["first_looked_at"])
+    record.save()
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["schema_version"] == 1 and "from_a_newer_version" not in saved
+    path.write_text(json.dumps({"seen": ["not", "a", "mapping"]}), encoding="utf-8")
+    with pytest.raises(ArtifactError, match="seen"):
+        SourceRecord.load(tmp_path, source)

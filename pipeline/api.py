@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.artifacts import MetadataFile
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
@@ -50,9 +51,9 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
     video_id = video_id_from_url(source) or (source if "/" not in source and len(source) <= 64 else None)
     if not video_id:
         return None
-    info = store.read_optional(video_id, "metadata") if store.has_video(video_id) else None
-    if info and info.get("info_path") and Path(info["info_path"]).is_file():
-        return VideoRef(video_id=video_id, url=str(info.get("webpage_url") or ""), info_path=Path(info["info_path"]))
+    info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
+    if info and info.info_path and Path(info.info_path).is_file():
+        return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path))
     return None
 
 

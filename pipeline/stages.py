@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
+from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
 from pipeline.context import RunContext
 from pipeline.models import StageResult
 from pipeline.sources.listing import VideoRef
@@ -56,7 +57,8 @@ class SummarizeStage:
         from pipeline.llm.summarize import summarize_fingerprint
 
         store = ctx.store
-        return summarize_fingerprint(store.read(video.video_id, "metadata"), store.read(video.video_id, "transcript"),
+        return summarize_fingerprint(store.load(video.video_id, MetadataFile).stored(),
+                                     store.load(video.video_id, TranscriptFile).stored(),
                                      ctx.config, ctx.prompts)
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
@@ -92,7 +94,8 @@ class WriteStage:
         from pipeline.post.write import write_fingerprint
 
         store = ctx.store
-        return write_fingerprint(store.read(video.video_id, "article"), store.read(video.video_id, "metadata"),
+        return write_fingerprint(store.load(video.video_id, ArticleFile).stored(),
+                                 store.load(video.video_id, MetadataFile).stored(),
                                  ctx.config, self._overrides(ctx, video.video_id, remember=False))
 
     @staticmethod

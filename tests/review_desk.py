@@ -3,10 +3,10 @@ fixture videos against the fake model server, and the desk served by uvicorn on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -36,8 +36,17 @@ def llm_env(fake: FakeLLM) -> dict[str, str]:
 
 
 def run_pipeline(workdir: Path, fake: FakeLLM, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=workdir, env=llm_env(fake),
-                          capture_output=True, text=True, timeout=300)
+    """``yt2post ARGS`` in ``workdir``, in this process through Click's runner (these tests are
+    about the desk, not the process: a new interpreter would cost a second of imports)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import main
+
+    env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test-not-a-real-key",
+           "OPENAI_ORG_ID": None, "OPENAI_PROJECT_ID": None}
+    with contextlib.chdir(workdir):
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False, prog_name="yt2post")
+    return subprocess.CompletedProcess(["yt2post", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def build_output(workdir: Path, fake: FakeLLM) -> Path:

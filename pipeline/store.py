@@ -6,8 +6,14 @@ Layout under the output directory::
     videos/<video_id>/transcript.json  fetch
     videos/<video_id>/article.json     summarize
     videos/<video_id>/post.json        write (path and hash of the post as written)
+    videos/<video_id>/flags.json       write (the reviewer's checklist)
     videos/<video_id>/status.json      stages done, last error
+    videos/<video_id>/batch.json       the Batch API's requests and answers
+    videos/<video_id>/candidate.json   the review desk's regenerated text
     posts/<file>.md                    the draft posts
+
+Each file has its model in ``pipeline/artifacts.py``; ``load``/``save`` read and write them
+through it (``read``/``write`` are the untyped layer beneath).
 
 Every file is written to a temporary name and renamed into place, so an interrupted
 run never leaves half an artifact behind.

@@ -72,11 +72,19 @@ def timed_cues(text: str, vtt: bool = True) -> list[Cue]:
     cues: list[Cue] = []
     current: list[str] | None = None
     in_block = False
+    stamps: dict[str, float] = {}  # a cue mostly starts at the stamp the one before ends at
+
+    def at(stamp: str) -> float:
+        value = stamps.get(stamp)
+        if value is None:
+            value = stamps[stamp] = seconds(stamp)
+        return value
+
     for index, line in enumerate(lines):
         match = timing[index]
         if match:
             current, in_block = [], False
-            cues.append((seconds(match.group(1)), seconds(match.group(2)), current))
+            cues.append((at(match.group(1)), at(match.group(2)), current))
             continue
         previous_blank = index == 0 or not lines[index - 1].strip()
         if in_block or (vtt and previous_blank and line.split(" ", 1)[0].split("\t", 1)[0] in _VTT_BLOCKS):

@@ -8,7 +8,6 @@ sound cues or entities, and speaker markers become speaker changes.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -90,8 +89,9 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     # Rolling auto captions repeat the last line(s) of a cue at the top of the next one, which
     # starts where it ends. Manual captions may say "Yeah." twice, and a rolling file may say a
     # line again later: only a repeat in a rolling file, in the cue right after, is dropped.
-    overlaps = [0] + [_overlap([t for t, _ in a[2]], [t for t, _ in b[2]])
-                      if b[0] <= a[1] + _ROLLING_GAP else 0 for a, b in itertools.pairwise(prepared)]
+    texts_of = [[t for t, _ in cue[2]] for cue in prepared]
+    overlaps = [0] + [_overlap(texts_of[i - 1], texts_of[i]) if prepared[i][0] <= prepared[i - 1][1] + _ROLLING_GAP
+                      else 0 for i in range(1, len(prepared))]
     repeating = sum(1 for size in overlaps if size)
     worded = sum(1 for cue in prepared if cue[2])
     rolling = repeating >= 2 and repeating >= _ROLLING_SHARE * max(1, worded - 1)

@@ -232,3 +232,26 @@ def test_a_watched_source_record_from_before_versions_loads_and_saves_versioned(
     path.write_text(json.dumps({"seen": ["not", "a", "mapping"]}), encoding="utf-8")
     with pytest.raises(ArtifactError, match="seen"):
         SourceRecord.load(tmp_path, source)
+
+
+def test_summarize_saves_the_article_cleaned_and_the_post_shows_it_as_saved(cli, fake_llm, tmp_path: Path) -> None:
+    from tests.fakellm import Reply
+
+    taxonomy = Config().taxonomy
+    fake_llm.queue(Reply(json={
+        "title": "  整理过的标题 \n", "summary": "第一句。\n\n   第二句。 ", "tags": ["Large Language Models",
+                                                                        "large-language-models", "AI"],
+        "area": taxonomy.areas[0], "category": taxonomy.categories[0], "companies_orgs": ["OpenAI", "openai"],
+        "products_models": [], "guest": "  嘉宾 ", "insight": " 见解 ",
+        "sections": [{"heading": "开场", "start": "00:00", "body": "正文。"}]}))
+    info = video_dir_with(tmp_path, BW) / f"{BW}.info.json"
+    assert cli("run", str(info)).code == 0
+    store = Store(tmp_path / "output")
+    saved = store.read(BW, "article")
+    assert saved["schema_version"] == 1
+    assert (saved["title"], saved["summary"], saved["guest"], saved["insight"]) == \
+        ("整理过的标题", "第一句。 第二句。", "嘉宾", "见解")
+    assert saved["tags"] == ["large-language-models", "ai"] and saved["companies_orgs"] == ["openai"]
+    post = store.resolve(store.load(BW, PostRecord).path or "")
+    front = post.read_text(encoding="utf-8").split("---\n")[1]
+    assert "title: 整理过的标题\n" in front and "- large-language-models\n- ai\n" in front

@@ -59,9 +59,11 @@ def test_installed_wheel_reproduces_the_seed_post(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "pipeline/_defaults/prompts/system.md" in names and "pipeline/_defaults/config.yaml" in names
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True,
-                             text=True, timeout=900)
+    # A bare environment, filled by this interpreter's pip (``--python``): the same install,
+    # without seeding a pip of its own; no byte-compiling of every dependency (half the time).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                              "--no-compile", str(wheel)], capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-2000:]
     inputs = tmp_path / "inputs"
     inputs.mkdir()

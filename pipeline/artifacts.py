@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from pipeline.models import Metadata, Section, Transcript, Usage
+from pipeline.models import Lenient, Metadata, Section, Transcript, Usage
 from pipeline.post.slugs import unique_slugs
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -30,10 +30,8 @@ def shape_problem(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:3])
 
 
-class Artifact(BaseModel):
+class Artifact(Lenient):
     """The base of every artifact file: its name, its version, and tolerant reading."""
-
-    model_config = ConfigDict(extra="ignore")
 
     FILE: ClassVar[str]
     VERSION: ClassVar[int] = 1
@@ -92,8 +90,7 @@ class TranscriptFile(Artifact, Transcript):
     fetched_at: str | None = None
 
 
-class UsageTotal(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class UsageTotal(Lenient):
 
     calls: int = 0
     prompt_tokens: int = 0
@@ -102,11 +99,9 @@ class UsageTotal(BaseModel):
     cost_usd: float | None = None
 
 
-class ArticleContent(BaseModel):
+class ArticleContent(Lenient):
     """The article itself, cleaned the one way both summarize and write rely on: the title,
     guest and insight trimmed, the summary on one line, tags and names as unique slugs."""
-
-    model_config = ConfigDict(extra="ignore")
 
     title: str = ""
     summary: str = ""
@@ -169,10 +164,8 @@ class PostRecord(Artifact):
     regenerated: str | None = None
 
 
-class Flag(BaseModel):
+class Flag(Lenient):
     """One item of the reviewer's checklist: a number or name the transcript does not support."""
-
-    model_config = ConfigDict(extra="ignore")
 
     kind: str = ""
     text: str = ""
@@ -190,17 +183,14 @@ class FlagsFile(Artifact):
     created_at: str | None = None
 
 
-class StageMark(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class StageMark(Lenient):
 
     outcome: str
     at: str | None = None
 
 
-class ErrorRecord(BaseModel):
+class ErrorRecord(Lenient):
     """The last failure: its stage, its cause (see ``pipeline/errors.py``) and message."""
-
-    model_config = ConfigDict(extra="ignore")
 
     stage: str = ""
     cause: str = "error"
@@ -209,10 +199,8 @@ class ErrorRecord(BaseModel):
     time: str | None = None
 
 
-class Spent(BaseModel):
+class Spent(Lenient):
     """What every run (and the review desk) spent on this video, added up."""
-
-    model_config = ConfigDict(extra="ignore")
 
     tokens: int = 0
     cost_usd: float | None = None

@@ -13,10 +13,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Chapter(BaseModel):
-    """A chapter as yt-dlp gives it (field names kept, so metadata.json reads like yt-dlp's)."""
+
+class Lenient(BaseModel):
+    """The one place unknown keys are handled: ignored, so files written by older or newer
+    versions still load (an artifact model's migrations handle renamed or reshaped keys)."""
 
     model_config = ConfigDict(extra="ignore")
+
+class Chapter(Lenient):
+    """A chapter as yt-dlp gives it (field names kept, so metadata.json reads like yt-dlp's)."""
 
     start_time: float
     end_time: float | None = None
@@ -27,10 +32,8 @@ class Chapter(BaseModel):
         return self.start_time
 
 
-class Segment(BaseModel):
+class Segment(Lenient):
     """One cleaned caption cue (or ASR segment): text with its time span in seconds."""
-
-    model_config = ConfigDict(extra="ignore")
 
     start: float
     end: float
@@ -39,10 +42,8 @@ class Segment(BaseModel):
     speaker_change: bool = False
 
 
-class Paragraph(BaseModel):
+class Paragraph(Lenient):
     """A run of segments joined into readable text; ``chapter`` is the chapter it falls in."""
-
-    model_config = ConfigDict(extra="ignore")
 
     start: float
     end: float
@@ -50,10 +51,8 @@ class Paragraph(BaseModel):
     chapter: str | None = None
 
 
-class Metadata(BaseModel):
+class Metadata(Lenient):
     """What ``metadata.json`` holds: the video's facts as yt-dlp reports them."""
-
-    model_config = ConfigDict(extra="ignore")
 
     id: str
     title: str = ""
@@ -79,10 +78,8 @@ class Metadata(BaseModel):
     info_path: str | None = None
 
 
-class Transcript(BaseModel):
+class Transcript(Lenient):
     """What ``transcript.json`` holds."""
-
-    model_config = ConfigDict(extra="ignore")
 
     video_id: str
     # Which step of the fallback chain produced the words, e.g. "youtube-transcript-api",
@@ -102,11 +99,9 @@ class Transcript(BaseModel):
         return "\n\n".join(p.text for p in self.paragraphs)
 
 
-class Section(BaseModel):
+class Section(Lenient):
     """A section of ``article.json``; ``start`` and ``end`` (seconds) are the stretch of the video
     it was written from, None where the model gave no usable time (see ``pipeline/timing.py``)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     heading: str
     body: str
@@ -114,10 +109,8 @@ class Section(BaseModel):
     end: float | None = None
 
 
-class Usage(BaseModel):
+class Usage(Lenient):
     """Token usage of one LLM call."""
-
-    model_config = ConfigDict(extra="ignore")
 
     purpose: str = "article"
     model: str = ""

@@ -184,6 +184,7 @@ class FlagsFile(Artifact):
 
 
 class StageMark(Lenient):
+    """A stage that ended for the video: "done", "skipped" (current) or "kept" (a reviewer's post)."""
 
     outcome: str
     at: str | None = None

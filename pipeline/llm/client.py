@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
@@ -52,9 +53,14 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 
 
 def strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """See ``_strict_schema``; cached, as it is the same for every call of a run."""
+    """See ``_strict_schema``; a copy of the cached one, the caller's to change."""
+    return deepcopy(_shared_schema(model, enums))
+
+
+def _shared_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The cached schema itself (the same for every call of a run): only to be read."""
     frozen = tuple(sorted((k, tuple(v)) for k, v in (enums or {}).items()))
-    return deepcopy(_cached_schema(model, frozen))
+    return _cached_schema(model, frozen)
 
 
 @lru_cache(maxsize=64)
@@ -215,21 +221,23 @@ class LLMClient:
             yield
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.config.model,
             "messages": messages,
-            "response_format": response_format,
             "max_tokens": self.config.max_output_tokens,
+            "response_format": response_format,
         }
         if self.config.temperature is not None:
-            kwargs["temperature"] = self.config.temperature
+            body["temperature"] = self.config.temperature
         tokens = estimate_messages_tokens(messages)
         try:
             for attempt in retry_policy(self.config):
                 with attempt:
                     self._raise_if_broken()
                     with self._slot(tokens):
-                        response = self._client.chat.completions.create(**kwargs)
+                        # The body is plain JSON already: ``chat.completions.create`` would walk it
+                        # against the SDK's typed dicts (~0.4 ms a call) only to send it unchanged.
+                        response = self._client.post("/chat/completions", body=body, cast_to=ChatCompletion)
         except openai.APIError as exc:
             if response_format.get("type") == "json_schema" and rejects_json_schema(exc):
                 raise _SchemaRejected from None
@@ -293,7 +301,7 @@ class LLMClient:
         ``on_usage`` hears of every answered call, including ones whose answer is then
         rejected (truncated, refused, invalid): they are billed too.
         """
-        schema = strict_schema(model, enums)
+        schema = _shared_schema(model, enums)  # only read: sent, or printed into the prompt
         usages: list[Usage] = []
         last_error = ""
         for attempt in range(2):

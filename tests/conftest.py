@@ -59,6 +59,22 @@ def cli_process(tmp_path: Path, fake_llm: FakeLLM):
     return run
 
 
+def run_in_process(cwd: Path, server: FakeLLM, *args: str, env: dict[str, str] | None = None) -> CliResult:
+    """``yt2post ARGS`` in ``cwd`` in this process (Click's runner), for a test that runs its own
+    model server: the run after a killed or interrupted process needs no process of its own."""
+    import contextlib
+
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import main
+
+    full_env: dict[str, str | None] = {name: None for name in _LLM_ENV}
+    full_env.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-test-not-a-real-key", **(env or {}))
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(main, list(args), env=full_env, catch_exceptions=False, prog_name="yt2post")
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture
 def cli(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch):
     """Run a ``yt2post`` command in ``tmp_path`` against the fake model server, in this process

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.batch_videos import make_videos
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_process
 from tests.fakellm import FakeLLM, Reply, default_answer
 from tests.processes import Hold
 
@@ -57,9 +57,9 @@ def test_forty_videos_interrupted_and_resumed(tmp_path: Path) -> None:
         calls_before = len(server.requests)
         server.responder = None
 
-        second = start(["run", "videos"], tmp_path, server)
-        out, err = second.communicate(timeout=120)
-        assert second.returncode == 0, err
+        second = run_in_process(tmp_path, server, "run", "videos")  # resuming is not about the process
+        out, err = second.stdout, second.stderr
+        assert second.code == 0, err
         assert len(list(posts.glob("*.md"))) == 40
         later = Counter(video_of(body) for body in server.requests[calls_before:])
         assert not set(later) & finished_before  # no LLM call made twice for a finished video
@@ -89,9 +89,8 @@ def test_ctrl_c_stops_and_a_rerun_finishes(tmp_path: Path) -> None:
         for path in (tmp_path / "output").rglob("*.json"):
             json.loads(path.read_text())  # every artifact on disk is whole
         server.responder = None
-        second = start(["run", "videos"], tmp_path, server)
-        _, err = second.communicate(timeout=60)
-        assert second.returncode == 0, err
+        second = run_in_process(tmp_path, server, "run", "videos")
+        assert second.code == 0, second.stderr
         assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 12
 
 

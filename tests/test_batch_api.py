@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.batch_videos import make_videos
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_process
 from tests.fakebatch import Script, batch_api
 from tests.fakellm import FakeLLM, Reply, default_answer
 from tests.long_transcripts import info_json, three_hours, write_srt
@@ -205,9 +205,8 @@ def test_a_kill_while_batches_are_pending_sends_nothing_twice(tmp_path: Path) ->
         assert not list((tmp_path / "output" / "posts").glob("*.md"))
 
         api.hold = False  # the provider finishes the batch while nothing is running
-        second = subprocess.run([sys.executable, "-m", "pipeline", "run", "videos"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=120)
-        assert second.returncode == 0, second.stderr
+        second = run_in_process(tmp_path, server, "run", "videos")  # the run after the kill: in process
+        assert second.code == 0, second.stderr
         assert "7 video(s): 7 done" in second.stdout
         assert len(api.batches) == 2  # the pending one, picked up; then the long video's overview
         assert len(api.lines) == submitted + 1

@@ -69,7 +69,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 from tests.batch_videos import make_videos  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, run_in_process  # noqa: E402
 from tests.processes import Hold, Watched, wait_for_entry  # noqa: E402
 
 
@@ -177,9 +177,8 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
         json.loads(path.read_text(encoding="utf-8"))
     assert len(articles) < 12  # it did stop starting work
     fake_llm.responder = None
-    again = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder)], cwd=tmp_path,
-                           env=_env(fake_llm), capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
+    again = run_in_process(tmp_path, fake_llm, "run", str(folder))
+    assert again.code == 0, again.stderr
 
 
 import json  # noqa: E402

@@ -29,7 +29,10 @@ _EN_UNITS = {w: i for i, w in enumerate(
 _EN_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 
 # A post's number: digits or Chinese numerals, an optional big unit, an optional percent sign.
+# The lookaheads of this pattern and of _EN_WORDS only reject early where no match can start:
+# the patterns after them are costly to try at every character or word of a long transcript.
 _CN_NUMBER = re.compile(
+    r"(?=[\d零〇一二两三四五六七八九十百千])"
     r"(?P<pct>百分之)?(?P<num>\d[\d,]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*"
     r"(?P<unit>万亿|万|亿)?(?P<tail>\s*(?:%|％|世纪|年代|年|月|日|号|岁|届|位|名|章|节))?"
 )
@@ -37,8 +40,6 @@ _EN_NUMBER = re.compile(
     r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b|t)?\b",
     re.IGNORECASE,
 )
-# The lookahead only rejects early a word that starts with no number word's first letter: the
-# alternation after it is costly to try at every word of a long transcript.
 _EN_WORDS = re.compile(
     r"\b(?=[aotfsenhmb])"
     r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"

@@ -204,9 +204,13 @@ def test_cli_warns_when_the_desk_listens_beyond_loopback(out: Path) -> None:
 
 
 def test_cli_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pipeline", "review", "--no-browser", "--out",
-                             str(tmp_path / "none")], capture_output=True, text=True, env=llm_env_without_llm())
-    assert result.returncode == 2 and "no such output folder" in result.stderr
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import main
+
+    result = CliRunner().invoke(main, ["review", "--no-browser", "--out", str(tmp_path / "none")],
+                                catch_exceptions=False, prog_name="yt2post")
+    assert result.exit_code == 2 and "no such output folder" in result.stderr
 
 
 def test_a_post_broken_by_hand_is_reported_on_its_page(client: TestClient, out: Path) -> None:

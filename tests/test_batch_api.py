@@ -55,13 +55,13 @@ def canonical(body: dict) -> str:
 def test_forty_video_backfill_matches_a_live_run_at_half_price(cli, fake_llm, tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 38)
     long_videos(tmp_path / "videos", ["cdiD-9MMpb0", "longvideo02"])
-    live = cli("run", "videos", "--out", "live", timeout=300)
+    live = cli("run", "videos", "--out", "live")
     assert live.code == 0, live.stderr
     live_bodies = sorted(canonical(b) for b in fake_llm.requests)
     fake_llm.reset()
 
     batch_config(tmp_path)
-    batched = cli("run", "videos", "--out", "batched", timeout=300)
+    batched = cli("run", "videos", "--out", "batched")
     assert batched.code == 0, batched.stderr
     assert "40 video(s): 40 done, 0 skipped, 0 failed" in batched.stdout
     assert fake_llm.calls == 0  # not one live call

@@ -31,7 +31,7 @@ def run_long(cli, tmp_path: Path, segments, video_id: str, *extra: str):
     srt = write_srt(segments, tmp_path / f"{video_id}.srt")
     info = info_json(tmp_path, video_id, "Andrej Karpathy: Tesla AI, Self-Driving, Optimus, Aliens, and AGI",
                      segments[-1].end)
-    return cli("run", str(info), "--subtitles", str(srt), *extra, timeout=300)
+    return cli("run", str(info), "--subtitles", str(srt), *extra)
 
 
 def test_three_hour_transcript_is_written_part_by_part_within_the_token_ratio(cli, fake_llm, tmp_path: Path) -> None:

@@ -38,34 +38,34 @@ def the_post(tmp_path: Path) -> frontmatter.Post:
     ("draft=maybe", "expected true or false"),
     ("novalue", "expected KEY=VALUE"),
 ])
-def test_set_is_validated(cli_inproc, fake_llm: FakeLLM, tmp_path: Path, pair: str, expected: str) -> None:
+def test_set_is_validated(cli, fake_llm: FakeLLM, tmp_path: Path, pair: str, expected: str) -> None:
     info = one_video(tmp_path)
-    result = cli_inproc("run", str(info), "--set", pair)
+    result = cli("run", str(info), "--set", pair)
     assert result.code == 2 and expected in result.stderr, result
     assert fake_llm.calls == 0
 
 
-def test_set_values_stay_with_the_post_until_set_again(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_set_values_stay_with_the_post_until_set_again(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     info = one_video(tmp_path)
-    assert cli_inproc("run", str(info), "--set", "draft=false", "--set", "project=ai-impact").code == 0
+    assert cli("run", str(info), "--set", "draft=false", "--set", "project=ai-impact").code == 0
     assert the_post(tmp_path)["draft"] is False
-    assert cli_inproc("run", str(info)).code == 0  # a plain rerun
-    assert cli_inproc("run", str(info), "--force").code == 0  # and one that redoes every stage
+    assert cli("run", str(info)).code == 0  # a plain rerun
+    assert cli("run", str(info), "--force").code == 0  # and one that redoes every stage
     post = the_post(tmp_path)
     assert post["draft"] is False and post["project"] == ["ai-impact"]
-    assert cli_inproc("run", str(info), "--set", "draft=true").code == 0
+    assert cli("run", str(info), "--set", "draft=true").code == 0
     post = the_post(tmp_path)
     assert post["draft"] is True and post["project"] == ["ai-impact"]
 
 
-def test_a_bad_line_in_a_list_file_fails_alone(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_a_bad_line_in_a_list_file_fails_alone(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     one_video(tmp_path)
     (tmp_path / "list.txt").write_text(
         "# my videos\n"
         f"videos/{BW}.info.json   # the wheelie one\n"
         "not a source at all\n"
         "videos/missing.info.json\n", encoding="utf-8")
-    result = cli_inproc("run", "list.txt")
+    result = cli("run", "list.txt")
     assert result.code == 1, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2
@@ -82,78 +82,78 @@ def test_list_comments_keep_a_urls_own_fragment() -> None:
 
 
 @pytest.mark.parametrize("again", [BW, f"https://www.youtube.com/watch?v={BW}", f"https://youtu.be/{BW}?t=4"])
-def test_a_url_of_a_current_video_is_not_fetched_again(cli_inproc, fake_llm: FakeLLM, tmp_path: Path,
+def test_a_url_of_a_current_video_is_not_fetched_again(cli, fake_llm: FakeLLM, tmp_path: Path,
                                                        again: str) -> None:
     info = one_video(tmp_path)
-    assert cli_inproc("run", str(info)).code == 0
+    assert cli("run", str(info)).code == 0
     calls = fake_llm.calls
     # There is no network here: fetching from YouTube would fail this run.
-    result = cli_inproc("run", again)
+    result = cli("run", again)
     assert result.code == 0 and "1 skipped" in result.stdout, result
     assert fake_llm.calls == calls
 
 
-def test_status_filters_json_title_and_spend(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_status_filters_json_title_and_spend(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 3)
     fake_llm.queue(Reply(status=400, error={"error": {"message": "this one is refused", "type": "x"}}))
-    result = cli_inproc("run", "videos", "--set", "area=tech-engineering")
+    result = cli("run", "videos", "--set", "area=tech-engineering")
     assert result.code == 1
-    rows = [json.loads(line) for line in cli_inproc("status", "--json").stdout.splitlines()]
+    rows = [json.loads(line) for line in cli("status", "--json").stdout.splitlines()]
     assert len(rows) == 3 and all(r["title"].startswith("Wheelie challenge number") for r in rows)
     failed = [r for r in rows if r["error"]]
     assert len(failed) == 1 and failed[0]["error"]["cause"] == "llm_request"
-    assert [r["video_id"] for r in map(json.loads, cli_inproc("status", "--failed", "--json").stdout.splitlines())] \
+    assert [r["video_id"] for r in map(json.loads, cli("status", "--failed", "--json").stdout.splitlines())] \
         == [failed[0]["video_id"]]
-    pending = cli_inproc("status", "--pending-review").stdout.splitlines()
+    pending = cli("status", "--pending-review").stdout.splitlines()
     assert pending[0].split("\t")[:2] == ["video", "title"] and len(pending) == 1 + 2 + 1  # header, 2 rows, total
     written = [r for r in rows if not r["error"]]
     post = tmp_path / "output" / written[0]["post"]
     assert not written[0]["post"].startswith("/") and post.is_file()  # relative to the output folder
     post.write_text(post.read_text(encoding="utf-8") + "\n编辑过。\n", encoding="utf-8")
-    assert len(cli_inproc("status", "--pending-review").stdout.splitlines()) == 1 + 1 + 1
+    assert len(cli("status", "--pending-review").stdout.splitlines()) == 1 + 1 + 1
     # Spend adds up across reruns: a redone article keeps what the first one cost.
     first = {r["video_id"]: r["tokens"] for r in rows}
     redone = written[1]["video_id"]
-    assert cli_inproc("summarize", redone, "--force").code == 0
-    again = {r["video_id"]: r["tokens"] for r in map(json.loads, cli_inproc("status", "--json").stdout.splitlines())}
+    assert cli("summarize", redone, "--force").code == 0
+    again = {r["video_id"]: r["tokens"] for r in map(json.loads, cli("status", "--json").stdout.splitlines())}
     assert again[redone] > first[redone] > 0
 
 
-def test_an_ignored_video_is_never_processed_again(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_an_ignored_video_is_never_processed_again(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     info = one_video(tmp_path)
-    assert cli_inproc("run", str(info)).code == 0
-    result = cli_inproc("ignore", f"https://www.youtube.com/watch?v={BW}")
+    assert cli("run", str(info)).code == 0
+    result = cli("ignore", f"https://www.youtube.com/watch?v={BW}")
     assert result.code == 0, result
     post = next((tmp_path / "output" / "posts").glob("*.md"))
     post.unlink()  # the reviewer rejected it
     calls = fake_llm.calls
-    result = cli_inproc("run", str(info), "--force")
+    result = cli("run", str(info), "--force")
     assert result.code == 0 and "1 ignored" in result.stdout, result
     assert fake_llm.calls == calls and not post.exists()
-    assert "ignored" in cli_inproc("status").stdout
-    assert cli_inproc("unignore", BW).code == 0
-    assert cli_inproc("run", str(info)).code == 0 and post.exists()
-    assert cli_inproc("unignore", "nosuchvideo").code == 1
+    assert "ignored" in cli("status").stdout
+    assert cli("unignore", BW).code == 0
+    assert cli("run", str(info)).code == 0 and post.exists()
+    assert cli("unignore", "nosuchvideo").code == 1
 
 
-def test_retry_failed_without_sources_retries_every_recorded_failure(cli_inproc, fake_llm: FakeLLM,
+def test_retry_failed_without_sources_retries_every_recorded_failure(cli, fake_llm: FakeLLM,
                                                                      tmp_path: Path) -> None:
     ids = make_videos(tmp_path / "videos", 4)
     refused = Reply(status=400, error={"error": {"message": "refused", "type": "x"}})
     fake_llm.queue(refused, refused)
-    assert cli_inproc("run", "videos").code == 1
-    failed = sorted(r["video_id"] for r in map(json.loads, cli_inproc("status", "--failed", "--json").stdout.splitlines()))
+    assert cli("run", "videos").code == 1
+    failed = sorted(r["video_id"] for r in map(json.loads, cli("status", "--failed", "--json").stdout.splitlines()))
     assert len(failed) == 2
     one = tmp_path / "videos" / f"{failed[0]}.info.json"
-    partial = cli_inproc("run", "--retry-failed", str(one))
+    partial = cli("run", "--retry-failed", str(one))
     assert partial.code == 0 and "1 other recorded failure(s)" in partial.stdout, partial
-    rest = cli_inproc("run", "--retry-failed")
+    rest = cli("run", "--retry-failed")
     assert rest.code == 0 and "1 video(s): 1 done" in rest.stdout, rest
-    assert cli_inproc("status", "--failed").stdout.strip() == "no videos match"
+    assert cli("status", "--failed").stdout.strip() == "no videos match"
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == len(ids)
 
 
-def test_stage_commands_say_they_skip_current_stages(cli_inproc) -> None:
+def test_stage_commands_say_they_skip_current_stages(cli) -> None:
     for command in ("fetch", "summarize", "write"):
-        text = " ".join(cli_inproc(command, "--help").stdout.split())
+        text = " ".join(cli(command, "--help").stdout.split())
         assert "skipped" in text and "--force" in text, command

@@ -57,11 +57,11 @@ def test_tag_slugs() -> None:
     assert unique_slugs(["a b", "A-B", "", "人工智能"]) == ["a-b"]
 
 
-def test_every_video_shares_the_prompt_prefix_providers_cache(cli_inproc, fake_llm, tmp_path: Path) -> None:
+def test_every_video_shares_the_prompt_prefix_providers_cache(cli, fake_llm, tmp_path: Path) -> None:
     """System text and instructions first, the video's own text last: two videos' prompts
     share everything up to the video's metadata, so providers can cache that prefix."""
     video_dir_with(tmp_path, BW, "JjQDik3yNhA")
-    assert cli_inproc("run", "videos").code == 0
+    assert cli("run", "videos").code == 0
     first, second = ("\n".join(m["content"] for m in body["messages"]) for body in fake_llm.requests[:2])
     shared = len(os.path.commonprefix([first, second]))
     system = fake_llm.requests[0]["messages"][0]["content"]

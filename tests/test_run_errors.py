@@ -51,11 +51,11 @@ def untouched(tmp_path: Path) -> bool:
     (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "llm.base_url"),
     (Reply(status=404, raw=b"404 page not found", content_type="text/plain"), "llm.base_url"),
 ], ids=["401", "403", "404-model", "html-page", "no-choices", "404-path"])
-def test_an_error_every_video_would_hit_stops_the_batch(cli_inproc, fake_llm: FakeLLM, tmp_path: Path,
+def test_an_error_every_video_would_hit_stops_the_batch(cli, fake_llm: FakeLLM, tmp_path: Path,
                                                          reply: Reply, setting: str) -> None:
     batch(tmp_path)
     fake_llm.responder = lambda body: reply
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 2, result
     assert fake_llm.calls <= 4, fake_llm.calls  # llm.concurrency
     lines = error_lines(result.stderr)
@@ -65,12 +65,12 @@ def test_an_error_every_video_would_hit_stops_the_batch(cli_inproc, fake_llm: Fa
     assert untouched(tmp_path)
 
 
-def test_the_run_goes_on_after_the_setting_is_fixed(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_the_run_goes_on_after_the_setting_is_fixed(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     batch(tmp_path)
     fake_llm.responder = lambda body: Reply(status=401, error={"error": {"message": "bad key", "type": "x"}})
-    assert cli_inproc("run", "videos").code == 2
+    assert cli("run", "videos").code == 2
     fake_llm.responder = None
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 0, result.stderr
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == COUNT
 
@@ -85,7 +85,7 @@ def llama_cpp(body: dict) -> Reply | dict:
 
 
 @pytest.mark.parametrize("status", [400, 500])
-def test_a_server_without_json_schema_is_fallen_back_from(cli_inproc, fake_llm: FakeLLM, tmp_path: Path,
+def test_a_server_without_json_schema_is_fallen_back_from(cli, fake_llm: FakeLLM, tmp_path: Path,
                                                           status: int) -> None:
     batch(tmp_path)
 
@@ -96,7 +96,7 @@ def test_a_server_without_json_schema_is_fallen_back_from(cli_inproc, fake_llm: 
         return answer
 
     fake_llm.responder = server
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 0, result.stderr
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == COUNT
     warnings = [line for line in result.stderr.splitlines() if "json_schema" in line]
@@ -111,14 +111,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_no_server_listening_ends_within_one_videos_retry_budget(cli_inproc, tmp_path: Path) -> None:
+def test_no_server_listening_ends_within_one_videos_retry_budget(cli, tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", COUNT)
     # One video's budget: 4 attempts, waits of at most 0.5 + 1 + 1 s.
     (tmp_path / "config.yaml").write_text(
         f"llm:\n  base_url: http://127.0.0.1:{free_port()}/v1\n  concurrency: 4\n  max_attempts: 4\n"
         "  max_backoff: 1\n", encoding="utf-8")
     started = time.monotonic()
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     elapsed = time.monotonic() - started
     assert result.code == 2, result
     lines = error_lines(result.stderr)
@@ -159,61 +159,61 @@ def test_a_proxys_html_error_page_is_readable_and_retried(fake_llm: FakeLLM) -> 
 # --- checked before any work: configuration errors, exit 2 ----------------------------
 
 
-def test_a_missing_prompts_dir_is_a_config_error(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_a_missing_prompts_dir_is_a_config_error(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     batch(tmp_path, "prompts_dir: no-such-folder\n")
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 2 and "prompts_dir" in result.stderr and "no-such-folder" in result.stderr
     assert fake_llm.calls == 0 and not (tmp_path / "output" / "videos").exists()
 
 
-def test_a_template_that_does_not_render_is_a_config_error(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_a_template_that_does_not_render_is_a_config_error(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
     batch(tmp_path, "prompts_dir: mine\n")
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "article.md").write_text("Write about {{ video.no_such_field.deeper }}\n", encoding="utf-8")
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 2 and "article.md" in result.stderr, result
     assert len(error_lines(result.stderr)) == 1
     assert fake_llm.calls == 0 and not (tmp_path / "output" / "videos").exists()
 
 
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
-def test_non_finite_numbers_in_config_are_refused(cli_inproc, tmp_path: Path, value: str) -> None:
+def test_non_finite_numbers_in_config_are_refused(cli, tmp_path: Path, value: str) -> None:
     batch(tmp_path, f"youtube:\n  min_interval: {value}\n")
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 2 and "youtube.min_interval" in result.stderr and "config.yaml" in result.stderr
 
 
-def test_relative_paths_in_a_config_file_are_relative_to_its_folder(cli_inproc, fake_llm: FakeLLM,
+def test_relative_paths_in_a_config_file_are_relative_to_its_folder(cli, fake_llm: FakeLLM,
                                                                     tmp_path: Path) -> None:
     make_videos(tmp_path / "videos", 1)
     settings = tmp_path / "settings"
     (settings / "my-prompts").mkdir(parents=True)
     (settings / "my-prompts" / "system.md").write_text("You are MARKER-7731, a careful editor.\n", encoding="utf-8")
     (settings / "config.yaml").write_text("prompts_dir: my-prompts\n", encoding="utf-8")
-    result = cli_inproc("run", "videos", "--config", "settings/config.yaml")
+    result = cli("run", "videos", "--config", "settings/config.yaml")
     assert result.code == 0, result.stderr
     assert "MARKER-7731" in fake_llm.requests[0]["messages"][0]["content"]
 
 
-def test_init_writes_a_config_the_next_run_reads(cli_inproc, fake_llm: FakeLLM, tmp_path: Path) -> None:
-    first = cli_inproc("init", "--prompts")
+def test_init_writes_a_config_the_next_run_reads(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    first = cli("init", "--prompts")
     assert first.code == 0, first
     text = (tmp_path / "config.yaml").read_text(encoding="utf-8")
     assert text.lstrip().startswith("#") and "prompts_dir: prompts" in text
     assert (tmp_path / "prompts" / "system.md").is_file()
-    again = cli_inproc("init")
+    again = cli("init")
     assert again.code == 2 and "not overwriting" in again.stderr
     (tmp_path / "prompts" / "system.md").write_text("You are MARKER-4410.\n", encoding="utf-8")
     (tmp_path / "config.yaml").write_text(text.replace("model: gpt-4o-mini", "model: my-local-model"),
                                           encoding="utf-8")
     make_videos(tmp_path / "videos", 1)
-    result = cli_inproc("run", "videos")
+    result = cli("run", "videos")
     assert result.code == 0, result.stderr
     assert fake_llm.requests[0]["model"] == "my-local-model"
     assert "MARKER-4410" in fake_llm.requests[0]["messages"][0]["content"]
 
 
-def test_version(cli_inproc) -> None:
+def test_version(cli) -> None:
     for flag in ("-V", "--version"):
-        result = cli_inproc(flag)
+        result = cli(flag)
         assert result.code == 0 and result.stdout.strip() == "yt2post, version 0.1.0"

@@ -119,7 +119,7 @@ def test_a_long_video_written_part_by_part_keeps_increasing_times(cli, fake_llm,
     segments = three_hours()
     srt = write_srt(segments, tmp_path / "cdiD-9MMpb0.srt")
     info = info_json(tmp_path, "cdiD-9MMpb0", "Andrej Karpathy: Tesla AI", segments[-1].end)
-    result = cli("run", str(info), "--subtitles", str(srt), timeout=300)
+    result = cli("run", str(info), "--subtitles", str(srt))
     assert result.code == 0, result.stderr
     article = load_json(tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json")
     assert article["parts"] >= 2 and article["warnings"] == []

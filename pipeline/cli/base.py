@@ -79,8 +79,9 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
             what = "terminated" if isinstance(exc, Terminated) else "interrupted"
             click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
             sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
-        # The work is done: a TERM from now on could only turn a finished run into a killed one.
+        # The work is done: a signal from now on could only turn a finished run into a killed one.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.exit(int(status or ExitStatus.OK))
 
     return wrapper

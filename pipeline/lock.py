@@ -26,10 +26,6 @@ from pipeline.errors import UsageError
 LOCK_NAME = ".yt2post.lock"
 TERMINATED_STATUS = 128 + signal.SIGTERM
 
-# Output folders this process holds already (resolved path -> depth): a command that runs
-# another under the same lock (``run --new``) must not wait for itself.
-_held: dict[str, int] = {}
-_held_guard = threading.Lock()
 
 
 class OutputLocked(UsageError):
@@ -77,22 +73,10 @@ def output_lock(root: Path, *, wait: bool = True, on_wait: Callable[[str], None]
     with ``wait=False``, raise :class:`OutputLocked` naming the holder's pid."""
     from filelock import FileLock, Timeout  # here: the CLI's start-up should not pay for it
 
-    root.mkdir(parents=True, exist_ok=True)
-    key = str(root.resolve())
-    with _held_guard:
-        if key in _held:
-            _held[key] += 1
-            nested = True
-        else:
-            nested = False
-    if nested:
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held[key] -= 1
-        return
-
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot use this output folder: {exc.strerror or exc}") from None
     lock = FileLock(str(root / LOCK_NAME), on_acquired=_record_pid)
     try:
         lock.acquire(timeout=0)
@@ -105,11 +89,9 @@ def output_lock(root: Path, *, wait: bool = True, on_wait: Callable[[str], None]
         if on_wait is not None:
             on_wait(f"waiting: {who} is using {root}; this run starts when it ends")
         lock.acquire(poll_interval=0.2)
-    with _held_guard:
-        _held[key] = 1
+    except OSError as exc:  # (after Timeout, one of its kind) a read-only folder, a lock file not ours
+        raise UsageError(f"{root}: cannot lock this output folder: {exc.strerror or exc}") from None
     try:
         yield
     finally:
-        with _held_guard:
-            del _held[key]
         lock.release()

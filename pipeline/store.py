@@ -28,6 +28,9 @@ import os
 import re
 import stat
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -330,10 +333,13 @@ class Store:
             raise DiskFull(f"{video_id}: disk full: less than {needed // 1_000_000} MB free under {self.root}; "
                            "the model was not called", video_id=video_id)
 
-    def remove_stale_temp_files(self) -> int:
-        """Temporary files a killed run left behind (never an artifact: those are renamed whole)."""
+    def remove_stale_temp_files(self, older_than: float = 60.0) -> int:
+        """Temporary files a killed run left behind (never an artifact: those are renamed whole).
+        Only ones older than ``older_than`` seconds: a fresh one may be a write under way in the
+        review desk, which saves posts while runs come and go."""
         removed = 0
         root = self.root.resolve()
+        cutoff = time.time() - older_than
         for folder in (self.videos_dir, self.posts_dir):
             for dirpath, _dirs, names in os.walk(folder):  # links to folders are not followed
                 for name in names:
@@ -341,10 +347,21 @@ class Store:
                     # Only our own names, only regular files, only inside the output folder once
                     # links are resolved (``posts/`` may be a link to somewhere else).
                     if (TEMP_NAME.fullmatch(name) and not path.is_symlink() and path.is_file()
-                            and path.resolve().is_relative_to(root)):
+                            and path.resolve().is_relative_to(root) and path.stat().st_mtime < cutoff):
                         path.unlink(missing_ok=True)
                         removed += 1
         return removed
+
+    @contextmanager
+    def video_lock(self, video_id: str) -> Iterator[None]:
+        """One writer of a video's post at a time: the write stage's look-then-write and the
+        review desk's save exclude each other, so neither replaces what the other just wrote."""
+        from filelock import FileLock
+
+        folder = self.video_dir(video_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(folder / ".post.lock")):
+            yield
 
     def video_ids(self) -> list[str]:
         if not self.videos_dir.is_dir():

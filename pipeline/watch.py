@@ -40,8 +40,7 @@ class OutputBusy(UsageError):
 @contextmanager
 def output_lock(root: Path) -> Iterator[None]:
     """The output folder's one lock (``pipeline.lock``, the one every writing command takes),
-    without waiting: an overlapping scheduled run stops at once instead of piling up, and the run
-    this command starts inside it finds it held by this process instead of waiting for itself."""
+    without waiting: an overlapping scheduled run stops at once instead of piling up."""
     from pipeline.lock import OutputLocked
     from pipeline.lock import output_lock as folder_lock
 

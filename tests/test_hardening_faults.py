@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from pipeline.store import Store, atomic_write_text
@@ -21,8 +23,12 @@ def test_stale_temp_cleanup_removes_only_the_pipelines_own(tmp_path: Path) -> No
         path.write_text("the user's")
     folder_named_like_temp = out / "posts" / ".x.md.yt2post-aaaaaaaa.tmp"
     folder_named_like_temp.mkdir()
+    for path in (mine, also_mine):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))  # left by a run killed an hour ago
+    under_way = out / "posts" / ".2021-01-02-y.md.yt2post-z9y8x7w6.tmp"  # a desk save this second
+    under_way.write_text("half")
     assert store.remove_stale_temp_files() == 2
-    assert not mine.exists() and not also_mine.exists()
+    assert not mine.exists() and not also_mine.exists() and under_way.exists()
     assert all(p.read_text() == "the user's" for p in users)
     assert folder_named_like_temp.is_dir()
 
@@ -38,7 +44,7 @@ def test_stale_temp_cleanup_does_not_follow_a_posts_symlink(tmp_path: Path) -> N
     (out / "posts").symlink_to(elsewhere)
     linked = out / "videos" / ".b.json.yt2post-abcdefgh.tmp"
     linked.symlink_to(theirs[1])
-    Store(out).remove_stale_temp_files()
+    Store(out).remove_stale_temp_files(older_than=0)  # whatever their age: these are not ours
     assert all(p.read_text() == "not ours" for p in theirs)
 
 

@@ -74,6 +74,11 @@ def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
         except Yt2PostError as exc:
             _fail(exc, verbose)
             sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
+        except (OSError, ValueError, RuntimeError) as exc:  # a bug or a library's surprise: still one line
+            _fail(exc, verbose)
+            if not verbose:
+                click.echo("(rerun with --verbose for the details)", err=True)
+            sys.exit(ExitStatus.VIDEO_FAILED)
         except KeyboardInterrupt as exc:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
             what = "terminated" if isinstance(exc, Terminated) else "interrupted"

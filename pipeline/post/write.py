@@ -219,6 +219,14 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
 def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
           overrides: dict[str, Any] | None = None) -> StageResult:
     """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
+    # Under the video's lock: a save in the review desk between our look at the post and our
+    # write would otherwise be replaced.
+    with store.video_lock(video_id):
+        return _write(video_id, config, store, force=force, overwrite_edited=overwrite_edited, overrides=overrides)
+
+
+def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrite_edited: bool,
+           overrides: dict[str, Any] | None) -> StageResult:
     article = store.load(video_id, ArticleFile)
     meta = store.load(video_id, MetadataFile)
     expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)

@@ -36,13 +36,16 @@ def secrets_of(config: Config | None) -> set[str]:
         if config.asr.api_key_env:
             names.add(config.asr.api_key_env)
     found = {os.environ.get(name, "") for name in names}
+    # The URL the client really uses: OPENAI_BASE_URL too, when the config names none.
+    urls = [os.environ.get("OPENAI_BASE_URL")]
     if config is not None:
-        for url in (config.youtube.proxy, config.llm.base_url, config.asr.base_url):
-            if url:
-                parts = urlsplit(url)
-                found.update({parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""})
-        if config.youtube.cookies_file:
-            found.update(_cookie_values(Path(config.youtube.cookies_file).expanduser()))
+        urls += [config.youtube.proxy, config.llm.base_url, config.asr.base_url]
+    for url in urls:
+        if url:
+            parts = urlsplit(url)
+            found.update({parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""})
+    if config is not None and config.youtube.cookies_file:
+        found.update(_cookie_values(Path(config.youtube.cookies_file).expanduser()))
     return {s for s in found if s}
 
 

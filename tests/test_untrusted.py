@@ -103,3 +103,15 @@ def test_secrets_never_leave_the_process(cli, fake_llm, tmp_path: Path) -> None:
     # The key did reach the model server, where it belongs.
     assert any({k.lower(): v for k, v in h.items()}.get("authorization") == f"Bearer {api_key}"
                for h in fake_llm.headers)
+
+
+def test_credentials_in_openai_base_url_are_masked(monkeypatch) -> None:
+    from pipeline.config import Config
+    from pipeline.redact import install, redact
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://bob:s3cretpass99@llm.example/v1")
+    install(Config())
+    try:
+        assert "s3cretpass99" not in redact("cannot reach the model server at https://bob:s3cretpass99@llm.example/v1")
+    finally:
+        install(None)

@@ -124,7 +124,10 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
             failed = {f.video_id for f in summary.failures}
             # Seen: finished videos. Not started ones (Ctrl-C, budget, waiting for a batch) stay new.
             finished = {r.video_id for r in summary.results if r.stage == summary.final_stage} - failed
-            remember(report.watched, [v.video_id for v in report.watched.videos if v.video_id in finished], failed)
+            # An ignored video is seen too: the reviewer rejected it, a scheduled run must not
+            # bring it up (and print about it) again every time.
+            seen = [v.video_id for v in report.watched.videos if v.video_id in finished or v.video_id in report.ignored]
+            remember(report.watched, seen, failed)
     return report
 
 
@@ -145,7 +148,7 @@ def _select_new(sources: Sequence[str], out: Path | str, report: RunReport, mark
     if not sources:
         raise UsageError("--new needs at least one SOURCE (a playlist, channel or list to watch)")
     chosen = select_new(Path(out), sources, limit=selection.get("limit"), since=selection.get("since"),
-                        reverse=bool(selection.get("reverse")), mark_seen=mark_seen)
+                        reverse=bool(selection.get("reverse")), mark_seen=mark_seen, problems=report.source_errors)
     report.watched = chosen
     if not chosen.videos and not dry_run:
         remember(chosen, [], [])

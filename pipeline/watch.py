@@ -123,19 +123,20 @@ class Selection:
 
 
 def select_new(root: Path, sources: Iterable[str], *, limit: int | None = None, since: str | None = None,
-               reverse: bool = False, mark_seen: bool = False,
+               reverse: bool = False, mark_seen: bool = False, problems: list[str] | None = None,
                expand: Callable[..., list[VideoRef]] = expand_sources) -> Selection:
     """The videos of ``sources`` not seen before, filtered by ``since``/``reverse``/``limit``.
 
     With ``mark_seen`` the new videos the filters leave out are recorded as seen, so a first
-    run on a channel with 2,000 old videos drafts only the newest few.
+    run on a channel with 2,000 old videos drafts only the newest few. A bad line of a list
+    file goes to ``problems`` and the other lines still count.
     """
     records: list[SourceRecord] = []
     listed: dict[str, list[str]] = {}
     fresh: dict[str, VideoRef] = {}
     for source in sources:
         record = SourceRecord.load(Path(root), source)
-        videos = expand([source])
+        videos = expand([source], problems=problems)
         records.append(record)
         listed[str(record.path)] = [v.video_id for v in videos]
         for video in videos:

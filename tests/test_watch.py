@@ -179,3 +179,45 @@ def test_new_refuses_options_that_pick_videos_themselves(cli, fake_llm, tmp_path
     assert result.code == 2 and fake_llm.calls == 0
     assert result.stderr.strip().splitlines()[-1] == \
         "error: --new picks the videos itself: leave out --retry-failed and --subtitles"
+
+
+def test_a_bad_line_in_a_watched_list_fails_alone(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    (tmp_path / "watch.txt").write_text("videos/batch000000.info.json\nnot a source at all\n"
+                                        "videos/batch000001.info.json\n", encoding="utf-8")
+    result = cli("run", "watch.txt", "--new")
+    assert result.code == 1, result
+    assert "2 video(s): 2 done" in result.stdout
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: watch.txt:2: not a source at all: not a YouTube video, playlist or channel URL, a video id, "
+        "an .info.json, a folder, a list file or a media file"]
+
+
+def test_an_ignored_video_is_seen_and_quiet_runs_stay_silent(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 3)
+    playlist = write_playlist(tmp_path / "videos", [1, 0])
+    assert cli("run", str(playlist), "--new").code == 0
+    assert cli("ignore", "batch000001").code == 0
+    write_playlist(tmp_path / "videos", [2, 1, 0])
+    assert cli("run", str(playlist), "--new", "--quiet").code == 0
+    # batch000001 was seen before it was ignored; a new video ignored before its first look:
+    assert cli("run", "videos/batch000000.info.json").code == 0
+    playlist_b = tmp_path / "videos" / "other.playlist.json"
+    playlist_b.write_text(json.dumps({"_type": "playlist", "id": "PLother", "entries": [
+        {"_type": "url", "id": "batch000002", "title": "Wheelie challenge number 2"}]}), encoding="utf-8")
+    assert cli("ignore", "batch000002").code == 0
+    first = cli("run", str(playlist_b), "--new", "--quiet")
+    assert first.code == 0 and "1 ignored" in first.stdout
+    again = cli("run", str(playlist_b), "--new", "--quiet")
+    assert again.code == 0 and again.stdout == "" and again.stderr == ""
+
+
+def test_watch_goes_on_after_a_look_that_failed(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    playlist = write_playlist(tmp_path / "videos", [0])
+    record = record_path(tmp_path / "output", str(playlist))
+    record.parent.mkdir(parents=True)
+    record.write_text("{ damaged", encoding="utf-8")  # the first look cannot read what it saw
+    result = cli("watch", str(playlist), "--every", "0.001", "--times", "2", "--quiet")
+    assert result.code == 1, result
+    assert result.stderr.count("skipped a look: ") == 2  # both looks ran: the loop went on

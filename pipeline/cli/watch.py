@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli.base import boundary, common, main, selection_options
 from pipeline.cli.run import _run
-from pipeline.errors import ExitStatus
+from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
 
 
 @main.command()
@@ -30,6 +30,7 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
 
     A look that finds the output folder busy (another run) is skipped with one line; the exit
     status is the worst of the looks (1 when some video failed)."""
+    from pipeline.redact import redact
     from pipeline.store import STAGES
     from pipeline.watch import OutputBusy
 
@@ -43,6 +44,12 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
         except OutputBusy as exc:
             click.echo(f"skipped a look: {exc}", err=True)
             status = ExitStatus.OK
+        except Yt2PostError as exc:
+            if exc.fatal or isinstance(exc, (ConfigError, UsageError)):
+                raise  # every later look would fail the same way
+            # A network blip while listing a channel, a damaged record: the next look may do better.
+            click.echo(redact(f"skipped a look: {exc}"), err=True)
+            status = ExitStatus.VIDEO_FAILED
         worst = max(worst, ExitStatus(status))
         if times is not None and look >= times:
             return worst

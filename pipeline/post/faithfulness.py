@@ -40,13 +40,25 @@ _EN_NUMBER = re.compile(
     r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b|t)?\b",
     re.IGNORECASE,
 )
+# The number words _EN_WORDS finds (not "zero"), from the tables above; grouped by first letter,
+# which the regex engine tries far faster than one long list of alternatives.
+_NUMBER_WORDS = [w for w in _EN_UNITS if w != "zero"] + list(_EN_TENS) + ["hundred", "thousand", "million",
+                                                                        "billion", "trillion"]
+
+
+def _alternation(words: list[str]) -> str:
+    """``(?:a(?:nd|)|o(?:ne)|t(?:hirteen|…|wo)|…)``. Every use is followed by ``\\b`` or a separator,
+    so only a whole word matches and the order of the alternatives changes nothing."""
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], []).append(word[1:])
+    return "(?:" + "|".join(f"{first}(?:{'|'.join(sorted(tails, key=len, reverse=True))})"
+                            for first, tails in rests.items()) + ")"
+
+
 _EN_WORDS = re.compile(
-    r"\b(?=[aotfsenhmb])"
-    r"(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"thousand|million|billion|trillion|and)[\s-]+)*(?:hundred|thousand|million|billion|trillion|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine)\b",
+    rf"\b(?=[{''.join(sorted({w[0] for w in _NUMBER_WORDS + ['a', 'and']}))}])"
+    rf"(?:{_alternation(_NUMBER_WORDS + ['a', 'and'])}[\s-]+)*{_alternation(_NUMBER_WORDS)}\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*(?:\s+[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*)*")

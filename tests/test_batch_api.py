@@ -459,3 +459,24 @@ def test_without_waiting_each_run_moves_the_backfill_on(cli, fake_llm, tmp_path:
     assert "1 done, 2 skipped" in third.stdout and third.stdout.count("\n") == 1
     assert len(posts(tmp_path / "output")) == 3 and len(api.batches) == 2
     assert len({line["custom_id"] for line in api.lines}) == len(api.lines)
+
+
+def test_batch_spend_is_added_up_and_foreign_result_lines_are_passed_over(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    assert cli("run", "videos").code == 0  # live first
+    live = {v: a["usage_total"]["prompt_tokens"] + a["usage_total"]["completion_tokens"]
+            for v, a in articles(tmp_path / "output").items()}
+    batch_config(tmp_path)
+    api = batch_api(fake_llm)
+    assert cli("run", "videos", "--force").code == 0  # then the same articles again, through the Batch API
+    status = {r["video_id"]: r for r in map(json.loads, cli("status", "--json").stdout.splitlines())}
+    for video_id, article in articles(tmp_path / "output").items():
+        total = article["usage_total"]
+        assert status[video_id]["tokens"] == live[video_id] + total["prompt_tokens"] + total["completion_tokens"]
+    # Result lines of another tool (an id that names no video here, or cannot be a folder).
+    foreign = [{"custom_id": custom_id, "response": {"status_code": 200, "body": {}}, "error": None}
+               for custom_id in ("a/b.article.1", "nosuchvideo.article.1")]
+    (tmp_path / "foreign.jsonl").write_text("".join(json.dumps(line) + "\n" for line in foreign))
+    result = cli("run", "videos", "--batch-import", "foreign.jsonl")
+    assert result.code == 0, result.stderr
+    assert "2 skipped" in result.stdout and len(api.batches) == 1

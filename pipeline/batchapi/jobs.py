@@ -129,16 +129,16 @@ class BatchJobs:
         found = {r["file_key"]: r["id"] for r in self.registry.all() if r.get("file_key") in by_file}
         missing = set(by_file) - set(found)
         if missing:
+            # The newest first, page by page as the loop goes: most often the batch is on the first.
             with self._errors("looking for batches created before a restart"):
-                listed = list(self.client.batches.list(limit=100))
-            for batch in listed:
-                key = (batch.metadata or {}).get(METADATA_KEY)
-                if key in missing:
-                    found[key] = batch.id
-                    self.registry.save(_batch_record(batch, {"file_key": key, "applied": False}))
-                    missing.discard(key)
-                if not missing:
-                    break
+                for batch in self.client.batches.list(limit=100):
+                    key = (batch.metadata or {}).get(METADATA_KEY)
+                    if key in missing:
+                        found[key] = batch.id
+                        self.registry.save(_batch_record(batch, {"file_key": key, "applied": False}))
+                        missing.discard(key)
+                    if not missing:
+                        break
         for key, requests in by_file.items():
             for request in requests:
                 if key in found:
@@ -270,7 +270,8 @@ def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str,
         videos |= set(batch.get("videos") or [])
     applied = 0
     for video_id in sorted(videos):
-        if not store.exists(video_id, BATCH_ARTIFACT):
+        # A line whose id names no video of this folder (another tool's, or hand-made) is not ours.
+        if not store.has_video(video_id) or not store.exists(video_id, BATCH_ARTIFACT):
             continue
         record = VideoBatch(store, video_id)
         current = {r["custom_id"]: r for r in record.requests.values()}

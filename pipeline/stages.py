@@ -1,10 +1,10 @@
 """The stages as objects, in the order a video goes through them.
 
 Each has the same small interface: its name, the worker pool it runs in (``local`` for disk
-and YouTube work, ``llm`` for model calls, bounded by ``llm.concurrency``), the artifacts it
-writes, the fingerprint of its inputs (a stage whose outputs carry that fingerprint is
-current and skipped), and ``run``. The runner knows nothing else about them: adding a stage
-means adding one object to ``ALL``.
+and YouTube work, ``llm`` for model calls, bounded by ``llm.concurrency``), and ``run``, which
+fingerprints the stage's inputs, skips when its artifacts already carry that fingerprint, and
+otherwise writes them. The runner knows nothing else about them: adding a stage means adding
+one object to ``ALL``.
 """
 
 from __future__ import annotations
@@ -20,46 +20,24 @@ from pipeline.sources.listing import VideoRef
 class Stage(Protocol):
     name: str
     pool: Literal["local", "llm"]
-    outputs: tuple[str, ...]
 
-    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str: ...
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult: ...
 
 
 class FetchStage:
     name = "fetch"
     pool: Literal["local", "llm"] = "local"
-    outputs = ("metadata", "transcript")
-
-    def _options(self, ctx: RunContext):  # type: ignore[no-untyped-def]
-        from pipeline.sources.fetch import FetchOptions
-
-        return FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
-
-    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
-        from pipeline.sources.fetch import fetch_fingerprint
-
-        return fetch_fingerprint(video, ctx.config, self._options(ctx))
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
-        from pipeline.sources.fetch import fetch
+        from pipeline.sources.fetch import FetchOptions, fetch
 
-        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, youtube=ctx.youtube,
-                     options=self._options(ctx))
+        options = FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
+        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, youtube=ctx.youtube, options=options)
 
 
 class SummarizeStage:
     name = "summarize"
     pool: Literal["local", "llm"] = "llm"
-    outputs = ("article",)
-
-    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
-        from pipeline.llm.summarize import summarize_fingerprint
-
-        store = ctx.store
-        return summarize_fingerprint(store.load(video.video_id, MetadataFile).stored(),
-                                     store.load(video.video_id, TranscriptFile).stored(),
-                                     ctx.config, ctx.prompts)
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
         from pipeline.llm.summarize import estimate, summarize
@@ -88,23 +66,14 @@ class SummarizeStage:
 class WriteStage:
     name = "write"
     pool: Literal["local", "llm"] = "local"
-    outputs = ("post", "flags")
-
-    def fingerprint(self, ctx: RunContext, video: VideoRef) -> str:
-        from pipeline.post.write import write_fingerprint
-
-        store = ctx.store
-        return write_fingerprint(store.load(video.video_id, ArticleFile).stored(),
-                                 store.load(video.video_id, MetadataFile).stored(),
-                                 ctx.config, self._overrides(ctx, video.video_id, remember=False))
 
     @staticmethod
-    def _overrides(ctx: RunContext, video_id: str, *, remember: bool = True) -> dict[str, object]:
+    def _overrides(ctx: RunContext, video_id: str) -> dict[str, object]:
         """``--set`` values stay with the video's post until set again: a plain rerun must not
         turn ``draft: false`` back into the default."""
         kept = ctx.store.status(video_id).get("overrides") or {}
         merged = {**kept, **ctx.options.overrides}
-        if remember and merged != kept:
+        if merged != kept:
             ctx.store.update_status(video_id, overrides=merged)
         return merged
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
 from pipeline.context import RunContext
 from pipeline.models import StageResult
 from pipeline.sources.listing import VideoRef

@@ -18,6 +18,7 @@ from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, CandidateFile, MetadataFile, TranscriptFile, UsageTotal
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
+from pipeline.lock import OutputLocked
 from pipeline.store import Store, now_iso
 from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
 from pipeline.llm.timing import timed_sections
@@ -25,6 +26,7 @@ from pipeline.llm.timing import timed_sections
 log = logging.getLogger(__name__)
 CANDIDATE = CandidateFile.FILE
 MAX_INSTRUCTION = 2000
+BUSY = "busy: another yt2post run is using this output folder; try again when it ends"
 
 
 class InstructedPrompts:
@@ -96,6 +98,8 @@ class Jobs:
             try:
                 target(job, *args)
                 job.state, job.progress = "done", "done"
+            except OutputLocked:
+                job.state, job.progress = "busy", BUSY
             except Exception as exc:  # reported on the page; the desk itself goes on
                 log.warning("%s: %s failed: %s", video_id, kind, exc)
                 job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -167,16 +171,17 @@ class Jobs:
     # --- retry --------------------------------------------------------------------------
 
     def retry(self, job: Job) -> None:
-        from pipeline.context import RunOptions
-        from pipeline.runner import Runner, failed_videos
+        from pipeline import api
+        from pipeline.runner import failed_videos
 
         refs = [ref for ref in failed_videos(self.store) if ref.video_id == job.video_id]
         if not refs:
             raise ValueError("this video has no recorded failure to retry")
         job.progress = "running the pipeline again"
-        runner = Runner(self.config, self.store, RunOptions(), _JobReporter(job))
-        summary = runner.run(refs)
-        if summary.failed:
+        # The library's entry point takes the output folder's lock: a retry never runs beside
+        # another run (or another desk retry), which would pay twice and clean up its files.
+        report = api.run((), self.config, self.store.root, videos=refs, reporter=_JobReporter(job), wait=False)
+        if report.summary.failed:
             error = (self.store.status(job.video_id).get("error") or {}).get("message", "failed again")
             raise RuntimeError(error)
 

@@ -1,0 +1,68 @@
+"""The desk's background work, in process (Starlette's TestClient): retry, regenerate, spend."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from pipeline.config import Config, load_config
+from pipeline.lock import output_lock
+from pipeline.review.app import create_app
+from pipeline.review.jobs import BUSY, Job
+from pipeline.review.security import csrf_token
+from pipeline.store import Store
+from tests.fakellm import FakeLLM
+from tests.review_desk import TOKEN, build_output
+
+BW, FAILED = "bwRHIkYqYJo", "gogEJyoSB9s"
+LOCAL = "http://127.0.0.1:8765"
+CSRF = {"csrf_token": csrf_token(TOKEN)}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with FakeLLM() as fake:
+        return build_output(tmp_path_factory.mktemp("desk"), fake)
+
+
+@pytest.fixture
+def out(built: Path, tmp_path: Path) -> Path:
+    shutil.copytree(built, tmp_path / "output")
+    return tmp_path / "output"
+
+
+def desk(out: Path, config: Config) -> TestClient:
+    app = create_app(out, config, token=TOKEN, allowed_hosts={"127.0.0.1"})
+    client = TestClient(app, base_url=LOCAL, follow_redirects=False)
+    assert client.get(f"/?token={TOKEN}").status_code == 303  # the token becomes a cookie
+    return client
+
+
+@pytest.fixture
+def client(out: Path) -> Iterator[TestClient]:
+    with desk(out, load_config(None)) as test_client:
+        yield test_client
+
+
+def finished(client: TestClient, video_id: str) -> Job:
+    job = client.app.starlette.state.jobs.get(video_id)  # type: ignore[attr-defined]
+    assert job is not None and job.thread is not None
+    job.thread.join(timeout=60)
+    assert not job.thread.is_alive()
+    return job
+
+
+def test_a_retry_while_another_run_holds_the_folder_is_busy_and_runs_nothing(client: TestClient, out: Path) -> None:
+    error_before = Store(out).status(FAILED)["error"]
+    with output_lock(out):
+        answer = client.post(f"/video/{FAILED}/retry", data=CSRF)
+        assert answer.status_code == 303 and "retry%20started" in answer.headers["location"]
+        job = finished(client, FAILED)
+    assert job.state == "busy" and job.progress == BUSY
+    assert Store(out).status(FAILED)["error"] == error_before  # nothing ran
+    assert BUSY in client.get(f"/video/{FAILED}").text
+    assert client.get(f"/video/{FAILED}/job").json()["progress"] == BUSY

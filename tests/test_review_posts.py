@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import frontmatter
@@ -89,3 +90,43 @@ def test_a_section_candidate_for_a_section_the_post_no_longer_has_is_refused(sto
 def test_a_video_without_a_post_cannot_be_approved(store: Store) -> None:
     with pytest.raises(ArtifactError):
         posts.approve(store, "gogEJyoSB9s", Config())
+
+
+ARTICLE_CANDIDATE = {"kind": "article", "state": "done", "article": {
+    "title": "新标题", "summary": "新摘要。", "tags": ["new-tag"],
+    "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
+
+
+@pytest.mark.parametrize("action", ["save", "approve", "accept"])
+def test_a_post_path_outside_the_posts_folder_is_refused(store: Store, tmp_path: Path, action: str) -> None:
+    outside = tmp_path / "home" / ".bashrc"
+    outside.parent.mkdir()
+    outside.write_text("---\ntitle: t\ndraft: true\n---\nalias ls='ls --color'\n", encoding="utf-8")
+    before = outside.read_bytes()
+    record = store.read(BW, "post")
+    store.write(BW, "post", dict(record, path=str(outside)))  # post.json changed by hand
+    with pytest.raises(ArtifactError, match=f"{BW}: refusing to write .*outside the posts folder"):
+        if action == "save":
+            posts.save(store, BW, {"body": "pwned"}, Config())
+        elif action == "approve":
+            posts.approve(store, BW, Config())
+        else:
+            posts.accept(store, BW, ARTICLE_CANDIDATE, Config())
+    assert outside.read_bytes() == before
+    assert list(outside.parent.iterdir()) == [outside]  # no backup beside it either
+
+
+@pytest.mark.parametrize("action", ["save", "approve", "accept"])
+def test_desk_writes_wait_for_the_videos_lock(store: Store, action: str) -> None:
+    calls = {"save": lambda: posts.save(store, BW, {"body": "### 一\n\n正文。"}, Config()),
+             "approve": lambda: posts.approve(store, BW, Config()),
+             "accept": lambda: posts.accept(store, BW, ARTICLE_CANDIDATE, Config())}
+    before = current(store).text
+    done = threading.Event()
+    with store.video_lock(BW):  # as the write stage holds it while it looks at and writes the post
+        worker = threading.Thread(target=lambda: (calls[action](), done.set()))
+        worker.start()
+        assert not done.wait(0.5), "the desk wrote the post while the write stage held the video's lock"
+        assert current(store).text == before
+    worker.join(timeout=10)
+    assert done.is_set() and current(store).text != before

@@ -21,7 +21,7 @@ from pipeline.errors import ArtifactError
 from pipeline.artifacts import CandidateFile, MetadataFile
 from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
-from pipeline.store import Store, atomic_write_bytes, atomic_write_text
+from pipeline.store import Store, atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.post.write import canonical_source, dump_post, locate_post, render_body
 
 from pipeline.review.render import split_sections
@@ -93,22 +93,36 @@ def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: C
     return out
 
 
+def _write(store: Store, video_id: str, path: Path, text: str) -> None:
+    """Write a post file, only inside the posts folder: ``post.json`` names the path, and a
+    hand-changed one must not make the desk write anywhere else."""
+    try:
+        ensure_inside(path, store.posts_dir)
+    except ArtifactError:
+        raise ArtifactError(f"{video_id}: refusing to write {path}: it is outside the posts folder "
+                            f"{store.posts_dir} (was post.json changed by hand?)", video_id=video_id) from None
+    atomic_write_text(path, text)
+
+
 def save(store: Store, video_id: str, form: dict[str, str], config: Config) -> Path:
-    post = _require(store, video_id)
-    body = form.get("body", post.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    atomic_write_text(post.path, compose(edited_front_matter(post.front, form, config), body))
+    # Under the video's lock, as the write stage: neither replaces what the other just wrote.
+    with store.video_lock(video_id):
+        post = _require(store, video_id)
+        body = form.get("body", post.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        _write(store, video_id, post.path, compose(edited_front_matter(post.front, form, config), body))
     return post.path
 
 
 def approve(store: Store, video_id: str, config: Config) -> Path:
     """``draft: false``, changing nothing else in the file; then the copy into ``review.site_dir``."""
-    post = _require(store, video_id)
-    head, sep, rest = post.text[3:].partition("\n---")
-    if _DRAFT_LINE.search(head):
-        text = "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
-    else:
-        text = compose(dict(post.front, draft=False), post.body)
-    atomic_write_text(post.path, text)
+    with store.video_lock(video_id):
+        post = _require(store, video_id)
+        head, sep, rest = post.text[3:].partition("\n---")
+        if _DRAFT_LINE.search(head):
+            text = "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
+        else:
+            text = compose(dict(post.front, draft=False), post.body)
+        _write(store, video_id, post.path, text)
     if config.review.site_dir:
         site = Path(config.review.site_dir).expanduser()
         atomic_write_bytes(site / post.path.name, text.encode("utf-8"))
@@ -146,14 +160,15 @@ def candidate_text(post: PostFile, candidate: CandidateFile | dict[str, Any],
 def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any], config: Config) -> Path:
     if not isinstance(candidate, CandidateFile):
         candidate = CandidateFile.model_validate(candidate)
-    post = _require(store, video_id)
-    source = canonical_source(store.load(video_id, MetadataFile))
-    links = source if config.post.section_links and "youtube.com/watch?v=" in source else None
-    text = candidate_text(post, candidate, links)
-    if post.edited and candidate.kind != "section":
-        # A whole new article replaces the reviewer's text: keep their version beside it.
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        atomic_write_text(post.path.with_name(f"{post.path.name}.bak-{stamp}"), post.text)
-    atomic_write_text(post.path, text)
-    store.path(video_id, "candidate").unlink(missing_ok=True)
+    with store.video_lock(video_id):
+        post = _require(store, video_id)
+        source = canonical_source(store.load(video_id, MetadataFile))
+        links = source if config.post.section_links and "youtube.com/watch?v=" in source else None
+        text = candidate_text(post, candidate, links)
+        if post.edited and candidate.kind != "section":
+            # A whole new article replaces the reviewer's text: keep their version beside it.
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            _write(store, video_id, post.path.with_name(f"{post.path.name}.bak-{stamp}"), post.text)
+        _write(store, video_id, post.path, text)
+        store.path(video_id, "candidate").unlink(missing_ok=True)
     return post.path

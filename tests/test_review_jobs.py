@@ -66,3 +66,23 @@ def test_a_retry_while_another_run_holds_the_folder_is_busy_and_runs_nothing(cli
     assert Store(out).status(FAILED)["error"] == error_before  # nothing ran
     assert BUSY in client.get(f"/video/{FAILED}").text
     assert client.get(f"/video/{FAILED}/job").json()["progress"] == BUSY
+
+
+def test_a_failed_regeneration_shows_no_password_of_the_model_servers_url(out: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: the model server is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = Config.model_validate({"llm": {"base_url": f"http://desk-user:Pa55word-secret@127.0.0.1:{port}/v1",
+                                            "max_attempts": 1}})
+    with desk(out, config) as client:
+        assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter"}).status_code == 303
+        job = finished(client, BW)
+        assert job.state == "failed" and "cannot reach the model server" in job.error
+        page = client.get(f"/video/{BW}").text
+        status = client.get(f"/video/{BW}/job").text
+    candidate = (out / "videos" / BW / "candidate.json").read_text(encoding="utf-8")
+    assert "cannot reach the model server" in candidate
+    for text in (job.error, page, status, candidate):
+        assert "Pa55word-secret" not in text and "[redacted]" in text

@@ -25,6 +25,8 @@ from pipeline.review.index import STATES, DeskIndex
 from pipeline.review.jobs import CANDIDATE, MAX_INSTRUCTION, Jobs
 from pipeline.review.render import Evidence, PostSection, diff_lines, evidence, post_sections, video_link
 from pipeline.review.security import CSRF_FIELD, Guard, csrf_token, state_changing
+from pipeline.redact import install as install_redactor
+from pipeline.redact import redact
 from pipeline.store import Store
 from pipeline.post.write import canonical_source
 
@@ -147,7 +149,7 @@ def _action(func: Any) -> Any:
         try:
             message = await run_in_threadpool(func, request.app, video_id, {k: str(v) for k, v in form.items()})
         except (Yt2PostError, ValueError, OSError) as exc:
-            message = f"not done: {exc}"
+            message = redact(f"not done: {exc}")
         request.app.state.index.forget(video_id)
         return _back(video_id, message or "")
 
@@ -224,6 +226,7 @@ ACTIONS = {"save": _save, "approve": _approve, "ignore": _ignore, "retry": _retr
 def create_app(out: Path | str, config: Config, *, token: str, allowed_hosts: set[str],
                allow_ip_hosts: bool = False) -> Guard:
     """The desk over the output folder ``out``, answering only with ``token`` and to ``allowed_hosts``."""
+    install_redactor(config)  # job errors and messages carry no key or password from the config
     store = Store(out)
     routes = [
         Route("/", desk),

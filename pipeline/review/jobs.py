@@ -19,6 +19,7 @@ from pipeline.artifacts import ArticleFile, CandidateFile, MetadataFile, Transcr
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.lock import OutputLocked
+from pipeline.redact import redact
 from pipeline.store import Store, now_iso
 from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
 from pipeline.llm.timing import timed_sections
@@ -102,7 +103,7 @@ class Jobs:
                 job.state, job.progress = "busy", BUSY
             except Exception as exc:  # reported on the page; the desk itself goes on
                 log.warning("%s: %s failed: %s", video_id, kind, exc)
-                job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+                job.state, job.error = "failed", redact(f"{type(exc).__name__}: {exc}")
                 if kind != "retry":
                     self.store.save(video_id, CandidateFile(kind=kind, state="failed", error=job.error,
                                                             finished_at=now_iso()))
@@ -206,4 +207,4 @@ class _JobReporter:
         self.job.progress = f"{result.stage} {result.outcome}"
 
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
-        self.job.progress = f"{stage} failed: {exc}"
+        self.job.progress = redact(f"{stage} failed: {exc}")

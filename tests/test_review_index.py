@@ -97,3 +97,12 @@ def test_the_cache_is_used_and_a_stale_or_broken_one_is_rebuilt(out: Path) -> No
     cache.write_text("{not json", encoding="utf-8")
     rebuilt = DeskIndex(Store(out)).row(BW)
     assert rebuilt is not None and rebuilt.title == "Trying to Wheelie Without the Rear Brake"
+
+
+def test_a_cache_that_cannot_be_saved_still_lists_every_video(out: Path) -> None:
+    # The cache's name taken by a folder: its write fails as on a read-only or full disk (a
+    # chmod would not do: the tests may run as root).
+    (out / CACHE_NAME).mkdir()
+    index = DeskIndex(Store(out))
+    assert [r.video_id for r in index.query().rows] == [MV, BW, FAILED]
+    assert index.row(BW) is not None and len(index.query().rows) == 3

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from pipeline.artifacts import MetadataFile
+from pipeline.errors import StorageError
 from pipeline.status import video_status
 from pipeline.store import Store, atomic_write_text, read_front_matter
 
@@ -141,7 +142,7 @@ class DeskIndex:
         try:
             atomic_write_text(self.cache_path, json.dumps({"version": CACHE_VERSION, "rows": rows},
                                                           ensure_ascii=False))
-        except OSError:
+        except (OSError, StorageError):  # atomic_write_text raises StorageError (DiskFull too)
             pass  # a read-only output folder still gets a working desk, just a slower start
 
     def _signature(self, folder: Path, post: str | None) -> list[int]:

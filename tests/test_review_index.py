@@ -106,3 +106,20 @@ def test_a_cache_that_cannot_be_saved_still_lists_every_video(out: Path) -> None
     index = DeskIndex(Store(out))
     assert [r.video_id for r in index.query().rows] == [MV, BW, FAILED]
     assert index.row(BW) is not None and len(index.query().rows) == 3
+
+
+class _PageOpenedMeanwhile(DeskIndex):
+    """A video page (``row``) answered by another thread right after the list's refresh."""
+
+    def refresh(self):  # type: ignore[no-untyped-def]
+        order = super().refresh()
+        self.forget(BW)
+        self.row(BW)
+        return order
+
+
+def test_a_video_page_opened_meanwhile_does_not_empty_the_list(out: Path) -> None:
+    index = _PageOpenedMeanwhile(Store(out))
+    for _ in range(2):
+        page = index.query()
+        assert [r.video_id for r in page.rows] == [MV, BW, FAILED] and sum(page.counts.values()) == 3

@@ -163,8 +163,9 @@ class DeskIndex:
         row.signature = [folder_mtime, *self._signature(folder, row.post)[1:]]
         return row
 
-    def refresh(self) -> None:
-        """Rebuild the rows of videos that changed since the last look."""
+    def refresh(self) -> list[Row]:
+        """Rebuild the rows of videos that changed since the last look; the rows in desk order,
+        as they were under the lock (a video page's ``row`` may clear the order right after)."""
         with self._lock:
             changed = False
             seen = set()
@@ -188,6 +189,7 @@ class DeskIndex:
             if changed or len(self._order) != len(self._rows) or not self._order:
                 self._order = sorted(self._rows.values(), key=lambda r: (r.date, r.video_id), reverse=True)
                 self._save_cache()
+            return self._order
 
     def forget(self, video_id: str) -> None:
         """After the desk itself changed a video: rebuild its row at the next refresh."""
@@ -210,8 +212,7 @@ class DeskIndex:
             return self._rows[video_id]
 
     def query(self, state: str = "", search: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
-        self.refresh()
-        order = self._order
+        order = self.refresh()
         counts = dict.fromkeys(STATES, 0)
         for row in order:
             counts[row.state] = counts.get(row.state, 0) + 1

@@ -57,6 +57,18 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
     return None
 
 
+def flat_extractor(config: Config) -> Callable[[str], dict[str, Any]]:
+    """Listing playlists and channels with the ``youtube:`` settings (proxy, cookies, timeout)."""
+    from functools import partial
+
+    from pipeline.sources.listing import default_flat_extract
+    from pipeline.sources.youtube import ytdlp_params
+
+    youtube = config.youtube
+    return partial(default_flat_extract, params=ytdlp_params(youtube.proxy, youtube.cookies_file,
+                                                             youtube.cookies_from_browser, youtube.timeout))
+
+
 def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] | None = None,
                    **selection: Any) -> list[VideoRef]:
     """Every video of the sources, each once, in order; bad list-file lines go to ``problems``."""
@@ -109,14 +121,15 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     set_max_input_mb(config.max_input_mb)
     options = options or RunOptions(stages=tuple(stages))
     options.stages = tuple(stages)
+    selection = {"flat_extract": flat_extractor(config), **(selection or {})}
     report = RunReport(summary=RunSummary())
     with _lock(Path(out), new=new, wait=wait, on_wait=on_wait):
         if new:
-            videos = _select_new(sources, out, report, mark_seen, dry_run, selection or {})
+            videos = _select_new(sources, out, report, mark_seen, dry_run, selection)
             if not videos:
                 return report
         _run_locked(sources, config, Store(out), options, report, retry_failed=retry_failed, dry_run=dry_run,
-                    videos=videos, reporter=reporter, llm=llm, selection=selection or {})
+                    videos=videos, reporter=reporter, llm=llm, selection=selection)
         if report.watched is not None and not dry_run:
             from pipeline.watch import remember
 
@@ -143,12 +156,15 @@ def _lock(root: Path, *, new: bool, wait: bool, on_wait: Callable[[str], None] |
 
 def _select_new(sources: Sequence[str], out: Path | str, report: RunReport, mark_seen: bool, dry_run: bool,
                 selection: dict[str, Any]) -> list[VideoRef]:
+    from functools import partial
+
     from pipeline.watch import remember, select_new
 
     if not sources:
         raise UsageError("--new needs at least one SOURCE (a playlist, channel or list to watch)")
     chosen = select_new(Path(out), sources, limit=selection.get("limit"), since=selection.get("since"),
-                        reverse=bool(selection.get("reverse")), mark_seen=mark_seen, problems=report.source_errors)
+                        reverse=bool(selection.get("reverse")), mark_seen=mark_seen, problems=report.source_errors,
+                        expand=partial(expand_sources, flat_extract=selection["flat_extract"]))
     report.watched = chosen
     if not chosen.videos and not dry_run:
         remember(chosen, [], [])

@@ -152,3 +152,14 @@ def test_media_files(tmp_path: Path) -> None:
 def test_bad_sources_are_usage_errors(source: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         expand_sources([source])
+
+
+def test_playlists_and_channels_are_listed_with_the_youtube_settings() -> None:
+    from pipeline.api import flat_extractor
+    from pipeline.config import Config
+
+    config = Config.model_validate({"youtube": {"proxy": "http://127.0.0.1:9", "cookies_file": "/tmp/c.txt",
+                                                "timeout": 7}})
+    params = flat_extractor(config).keywords["params"]  # type: ignore[attr-defined]
+    assert params["proxy"] == "http://127.0.0.1:9" and params["cookiefile"] == "/tmp/c.txt"
+    assert params["socket_timeout"] == 7

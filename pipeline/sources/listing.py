@@ -126,23 +126,17 @@ def channel_videos_url(url: str) -> str:
     return url
 
 
-class _YtDlpLog:
-    def debug(self, msg: str) -> None: ...
-    def info(self, msg: str) -> None: ...
-    def warning(self, msg: str) -> None: ...
-    def error(self, msg: str) -> None: ...
-
-
 def default_flat_extract(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A playlist's or channel's entries in one request per page (``params``: the proxy and
+    cookies of ``youtube:``, from :func:`pipeline.sources.youtube.ytdlp_params`)."""
     import yt_dlp
 
-    from pipeline.sources.youtube import classify_ytdlp_error
+    from pipeline.sources.youtube import YtDlpLogger, classify_ytdlp_error
 
     options: dict[str, Any] = {
-        "extract_flat": "in_playlist", "skip_download": True, "quiet": True, "no_warnings": True,
-        "logger": _YtDlpLog(), "extractor_args": {"youtubetab": {"approximate_date": [""]}},
+        "skip_download": True, "quiet": True, "no_warnings": True, "logger": YtDlpLogger(), **(params or {}),
+        "extract_flat": "in_playlist", "extractor_args": {"youtubetab": {"approximate_date": [""]}},
     }
-    options.update(params or {})
     try:
         with yt_dlp.YoutubeDL(options) as ydl:
             info = ydl.extract_info(url, download=False)

@@ -86,3 +86,17 @@ def test_a_failed_regeneration_shows_no_password_of_the_model_servers_url(out: P
     assert "cannot reach the model server" in candidate
     for text in (job.error, page, status, candidate):
         assert "Pa55word-secret" not in text and "[redacted]" in text
+
+
+def test_a_regenerations_cost_adds_to_the_videos_spend_as_a_runs_does(out: Path) -> None:
+    before = Store(out).status(BW)["spent"]
+    with FakeLLM() as fake:
+        config = Config.model_validate({"llm": {"base_url": fake.base_url}})
+        with desk(out, config) as client:
+            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "section": "1"}).status_code == 303
+            job = finished(client, BW)
+    assert job.state == "done" and job.usage
+    tokens = sum(u.prompt_tokens + u.completion_tokens for u in job.usage)
+    after = Store(out).status(BW)["spent"]
+    # Store.add_spend's record: the tokens, and one more paid run.
+    assert after["tokens"] == before["tokens"] + tokens and after["runs"] == before["runs"] + 1

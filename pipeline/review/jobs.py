@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.llm.chunking import Part
 from pipeline.config import Config
 from pipeline.llm.client import LLMClient
-from pipeline.artifacts import ArticleFile, CandidateFile, MetadataFile, TranscriptFile, UsageTotal
+from pipeline.artifacts import CandidateFile, MetadataFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.lock import OutputLocked
@@ -157,17 +157,9 @@ class Jobs:
         data.update(state="done", model=self.config.llm.model, usage_total=totals, finished_at=now_iso())
         self.store.save(job.video_id, CandidateFile.model_validate(data))
         # What the desk spent counts toward the video's cost, as a run's calls do.
-        status = self.store.status(job.video_id)
-        spent = dict(status.get("spent") or {})
-        if not spent:  # a video from before runs kept a total: start from its article's calls
-            article = self.store.load_readable(job.video_id, ArticleFile)
-            earlier = article.usage_total if article is not None else UsageTotal()
-            spent = {"tokens": earlier.prompt_tokens + earlier.completion_tokens, "cost_usd": earlier.cost_usd}
         if totals["calls"]:
-            spent["tokens"] = int(spent.get("tokens", 0)) + totals["prompt_tokens"] + totals["completion_tokens"]
-            if totals["cost_usd"] is not None:
-                spent["cost_usd"] = round(float(spent.get("cost_usd") or 0) + totals["cost_usd"], 6)
-            self.store.update_status(job.video_id, spent=spent)
+            self.store.add_spend(job.video_id, totals["prompt_tokens"] + totals["completion_tokens"],
+                                 totals["cost_usd"])
 
     # --- retry --------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -246,3 +247,70 @@ def test_site_dir_is_relative_to_the_config_file(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "config.yaml").write_text("review:\n  site_dir: site/posts\n", encoding="utf-8")
     assert load_config(folder / "config.yaml").review.site_dir == str(folder / "site" / "posts")
+
+
+HOSTILE_URL = "javascript:alert(1)//youtube.com/watch?v="
+
+
+@pytest.mark.parametrize("url", [
+    HOSTILE_URL, "JavaScript:alert(1)//www.youtube.com/watch?v=x", "data:text/html,youtube.com/watch?v=x",
+    "https://evil.example/youtube.com/watch?v=x", "https://youtube.com.evil.example/watch?v=x",
+    "https://www.youtube.com/watch?v=x)[a](javascript:alert(1)", "https://www.youtube.com/watch?list=x",
+    "https://www.youtube.com/watchlater?v=x", "https://www.youtube.com:bad/watch?v=x", ""])
+def test_safe_video_url_refuses_anything_but_a_youtube_watch_page(url: str) -> None:
+    from pipeline.post.sanitize import safe_video_url
+
+    assert safe_video_url(url) is None
+
+
+def test_safe_video_url_keeps_youtube_watch_pages() -> None:
+    from pipeline.post.sanitize import safe_video_url
+
+    for url in (f"https://www.youtube.com/watch?v={BW}", f"http://m.youtube.com/watch?v={BW}&list=PL1",
+                f"https://youtube.com/watch?v={BW}"):
+        assert safe_video_url(url) == url
+
+
+def test_a_javascript_source_never_becomes_a_link() -> None:
+    from pipeline.config import Config
+    from pipeline.models import Metadata
+    from pipeline.post.write import build_post, canonical_source
+    from pipeline.review.render import video_link
+
+    assert video_link(HOSTILE_URL, 5) == "" and video_link(HOSTILE_URL, None) == ""
+    assert video_link(f"https://www.youtube.com/watch?v={BW}", 5.9) == f"https://www.youtube.com/watch?v={BW}&t=5s"
+    meta = Metadata(id="hostile-video", title="t", webpage_url=HOSTILE_URL)
+    assert canonical_source(meta) == HOSTILE_URL  # not an 11-character id: the info.json's URL is the source
+    article = {"title": "标题", "summary": "摘要。", "tags": ["a"], "area": "AI", "category": "x",
+               "sections": [{"heading": "一", "body": "正文。", "start": 12.0, "end": 30.0}]}
+    config = Config.model_validate({"post": {"section_links": True}})
+    assert "javascript:" not in build_post(article, meta, config).content
+    good = Metadata(id=BW, title="t", webpage_url=f"https://www.youtube.com/watch?v={BW}")
+    assert f"(https://www.youtube.com/watch?v={BW}&t=12s)" in build_post(article, good, config).content
+
+
+def _hostile_source(out: Path) -> None:
+    path = out / "videos" / BW / "metadata.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(id="hostile-video", webpage_url=HOSTILE_URL)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    record = json.loads((out / "videos" / BW / "post.json").read_text(encoding="utf-8"))
+    post = Store(out).resolve(record["path"])
+    post.write_text(post.read_text(encoding="utf-8").replace(f"https://www.youtube.com/watch?v={BW}", HOSTILE_URL),
+                    encoding="utf-8")
+
+
+def test_a_hostile_source_url_gives_no_javascript_link_on_the_page_or_in_an_accepted_post(
+        client: TestClient, out: Path) -> None:
+    _hostile_source(out)
+    signed_in(client)
+    page = client.get(f"/video/{BW}")
+    assert page.status_code == 200 and not re.search(r'href="\s*javascript:', page.text, re.IGNORECASE)
+    from pipeline.config import Config
+    from pipeline.review import posts
+
+    candidate = {"kind": "article", "state": "done", "article": {
+        "title": "新标题", "summary": "新摘要。", "tags": ["new-tag"],
+        "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
+    path = posts.accept(Store(out), BW, candidate, Config.model_validate({"post": {"section_links": True}}))
+    assert "(javascript:" not in path.read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ from pipeline.errors import WriteError
 from pipeline.post.faithfulness import find_flags
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile
 from pipeline.models import Metadata, StageResult
-from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
+from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
 from pipeline.store import (
     Store,
@@ -117,8 +117,8 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
         fields[key] = sanitize_inline(getattr(article, key))
     fields.update(overrides or {})
     source = fields["source"]
-    links = config.post.section_links and "youtube.com/watch?v=" in source
-    body = render_body([s.model_dump() for s in article.sections], source if links else None)
+    links = safe_video_url(source) if config.post.section_links else None
+    body = render_body([s.model_dump() for s in article.sections], links)
     texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
     texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
     if any(has_template_syntax(text) for text in texts):

@@ -19,7 +19,7 @@ import yaml
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.artifacts import CandidateFile, MetadataFile
-from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
+from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.post.write import canonical_source, dump_post, locate_post, render_body
@@ -163,7 +163,7 @@ def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any
     with store.video_lock(video_id):
         post = _require(store, video_id)
         source = canonical_source(store.load(video_id, MetadataFile))
-        links = source if config.post.section_links and "youtube.com/watch?v=" in source else None
+        links = safe_video_url(source) if config.post.section_links else None
         text = candidate_text(post, candidate, links)
         if post.edited and candidate.kind != "section":
             # A whole new article replaces the reviewer's text: keep their version beside it.

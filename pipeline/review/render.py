@@ -19,6 +19,7 @@ from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from pipeline.llm.chunking import format_timestamp
+from pipeline.post.sanitize import safe_video_url
 
 _HEADING = re.compile(r"^### (.*)$", re.MULTILINE)
 _LATIN_OR_DIGITS = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
@@ -190,6 +191,7 @@ def diff_lines(old: str, new: str, context: int = 2) -> list[DiffLine]:
 
 def video_link(source: str, seconds: float | None) -> str:
     """The video at a second, for YouTube watch links; other sources as they are."""
-    if seconds is None or "youtube.com/watch?v=" not in source:
+    watch = safe_video_url(source)
+    if watch is None:
         return source if source.startswith(("https://", "http://")) else ""
-    return f"{source}&t={int(seconds)}s"
+    return watch if seconds is None else f"{watch}&t={int(seconds)}s"

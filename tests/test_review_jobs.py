@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +101,44 @@ def test_a_regenerations_cost_adds_to_the_videos_spend_as_a_runs_does(out: Path)
     after = Store(out).status(BW)["spent"]
     # Store.add_spend's record: the tokens, and one more paid run.
     assert after["tokens"] == before["tokens"] + tokens and after["runs"] == before["runs"] + 1
+
+
+def test_a_second_click_between_the_first_ones_check_and_start_is_refused(out: Path) -> None:
+    import threading
+
+    from pipeline.review.app import _regenerate
+    from pipeline.review.jobs import CANDIDATE
+
+    answers: list[str] = []
+
+    class SecondClickInTheWindow(Store):
+        """The second click's request runs whole just as the first one removes the old candidate."""
+
+        fired = False
+
+        def path(self, video_id: str, name: str) -> Path:
+            if name == CANDIDATE and not self.fired:
+                self.fired = True
+                second = threading.Thread(target=lambda: answers.append(_regenerate(app, BW, {"section": "1"})))
+                second.start()
+                second.join(timeout=1.0)  # with the fix it waits for the first click's lock
+                if not second.is_alive():  # it started a job: let that job finish its candidate
+                    finished(client, BW)
+            return super().path(video_id, name)
+
+    with FakeLLM() as fake:
+        config = Config.model_validate({"llm": {"base_url": fake.base_url}})
+        with desk(out, config) as client:
+            app = client.app.starlette  # type: ignore[attr-defined]
+            app.state.store = SecondClickInTheWindow(out)
+            answers.append(_regenerate(app, BW, {"section": "1"}))
+            job = finished(client, BW)
+            deadline = time.monotonic() + 10
+            while len(answers) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            requests = len(fake.requests)
+    started = [a for a in answers if a.startswith("regenerating")]
+    assert len(answers) == 2 and len(started) == 1, answers
+    assert "not started: this video already has work running" in answers
+    assert job.state == "done" and Store(out).path(BW, CANDIDATE).is_file()
+    assert requests == len(job.usage)  # one regeneration paid for, not two

@@ -185,8 +185,12 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
     if jobs.running(video_id):
         return "not started: this video already has work running"
     instruction = form.get("instruction", "").strip()[:MAX_INSTRUCTION]
-    # The old candidate goes before the job starts: a quick job's result must not be removed.
-    app.state.store.path(video_id, CANDIDATE).unlink(missing_ok=True)
+
+    def remove_old_candidate() -> None:
+        # Before the job starts (a quick job's result must not be removed) and under the jobs'
+        # lock with the check (a double click must not remove the first job's result).
+        app.state.store.path(video_id, CANDIDATE).unlink(missing_ok=True)
+
     number = int(form.get("section") or 0)
     if number:
         post = posts.find_post(app.state.store, video_id)
@@ -198,9 +202,9 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
             raise ValueError(f"the post has no section {number}")
         s = sections[number - 1]
         started = jobs.start(video_id, "section", jobs.regenerate_section, number, s.heading, s.body, s.start,
-                             s.end, instruction)
+                             s.end, instruction, prepare=remove_old_candidate)
     else:
-        started = jobs.start(video_id, "article", jobs.regenerate_article, instruction)
+        started = jobs.start(video_id, "article", jobs.regenerate_article, instruction, prepare=remove_old_candidate)
     if started is None:
         return "not started: this video already has work running"
     return "regenerating in the background; the candidate appears here when it is ready"

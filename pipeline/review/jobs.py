@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +88,16 @@ class Jobs:
         job = self._jobs.get(video_id)
         return job is not None and job.state == "running"
 
-    def start(self, video_id: str, kind: str, target: Any, *args: Any) -> Job | None:
-        """Start ``target(job, *args)`` in a thread, unless this video already has a job running."""
+    def start(self, video_id: str, kind: str, target: Any, *args: Any,
+              prepare: Callable[[], None] | None = None) -> Job | None:
+        """Start ``target(job, *args)`` in a thread, unless this video already has a job running.
+        ``prepare`` runs first, under the same lock as the check: a second click can neither
+        slip in between nor undo what the first click's job has just made."""
         with self._lock:
             if self.running(video_id):
                 return None
+            if prepare is not None:
+                prepare()
             job = Job(video_id, kind)
             self._jobs[video_id] = job
 

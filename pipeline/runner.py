@@ -101,7 +101,8 @@ class Runner:
     def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
         self.reporter.stage_started(video.video_id, stage.name)
         result = stage.run(self.context, video)
-        self.store.mark_stage(video.video_id, stage.name, result.outcome)
+        self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
+                              cost_usd=result.cost_usd, ref=_ref(video) if stage.name == "fetch" else None)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
@@ -161,23 +162,13 @@ class Runner:
         if video.video_id not in message:
             message = f"{video.video_id}: {message}"
         try:
-            self.store.record_error(video.video_id, stage, exc)
+            self.store.record_error(video.video_id, stage, exc, ref=_ref(video))
         except Yt2PostError:
             pass  # an id that cannot be a folder has nowhere to record; the summary still says it
         with self._lock:
             self.summary.failures.append(
                 Failure(video.video_id, stage, getattr(exc, "cause", type(exc).__name__), message))
         self.reporter.video_failed(video.video_id, stage, exc)
-
-    def _remember_source(self, video: VideoRef) -> None:
-        """Keep how to reach the video again, so ``--retry-failed`` needs no SOURCE."""
-        ref = {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
-               "media_path": str(video.media_path) if video.media_path else None}
-        try:
-            if self.store.status(video.video_id).get("ref") != ref:
-                self.store.update_status(video.video_id, ref=ref)
-        except Yt2PostError:
-            pass
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
         """Every stage for every video; Ctrl-C stops starting new work and keeps what is done.
@@ -248,8 +239,6 @@ class Runner:
         try:
             if self._stop.is_set():
                 return
-            if stages[0].name == "fetch":
-                self._remember_source(video)
             if self._run_stages(video, stages[:1]) and len(stages) > 1 and not self._stop.is_set():
                 try:
                     self._submit(video, stages[1:])
@@ -262,6 +251,12 @@ class Runner:
                     self._outstanding -= 1
                     if self._outstanding == 0:
                         self._all_done.set()
+
+
+def _ref(video: VideoRef) -> dict[str, str | None]:
+    """How to reach the video again, kept in its status, so ``--retry-failed`` needs no SOURCE."""
+    return {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
+            "media_path": str(video.media_path) if video.media_path else None}
 
 
 def failed_videos(store: Store) -> list[VideoRef]:

@@ -57,9 +57,7 @@ class SummarizeStage:
         finally:
             if ctx.budget is not None and reserved:
                 ctx.budget.settle(reserved, actual)
-        if result.outcome == "done":
-            store.add_spend(video_id, result.tokens, result.cost_usd)
-        return result
+        return result  # what it spent is added when the runner marks the stage
 
 
 class WriteStage:

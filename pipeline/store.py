@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from pipeline.artifacts import Artifact, ErrorRecord, StageMark, StatusFile, shape_problem
+from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
 from pipeline.errors import ArtifactError, DiskFull, StorageError
 from pipeline.redact import redact
 
@@ -296,31 +296,34 @@ class Store:
         self.save(video_id, status)
         return status.model_dump(mode="json")
 
-    def mark_stage(self, video_id: str, stage: str, outcome: str) -> None:
-        """Record that ``stage`` finished (``outcome`` is "done" or "skipped") and clear errors."""
+    def mark_stage(self, video_id: str, stage: str, outcome: str, *, tokens: int = 0, cost_usd: float | None = None,
+                   ref: dict[str, Any] | None = None) -> None:
+        """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept") and clear
+        its error, add what it spent, and remember how the video was reached: one write."""
         status = self.load_status(video_id)
         status.stages[stage] = StageMark(outcome=outcome, at=now_iso())
         if status.error is not None and status.error.stage == stage:
             status.error = None
+        _add_spend(status, tokens, cost_usd)
+        if ref is not None:
+            status.ref = ref
         self.save(video_id, status)
 
-    def record_error(self, video_id: str, stage: str, exc: BaseException) -> None:
+    def record_error(self, video_id: str, stage: str, exc: BaseException, *,
+                     ref: dict[str, Any] | None = None) -> None:
         status = self.load_status(video_id)
         status.error = ErrorRecord(stage=stage, cause=getattr(exc, "cause", "error"),
                                    error_class=type(exc).__name__, message=redact(str(exc)), time=now_iso())
+        if ref is not None:
+            status.ref = ref  # so that ``--retry-failed`` needs no SOURCE
         self.save(video_id, status)
 
     def add_spend(self, video_id: str, tokens: int, cost_usd: float | None) -> None:
-        """What each run's model calls cost adds up per video, across reruns (a redone article
-        keeps what the first one cost)."""
-        if not tokens:
-            return
-        status = self.status(video_id)
-        spent = dict(status.get("spent") or {"tokens": 0, "cost_usd": 0.0, "runs": 0})
-        spent["tokens"] = int(spent.get("tokens", 0)) + tokens
-        spent["cost_usd"] = round(float(spent.get("cost_usd") or 0.0) + (cost_usd or 0.0), 6)
-        spent["runs"] = int(spent.get("runs", 0)) + 1
-        self.update_status(video_id, spent=spent)
+        """Model calls made outside a stage (the review desk's regenerations) add to the spend."""
+        if tokens:
+            status = self.load_status(video_id)
+            _add_spend(status, tokens, cost_usd)
+            self.save(video_id, status)
 
     def ensure_room(self, video_id: str, needed: int = 1_000_000) -> None:
         """Raise DiskFull when the output folder's disk has less than ``needed`` bytes free:
@@ -367,3 +370,15 @@ class Store:
         if not self.videos_dir.is_dir():
             return []
         return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _add_spend(status: StatusFile, tokens: int, cost_usd: float | None) -> None:
+    """What each run's model calls cost adds up per video, across reruns (a redone article
+    keeps what the first one cost)."""
+    if not tokens:
+        return
+    spent = status.spent or Spent()
+    spent.tokens += tokens
+    spent.cost_usd = round((spent.cost_usd or 0.0) + (cost_usd or 0.0), 6)
+    spent.runs += 1
+    status.spent = spent

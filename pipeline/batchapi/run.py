@@ -201,8 +201,7 @@ class BatchRun:
         if result.outcome == "done":
             record.used = True
             record.save()
-            self.store.add_spend(video_id, result.tokens, result.cost_usd)
-        self.store.mark_stage(video_id, "summarize", result.outcome)
+        self.store.mark_stage(video_id, "summarize", result.outcome, tokens=result.tokens, cost_usd=result.cost_usd)
         self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return "done"

@@ -1,7 +1,10 @@
 """Batch benchmark: many local videos through ``pipeline.run`` against the local model server.
 
-Prints the wall time, the ideal time (calls x latency / concurrency), the model's span as a
-share of the ideal (ideal / wall), the most LLM calls seen in flight, the pipeline's own time
+Prints the wall time, the ideal time (calls x latency / concurrency), the ideal as a share of
+the model's span (from the first call's arrival at the server to the last answer: how well the
+pipeline keeps the model busy once it has started) and of the whole wall time (start-up
+included: the interpreter's imports of the HTTP client alone are ~0.3 s), the most LLM calls
+seen in flight, the pipeline's own time
 per video with zero model latency, the prompt prefix two videos share (what a provider's prompt
 cache can reuse), and the machine's load. Targets: at concurrency 8 and 1 s per call the span
 is at least 0.97 of the ideal; the own time is under 10 ms per video.
@@ -50,7 +53,9 @@ def fake_server(latency: float) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def run_batch(videos_dir: Path, out: Path, latency: float, concurrency: int) -> tuple[float, int, int]:
+def run_batch(videos_dir: Path, out: Path, latency: float, concurrency: int) -> tuple[float, float, int, int]:
+    """Wall time of ``pipeline.run``, the model's span (first call's arrival to last answer, as
+    the server saw them), the number of calls and the most in flight."""
     with fake_server(latency) as base_url:
         config = Config.model_validate({"llm": {"base_url": base_url, "concurrency": concurrency}})
         started = time.perf_counter()
@@ -60,7 +65,8 @@ def run_batch(videos_dir: Path, out: Path, latency: float, concurrency: int) -> 
             raise SystemExit(f"benchmark run failed: {report.summary.failures[0].message}")
         with urllib.request.urlopen(f"{base_url}/_stats") as response:
             stats = json.load(response)
-        return wall, stats["calls"], stats["max_in_flight"]
+        span = stats["last_answer_at"] - stats["first_call_at"]
+        return wall, span, stats["calls"], stats["max_in_flight"]
 
 
 def shared_prefix(out: Path) -> tuple[int, int]:
@@ -88,19 +94,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_videos(root / "videos", args.videos)
-        wall, calls, in_flight = run_batch(root / "videos", root / "out-latency", args.latency, args.concurrency)
+        wall, model_span, calls, in_flight = run_batch(root / "videos", root / "out-latency", args.latency,
+                                                       args.concurrency)
         ideal = calls * args.latency / args.concurrency
-        zero_wall, zero_calls, _ = run_batch(root / "videos", root / "out-zero", 0.0, args.concurrency)
+        zero_wall, _, zero_calls, _ = run_batch(root / "videos", root / "out-zero", 0.0, args.concurrency)
         overhead_ms = zero_wall / args.videos * 1000
         prefix_chars, prefix_tokens = shared_prefix(root / "out-zero")
-    span = ideal / wall
+    span = ideal / model_span
     print(f"videos                      {args.videos}")
     print(f"LLM calls                   {calls}")
     print(f"latency per call            {args.latency:.3f} s")
     print(f"concurrency                 {args.concurrency}")
     print(f"wall time                   {wall:.2f} s")
     print(f"ideal time                  {ideal:.2f} s")
-    print(f"model span / ideal          {span:.3f}  (target >= 0.97: {'met' if span >= 0.97 else 'MISSED'})")
+    print(f"model's span                {model_span:.2f} s (first call to last answer)")
+    print(f"ideal / model's span        {span:.3f}  (target >= 0.97: {'met' if span >= 0.97 else 'MISSED'})")
+    print(f"ideal / wall time           {ideal / wall:.3f}  (start-up and the last writes included)")
     print(f"most LLM calls in flight    {in_flight}")
     print(f"own time per video (0 s)    {overhead_ms:.1f} ms  (target < 10 ms: "
           f"{'met' if overhead_ms < 10 else 'MISSED'})")

@@ -116,6 +116,9 @@ class FakeLLM:
         self.calls = 0
         self.max_in_flight = 0
         self._in_flight = 0
+        # When the model was busy, for benchmarks: from the first call's arrival to the last answer.
+        self.first_call_at: float | None = None
+        self.last_answer_at: float | None = None
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._audio_queue: deque[Reply] = deque()
@@ -171,10 +174,13 @@ class FakeLLM:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            if self.first_call_at is None:
+                self.first_call_at = time.time()
 
     def _leave(self) -> None:
         with self._lock:
             self._in_flight -= 1
+            self.last_answer_at = time.time()
 
     def next_chat_reply(self, body: dict[str, Any]) -> Reply:
         with self._lock:
@@ -249,7 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
             batch_api(self.fake).handle(self, "GET", b"")
         elif self.path.rstrip("/").endswith("/_stats"):  # for benchmarks running the server in its own process
             self._send(200, {"calls": self.fake.calls, "max_in_flight": self.fake.max_in_flight,
-                             "message_chars": sum(len(_text_of(body)) for body in self.fake.requests)})
+                             "message_chars": sum(len(_text_of(body)) for body in self.fake.requests),
+                             "first_call_at": self.fake.first_call_at, "last_answer_at": self.fake.last_answer_at})
         elif self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "tests"}]})
         else:

@@ -142,3 +142,17 @@ def test_a_second_click_between_the_first_ones_check_and_start_is_refused(out: P
     assert "not started: this video already has work running" in answers
     assert job.state == "done" and Store(out).path(BW, CANDIDATE).is_file()
     assert requests == len(job.usage)  # one regeneration paid for, not two
+
+
+def test_an_actions_error_message_is_masked_too(out: Path, tmp_path: Path) -> None:
+    # Any text an action's error carries passes through the redactor; here the secret (the model
+    # server's password) is in the path of a site folder that cannot be made.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    config = Config.model_validate({"llm": {"base_url": "http://desk-user:Pa55word-secret@127.0.0.1:9/v1"},
+                                    "review": {"site_dir": str(blocker / "Pa55word-secret")}})
+    with desk(out, config) as client:
+        answer = client.post(f"/video/{BW}/approve", data=CSRF)
+    location = answer.headers["location"]
+    assert answer.status_code == 303 and "not%20done" in location
+    assert "Pa55word-secret" not in location and "%5Bredacted%5D" in location

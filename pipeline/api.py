@@ -22,6 +22,7 @@ from pipeline.sources.listing import VideoRef, expand_sources, video_id_from_url
 from pipeline.store import STAGES, Store
 
 if TYPE_CHECKING:
+    from pipeline.llm.prompts import Prompts
     from pipeline.watch import Selection
 
 
@@ -88,15 +89,19 @@ def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] 
     return list(unique.values())
 
 
-def preflight(config: Config, stages: Sequence[str]) -> None:
+def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -> Prompts | None:
     """What would fail every video is a configuration error before any work: templates that
-    are missing or do not render, a missing API key."""
+    are missing or do not render, a missing API key. Returns the checked templates for the run."""
     if "summarize" not in stages:
-        return
+        return None
     from pipeline.llm.prompts import Prompts
     from pipeline.llm.summarize import check_prompts
 
-    check_prompts(config, Prompts(config))
+    prompts = Prompts(config)
+    check_prompts(config, prompts)
+    if not dry_run:
+        config.llm.api_key()
+    return prompts
 
 
 def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | str = "output", *,
@@ -185,12 +190,9 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
 
         if call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
             raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
-    preflight(config, stages)
-    if llm is None and "summarize" in stages and not dry_run and videos:
-        from pipeline.llm.client import LLMClient
-
-        llm = LLMClient(config.llm)  # a missing API key is a config error, found before any work
-    runner = Runner(config, store, options, reporter or _SilentReporter(), llm=llm)
+    prompts = preflight(config, stages, dry_run=dry_run)
+    # The client itself is built by the run's warm-up, while the first videos are fetched.
+    runner = Runner(config, store, options, reporter or _SilentReporter(), llm=llm, prompts=prompts)
     if dry_run:
         report.estimates = runner.plan(videos)
     else:

@@ -13,6 +13,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -77,6 +78,16 @@ class LLMConfig(_Strict):
 
     def resolved_base_url(self) -> str:
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
+
+    def api_key(self) -> str:
+        """The key from the variable ``api_key_env`` names; a missing one is a configuration error
+        only for OpenAI itself: local servers (Ollama, vLLM, llama.cpp) take none."""
+        key = os.environ.get(self.api_key_env)
+        if key:
+            return key
+        if urlsplit(self.resolved_base_url()).hostname == "api.openai.com":
+            raise ConfigError(f"set the {self.api_key_env} environment variable to your API key")
+        return "no-key-required"  # the client insists on one
 
 
 class TranscriptConfig(_Strict):

@@ -44,12 +44,12 @@ class RunContext:
     """The run's settings, store and options, and what its stages share (built on first use)."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, *, llm: LLMClient | None = None,
-                 youtube: YouTubeSession | None = None) -> None:
+                 youtube: YouTubeSession | None = None, prompts: Prompts | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
-        self._built: dict[str, Any] = {"llm": llm, "youtube": youtube}
+        self._built: dict[str, Any] = {"llm": llm, "youtube": youtube, "prompts": prompts}
         self._lock = threading.RLock()
 
     def _once(self, name: str, build: Callable[[], T]) -> T:

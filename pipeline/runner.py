@@ -83,12 +83,12 @@ class Runner:
     """The stages of ``options.stages`` over many videos; what happened is in ``summary``."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,
-                 llm: Any | None = None, youtube: Any | None = None) -> None:
+                 llm: Any | None = None, youtube: Any | None = None, prompts: Any | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.reporter = reporter
-        self.context = RunContext(config, store, options, llm=llm, youtube=youtube)
+        self.context = RunContext(config, store, options, llm=llm, youtube=youtube, prompts=prompts)
         self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
         self.summary = RunSummary()

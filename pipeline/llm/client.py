@@ -19,7 +19,6 @@ from copy import deepcopy
 from functools import lru_cache
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -30,7 +29,6 @@ from pipeline.config import LLMConfig
 from pipeline.llm.cost import call_cost
 from pipeline.llm.deadline import http_client as deadline_http_client
 from pipeline.errors import (
-    ConfigError,
     LLMEmptyAnswer,
     LLMInvalidOutput,
     LLMRefusal,
@@ -187,16 +185,9 @@ class LLMClient:
     """A thread-safe wrapper around ``openai.OpenAI`` for structured chat calls."""
 
     def __init__(self, config: LLMConfig, *, gate: Callable[[int], Any] | None = None) -> None:
-        import os
-
         self.config = config
         self.base_url = config.resolved_base_url()
-        api_key = os.environ.get(config.api_key_env)
-        if not api_key:
-            if urlsplit(self.base_url).hostname == "api.openai.com":
-                raise ConfigError(f"set the {config.api_key_env} environment variable to your API key")
-            # Local servers (Ollama, vLLM, llama.cpp) take no key, but the client insists on one.
-            api_key = "no-key-required"
+        api_key = config.api_key()
         # Our own retry policy (tenacity) is the only one: the client's would multiply with it.
         # llm.timeout bounds each call in all, not only each read (see pipeline.llm.deadline).
         self._client = openai.OpenAI(

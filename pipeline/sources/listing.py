@@ -198,13 +198,14 @@ def _from_json_file(path: Path) -> list[VideoRef]:
         raise UsageError(str(exc)) from None
     except ValueError as exc:
         raise UsageError(f"{path}: not readable as yt-dlp JSON: {exc}") from None
-    local = _local_infos(path.parent)
+    # Only a list of entries looks for its videos' info.json files beside it: scanning the folder
+    # for every video's own info.json would grow with the square of the folder.
     if isinstance(data, list):
-        return _entries(data, path.parent, local)
+        return _entries(data, path.parent, _local_infos(path.parent))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a yt-dlp info.json")
     if data.get("_type") == "playlist":
-        return _entries(data.get("entries") or [], path.parent, local)
+        return _entries(data.get("entries") or [], path.parent, _local_infos(path.parent))
     ref = _ref_from_entry(data, path)
     if ref is None:
         raise UsageError(f"{path}: the info.json has no video id")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import uvicorn
 
 from pipeline.config import Config, load_config
@@ -105,3 +106,20 @@ def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = N
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+# Fixtures for the desk's test modules (each imports them): the pipeline runs once per module,
+# and every test gets its own copy of the folder it made.
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with FakeLLM() as fake:
+        return build_output(tmp_path_factory.mktemp("desk"), fake)
+
+
+@pytest.fixture
+def out(built: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "output"
+    shutil.copytree(built, copy)
+    return copy

@@ -8,26 +8,11 @@ import shutil
 import time
 from pathlib import Path
 
-import pytest
-
 from pipeline.review.index import CACHE_NAME, DeskIndex
 from pipeline.store import Store
-from tests.fakellm import FakeLLM
-from tests.review_desk import build_output
+from tests.review_desk import built, out  # noqa: F401 - fixtures
 
 BW, MV, FAILED = "bwRHIkYqYJo", "JjQDik3yNhA", "gogEJyoSB9s"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with FakeLLM() as fake:
-        return build_output(tmp_path_factory.mktemp("desk"), fake)
-
-
-@pytest.fixture
-def out(built: Path, tmp_path: Path) -> Path:
-    shutil.copytree(built, tmp_path / "output")
-    return tmp_path / "output"
 
 
 def states(index: DeskIndex) -> dict[str, str]:

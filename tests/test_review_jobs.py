@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,23 +16,11 @@ from pipeline.review.jobs import BUSY, Job
 from pipeline.review.security import csrf_token
 from pipeline.store import Store
 from tests.fakellm import FakeLLM
-from tests.review_desk import TOKEN, build_output
+from tests.review_desk import TOKEN, built, out  # noqa: F401 - fixtures
 
 BW, FAILED = "bwRHIkYqYJo", "gogEJyoSB9s"
 LOCAL = "http://127.0.0.1:8765"
 CSRF = {"csrf_token": csrf_token(TOKEN)}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with FakeLLM() as fake:
-        return build_output(tmp_path_factory.mktemp("desk"), fake)
-
-
-@pytest.fixture
-def out(built: Path, tmp_path: Path) -> Path:
-    shutil.copytree(built, tmp_path / "output")
-    return tmp_path / "output"
 
 
 def desk(out: Path, config: Config) -> TestClient:

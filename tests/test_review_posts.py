@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -14,23 +13,15 @@ from pipeline.errors import ArtifactError
 from pipeline.review import posts
 from pipeline.store import Store
 from pipeline.post.write import locate_post
-from tests.fakellm import FakeLLM
-from tests.review_desk import build_output
+from tests.review_desk import built, out  # noqa: F401 - fixtures
 
 BW = "bwRHIkYqYJo"
 SOURCE = f"https://www.youtube.com/watch?v={BW}"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with FakeLLM() as fake:
-        return build_output(tmp_path_factory.mktemp("desk"), fake)
-
-
 @pytest.fixture
-def store(built: Path, tmp_path: Path) -> Store:
-    shutil.copytree(built, tmp_path / "output")
-    return Store(tmp_path / "output")
+def store(out: Path) -> Store:
+    return Store(out)
 
 
 def current(store: Store) -> posts.PostFile:

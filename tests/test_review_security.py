@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -19,23 +18,10 @@ from pipeline.review.app import ACTIONS, create_app
 from pipeline.review.security import cookie_name, csrf_token
 from pipeline.store import Store
 from tests.fakellm import FakeLLM
-from tests.review_desk import TOKEN, build_output, llm_env
+from tests.review_desk import TOKEN, built, llm_env, out  # noqa: F401 - fixtures
 
 BW = "bwRHIkYqYJo"
 LOCAL = "http://127.0.0.1:8765"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with FakeLLM() as fake:
-        return build_output(tmp_path_factory.mktemp("desk"), fake)
-
-
-@pytest.fixture
-def out(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "output"
-    shutil.copytree(built, copy)
-    return copy
 
 
 @pytest.fixture

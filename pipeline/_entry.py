@@ -24,7 +24,10 @@ def _terminated_early(signum: int, frame: object) -> None:
 def main() -> None:
     signal.signal(signal.SIGINT, _interrupted_early)
     signal.signal(signal.SIGTERM, _terminated_early)  # SIGTERM is Ctrl-C's twin (pipeline.lock)
+    from pipeline.cli import base
     from pipeline.cli.main import main as cli_main  # the boundary installs the normal handler
+
+    base.OWNS_PROCESS = True
 
     try:
         cli_main(prog_name="yt2post")

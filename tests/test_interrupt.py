@@ -48,3 +48,36 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line(tmp_path: Path, delay: flo
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith(("interrupted", "error"))]
     assert len(lines) == 1 and lines[0].startswith("interrupted"), err
+
+
+def test_a_signal_python_wrapped_into_another_error_still_stops_like_a_signal() -> None:
+    """SIGTERM while an import creates a class comes out as "RuntimeError: Error calling
+    __set_name__" (seen in CI): the boundary must still exit 143, not 1."""
+    from click.testing import CliRunner
+
+    import click
+
+    from pipeline.cli.base import boundary
+    from pipeline.lock import Terminated
+
+    @click.command()
+    @click.option("--verbose", is_flag=True)
+    @boundary
+    def command(verbose: bool) -> int:
+        try:
+            raise Terminated()
+        except BaseException as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    result = CliRunner().invoke(command, [])
+    assert result.exit_code == 143 and result.stderr.startswith("terminated:"), result.stderr
+
+
+def test_a_command_run_inside_another_program_gives_its_signal_handlers_back(cli) -> None:
+    """The library's CLI called in a test runner (or any host program) must not leave Ctrl-C
+    ignored there: only the console script, which owns its process, keeps its handling."""
+    import signal
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    assert cli("status").code == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

@@ -56,40 +56,76 @@ def _setup_logging(verbose: bool) -> None:
     install_redactor(None)
 
 
+# Set by the console script (``pipeline._entry``): the command owns its process, so the signal
+# handling it sets up stays until the process ends. Called in another program's process (tests,
+# through Click's runner), the command puts the program's own handlers back when it returns.
+OWNS_PROCESS = False
+
+
 def boundary(func: Callable[..., int | None]) -> Callable[..., None]:
     """Turn the core's typed errors into one line on stderr and the documented exit status."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         verbose = bool(kwargs.get("verbose"))
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
-            _setup_logging(verbose)
-            status = func(*args, **kwargs)
-        except (ConfigError, UsageError) as exc:
-            _fail(exc, verbose)
-            sys.exit(ExitStatus.USAGE)
-        except Yt2PostError as exc:
-            _fail(exc, verbose)
-            sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
-        except (OSError, ValueError, RuntimeError) as exc:  # a bug or a library's surprise: still one line
-            _fail(exc, verbose)
-            if not verbose:
-                click.echo("(rerun with --verbose for the details)", err=True)
-            sys.exit(ExitStatus.VIDEO_FAILED)
-        except KeyboardInterrupt as exc:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
-            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
-            sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
-        # The work is done: a signal from now on could only turn a finished run into a killed one.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        sys.exit(int(status or ExitStatus.OK))
+            _guarded(func, verbose, args, kwargs)
+        finally:
+            if not OWNS_PROCESS:
+                for sig, handler in handlers.items():
+                    signal.signal(sig, handler)
 
     return wrapper
+
+
+def _guarded(func: Callable[..., int | None], verbose: bool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
+        _setup_logging(verbose)
+        status = func(*args, **kwargs)
+    except (ConfigError, UsageError) as exc:
+        _fail(exc, verbose)
+        sys.exit(ExitStatus.USAGE)
+    except Yt2PostError as exc:
+        _fail(exc, verbose)
+        sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
+    except (OSError, ValueError, RuntimeError) as exc:  # a bug or a library's surprise: still one line
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:
+            _stopped(interrupt)
+        _fail(exc, verbose)
+        if not verbose:
+            click.echo("(rerun with --verbose for the details)", err=True)
+        sys.exit(ExitStatus.VIDEO_FAILED)
+    except KeyboardInterrupt as exc:
+        _stopped(exc)
+    # The work is done: a signal from now on could only turn a finished run into a killed one.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(int(status or ExitStatus.OK))
+
+
+def _stopped(exc: KeyboardInterrupt) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
+    what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
+    sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """Ctrl-C or SIGTERM that Python wrapped into another error: one that arrives while a class
+    is being created during an import comes out as "RuntimeError: Error calling __set_name__"."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _fail(exc: BaseException, verbose: bool) -> None:

@@ -22,7 +22,7 @@ from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
 from pipeline.models import StageResult
 from pipeline.redact import redact
-from pipeline.sources.listing import VideoRef
+from pipeline.sources.listing import VideoRef, canonical_url
 from pipeline.stages import BY_NAME, Stage
 from pipeline.store import Store
 
@@ -269,7 +269,7 @@ def failed_videos(store: Store) -> list[VideoRef]:
         ref = status.get("ref") or {}
         videos.append(VideoRef(
             video_id=video_id,
-            url=ref.get("url") or f"https://www.youtube.com/watch?v={video_id}",
+            url=ref.get("url") or canonical_url(video_id),
             info_path=Path(ref["info_path"]) if ref.get("info_path") else None,
             media_path=Path(ref["media_path"]) if ref.get("media_path") else None,
         ))

@@ -27,6 +27,7 @@ from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataF
 from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
+from pipeline.sources.listing import canonical_url, is_video_id
 from pipeline.store import (
     Store,
     atomic_write_bytes,
@@ -42,13 +43,12 @@ from pipeline.store import (
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
 ARTICLE_TEXT_FIELDS = ("title", "summary", "guest", "insight")
-_WATCH_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
 def canonical_source(meta: Metadata) -> str:
-    if _WATCH_ID.fullmatch(meta.id):
-        return f"https://www.youtube.com/watch?v={meta.id}"
+    if is_video_id(meta.id):
+        return canonical_url(meta.id)
     return sanitize_inline(meta.webpage_url or meta.id)
 
 

@@ -23,7 +23,7 @@ import openai
 from pipeline.config import Config
 from pipeline.errors import AsrError
 from pipeline.models import Metadata, Transcript
-from pipeline.sources.listing import MEDIA_EXTS, VideoRef
+from pipeline.sources.listing import MEDIA_EXTS, VideoRef, info_stem
 from pipeline.sources.transcripts import from_snippets
 
 Snippet = tuple[str, float, float]  # text, start, duration
@@ -48,7 +48,7 @@ def find_local_audio(video: VideoRef, meta: Metadata) -> Path | None:
         return video.media_path
     if meta.info_path:
         info = Path(meta.info_path)
-        stem = info.name[: -len(".info.json")] if info.name.endswith(".info.json") else info.stem
+        stem = info_stem(info)
         for ext in sorted(MEDIA_EXTS):
             candidate = info.with_name(stem + ext)
             if candidate.is_file():

@@ -9,7 +9,6 @@ unless the user asks for that (``allow_description``).
 from __future__ import annotations
 
 import glob
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript
-from pipeline.sources.listing import VideoRef
+from pipeline.sources.listing import VideoRef, info_stem, title_from_media_name
 from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
@@ -48,7 +47,7 @@ def _sibling_stamps(info_path: Path | None) -> list[object]:
     """Caption and audio files beside an info.json: adding or replacing one refetches."""
     if info_path is None:
         return []
-    stem = info_path.name.removesuffix(".info.json")
+    stem = info_stem(info_path)
     return [_file_stamp(p) for p in sorted(info_path.parent.glob(f"{glob.escape(stem)}.*")) if p != info_path]
 
 
@@ -68,7 +67,7 @@ def fetch_fingerprint(video: VideoRef, config: Config, options: FetchOptions) ->
 def media_metadata(video: VideoRef) -> Metadata:
     """A local audio/video file has no metadata but its name; ``--set`` supplies the rest."""
     assert video.media_path is not None
-    title = re.sub(r"\s*\[[A-Za-z0-9_-]{11}\]$", "", video.media_path.stem).strip()
+    title = title_from_media_name(video.media_path)
     try:
         stamp = datetime.fromtimestamp(video.media_path.stat().st_mtime, tz=timezone.utc).strftime("%Y%m%d")
     except OSError:

@@ -25,6 +25,7 @@ from pipeline.sources.textfiles import TextFileError, read_capped
 
 _ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
+_ID_IN_NAME_AT_END = re.compile(r"\s*\[[A-Za-z0-9_-]{11}\]$")
 _YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
 _PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
 _CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
@@ -76,6 +77,21 @@ def _read_list(path: Path) -> str:
 
 def canonical_url(video_id: str) -> str:
     return f"https://www.youtube.com/watch?v={video_id}"
+
+
+def is_video_id(text: str) -> bool:
+    """A YouTube video id: 11 characters of ``[A-Za-z0-9_-]``."""
+    return bool(_ID.fullmatch(text))
+
+
+def info_stem(path: Path) -> str:
+    """The name yt-dlp gave a video's files: ``<stem>.info.json`` beside ``<stem>.<lang>.vtt``."""
+    return path.name.removesuffix(".info.json") if path.name.endswith(".info.json") else path.stem
+
+
+def title_from_media_name(path: Path) -> str:
+    """A media file's name without yt-dlp's ``[video id]`` at its end."""
+    return _ID_IN_NAME_AT_END.sub("", path.stem).strip()
 
 
 def _split(text: str) -> Any:
@@ -181,7 +197,7 @@ def _local_infos(folder: Path) -> dict[str, Path]:
     """Video id -> info.json in a folder (by yt-dlp's file names, without reading every file)."""
     found: dict[str, Path] = {}
     for path in folder.glob("*.info.json"):
-        stem = path.name[: -len(".info.json")]
+        stem = info_stem(path)
         match = _ID_IN_NAME.search(stem)
         key = match.group(1) if match else stem
         if _ID.fullmatch(key):
@@ -215,9 +231,9 @@ def _from_json_file(path: Path) -> list[VideoRef]:
 def _unreadable_ref(path: Path) -> VideoRef:
     """A folder's info.json that cannot be read is still its video: it fails on its own at fetch,
     naming the file, while the folder's other videos go on."""
-    stem = path.name[: -len(".info.json")]
+    stem = info_stem(path)
     match = _ID_IN_NAME.search(stem)
-    video_id = match.group(1) if match else stem if _ID.fullmatch(stem) else None
+    video_id = match.group(1) if match else stem if is_video_id(stem) else None
     if video_id is None:
         video_id = "info-" + hashlib.sha1(path.name.encode("utf-8", "replace")).hexdigest()[:10]
     return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=path)

@@ -24,6 +24,7 @@ from pipeline.sources.captions import build_paragraphs, clean_snippets, convert_
 from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
+from pipeline.sources.listing import info_stem
 from pipeline.sources.textfiles import DecodedText, TextFileError, read_caption_text
 from pipeline.sources.youtube import SUBTITLE_EXTS
 
@@ -92,7 +93,7 @@ def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
     if not meta.info_path:
         return {}
     info = Path(meta.info_path)
-    stem = info.name[: -len(".info.json")] if info.name.endswith(".info.json") else info.stem
+    stem = info_stem(info)
     found: dict[str, list[Path]] = {}
     for path in info.parent.glob(f"{glob.escape(stem)}.*"):
         rest = path.name[len(stem) + 1 :]

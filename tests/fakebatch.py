@@ -209,29 +209,13 @@ class FakeBatchAPI:
 
     def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """One line through the fake server's normal chat answering (lock not needed: own locks)."""
-        from tests.fakellm import _text_of
+        from tests.fakellm import completion
 
-        fake = self.fake
-        reply = fake.next_chat_reply(body)
+        reply = self.fake.next_chat_reply(body)
         if reply.status != 200:
             return reply.status, reply.error or {"error": {"message": f"fake error {reply.status}",
                                                            "type": "server_error", "code": None}}
-        content = reply.content if reply.json is None else json.dumps(reply.json, ensure_ascii=False)
-        if reply.refusal is not None:
-            content = None
-        usage = reply.usage or {
-            "prompt_tokens": len(_text_of(body)) // 4,
-            "completion_tokens": len(content or "") // 4,
-            "total_tokens": len(_text_of(body)) // 4 + len(content or "") // 4,
-            "prompt_tokens_details": {"cached_tokens": 0},
-        }
-        return 200, {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "fake-model"),
-            "choices": [{"index": 0, "finish_reason": reply.finish_reason,
-                         "message": {"role": "assistant", "content": content, "refusal": reply.refusal}}],
-            "usage": usage,
-        }
+        return 200, completion(body, reply)
 
     def _public(self, batch: dict[str, Any]) -> dict[str, Any]:
         status = self._status(batch)

@@ -210,6 +210,28 @@ def default_answer(body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The Chat Completions body of a successful ``reply`` to the request ``body`` (live or batch)."""
+    content = reply.content if reply.json is None else json.dumps(reply.json, ensure_ascii=False)
+    if reply.refusal is not None:
+        content = None
+    usage = reply.usage or {
+        "prompt_tokens": len(_text_of(body)) // 4,
+        "completion_tokens": len(content or "") // 4,
+        "total_tokens": len(_text_of(body)) // 4 + len(content or "") // 4,
+        "prompt_tokens_details": {"cached_tokens": 0},
+    }
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake-model"),
+        "choices": [{"index": 0, "finish_reason": reply.finish_reason,
+                     "message": {"role": "assistant", "content": content, "refusal": reply.refusal}}],
+        "usage": usage,
+    }
+
+
 def _text_of(body: dict[str, Any]) -> str:
     return "".join(str(m.get("content") or "") for m in body.get("messages", []))
 
@@ -307,24 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay if reply.delay is not None else fake.latency)
             if self._fault(reply):
                 return
-            content = reply.content if reply.json is None else json.dumps(reply.json, ensure_ascii=False)
-            if reply.refusal is not None:
-                content = None
-            usage = reply.usage or {
-                "prompt_tokens": len(_text_of(body)) // 4,
-                "completion_tokens": len(content or "") // 4,
-                "total_tokens": len(_text_of(body)) // 4 + len(content or "") // 4,
-                "prompt_tokens_details": {"cached_tokens": 0},
-            }
-            self._send(200, {
-                "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "fake-model"),
-                "choices": [{"index": 0, "finish_reason": reply.finish_reason,
-                             "message": {"role": "assistant", "content": content, "refusal": reply.refusal}}],
-                "usage": usage,
-            }, reply.headers, trickle=reply.trickle)
+            self._send(200, completion(body, reply), reply.headers, trickle=reply.trickle)
         finally:
             fake._leave()
 

@@ -11,6 +11,7 @@ beside it under a name Eleventy does not pick up.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,14 +139,34 @@ def post_file_name(meta: Metadata) -> str:
     return f"{date}-{slug or meta.id}.md"
 
 
-def _front_matter_source(path: Path, wanted: str | None = None) -> str | None:
+def _front_matter_source(path: Path) -> str | None:
     try:
-        if wanted is not None and wanted not in path.read_text(encoding="utf-8"):
-            return None  # cheap: most posts are not the one we look for
         source = read_front_matter(path).get("source")
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return str(source) if source else None
+
+
+# Each post's ``source``, kept while the post's size and modification time stay the same: a
+# batch of new videos looks for each one's post, and reading every post again for every video
+# would grow with the square of the batch.
+_SOURCES: dict[Path, tuple[int, int, str | None]] = {}
+_SOURCES_LOCK = threading.Lock()
+
+
+def _source_of(path: Path) -> str | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    with _SOURCES_LOCK:
+        cached = _SOURCES.get(path)
+    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
+        return cached[2]
+    source = _front_matter_source(path)
+    with _SOURCES_LOCK:
+        _SOURCES[path] = (info.st_mtime_ns, info.st_size, source)
+    return source
 
 
 def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
@@ -153,7 +174,7 @@ def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
     if not posts_dir.is_dir():
         return None
     for path in sorted(posts_dir.rglob("*.md")):
-        if _front_matter_source(path, source) == source:
+        if _source_of(path) == source:
             return path
     return None
 

@@ -56,7 +56,8 @@ class Artifact(Lenient):
             migrate = cls.MIGRATIONS.get(step)
             if migrate is not None:
                 data = migrate(dict(data))
-        # A newer file than this program knows is read as far as it can be; it is saved as ours.
+        # A newer file than this program knows is read as far as it can be (Store.save will not
+        # write over it).
         return {**data, "schema_version": cls.VERSION}
 
     def stored(self) -> dict[str, Any]:

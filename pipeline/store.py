@@ -270,6 +270,14 @@ class Store:
             return None
 
     def save(self, video_id: str, artifact: Artifact) -> Path:
+        """Write ``artifact``; never over a file a newer yt2post wrote: this program would drop
+        the fields it does not know (reading one is fine, as far as it goes)."""
+        stored = artifact._stored or {}
+        version = stored.get("schema_version", 0)
+        if isinstance(version, int) and version > artifact.VERSION:
+            raise ArtifactError(f"{video_id}: {artifact.FILE}.json was written by a newer yt2post (version {version} "
+                                f"of the file; this one knows {artifact.VERSION}): upgrade yt2post to change it",
+                                video_id=video_id)
         return self.write(video_id, artifact.FILE, artifact.to_json_dict())
 
     def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:

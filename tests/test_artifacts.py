@@ -111,11 +111,14 @@ def test_a_version_0_file_loads_as_todays_shape(model: type[Artifact], tmp_path:
 @pytest.mark.parametrize("model", ARTIFACTS, ids=lambda m: m.FILE)
 def test_unknown_keys_are_ignored(model: type[Artifact], tmp_path: Path) -> None:
     store = Store(tmp_path)
-    store.write(BW, model.FILE, VERSION_0[model] | {"schema_version": 7, "added_by_a_newer_version": {"x": 1}})
+    # Keys this version does not know in a file of its own version (hand-added, or left by an
+    # older experiment) are ignored and not written back. A file of a newer version is never
+    # written over (test_a_file_from_a_newer_yt2post_is_read_but_never_written_over).
+    store.write(BW, model.FILE, VERSION_0[model] | {"schema_version": model.VERSION, "not_a_field": {"x": 1}})
     loaded = store.load(BW, model)
-    assert "added_by_a_newer_version" not in loaded.model_dump()
+    assert "not_a_field" not in loaded.model_dump()
     store.save(BW, loaded)
-    assert "added_by_a_newer_version" not in store.read(BW, model.FILE)
+    assert "not_a_field" not in store.read(BW, model.FILE)
 
 
 @pytest.mark.parametrize("model", ARTIFACTS, ids=lambda m: m.FILE)
@@ -255,3 +258,21 @@ def test_summarize_saves_the_article_cleaned_and_the_post_shows_it_as_saved(cli,
     post = store.resolve(store.load(BW, PostRecord).path or "")
     front = post.read_text(encoding="utf-8").split("---\n")[1]
     assert "title: 整理过的标题\n" in front and "- large-language-models\n- ai\n" in front
+
+
+def test_a_file_from_a_newer_yt2post_is_read_but_never_written_over(tmp_path: Path) -> None:
+    from pipeline.artifacts import StatusFile
+    from pipeline.errors import ArtifactError
+    from pipeline.store import Store
+
+    store = Store(tmp_path / "out")
+    folder = tmp_path / "out" / "videos" / "abcdefghijk"
+    folder.mkdir(parents=True)
+    newer = {"schema_version": 99, "video_id": "abcdefghijk", "stages": {}, "error": None,
+             "a_field_from_the_future": {"keep": "me"}}
+    (folder / "status.json").write_text(json.dumps(newer), encoding="utf-8")
+    status = store.load(status_id := "abcdefghijk", StatusFile)
+    assert status.video_id == status_id
+    with pytest.raises(ArtifactError, match="newer yt2post"):
+        store.save(status_id, status)
+    assert json.loads((folder / "status.json").read_text(encoding="utf-8")) == newer

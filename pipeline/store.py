@@ -272,7 +272,8 @@ class Store:
     def save(self, video_id: str, artifact: Artifact) -> Path:
         """Write ``artifact``; never over a file a newer yt2post wrote: this program would drop
         the fields it does not know (reading one is fine, as far as it goes)."""
-        stored = artifact._stored or {}
+        # A freshly built object (not loaded) is checked against the file it would replace.
+        stored = artifact._stored if artifact._stored is not None else (self.read_optional(video_id, artifact.FILE) or {})
         version = stored.get("schema_version", 0)
         if isinstance(version, int) and version > artifact.VERSION:
             raise ArtifactError(f"{video_id}: {artifact.FILE}.json was written by a newer yt2post (version {version} "

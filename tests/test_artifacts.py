@@ -276,3 +276,17 @@ def test_a_file_from_a_newer_yt2post_is_read_but_never_written_over(tmp_path: Pa
     with pytest.raises(ArtifactError, match="newer yt2post"):
         store.save(status_id, status)
     assert json.loads((folder / "status.json").read_text(encoding="utf-8")) == newer
+
+
+def test_a_newer_status_is_not_written_over_by_a_freshly_built_one_either(tmp_path: Path) -> None:
+    from pipeline.errors import ArtifactError
+    from pipeline.store import Store
+
+    store = Store(tmp_path / "out")
+    folder = tmp_path / "out" / "videos" / "abcdefghijk"
+    folder.mkdir(parents=True)
+    newer = {"schema_version": 99, "video_id": "abcdefghijk", "stages": {}, "error": None, "future": 1}
+    (folder / "status.json").write_text(json.dumps(newer), encoding="utf-8")
+    with pytest.raises(ArtifactError, match="newer yt2post"):
+        store.update_status("abcdefghijk", ignored=True)
+    assert json.loads((folder / "status.json").read_text(encoding="utf-8")) == newer

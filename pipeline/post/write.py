@@ -120,12 +120,18 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
     source = fields["source"]
     links = safe_video_url(source) if config.post.section_links else None
     body = render_body([s.model_dump() for s in article.sections], links)
+    return frontmatter.Post(body, **guard_liquid(fields, body))
+
+
+def guard_liquid(fields: dict[str, Any], body: str) -> dict[str, Any]:
+    """The front matter, with ``templateEngineOverride: md`` exactly when the post's text holds
+    template syntax: Eleventy runs Markdown through Liquid first, where it would execute."""
+    fields = {k: v for k, v in fields.items() if k != "templateEngineOverride"}
     texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
     texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
     if any(has_template_syntax(text) for text in texts):
-        # Eleventy runs Markdown through Liquid first; this post's text would execute there.
         fields["templateEngineOverride"] = "md"
-    return frontmatter.Post(body, **fields)
+    return fields
 
 
 def dump_post(post: frontmatter.Post) -> str:
@@ -185,8 +191,8 @@ class ExistingPost:
     edited: bool
 
 
-def locate_post(store: Store, video_id: str, source: str) -> ExistingPost | None:
-    record = store.load_optional(video_id, PostRecord) or PostRecord()
+def locate_post(store: Store, video_id: str, source: str, record: PostRecord | None = None) -> ExistingPost | None:
+    record = record or store.load_optional(video_id, PostRecord) or PostRecord()
     recorded = store.resolve(record.path) if record.path else None
     path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
     if path is None:
@@ -252,8 +258,8 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     meta = store.load(video_id, MetadataFile)
     expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)
     source = canonical_source(meta)
-    existing = locate_post(store, video_id, source)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
+    existing = locate_post(store, video_id, source, record)
 
     if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:
         if store.relative(existing.path) != record.path:

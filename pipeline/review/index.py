@@ -21,6 +21,7 @@ import yaml
 
 from pipeline.artifacts import MetadataFile
 from pipeline.errors import StorageError
+from pipeline.post.write import iso_date
 from pipeline.status import video_status
 from pipeline.store import Store, atomic_write_text, read_front_matter
 
@@ -84,9 +85,7 @@ def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, 
 def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
     vs = video_status(store, video_id)
     meta = store.load_readable(video_id, MetadataFile) or MetadataFile(id=video_id)
-    date = meta.upload_date
-    if len(date) == 8 and date.isdigit():
-        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    date = iso_date(meta.upload_date)
     error = vs.error or {}
     post_title = ""
     if vs.post and vs.review != "missing":

@@ -19,10 +19,10 @@ import yaml
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.artifacts import CandidateFile, MetadataFile
-from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
+from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.store import Store, atomic_write_bytes, atomic_write_text, ensure_inside
-from pipeline.post.write import canonical_source, dump_post, locate_post, render_body
+from pipeline.post.write import canonical_source, dump_post, guard_liquid, locate_post, render_body
 
 from pipeline.review.render import split_sections
 
@@ -64,13 +64,7 @@ def _require(store: Store, video_id: str) -> PostFile:
 
 def compose(front: dict[str, Any], body: str) -> str:
     """A post in the pipeline's own shape (python-frontmatter, keys sorted)."""
-    fields = dict(front)
-    fields.pop("templateEngineOverride", None)
-    texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
-    texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
-    if any(has_template_syntax(t) for t in texts):
-        fields["templateEngineOverride"] = "md"  # as the writer does: Eleventy must not run it as Liquid
-    return dump_post(frontmatter.Post(body, **fields))
+    return dump_post(frontmatter.Post(body, **guard_liquid(front, body)))
 
 
 def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: Config) -> dict[str, Any]:

@@ -117,10 +117,6 @@ class Selection:
     marked: list[str]  # new videos marked seen without processing (--mark-seen)
     looked_at: str
 
-    @property
-    def new_count(self) -> int:
-        return len(self.videos)
-
 
 def select_new(root: Path, sources: Iterable[str], *, limit: int | None = None, since: str | None = None,
                reverse: bool = False, mark_seen: bool = False, problems: list[str] | None = None,

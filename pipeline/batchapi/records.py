@@ -145,6 +145,3 @@ class Registry:
     def unfinished(self) -> list[dict[str, Any]]:
         """Batches whose results have not been applied yet (still running, or finished unread)."""
         return [r for r in self.all() if not r.get("applied")]
-
-    def by_file_key(self, file_key: str) -> dict[str, Any] | None:
-        return next((r for r in self.all() if r.get("file_key") == file_key), None)

@@ -15,6 +15,9 @@ happens to a file written by another version is decided here, in ``Artifact``, a
 
 from __future__ import annotations
 
+import hashlib
+
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -163,6 +166,17 @@ class PostRecord(Artifact):
     warnings: list[str] = Field(default_factory=list)
     edited: bool = False
     regenerated: str | None = None
+
+    def reviewers(self, path: Path, data: bytes) -> bool:
+        """Whether the post at ``path`` (holding ``data``) is the reviewer's: anything the
+        pipeline did not write itself (the pending hash is that of a write a kill interrupted),
+        and any post they made read-only."""
+        return hashlib.sha256(data).hexdigest() not in {self.sha256, self.pending_sha256} - {None} or read_only(path)
+
+
+def read_only(path: Path) -> bool:
+    # The mode, not os.access: as root everything is writable.
+    return not path.stat().st_mode & 0o222
 
 
 class Flag(Lenient):

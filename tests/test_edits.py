@@ -130,3 +130,15 @@ def test_looking_for_posts_by_source_reads_each_post_once(tmp_path: Path, monkey
     moved.write_text("---\nsource: https://example.com/seven\ntitle: t\n---\n\nedited\n")
     assert write_module.find_post_by_source(posts, "https://example.com/seven") == moved
     assert reads[-1] == moved and len(reads) == 31
+
+
+def test_status_and_the_writer_agree_on_what_is_the_reviewers(cli, fake_llm, tmp_path: Path) -> None:
+    """A read-only post is the reviewer's for the write stage, so status says "edited" too."""
+    import os
+
+    videos = video_dir_with(tmp_path, BW)
+    assert cli("run", str(videos)).code == 0
+    post = next((tmp_path / "output" / "posts").glob("*.md"))
+    os.chmod(post, 0o444)
+    row = json.loads(cli("status", "--json").stdout.splitlines()[0])
+    assert row["review"] == "edited"

@@ -24,7 +24,7 @@ from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import WriteError
 from pipeline.post.faithfulness import find_flags
-from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile
+from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
@@ -197,16 +197,7 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
     if path is None:
         return None
-    # Anything we did not write ourselves, or no longer byte-identical to it, is the reviewer's;
-    # so is a post they made read-only. The pending hash is that of a write a kill interrupted.
-    ours = {record.sha256, record.pending_sha256} - {None}
-    edited = sha256_bytes(path.read_bytes()) not in ours or _read_only(path)
-    return ExistingPost(path, edited=edited)
-
-
-def _read_only(path: Path) -> bool:
-    # The mode, not os.access: as root everything is writable.
-    return not path.stat().st_mode & 0o222
+    return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
 
 
 def _free_path(store: Store, meta: Metadata, source: str) -> Path:
@@ -275,7 +266,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     record_flags(video_id, article, meta, config, store, expected)
     warnings = post_date(meta)[1]
     warned = "".join(f"; warning: {w}" for w in warnings)
-    if existing is not None and existing.edited and not _read_only(existing.path) \
+    if existing is not None and existing.edited and not read_only(existing.path) \
             and existing.path.read_bytes() == text.encode("utf-8"):
         existing = ExistingPost(existing.path, edited=False)  # ours, its record lost to a kill
     if existing is not None and existing.edited and not overwrite_edited:

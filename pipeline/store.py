@@ -21,14 +21,11 @@ run never leaves half an artifact behind.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 import re
-import stat
-import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -39,23 +36,19 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
-from pipeline.errors import ArtifactError, DiskFull, StorageError
+from pipeline.errors import ArtifactError, DiskFull
+from pipeline.files import Stamp, atomic_write_text, ensure_inside, remove_stale_temp_files, stamp_of
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
+# How many artifact files a store keeps in memory: a batch's videos in flight need a few each.
+KNOWN_FILES = 256
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at",
                               "schema_version"})
-# Read once, at import (before any thread exists): os.umask can only be read by setting it.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# The pipeline's own temporary files: ``.<name>.yt2post-<8 random>.tmp`` (mkstemp's alphabet).
-# Start-up cleanup deletes nothing else, so a user's ``.notes.tmp`` is safe.
-TEMP_PREFIX_MARK = ".yt2post-"
-TEMP_NAME = re.compile(r"\..+\.yt2post-[a-z0-9_]{8}\.tmp")
 A = TypeVar("A", bound=Artifact)
 
 
@@ -110,73 +103,6 @@ def dumps_artifact(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def ensure_inside(path: Path, folder: Path) -> Path:
-    """``path`` itself, once it is known to resolve (links followed) inside ``folder``: a second
-    guard behind the validation of every name, so that no name can make a write leave its folder."""
-    if _plainly_inside(path, folder):
-        return path
-    resolved = path.resolve()
-    if not resolved.is_relative_to(folder.resolve()) or resolved == folder.resolve():
-        raise ArtifactError(f"{path}: refusing to write outside {folder}")
-    return path
-
-
-def _plainly_inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is below ``folder`` by its names alone (no ``..``) and no part below
-    ``folder`` is a link: then it resolves inside wherever ``folder`` itself resolves. A few
-    ``lstat`` calls instead of resolving both paths in full, which costs dozens per artifact."""
-    base, target = str(folder), str(path)  # strings: pathlib's relative_to costs more than the lstat calls
-    if not target.startswith(base + os.sep):
-        return False
-    parts = target[len(base) + 1:].split(os.sep)
-    if ".." in parts:
-        return False
-    current = base
-    for part in parts:
-        current = f"{current}{os.sep}{part}"
-        try:
-            mode = os.lstat(current).st_mode
-        except OSError:
-            return True  # the rest does not exist yet: it resolves by its names, as resolve() does
-        if stat.S_ISLNK(mode):
-            return False
-    return True
-
-
-def storage_error(path: Path, exc: OSError) -> StorageError:
-    """An OS error of a write as a typed error naming the path: ``disk_full`` or ``io_error``."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFull(f"{path}: disk full ({exc.strerror}): this write was abandoned, earlier files are intact")
-    return StorageError(f"{path}: cannot write: {exc.strerror or exc}")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    try:
-        _atomic_write_bytes(path, data)
-    except OSError as exc:
-        raise storage_error(path, exc) from None
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_PREFIX_MARK}", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp makes the file private (0600); give it the mode any new file would have.
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        # The rename is what makes the write whole for an interrupted or killed run; no fsync:
-        # surviving power loss is not worth a disk flush per artifact.
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 class Store:
     """Reads and writes the artifacts of every video under one output directory."""
 
@@ -184,6 +110,12 @@ class Store:
         self.root = Path(root)
         self.videos_dir = self.root / "videos"
         self.posts_dir = self.root / "posts"
+        # Each artifact this store last read or wrote, with the stamp of the file it came from
+        # or went to: a stage reads what the one before wrote, and the status file is read at
+        # every stage. A changed file (a hand edit, another process) has another stamp.
+        self._known: dict[Path, tuple[Stamp, dict[str, Any]]] = {}
+        self._known_lock = threading.Lock()
+        self._paths: dict[tuple[str, str], Path] = {}  # artifact paths already checked
 
     # --- paths -------------------------------------------------------------------------
 
@@ -198,7 +130,11 @@ class Store:
         return bool(_VIDEO_ID.fullmatch(video_id)) and (self.videos_dir / video_id).is_dir()
 
     def path(self, video_id: str, name: str) -> Path:
-        return ensure_inside(self.video_dir(video_id) / f"{name}.json", self.videos_dir)
+        path = self._paths.get((video_id, name))
+        if path is None:
+            path = ensure_inside(self.video_dir(video_id) / f"{name}.json", self.videos_dir)
+            self._paths[(video_id, name)] = path
+        return path
 
     def relative(self, path: Path) -> str:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""
@@ -217,9 +153,16 @@ class Store:
         return self.path(video_id, name).is_file()
 
     def read(self, video_id: str, name: str) -> dict[str, Any]:
+        """The artifact file's JSON object. Shared with later reads of the unchanged file:
+        never change it (models built from it copy what they validate)."""
         path = self.path(video_id, name)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            known = self._remembered(path)
+            if known is not None and known[0] == stamp_of(os.stat(path)):
+                return known[1]
+            with open(path, "rb") as handle:
+                stamp = stamp_of(os.fstat(handle.fileno()))
+                data = json.loads(handle.read().decode("utf-8"))
         except FileNotFoundError:
             raise ArtifactError(
                 f"{video_id}: {path.name} is missing (run the earlier stage first)", video_id=video_id
@@ -228,6 +171,7 @@ class Store:
             raise ArtifactError(f"{video_id}: {path} is not valid JSON: {exc}", video_id=video_id) from None
         if not isinstance(data, dict):
             raise ArtifactError(f"{video_id}: {path} must hold a JSON object", video_id=video_id)
+        self._remember(path, stamp, data)
         return data
 
     def read_optional(self, video_id: str, name: str) -> dict[str, Any] | None:
@@ -237,9 +181,26 @@ class Store:
             return None
 
     def write(self, video_id: str, name: str, data: dict[str, Any]) -> Path:
+        """Write ``data`` as the artifact file; ``data`` then belongs to the store (see ``read``)."""
         path = self.path(video_id, name)
-        atomic_write_text(path, dumps_artifact(data))
+        self._forget(path)  # a failed write must not leave the old entry trusted
+        self._remember(path, atomic_write_text(path, dumps_artifact(data)), data)
         return path
+
+    def _remembered(self, path: Path) -> tuple[Stamp, dict[str, Any]] | None:
+        with self._known_lock:
+            return self._known.get(path)
+
+    def _remember(self, path: Path, stamp: Stamp, data: dict[str, Any]) -> None:
+        with self._known_lock:
+            self._known.pop(path, None)  # re-inserted last: the dict's order is the age order
+            self._known[path] = (stamp, data)
+            if len(self._known) > KNOWN_FILES:  # the review desk's store lives for days
+                del self._known[next(iter(self._known))]
+
+    def _forget(self, path: Path) -> None:
+        with self._known_lock:
+            self._known.pop(path, None)
 
     # --- typed artifacts (``pipeline/artifacts.py``) -----------------------------------
 
@@ -349,20 +310,7 @@ class Store:
         """Temporary files a killed run left behind (never an artifact: those are renamed whole).
         Only ones older than ``older_than`` seconds: a fresh one may be a write under way in the
         review desk, which saves posts while runs come and go."""
-        removed = 0
-        root = self.root.resolve()
-        cutoff = time.time() - older_than
-        for folder in (self.videos_dir, self.posts_dir):
-            for dirpath, _dirs, names in os.walk(folder):  # links to folders are not followed
-                for name in names:
-                    path = Path(dirpath) / name
-                    # Only our own names, only regular files, only inside the output folder once
-                    # links are resolved (``posts/`` may be a link to somewhere else).
-                    if (TEMP_NAME.fullmatch(name) and not path.is_symlink() and path.is_file()
-                            and path.resolve().is_relative_to(root) and path.stat().st_mtime < cutoff):
-                        path.unlink(missing_ok=True)
-                        removed += 1
-        return removed
+        return remove_stale_temp_files([self.videos_dir, self.posts_dir], self.root, older_than)
 
     @contextmanager
     def video_lock(self, video_id: str) -> Iterator[None]:

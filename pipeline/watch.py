@@ -25,7 +25,8 @@ from pydantic import ValidationError
 from pipeline.artifacts import WatchedSource, shape_problem
 from pipeline.errors import ArtifactError, UsageError
 from pipeline.sources.listing import VideoRef, _since_key, expand_sources
-from pipeline.store import atomic_write_text, now_iso
+from pipeline.files import atomic_write_text
+from pipeline.store import now_iso
 
 SOURCES_DIR = "sources"
 MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen

@@ -74,7 +74,7 @@ def test_release_date_is_used_when_upload_date_is_missing(cli, fake_llm, tmp_pat
 
 
 def test_store_refuses_a_write_outside_its_folder(tmp_path: Path) -> None:
-    from pipeline.store import ensure_inside
+    from pipeline.files import ensure_inside
 
     root = tmp_path / "out"
     (root / "posts").mkdir(parents=True)

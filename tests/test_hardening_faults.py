@@ -6,7 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from pipeline.store import Store, atomic_write_text
+from pipeline.files import atomic_write_text
+from pipeline.store import Store
 
 
 def test_stale_temp_cleanup_removes_only_the_pipelines_own(tmp_path: Path) -> None:
@@ -49,7 +50,7 @@ def test_stale_temp_cleanup_does_not_follow_a_posts_symlink(tmp_path: Path) -> N
 
 
 def test_temporary_names_carry_the_pipelines_pattern(tmp_path: Path) -> None:
-    import pipeline.store as store_module
+    import pipeline.files as store_module
 
     seen: list[str] = []
     real = store_module.os.replace

@@ -15,7 +15,8 @@ from typing import Any
 
 from pipeline.artifacts import BatchFile
 from pipeline.errors import ArtifactError
-from pipeline.store import Store, atomic_write_text, fingerprint, now_iso
+from pipeline.files import atomic_write_text
+from pipeline.store import Store, fingerprint, now_iso
 
 BATCH_ARTIFACT = BatchFile.FILE
 BATCHES_DIR = "batches"

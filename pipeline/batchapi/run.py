@@ -224,7 +224,7 @@ def export_requests(config: Config, records: list[VideoBatch], folder: Path) -> 
         record.save()
     paths = []
     max_bytes = int(config.llm.batch.max_file_mb * 1024 * 1024)
-    from pipeline.store import atomic_write_text
+    from pipeline.files import atomic_write_text
 
     for index, chunk in enumerate(split_lines(lines, config.llm.batch.max_requests, max_bytes), 1):
         path = folder / f"requests-{index:03d}.jsonl"

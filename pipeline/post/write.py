@@ -29,17 +29,8 @@ from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
 from pipeline.sources.listing import canonical_url, is_video_id
-from pipeline.store import (
-    Store,
-    atomic_write_bytes,
-    atomic_write_text,
-    content_hash,
-    ensure_inside,
-    fingerprint,
-    now_iso,
-    read_front_matter,
-    sha256_bytes,
-)
+from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
+from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter, sha256_bytes
 
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy

@@ -23,7 +23,8 @@ from pipeline.artifacts import MetadataFile
 from pipeline.errors import StorageError
 from pipeline.post.write import iso_date
 from pipeline.status import video_status
-from pipeline.store import Store, atomic_write_text, read_front_matter
+from pipeline.files import atomic_write_text
+from pipeline.store import Store, read_front_matter
 
 STATES = ("failed", "fetched", "summarized", "draft", "edited", "approved", "ignored")
 CACHE_NAME = ".review-index.json"

@@ -21,7 +21,8 @@ from pipeline.errors import ArtifactError
 from pipeline.artifacts import CandidateFile, MetadataFile
 from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
-from pipeline.store import Store, atomic_write_bytes, atomic_write_text, ensure_inside
+from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
+from pipeline.store import Store
 from pipeline.post.write import canonical_source, dump_post, guard_liquid, locate_post, render_body
 
 from pipeline.review.render import split_sections

@@ -112,15 +112,15 @@ def test_status_shows_review_states(cli, fake_llm, tmp_path: Path) -> None:
 def test_looking_for_posts_by_source_reads_each_post_once(tmp_path: Path, monkeypatch) -> None:
     """A batch of new videos looks for each one's post: every post must not be read again for
     every video (that grows with the square of a backfill), and a changed post is read anew."""
-    import pipeline.post.write as write_module
+    import pipeline.post.index as write_module
 
     posts = tmp_path / "posts"
     posts.mkdir()
     for n in range(30):
         (posts / f"p{n}.md").write_text(f"---\nsource: https://example.com/{n}\ntitle: t\n---\n\nbody\n")
     reads: list[Path] = []
-    real = write_module._front_matter_source
-    monkeypatch.setattr(write_module, "_front_matter_source", lambda path: reads.append(path) or real(path))
+    real = write_module.front_matter_source
+    monkeypatch.setattr(write_module, "front_matter_source", lambda path: reads.append(path) or real(path))
     for n in range(30):
         assert write_module.find_post_by_source(posts, f"https://example.com/new-{n}") is None
     assert len(reads) == 30

@@ -11,7 +11,6 @@ beside it under a name Eleventy does not pick up.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,13 +23,14 @@ from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import WriteError
 from pipeline.post.faithfulness import find_flags
+from pipeline.post.index import find_post_by_source, front_matter_source, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
 from pipeline.sources.listing import canonical_url, is_video_id
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
-from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter, sha256_bytes
+from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
@@ -136,46 +136,6 @@ def post_file_name(meta: Metadata) -> str:
     return f"{date}-{slug or meta.id}.md"
 
 
-def _front_matter_source(path: Path) -> str | None:
-    try:
-        source = read_front_matter(path).get("source")
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    return str(source) if source else None
-
-
-# Each post's ``source``, kept while the post's size and modification time stay the same: a
-# batch of new videos looks for each one's post, and reading every post again for every video
-# would grow with the square of the batch.
-_SOURCES: dict[Path, tuple[int, int, str | None]] = {}
-_SOURCES_LOCK = threading.Lock()
-
-
-def _source_of(path: Path) -> str | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    with _SOURCES_LOCK:
-        cached = _SOURCES.get(path)
-    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
-        return cached[2]
-    source = _front_matter_source(path)
-    with _SOURCES_LOCK:
-        _SOURCES[path] = (info.st_mtime_ns, info.st_size, source)
-    return source
-
-
-def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
-    """A post the reviewer moved or renamed is still found by the ``source`` in its front matter."""
-    if not posts_dir.is_dir():
-        return None
-    for path in sorted(posts_dir.rglob("*.md")):
-        if _source_of(path) == source:
-            return path
-    return None
-
-
 @dataclass
 class ExistingPost:
     path: Path
@@ -193,7 +153,7 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
 
 def _free_path(store: Store, meta: Metadata, source: str) -> Path:
     path = store.posts_dir / post_file_name(meta)
-    if path.exists() and _front_matter_source(path) != source:
+    if path.exists() and front_matter_source(path) != source:
         path = path.with_name(f"{path.stem}-{meta.id}.md")
     return path
 
@@ -284,6 +244,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     # knows as its own, not one it would take for a reviewer's edit forever.
     store.save(video_id, record.model_copy(update={"pending_sha256": sha256_bytes(text.encode("utf-8"))}))
     atomic_write_text(target, text)
+    post_written(store.posts_dir, target, source)
     store.save(video_id, PostRecord(path=store.relative(target), source=source,
                                     sha256=sha256_bytes(text.encode("utf-8")), fingerprint=expected,
                                     written_at=now_iso(), warnings=warnings))

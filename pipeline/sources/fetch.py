@@ -8,7 +8,6 @@ unless the user asks for that (``allow_description``).
 
 from __future__ import annotations
 
-import glob
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript
-from pipeline.sources.listing import VideoRef, info_stem, title_from_media_name
+from pipeline.sources.listing import VideoRef, title_from_media_name
+from pipeline.sources.siblings import files_beside
 from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
@@ -47,8 +47,7 @@ def _sibling_stamps(info_path: Path | None) -> list[object]:
     """Caption and audio files beside an info.json: adding or replacing one refetches."""
     if info_path is None:
         return []
-    stem = info_stem(info_path)
-    return [_file_stamp(p) for p in sorted(info_path.parent.glob(f"{glob.escape(stem)}.*")) if p != info_path]
+    return [_file_stamp(p) for p in files_beside(info_path)]
 
 
 def fetch_fingerprint(video: VideoRef, config: Config, options: FetchOptions) -> str:
@@ -132,6 +131,16 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
                        "or --allow-description", video_id=meta.id)
 
 
+def _listed_tracks(meta: Metadata) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """The caption tracks as ``metadata.json`` lists them: a track an info.json carried inline
+    is marked ``inline`` without its text, which is in ``transcript.json`` (or was not chosen),
+    so that a backfill's metadata stays a few kilobytes rather than tens."""
+    return {key: {lang: [{k: v for k, v in fmt.items() if k != "data"} | ({"inline": True} if "data" in fmt else {})
+                         for fmt in formats]
+                  for lang, formats in getattr(meta, key).items()}
+            for key in ("subtitles", "automatic_captions")}
+
+
 def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
           options: FetchOptions | None = None, youtube: "YouTubeSession | None" = None) -> StageResult:
     """Write ``metadata.json`` and ``transcript.json`` for one video, unless they are current."""
@@ -146,7 +155,7 @@ def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
         meta = meta.model_copy(update={"id": video.video_id})
     transcript = get_transcript(meta, video, config, options, youtube)
     stamp = {"fingerprint": expected, "fetched_at": now_iso()}
-    store.save(video.video_id, MetadataFile.model_validate(meta.model_dump() | stamp))
+    store.save(video.video_id, MetadataFile.model_validate(meta.model_dump() | _listed_tracks(meta) | stamp))
     store.save(video.video_id, TranscriptFile.model_validate(transcript.model_dump() | stamp))
     return StageResult(video.video_id, "fetch", "done",
                        detail=f"transcript from {transcript.source} ({transcript.language or '?'})")

@@ -11,7 +11,6 @@ steps pointless (the video is private, the IP is blocked) are raised.
 
 from __future__ import annotations
 
-import glob
 import logging
 import re
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
 from pipeline.sources.listing import info_stem
+from pipeline.sources.siblings import files_beside
 from pipeline.sources.textfiles import DecodedText, TextFileError, read_caption_text
 from pipeline.sources.youtube import SUBTITLE_EXTS
 
@@ -95,10 +95,10 @@ def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
     info = Path(meta.info_path)
     stem = info_stem(info)
     found: dict[str, list[Path]] = {}
-    for path in info.parent.glob(f"{glob.escape(stem)}.*"):
+    for path in files_beside(info):
         rest = path.name[len(stem) + 1 :]
         lang, _, ext = rest.rpartition(".")
-        if ext.lower() in _SIBLING_EXTS and path != info:
+        if ext.lower() in _SIBLING_EXTS:
             found.setdefault(lang, []).append(path)
     return found
 

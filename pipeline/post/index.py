@@ -1,0 +1,108 @@
+"""Which post under ``posts/`` has which ``source``: how a post the reviewer moved or renamed
+is still found, and how a new video's post is known not to exist yet.
+
+A backfill looks up every new video: walking every post for each would grow with the square
+of the batch. The posts folder is walked once and the index kept while no folder under it has
+changed (a move, a rename, a new file all change their folder); the pipeline's own writes
+update it in place. A post is read once while its size and modification time stay the same.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.store import read_front_matter
+
+# Each post's ``source``, by its (mtime, size) when read.
+_SOURCES: dict[Path, tuple[int, int, str | None]] = {}
+_LOCK = threading.Lock()
+
+
+def front_matter_source(path: Path) -> str | None:
+    try:
+        source = read_front_matter(path).get("source")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return str(source) if source else None
+
+
+def source_of(path: Path) -> str | None:
+    """The post's ``source``, read again only when the file changed."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    with _LOCK:
+        cached = _SOURCES.get(path)
+    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
+        return cached[2]
+    source = front_matter_source(path)
+    with _LOCK:
+        _SOURCES[path] = (info.st_mtime_ns, info.st_size, source)
+    return source
+
+
+@dataclass
+class _Index:
+    folders: dict[str, int] = field(default_factory=dict)  # each folder walked -> its mtime then
+    by_source: dict[str, Path] = field(default_factory=dict)  # the first post in name order
+
+    def current(self) -> bool:
+        try:
+            return all(os.stat(folder).st_mtime_ns == mtime for folder, mtime in self.folders.items())
+        except OSError:
+            return False
+
+    def add(self, path: Path, source: str | None) -> None:
+        if source and (source not in self.by_source or path < self.by_source[source]):
+            self.by_source[source] = path
+
+
+def _walk(posts_dir: Path) -> _Index:
+    index = _Index()
+    for dirpath, dirs, names in os.walk(posts_dir):  # links to folders are not followed
+        dirs.sort()
+        index.folders[dirpath] = os.stat(dirpath).st_mtime_ns
+        for name in sorted(names):
+            if name.endswith(".md"):
+                path = Path(dirpath) / name
+                index.add(path, source_of(path))
+    return index
+
+
+_INDEXES: dict[Path, _Index] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
+    """The post whose front matter has this ``source`` (the first in name order), if any."""
+    if not posts_dir.is_dir():
+        return None
+    with _INDEX_LOCK:
+        index = _INDEXES.get(posts_dir)
+        if index is None or not index.current():
+            index = _INDEXES[posts_dir] = _walk(posts_dir)
+        path = index.by_source.get(source)
+        if path is not None and source_of(path) != source:  # edited in place since the walk
+            index = _INDEXES[posts_dir] = _walk(posts_dir)
+            path = index.by_source.get(source)
+    return path
+
+
+def post_written(posts_dir: Path, path: Path, source: str) -> None:
+    """The pipeline wrote ``path`` (with this ``source``): keep the index current without a walk."""
+    with _INDEX_LOCK:
+        index = _INDEXES.get(posts_dir)
+        folder = str(path.parent)
+        if index is None or folder not in index.folders:
+            return  # not walked yet, or a new folder: the next look walks
+        index.add(path, source)
+        try:
+            index.folders[folder] = os.stat(folder).st_mtime_ns
+        except OSError:
+            del _INDEXES[posts_dir]

@@ -192,7 +192,7 @@ class Runner:
         self._outstanding = len(videos)
         self._all_done = threading.Event()
         self._pools = {
-            "local": ThreadPoolExecutor(max_workers=2, thread_name_prefix="local"),
+            "local": ThreadPoolExecutor(max_workers=_local_workers(videos), thread_name_prefix="local"),
             "llm": ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency), thread_name_prefix="llm"),
         }
         try:
@@ -251,6 +251,14 @@ class Runner:
                     self._outstanding -= 1
                     if self._outstanding == 0:
                         self._all_done.set()
+
+
+def _local_workers(videos: list[VideoRef]) -> int:
+    """Reading info.json files and writing posts is CPU work, which Python threads cannot share:
+    a second worker only adds contention for the interpreter (about a tenth of the per-video
+    time in ``benchmarks/batch.py``). A video fetched over the network (YouTube, or a media
+    file's speech recognition) waits instead, so then two workers keep each other going."""
+    return 1 if all(video.info_path is not None for video in videos) else 2
 
 
 def _ref(video: VideoRef) -> dict[str, str | None]:

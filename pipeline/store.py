@@ -116,6 +116,8 @@ class Store:
         self._known: dict[Path, tuple[Stamp, dict[str, Any]]] = {}
         self._known_lock = threading.Lock()
         self._paths: dict[tuple[str, str], Path] = {}  # artifact paths already checked
+        self._folders: dict[str, Path] = {}
+        self._root_resolved: Path | None = None
 
     # --- paths -------------------------------------------------------------------------
 
@@ -132,16 +134,20 @@ class Store:
     def path(self, video_id: str, name: str) -> Path:
         path = self._paths.get((video_id, name))
         if path is None:
-            path = ensure_inside(self.video_dir(video_id) / f"{name}.json", self.videos_dir)
-            self._paths[(video_id, name)] = path
+            # The folder is what a name could lead astray: a link as the file itself is replaced
+            # by the rename of a write, never written through.
+            folder = self._folders.get(video_id) or ensure_inside(self.video_dir(video_id), self.videos_dir)
+            self._folders[video_id] = folder
+            path = self._paths[(video_id, name)] = folder / f"{name}.json"
         return path
 
     def relative(self, path: Path) -> str:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""
-        try:
-            return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path.resolve())
+        if self._root_resolved is None:
+            self._root_resolved = self.root.resolve()
+        resolved = path.resolve()
+        return str(resolved.relative_to(self._root_resolved)) if resolved.is_relative_to(self._root_resolved) \
+            else str(resolved)
 
     def resolve(self, recorded: str) -> Path:
         path = Path(recorded)
@@ -319,7 +325,8 @@ class Store:
         from filelock import FileLock
 
         folder = self.video_dir(video_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder / ".post.lock")):
             yield
 

@@ -36,6 +36,8 @@ class Prompts:
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
+            # The templates of a run are the ones fingerprinted at its start: not a file look per render.
+            auto_reload=False,
         )
         self._glossary = dict(config.glossary)
         sources = {}

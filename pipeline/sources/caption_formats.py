@@ -56,6 +56,8 @@ def detect_format(name: str, text: str) -> str:
 
 
 def seconds(stamp: str) -> float:
+    if len(stamp) == 12 and stamp[2] == stamp[5] == ":":  # "00:01:02,345": most files, all of yt-dlp's
+        return int(stamp[:2]) * 3600 + int(stamp[3:5]) * 60 + int(stamp[6:8]) + int(stamp[9:]) / 1000
     total = 0.0
     for part in stamp.replace(",", ".").split(":"):
         total = total * 60 + float(part)
@@ -68,10 +70,9 @@ def timed_cues(text: str, vtt: bool = True) -> list[Cue]:
     and so does a cue not followed by a blank line (old youtube-dl VTT). A ``NOTE`` (or
     ``STYLE``/``REGION``) block after a blank line is a comment, also between cues."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
-    timing = [TIMING.match(line) if "-->" in line else None for line in lines]
-    cues: list[Cue] = []
-    current: list[str] | None = None
-    in_block = False
+    timings = [(index, match) for index, line in enumerate(lines) if "-->" in line and (match := TIMING.match(line))]
+    starts = [index for index, _ in timings]
+    comments = _comment_lines(lines, set(starts)) if vtt and any(w in text for w in _VTT_BLOCKS) else set()
     stamps: dict[str, float] = {}  # a cue mostly starts at the stamp the one before ends at
 
     def at(stamp: str) -> float:
@@ -80,21 +81,33 @@ def timed_cues(text: str, vtt: bool = True) -> list[Cue]:
             value = stamps[stamp] = seconds(stamp)
         return value
 
+    cues: list[Cue] = []
+    for number, (start, match) in enumerate(timings):
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        # A cue identifier (SRT's counter, or a VTT id): a line after a blank one, right before
+        # the next timing line.
+        if end < len(lines) and end - 1 > start and lines[end - 1].strip() and not lines[end - 2].strip():
+            end -= 1
+        body = [line for index, line in enumerate(lines[start + 1:end], start + 1) if index not in comments] \
+            if comments else lines[start + 1:end]
+        cues.append((at(match.group(1)), at(match.group(2)), body))
+    return cues
+
+
+def _comment_lines(lines: list[str], starts: set[int]) -> set[int]:
+    """The lines of WebVTT comment blocks: from a ``NOTE``/``STYLE``/``REGION`` line after a
+    blank line to the next blank line (a timing line ends one too)."""
+    comments: set[int] = set()
+    in_block = False
     for index, line in enumerate(lines):
-        match = timing[index]
-        if match:
-            current, in_block = [], False
-            cues.append((at(match.group(1)), at(match.group(2)), current))
+        if index in starts:
+            in_block = False
             continue
         previous_blank = index == 0 or not lines[index - 1].strip()
-        if in_block or (vtt and previous_blank and line.split(" ", 1)[0].split("\t", 1)[0] in _VTT_BLOCKS):
-            in_block = bool(line.strip())  # a comment block runs to the next blank line
-            continue
-        if previous_blank and line.strip() and index + 1 < len(lines) and timing[index + 1]:
-            continue  # a cue identifier (SRT's counter, or a VTT id)
-        if current is not None:
-            current.append(line)
-    return cues
+        if in_block or (previous_blank and line.split(" ", 1)[0].split("\t", 1)[0] in _VTT_BLOCKS):
+            in_block = bool(line.strip())
+            comments.add(index)
+    return comments
 
 
 def _number(value: Any, what: str) -> float:

@@ -15,6 +15,8 @@ Two kinds, both a checklist rather than a gate:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -134,7 +136,8 @@ def _close(value: float, known: set[float]) -> bool:
     return any(abs(value - k) <= max(1e-9, abs(k) * 0.01) for k in known)
 
 
-def number_flags(text: str, known: set[float], section: str) -> list[dict[str, Any]]:
+def number_flags(text: str, known: Callable[[], set[float]], section: str) -> list[dict[str, Any]]:
+    """``known`` gives the reference's values: asked only when the text has a number to check."""
     flags = []
     for match in _CN_NUMBER.finditer(text):
         tail = (match.group("tail") or "").strip()
@@ -145,7 +148,7 @@ def number_flags(text: str, known: set[float], section: str) -> list[dict[str, A
             continue
         if not match.group("unit") and not match.group("pct") and tail not in ("%", "％") and value < 10:
             continue
-        if _close(value, known):
+        if _close(value, known()):
             continue
         shown = match.group(0).strip()
         flags.append({"kind": "number", "text": shown, "section": section,
@@ -153,12 +156,12 @@ def number_flags(text: str, known: set[float], section: str) -> list[dict[str, A
     return flags
 
 
-def name_flags(text: str, known_words: set[str], section: str) -> list[dict[str, Any]]:
+def name_flags(text: str, known_words: Callable[[], set[str]], section: str) -> list[dict[str, Any]]:
     flags = []
     for match in _NAME.finditer(text):
         name = match.group(0).strip()
         words = _WORD.findall(name.lower())
-        missing = [w for w in words if w not in known_words and not w.isdigit()]
+        missing = [w for w in words if not w.isdigit() and w not in known_words()]
         if words and missing:
             flags.append({"kind": "name", "text": name, "section": section,
                           "reason": f"{', '.join(missing)} appears neither in the transcript nor in the metadata"})
@@ -175,8 +178,10 @@ def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str
         " ".join(str(c.get("title", "")) for c in metadata.get("chapters") or [] if isinstance(c, dict)),
         " ".join((glossary or {}).values()),
     ])
-    known_values = transcript_values(reference)
-    known_words = set(_WORD.findall(reference.lower()))
+    # Scanning the whole transcript is most of the work: done only for a post that has a
+    # number or a name to check, and once.
+    known_values = cache(lambda: transcript_values(reference))
+    known_words = cache(lambda: set(_WORD.findall(reference.lower())))
     places = [("title", str(article.get("title") or "")), ("summary", str(article.get("summary") or ""))]
     places += [(str(s.get("heading") or ""), f"{s.get('heading', '')}\n{s.get('body', '')}")
                for s in article.get("sections") or [] if isinstance(s, dict)]

@@ -240,13 +240,20 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     else:
         target = _free_path(store, meta, source)
     ensure_inside(target, store.posts_dir)
-    # The hash is recorded before the rename: a kill between the two leaves a post the next run
-    # knows as its own, not one it would take for a reviewer's edit forever.
-    store.save(video_id, record.model_copy(update={"pending_sha256": sha256_bytes(text.encode("utf-8"))}))
-    atomic_write_text(target, text)
+    digest = sha256_bytes(text.encode("utf-8"))
+    written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
+                         written_at=now_iso(), warnings=warnings)
+    if existing is None:
+        # A new post's record can come first: a kill before the post is in place leaves a
+        # record of a post that is not there, and the next run writes it afresh.
+        store.save(video_id, written)
+        atomic_write_text(target, text)
+    else:
+        # The hash is recorded before the rename: a kill between the two leaves a post the next
+        # run knows as its own, not one it would take for a reviewer's edit forever.
+        store.save(video_id, record.model_copy(update={"pending_sha256": digest}))
+        atomic_write_text(target, text)
+        store.save(video_id, written)
     post_written(store.posts_dir, target, source)
-    store.save(video_id, PostRecord(path=store.relative(target), source=source,
-                                    sha256=sha256_bytes(text.encode("utf-8")), fingerprint=expected,
-                                    written_at=now_iso(), warnings=warnings))
     Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
     return StageResult(video_id, "write", "done", detail=f"{target}{detail}{warned}")

@@ -53,6 +53,10 @@ class ArtifactError(Yt2PostError):
     cause = "artifact"
 
 
+class ArtifactMissing(ArtifactError):
+    """The artifact file is not there (the stage that makes it has not run)."""
+
+
 # --- fetch -----------------------------------------------------------------------------
 
 

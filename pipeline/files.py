@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
+import random
 import stat
 import time
 from pathlib import Path
@@ -51,14 +51,15 @@ def atomic_write_text(path: Path, text: str) -> Stamp:
 
 
 def _create_temp(path: Path) -> tuple[int, str]:
-    # Mode 0o666 through the umask, as any new file gets (mkstemp would make it private).
+    # Mode 0o666 through the umask, as any new file gets (mkstemp would make it private). The
+    # name needs no strong randomness (O_EXCL settles a clash), so none is asked of the kernel.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     while True:
-        tmp = f"{path.parent}{os.sep}.{path.name}{TEMP_PREFIX_MARK}{secrets.token_hex(4)}.tmp"
+        tmp = f"{path.parent}{os.sep}.{path.name}{TEMP_PREFIX_MARK}{random.getrandbits(32):08x}.tmp"
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
-            continue  # another writer drew the same 32 random bits
+            continue  # another writer drew the same 32 bits
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
@@ -68,10 +69,13 @@ def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _create_temp(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             stamp = stamp_of(os.fstat(fd))  # a rename keeps the inode and the modification time
+        finally:
+            os.close(fd)
         # The rename is what makes the write whole for an interrupted or killed run; no fsync:
         # surviving power loss is not worth a disk flush per artifact.
         os.replace(tmp, path)
@@ -79,6 +83,39 @@ def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
         Path(tmp).unlink(missing_ok=True)
         raise
     return stamp
+
+
+def read_stamped(path: Path) -> tuple[bytes, Stamp]:
+    """A file's bytes and the stamp of what was read (os-level: no buffered file object, whose
+    terminal and position checks cost as much as reading a small artifact)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size + 1, 65536)):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks), stamp_of(info)
+
+
+# Each folder's real path: resolving a path would otherwise look at every folder above it.
+_REAL_FOLDERS: dict[str, str] = {}
+
+
+def real_path(path: Path) -> Path:
+    """``path.resolve()``, with the folders' resolution remembered for the process: a folder
+    that is a link is not relinked while yt2post runs; the file itself is looked at each time."""
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            return path.resolve()
+    except OSError:
+        return path.resolve()
+    folder = os.path.abspath(path.parent)  # the key holds for any working folder
+    real = _REAL_FOLDERS.get(folder)
+    if real is None:
+        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
+    return Path(real, path.name)
 
 
 def ensure_inside(path: Path, folder: Path) -> Path:

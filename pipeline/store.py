@@ -36,8 +36,9 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
-from pipeline.errors import ArtifactError, DiskFull
-from pipeline.files import Stamp, atomic_write_text, ensure_inside, remove_stale_temp_files, stamp_of
+from pipeline.errors import ArtifactError, ArtifactMissing, DiskFull
+from pipeline.files import (Stamp, atomic_write_text, ensure_inside, read_stamped, real_path,
+                            remove_stale_temp_files, stamp_of)
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
@@ -145,7 +146,7 @@ class Store:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""
         if self._root_resolved is None:
             self._root_resolved = self.root.resolve()
-        resolved = path.resolve()
+        resolved = real_path(path)
         return str(resolved.relative_to(self._root_resolved)) if resolved.is_relative_to(self._root_resolved) \
             else str(resolved)
 
@@ -166,11 +167,10 @@ class Store:
             known = self._remembered(path)
             if known is not None and known[0] == stamp_of(os.stat(path)):
                 return known[1]
-            with open(path, "rb") as handle:
-                stamp = stamp_of(os.fstat(handle.fileno()))
-                data = json.loads(handle.read().decode("utf-8"))
+            raw, stamp = read_stamped(path)
+            data = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
-            raise ArtifactError(
+            raise ArtifactMissing(
                 f"{video_id}: {path.name} is missing (run the earlier stage first)", video_id=video_id
             ) from None
         except (OSError, ValueError) as exc:
@@ -224,9 +224,10 @@ class Store:
 
     def load_optional(self, video_id: str, model: type[A]) -> A | None:
         """None where the file is missing; a malformed one is still an error."""
-        if not self.exists(video_id, model.FILE):
+        try:
+            return self.load(video_id, model)
+        except ArtifactMissing:
             return None
-        return self.load(video_id, model)
 
     def load_readable(self, video_id: str, model: type[A]) -> A | None:
         """None where the file is missing or damaged: for reports and pages that show what can

@@ -33,6 +33,7 @@ def front_matter_source(path: Path) -> str | None:
 
 def source_of(path: Path) -> str | None:
     """The post's ``source``, read again only when the file changed."""
+    path = Path(os.path.abspath(path))  # the key holds for any working folder
     try:
         info = path.stat()
     except OSError:
@@ -83,6 +84,7 @@ def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
     """The post whose front matter has this ``source`` (the first in name order), if any."""
     if not posts_dir.is_dir():
         return None
+    posts_dir = Path(os.path.abspath(posts_dir))  # the key holds for any working folder
     with _INDEX_LOCK:
         index = _INDEXES.get(posts_dir)
         if index is None or not index.current():
@@ -96,6 +98,7 @@ def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
 
 def post_written(posts_dir: Path, path: Path, source: str) -> None:
     """The pipeline wrote ``path`` (with this ``source``): keep the index current without a walk."""
+    posts_dir, path = Path(os.path.abspath(posts_dir)), Path(os.path.abspath(path))
     with _INDEX_LOCK:
         index = _INDEXES.get(posts_dir)
         folder = str(path.parent)

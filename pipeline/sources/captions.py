@@ -70,6 +70,8 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     for start, end, raw_lines in cues:
         lines: list[tuple[str, bool]] = []
         for raw in raw_lines:
+            if not raw or raw.isspace():
+                continue  # a blank line has no words and marks no speaker
             known = cleaned.get(raw)
             if known is None:
                 known = cleaned[raw] = (voice(raw), logical_lines(raw))

@@ -22,6 +22,7 @@ _LOCK = threading.Lock()
 
 
 def _names(folder: Path) -> list[str]:
+    folder = Path(os.path.abspath(folder))  # the key holds for any working folder
     mtime = os.stat(folder).st_mtime_ns
     with _LOCK:
         cached = _LISTINGS.get(folder)

@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
 from pipeline.errors import ArtifactError, ArtifactMissing, DiskFull
-from pipeline.files import (Stamp, atomic_write_text, ensure_inside, read_stamped, real_path,
+from pipeline.files import (Stamp, atomic_write_text, ensure_inside, exclusive, read_stamped, real_path,
                             remove_stale_temp_files, stamp_of)
 from pipeline.redact import redact
 
@@ -323,12 +323,7 @@ class Store:
     def video_lock(self, video_id: str) -> Iterator[None]:
         """One writer of a video's post at a time: the write stage's look-then-write and the
         review desk's save exclude each other, so neither replaces what the other just wrote."""
-        from filelock import FileLock
-
-        folder = self.video_dir(video_id)
-        if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(folder / ".post.lock")):
+        with exclusive(self.video_dir(video_id) / ".post.lock"):
             yield
 
     def video_ids(self) -> list[str]:

@@ -156,8 +156,9 @@ def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
         meta = meta.model_copy(update={"id": video.video_id})
     transcript = get_transcript(meta, video, config, options, youtube)
     stamp = {"fingerprint": expected, "fetched_at": now_iso()}
-    store.save(video.video_id, MetadataFile.model_validate(meta.model_dump() | _listed_tracks(meta) | stamp))
-    store.save(video.video_id, TranscriptFile.model_validate(transcript.model_dump() | stamp))
+    # dict(model): the fields as they are, so the segments are not dumped and validated again.
+    store.save(video.video_id, MetadataFile.model_validate(dict(meta) | _listed_tracks(meta) | stamp))
+    store.save(video.video_id, TranscriptFile.model_validate(dict(transcript) | stamp))
     return StageResult(video.video_id, "fetch", "done",
                        detail=f"transcript from {transcript.source} ({transcript.language or '?'})")
 

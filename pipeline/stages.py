@@ -68,7 +68,7 @@ class WriteStage:
     def _overrides(ctx: RunContext, video_id: str) -> dict[str, object]:
         """``--set`` values stay with the video's post until set again: a plain rerun must not
         turn ``draft: false`` back into the default."""
-        kept = ctx.store.status(video_id).get("overrides") or {}
+        kept = ctx.store.load_status(video_id).overrides or {}
         merged = {**kept, **ctx.options.overrides}
         if merged != kept:
             ctx.store.update_status(video_id, overrides=merged)

@@ -61,7 +61,11 @@ def read_capped(path: Path, max_mb: float) -> bytes:
         if info.st_size > limit:
             raise InputTooLarge(f"{info.st_size / 1e6:.1f} MB is over max_input_mb ({max_mb:g} MB)")
         with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # a file that grows while it is read is caught too
+            # What the file holds, and then up to the limit more: a file that grows while it is
+            # read is caught too (one read of ``limit + 1`` would allocate the whole limit).
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise TextFileError("no such file") from None
     except OSError as exc:

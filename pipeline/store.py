@@ -26,6 +26,7 @@ import json
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -42,8 +43,9 @@ from pipeline.files import (Stamp, atomic_write_text, ensure_inside, exclusive, 
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
-# How many artifact files a store keeps in memory: a batch's videos in flight need a few each.
-KNOWN_FILES = 256
+# How much artifact text (bytes of the files) a store keeps in memory: the files of a few
+# hundred videos in flight, and never gigabytes for a backfill of three-hour podcasts.
+KNOWN_BYTES = 16_000_000
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at",
@@ -114,7 +116,8 @@ class Store:
         # Each artifact this store last read or wrote, with the stamp of the file it came from
         # or went to: a stage reads what the one before wrote, and the status file is read at
         # every stage. A changed file (a hand edit, another process) has another stamp.
-        self._known: dict[Path, tuple[Stamp, dict[str, Any]]] = {}
+        self._known: OrderedDict[Path, tuple[Stamp, dict[str, Any]]] = OrderedDict()  # oldest first
+        self._known_bytes = 0
         self._known_lock = threading.Lock()
         self._paths: dict[tuple[str, str], Path] = {}  # artifact paths already checked
         self._folders: dict[str, Path] = {}
@@ -199,14 +202,20 @@ class Store:
 
     def _remember(self, path: Path, stamp: Stamp, data: dict[str, Any]) -> None:
         with self._known_lock:
-            self._known.pop(path, None)  # re-inserted last: the dict's order is the age order
+            self._drop(path)
             self._known[path] = (stamp, data)
-            if len(self._known) > KNOWN_FILES:  # the review desk's store lives for days
-                del self._known[next(iter(self._known))]
+            self._known_bytes += stamp[1]
+            while self._known_bytes > KNOWN_BYTES and len(self._known) > 1:
+                self._drop(next(iter(self._known)))
 
     def _forget(self, path: Path) -> None:
         with self._known_lock:
-            self._known.pop(path, None)
+            self._drop(path)
+
+    def _drop(self, path: Path) -> None:
+        known = self._known.pop(path, None)
+        if known is not None:
+            self._known_bytes -= known[0][1]
 
     # --- typed artifacts (``pipeline/artifacts.py``) -----------------------------------
 

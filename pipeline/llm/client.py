@@ -21,7 +21,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import openai
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
@@ -228,13 +227,14 @@ class LLMClient:
                     with self._slot(tokens):
                         # The body is plain JSON already: ``chat.completions.create`` would walk it
                         # against the SDK's typed dicts (~0.4 ms a call) only to send it unchanged.
-                        response = self._client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+                        # The answer stays JSON too (``object``): building the SDK's models of it
+                        # costs as much again, for the three fields read below.
+                        response = self._client.post("/chat/completions", body=body, cast_to=object)
         except openai.APIError as exc:
             if response_format.get("type") == "json_schema" and rejects_json_schema(exc):
                 raise _SchemaRejected from None
             self._raise(classify(exc, self.config, self.base_url))
-        self._check_shape(response)
-        return response
+        return self._check_shape(response)
 
     def _raise_if_broken(self) -> None:
         if self._broken is not None:
@@ -245,13 +245,18 @@ class LLMClient:
             self._broken = error
         raise error from None
 
-    def _check_shape(self, response: Any) -> None:
-        """An HTML page or a JSON body without ``choices`` under a 200: the URL is some other
-        service (a web server, a proxy's login page), so every call would get the same."""
-        if isinstance(response, str):
-            self._raise(not_openai_compatible(self.base_url, describe_body(response)))
-        if getattr(response, "choices", None) is None:
+    def _check_shape(self, response: Any) -> dict[str, Any]:
+        """The answer as a JSON object with ``choices``. An HTML page or a JSON body without
+        ``choices`` under a 200: the URL is some other service (a web server, a proxy's login
+        page), so every call would get the same."""
+        if isinstance(response, str):  # not sent as JSON: a server that mislabels JSON still counts
+            try:
+                response = json.loads(response)
+            except ValueError:
+                self._raise(not_openai_compatible(self.base_url, describe_body(response)))
+        if not isinstance(response, dict) or not isinstance(response.get("choices"), list):
             self._raise(not_openai_compatible(self.base_url, "a JSON body with no choices"))
+        return response
 
     def _switch_to_json_object(self) -> None:
         with self._mode_lock:
@@ -261,12 +266,11 @@ class LLMClient:
                             "json_object (the schema in the prompt) for the rest of this run. Set "
                             "llm.structured_output: json_object to skip this probe.", self.base_url)
 
-    def _usage(self, response: Any, purpose: str) -> Usage:
-        usage = getattr(response, "usage", None)
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion = int(getattr(usage, "completion_tokens", 0) or 0)
-        details = getattr(usage, "prompt_tokens_details", None)
-        cached = int(getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
+    def _usage(self, response: dict[str, Any], purpose: str) -> Usage:
+        usage = _object(response.get("usage"))
+        prompt = _count(usage.get("prompt_tokens"))
+        completion = _count(usage.get("completion_tokens"))
+        cached = _count(_object(usage.get("prompt_tokens_details")).get("cached_tokens"))
         return Usage(
             purpose=purpose,
             model=self.config.model,
@@ -336,22 +340,36 @@ class LLMClient:
             return self._create(prompted, {"type": "json_object"})
 
     @staticmethod
-    def _content(response: Any) -> str:
-        if not getattr(response, "choices", None):
+    def _content(response: dict[str, Any]) -> str:
+        if not response.get("choices"):
             raise LLMEmptyAnswer("the model server returned no choices")
-        choice = response.choices[0]
-        message = choice.message
-        refusal = getattr(message, "refusal", None)
+        choice = _object(response["choices"][0])
+        message = _object(choice.get("message"))
+        refusal = message.get("refusal")
         if refusal:
-            raise LLMRefusal(f"the model refused: {refusal.strip()[:200]}")
-        if choice.finish_reason == "length":
+            raise LLMRefusal(f"the model refused: {str(refusal).strip()[:200]}")
+        if choice.get("finish_reason") == "length":
             raise LLMTruncated("the model's answer was cut off at the output token limit")
-        if choice.finish_reason == "content_filter":
+        if choice.get("finish_reason") == "content_filter":
             raise LLMRefusal("the model server's content filter stopped the answer")
-        content = (message.content or "").strip()
+        content = message.get("content")
+        content = content.strip() if isinstance(content, str) else ""
         if not content:
             raise LLMEmptyAnswer("the model returned an empty answer")
         return content
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A part of the answer that should be a JSON object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: Any) -> int:
+    """A token count as the server gave it; a missing or odd one counts nothing."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _describe(exc: Exception) -> str:

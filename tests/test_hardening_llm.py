@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -47,3 +48,27 @@ def test_slow_but_whole_answers_within_the_deadline_are_kept(fake_llm) -> None:
                                   name="answer", purpose="test")
     assert answer.text == "ok"
     assert time.monotonic() - started > 0.5  # it really was trickled
+
+
+def test_an_answer_sent_as_text_plain_json_still_counts(fake_llm) -> None:
+    from tests.fakellm import completion
+
+    body = completion({"model": "m"}, Reply(json={"text": "你好"}))
+    fake_llm.queue(Reply(raw=json.dumps(body).encode("utf-8"), content_type="text/plain"))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, max_attempts=1))
+    answer, usages = client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
+                                       Answer, name="answer", purpose="test")
+    assert answer.text == "你好" and usages[0].completion_tokens > 0
+
+
+def test_odd_usage_numbers_count_nothing_and_cached_tokens_are_read(fake_llm) -> None:
+    fake_llm.queue(Reply(json={"text": "x"}, usage={"prompt_tokens": "many", "completion_tokens": None,
+                                                    "prompt_tokens_details": "none"}),
+                   Reply(json={"text": "y"}, usage={"prompt_tokens": 2000, "completion_tokens": 10,
+                                                    "prompt_tokens_details": {"cached_tokens": 1024}}))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, max_attempts=1))
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    _, first = client.structured(messages, Answer, name="answer", purpose="test")
+    _, second = client.structured(messages, Answer, name="answer", purpose="test")
+    assert (first[0].prompt_tokens, first[0].completion_tokens, first[0].cached_tokens) == (0, 0, 0)
+    assert (second[0].prompt_tokens, second[0].cached_tokens) == (2000, 1024)

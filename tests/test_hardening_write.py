@@ -8,6 +8,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import load_json, video_dir_with
 
 BW = "bwRHIkYqYJo"
@@ -94,4 +96,46 @@ def test_the_intended_hash_is_recorded_before_the_post_is_renamed(tmp_path: Path
         pass
     monkeypatch.setattr(write_module, "atomic_write_text", real)
     existing = locate_post(store, BW, f"https://www.youtube.com/watch?v={BW}")
+    assert existing is not None and not existing.edited
+
+
+def test_a_new_posts_record_written_before_a_kill_leads_to_a_fresh_post(tmp_path: Path, monkeypatch) -> None:
+    """A new post's record comes first (one write): killed before the post is in place, the
+    next write finds no post and writes it, as the pipeline's own."""
+    import pipeline.post.write as write_module
+    from pipeline.config import Config
+    from pipeline.store import Store
+    from pipeline.post.write import locate_post, write
+
+    store = Store(tmp_path / "out")
+    store.write(BW, "metadata", {"id": BW, "title": "Wheelie", "upload_date": "20210101"})
+    store.write(BW, "article", {"title": "标题", "summary": "摘要", "sections": [{"heading": "h", "body": "b"}],
+                                "tags": [], "area": "a", "category": "c"})
+    real = write_module.atomic_write_text
+    saves: list[dict] = []
+    real_save = Store.save
+
+    def counting_save(self, video_id, artifact):
+        if artifact.FILE == "post":
+            saves.append(artifact.to_json_dict())
+        return real_save(self, video_id, artifact)
+
+    class Killed(BaseException):
+        pass
+
+    def dies_before_post(path: Path, text: str) -> None:
+        if path.suffix == ".md":
+            raise Killed
+        real(path, text)
+
+    monkeypatch.setattr(Store, "save", counting_save)
+    monkeypatch.setattr(write_module, "atomic_write_text", dies_before_post)
+    with pytest.raises(Killed):
+        write(BW, Config(), store)
+    assert len(saves) == 1 and saves[0]["sha256"] and not saves[0]["pending_sha256"]
+    assert not list((tmp_path / "out" / "posts").glob("*.md"))
+    monkeypatch.setattr(write_module, "atomic_write_text", real)
+    result = write(BW, Config(), Store(tmp_path / "out"))
+    assert result.outcome == "done"
+    existing = locate_post(Store(tmp_path / "out"), BW, f"https://www.youtube.com/watch?v={BW}")
     assert existing is not None and not existing.edited

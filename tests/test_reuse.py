@@ -1,0 +1,250 @@
+"""What the pipeline keeps between videos and between runs to save work, and that it never
+serves something stale: the store's memory of artifacts, a folder's listing, the posts' index,
+the compiled prompt templates, the per-video lock and the collector's settings during a batch."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeline.files as files
+import pipeline.post.index as post_index
+import pipeline.sources.siblings as siblings
+import pipeline.store as store_module
+from pipeline.config import Config
+from pipeline.llm.prompts import Prompts
+from pipeline.sources.listing import VideoRef
+from pipeline.store import Store
+from tests.batch_videos import make_videos
+
+VIDEO = "abcdefghijk"
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    reads: list[Path] = []
+    real = store_module.read_stamped
+    monkeypatch.setattr(store_module, "read_stamped", lambda path: reads.append(path) or real(path))
+    return reads
+
+
+def test_an_artifact_the_store_wrote_is_not_read_from_disk_again(tmp_path: Path, monkeypatch) -> None:
+    reads = _count_reads(monkeypatch)
+    store = Store(tmp_path)
+    store.write(VIDEO, "article", {"title": "标题"})
+    assert store.read(VIDEO, "article") == {"title": "标题"}
+    assert store.read(VIDEO, "article") == {"title": "标题"}
+    assert reads == []
+    assert Store(tmp_path).read(VIDEO, "article") == {"title": "标题"} and len(reads) == 1  # another store reads
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch) -> None:
+    """Any change gives the file another stamp: a rename over it (a new inode), or an edit in
+    place that changes its size or its modification time."""
+    reads = _count_reads(monkeypatch)
+    store = Store(tmp_path)
+    store.write(VIDEO, "article", {"title": "one"})
+    path = store.path(VIDEO, "article")
+    replacement = tmp_path / "replacement.json"
+    replacement.write_text('{"title": "two"}\n', encoding="utf-8")
+    os.replace(replacement, path)  # same size as what the store wrote? no matter: a new inode
+    assert store.read(VIDEO, "article") == {"title": "two"}
+    path.write_text('{"title": "three, longer"}\n', encoding="utf-8")  # in place, another size
+    assert store.read(VIDEO, "article") == {"title": "three, longer"}
+    before = path.stat()
+    path.write_text('{"title": "four, longer!"}\n', encoding="utf-8")  # in place, the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    assert store.read(VIDEO, "article") == {"title": "four, longer!"}
+    assert len(reads) == 3
+
+
+def test_a_deleted_artifact_is_missing_again(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write(VIDEO, "article", {"title": "x"})
+    store.path(VIDEO, "article").unlink()
+    assert store.read_optional(VIDEO, "article") is None
+
+
+def test_the_memory_of_artifacts_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(store_module, "KNOWN_BYTES", 2_000)
+    reads = _count_reads(monkeypatch)
+    store = Store(tmp_path)
+    for n in range(20):
+        store.write(f"video{n:06d}", "article", {"title": "x" * 200, "n": n})
+    assert store._known_bytes <= 2_000 and len(store._known) < 20
+    assert [store.read(f"video{n:06d}", "article")["n"] for n in range(20)] == list(range(20))
+    assert reads  # the forgotten ones came from disk, and right
+
+
+def test_a_failed_write_leaves_no_trusted_memory(tmp_path: Path, monkeypatch) -> None:
+    store = Store(tmp_path)
+    store.write(VIDEO, "article", {"title": "old"})
+
+    def full(path: Path, text: str) -> None:
+        raise files.storage_error(path, OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(store_module, "atomic_write_text", full)
+    with pytest.raises(Exception):
+        store.write(VIDEO, "article", {"title": "new"})
+    assert store.read(VIDEO, "article") == {"title": "old"}
+
+
+def _age(folder: Path) -> None:
+    """A folder last changed a minute ago: a listing of it is trusted (see siblings._RACY_NS)."""
+    past = time.time() - 60
+    os.utime(folder, (past, past))
+
+
+def test_a_folder_is_listed_once_for_all_its_videos(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "videos"
+    ids = make_videos(folder, 30)
+    for video_id in ids:
+        (folder / f"{video_id}.en.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    _age(folder)
+    listings: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(siblings.os, "listdir", lambda path: listings.append(str(path)) or real(path))
+    for video_id in ids:
+        assert [p.name for p in siblings.files_beside(folder / f"{video_id}.info.json")] == [f"{video_id}.en.vtt"]
+    assert len(listings) == 1
+
+
+def test_a_file_added_to_the_folder_is_seen(tmp_path: Path) -> None:
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    _age(folder)
+    info = folder / "batch000000.info.json"
+    assert siblings.files_beside(info) == []
+    (folder / "batch000000.de.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHallo\n", encoding="utf-8")
+    assert [p.name for p in siblings.files_beside(info)] == ["batch000000.de.srt"]
+
+
+def test_a_fresh_folder_is_listed_each_time(tmp_path: Path, monkeypatch) -> None:
+    """A folder changed in the last second may change again within its clock's tick, unseen."""
+    folder = tmp_path / "videos"
+    make_videos(folder, 2)
+    listings: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(siblings.os, "listdir", lambda path: listings.append(str(path)) or real(path))
+    for _ in range(3):
+        siblings.files_beside(folder / "batch000000.info.json")
+    assert len(listings) == 3
+
+
+def _post(path: Path, source: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\nsource: {source}\ntitle: t\n---\n\nbody\n", encoding="utf-8")
+
+
+def test_the_posts_index_follows_the_pipelines_own_writes_without_a_walk(tmp_path: Path, monkeypatch) -> None:
+    posts = tmp_path / "posts"
+    for n in range(5):
+        _post(posts / f"p{n}.md", f"https://example.com/{n}")
+    walks: list[Path] = []
+    real = post_index._walk
+    monkeypatch.setattr(post_index, "_walk", lambda folder: walks.append(folder) or real(folder))
+    assert post_index.find_post_by_source(posts, "https://example.com/new") is None
+    for n in range(5, 25):
+        path = posts / f"p{n}.md"
+        _post(path, f"https://example.com/{n}")
+        post_index.post_written(posts, path, f"https://example.com/{n}")
+        assert post_index.find_post_by_source(posts, f"https://example.com/new-{n}") is None
+    assert post_index.find_post_by_source(posts, "https://example.com/17") == posts.resolve() / "p17.md"
+    assert len(walks) == 1
+
+
+def test_the_posts_index_sees_moves_new_folders_and_edits_in_place(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    _post(posts / "a.md", "https://example.com/a")
+    _post(posts / "b.md", "https://example.com/b")
+    assert post_index.find_post_by_source(posts, "https://example.com/a") == posts.resolve() / "a.md"
+    (posts / "2024").mkdir()
+    (posts / "a.md").rename(posts / "2024" / "renamed.md")
+    assert post_index.find_post_by_source(posts, "https://example.com/a") == posts.resolve() / "2024" / "renamed.md"
+    # The source itself edited in place (no folder changes): the post found is checked.
+    _post(posts / "b.md", "https://example.com/elsewhere")
+    assert post_index.find_post_by_source(posts, "https://example.com/b") is None
+
+
+def test_the_first_post_in_name_order_wins_as_before(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    _post(posts / "z.md", "https://example.com/same")
+    _post(posts / "a" / "x.md", "https://example.com/same")
+    _post(posts / "a.md", "https://example.com/same")
+    assert post_index.find_post_by_source(posts, "https://example.com/same") == posts.resolve() / "a" / "x.md"
+
+
+def test_prompt_templates_are_compiled_once_while_their_files_stay_the_same(tmp_path: Path, monkeypatch) -> None:
+    prompts_dir = tmp_path / "prompts"
+    prompts_dir.mkdir()
+    (prompts_dir / "system.md").write_text("系统一", encoding="utf-8")
+    config = Config.model_validate({"prompts_dir": str(prompts_dir)})
+    first, second = Prompts(config), Prompts(config)
+    assert first._env is second._env and first.render("system.md") == "系统一"
+    (prompts_dir / "system.md").write_text("系统二，改过", encoding="utf-8")
+    third = Prompts(config)
+    assert third._env is not first._env
+    assert third.render("system.md") == "系统二，改过" and third.fingerprint != first.fingerprint
+    assert first.render("system.md") == "系统一"  # a run keeps the templates it fingerprinted
+
+
+def test_the_per_video_lock_excludes_other_threads(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def hold(n: int) -> None:
+        with store.video_lock(VIDEO):
+            inside.append(n)
+            if len(inside) > 1:
+                overlaps.append(n)
+            time.sleep(0.02)
+            inside.remove(n)
+
+    threads = [threading.Thread(target=hold, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert (tmp_path / "videos" / VIDEO / ".post.lock").exists()
+
+
+def test_a_batch_puts_the_collectors_settings_back(tmp_path: Path, fake_llm) -> None:
+    from pipeline import run
+
+    videos = tmp_path / "videos"
+    make_videos(videos, 3)
+    threshold = gc.get_threshold()
+    report = run([str(videos)], Config.model_validate({"llm": {"base_url": fake_llm.base_url}}), tmp_path / "out")
+    assert not report.summary.failures
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def test_one_local_worker_for_info_json_files_two_for_the_network() -> None:
+    from pipeline.runner import _local_workers
+
+    local = VideoRef(video_id=VIDEO, url="u", info_path=Path("a.info.json"))
+    online = VideoRef(video_id="bcdefghijkl", url="https://www.youtube.com/watch?v=bcdefghijkl")
+    assert _local_workers([local, local]) == 1
+    assert _local_workers([local, online]) == 2
+
+
+def test_metadata_lists_inline_captions_without_their_text(tmp_path: Path, fake_llm) -> None:
+    from pipeline import run
+
+    videos = tmp_path / "videos"
+    make_videos(videos, 1)
+    run([str(videos)], Config.model_validate({"llm": {"base_url": fake_llm.base_url}}), tmp_path / "out",
+        stages=("fetch",))
+    meta = json.loads((tmp_path / "out" / "videos" / "batch000000" / "metadata.json").read_text(encoding="utf-8"))
+    inline = [fmt for key in ("subtitles", "automatic_captions") for formats in meta[key].values() for fmt in formats
+              if fmt.get("inline")]
+    assert inline and not any("data" in fmt for fmt in inline)
+    transcript = json.loads((tmp_path / "out" / "videos" / "batch000000" / "transcript.json").read_text())
+    assert transcript["paragraphs"] and transcript["track"]

@@ -18,7 +18,8 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
 from pipeline.runner import Reporter, Runner, RunSummary, failed_videos
-from pipeline.sources.listing import VideoRef, expand_sources, video_id_from_url
+from pipeline.sources.listing import VideoRef, expand_sources
+from pipeline.sources.urls import video_id_from_url
 from pipeline.store import STAGES, Store
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
 from pipeline.models import StageResult
 from pipeline.redact import redact
-from pipeline.sources.listing import VideoRef, canonical_url
+from pipeline.sources.listing import VideoRef
+from pipeline.sources.urls import canonical_url
 from pipeline.stages import BY_NAME, Stage
 from pipeline.store import Store
 

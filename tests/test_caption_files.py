@@ -16,7 +16,8 @@ from pipeline.config import Config
 from pipeline.errors import InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.sources.fetch import FetchOptions, fetch
 from pipeline.models import Metadata
-from pipeline.sources.listing import VideoRef, canonical_url
+from pipeline.sources.listing import VideoRef
+from pipeline.sources.urls import canonical_url
 from pipeline.store import Store
 from pipeline.sources.textfiles import TextFileError, decode
 from pipeline.sources.transcripts import from_subtitle_file

@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.models import Metadata
 from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.sources.listing import video_id_from_url
+from pipeline.sources.urls import video_id_from_url
 from pipeline.store import Store
 from pipeline.post.write import build_post, dump_post, iso_date, post_file_name
 from tests.conftest import load_json, video_dir_with

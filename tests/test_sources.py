@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.sources.listing import channel_videos_url, expand_sources, is_collection_url, video_id_from_url
+from pipeline.sources.listing import expand_sources
+from pipeline.sources.urls import channel_videos_url, is_collection_url, video_id_from_url
 from tests.conftest import FIXTURES
 
 INFO = FIXTURES / "ytdlp-info"

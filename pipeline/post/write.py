@@ -28,7 +28,7 @@ from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataF
 from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
-from pipeline.sources.listing import canonical_url, is_video_id
+from pipeline.sources.urls import canonical_url, is_video_id
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 

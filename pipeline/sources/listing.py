@@ -18,17 +18,15 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import FetchError, InputTooLarge, NotARegularFile, UsageError
 from pipeline.sources.textfiles import TextFileError, read_capped
+from pipeline.sources.urls import (VIDEO_ID, canonical_url, channel_videos_url, is_collection_url, is_video_id,
+                                   video_id_from_url)
 
-_ID = re.compile(r"[A-Za-z0-9_-]{11}")
-_ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{11})\]")
-_ID_IN_NAME_AT_END = re.compile(r"\s*\[[A-Za-z0-9_-]{11}\]$")
-_YT_HOSTS = re.compile(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtube-nocookie\.com)$")
-_PATH_ID = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})(?:[/?#].*)?$")
-_CHANNEL_PATH = re.compile(r"^/(?:@[^/]+|channel/UC[A-Za-z0-9_-]+|c/[^/]+|user/[^/]+)(?:/(videos|shorts|streams|featured|playlists|live))?/?$")
+# yt-dlp's default file names end in " [<video id>]".
+_ID_IN_NAME = re.compile(rf"\[({VIDEO_ID})\]")
+_ID_IN_NAME_AT_END = re.compile(rf"\s*\[{VIDEO_ID}\]$")
 _LIST_COMMENT = re.compile(r"(?:^|\s)#")
 DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
 # The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
@@ -75,15 +73,6 @@ def _read_list(path: Path) -> str:
         raise UsageError(f"{path}: not a list of sources: {exc}") from None
 
 
-def canonical_url(video_id: str) -> str:
-    return f"https://www.youtube.com/watch?v={video_id}"
-
-
-def is_video_id(text: str) -> bool:
-    """A YouTube video id: 11 characters of ``[A-Za-z0-9_-]``."""
-    return bool(_ID.fullmatch(text))
-
-
 def info_stem(path: Path) -> str:
     """The name yt-dlp gave a video's files: ``<stem>.info.json`` beside ``<stem>.<lang>.vtt``."""
     return path.name.removesuffix(".info.json") if path.name.endswith(".info.json") else path.stem
@@ -92,54 +81,6 @@ def info_stem(path: Path) -> str:
 def title_from_media_name(path: Path) -> str:
     """A media file's name without yt-dlp's ``[video id]`` at its end."""
     return _ID_IN_NAME_AT_END.sub("", path.stem).strip()
-
-
-def _split(text: str) -> Any:
-    text = text.strip()
-    if "://" not in text and re.match(r"^(?:www\.|m\.|music\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)/", text):
-        text = "https://" + text
-    return urlsplit(text)
-
-
-def video_id_from_url(text: str) -> str | None:
-    """The video id in any common URL form, or a bare id; None for anything else."""
-    text = text.strip()
-    if _ID.fullmatch(text):
-        return text
-    parts = _split(text)
-    if parts.scheme not in ("http", "https"):
-        return None
-    host = (parts.hostname or "").lower()
-    if host == "youtu.be":
-        candidate = parts.path.strip("/").split("/")[0]
-        return candidate if _ID.fullmatch(candidate) else None
-    if not _YT_HOSTS.match(host):
-        return None
-    if parts.path in ("/watch", "/watch/"):
-        values = parse_qs(parts.query).get("v", [])
-        return values[0] if values and _ID.fullmatch(values[0]) else None
-    match = _PATH_ID.fullmatch(parts.path)
-    return match.group(1) if match else None
-
-
-def is_collection_url(text: str) -> bool:
-    """A playlist or channel URL. ``watch?v=ID&list=…`` is the video, not its playlist."""
-    parts = _split(text)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not _YT_HOSTS.match(host):
-        return False
-    if parts.path.rstrip("/") == "/playlist":
-        return "list" in parse_qs(parts.query)
-    return bool(_CHANNEL_PATH.match(parts.path))
-
-
-def channel_videos_url(url: str) -> str:
-    """A channel's root URL lists one playlist per tab; its uploads are the /videos tab."""
-    parts = _split(url)
-    match = _CHANNEL_PATH.match(parts.path)
-    if match and match.group(1) is None:
-        return f"https://www.youtube.com{parts.path.rstrip('/')}/videos"
-    return url
 
 
 def default_flat_extract(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -200,7 +141,7 @@ def _local_infos(folder: Path) -> dict[str, Path]:
         stem = info_stem(path)
         match = _ID_IN_NAME.search(stem)
         key = match.group(1) if match else stem
-        if _ID.fullmatch(key):
+        if is_video_id(key):
             found[key] = path
     return found
 

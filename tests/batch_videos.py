@@ -12,9 +12,10 @@ from pathlib import Path
 from tests.conftest import FIXTURES
 
 
-def make_videos(folder: Path, count: int) -> list[str]:
+def make_videos(folder: Path, count: int, *, whole: bool = False) -> list[str]:
+    """``whole``: keep the formats and the rest, as yt-dlp writes them (~790 KB a file)."""
     info = json.loads((FIXTURES / "videos" / "bwRHIkYqYJo.info.json").read_text(encoding="utf-8"))
-    for key in ("formats", "thumbnails", "automatic_captions", "heatmap"):
+    for key in () if whole else ("formats", "thumbnails", "automatic_captions", "heatmap"):
         info.pop(key, None)
     folder.mkdir(parents=True, exist_ok=True)
     ids = []

@@ -20,7 +20,7 @@ import hashlib
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, JsonValue, PrivateAttr, ValidationError, field_validator, model_validator
 
 from pipeline.models import Lenient, Metadata, Section, Transcript, Usage
 from pipeline.post.slugs import unique_slugs
@@ -64,7 +64,8 @@ class Artifact(Lenient):
         return {**data, "schema_version": cls.VERSION}
 
     def stored(self) -> dict[str, Any]:
-        """The artifact as its file has it: the dict read, else what ``save`` would write."""
+        """The artifact as its file has it: the dict read (the store's, only to look at), else
+        what ``save`` would write."""
         return self._stored if self._stored is not None else self.to_json_dict()
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -232,8 +233,8 @@ class StatusFile(Artifact):
     video_id: str = ""
     stages: dict[str, StageMark] = Field(default_factory=dict)
     error: ErrorRecord | None = None
-    ref: dict[str, Any] | None = None
-    overrides: dict[str, Any] | None = None
+    ref: dict[str, JsonValue] | None = None
+    overrides: dict[str, JsonValue] | None = None
     spent: Spent | None = None
     ignored: bool = False
 
@@ -247,7 +248,7 @@ class BatchFile(Artifact):
     fingerprint: str | None = None
     site_tags: list[str] | None = None
     used: bool = False
-    requests: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    requests: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
     updated_at: str | None = None
 
 

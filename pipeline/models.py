@@ -8,9 +8,8 @@ artifact or one written by a newer version still loads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 
 
@@ -71,8 +70,8 @@ class Metadata(Lenient):
     live_status: str | None = None
     availability: str | None = None
     # Subtitle tracks yt-dlp lists: language -> list of {ext, url, name, data?, path?}.
-    subtitles: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    automatic_captions: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    subtitles: dict[str, list[dict[str, JsonValue]]] = Field(default_factory=dict)
+    automatic_captions: dict[str, list[dict[str, JsonValue]]] = Field(default_factory=dict)
     # Where the metadata came from: "yt-dlp" (network) or "info.json" (a local file).
     origin: str = "yt-dlp"
     info_path: str | None = None

@@ -163,8 +163,9 @@ class Store:
         return self.path(video_id, name).is_file()
 
     def read(self, video_id: str, name: str) -> dict[str, Any]:
-        """The artifact file's JSON object. Shared with later reads of the unchanged file:
-        never change it (models built from it copy what they validate)."""
+        """The artifact file's JSON object, shared with later reads while the file is unchanged:
+        only to look at. A model built from it (``load``) holds containers of its own: every
+        artifact field is typed down to JSON values, which pydantic copies as it validates."""
         path = self.path(video_id, name)
         try:
             known = self._remembered(path)

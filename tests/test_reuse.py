@@ -63,6 +63,19 @@ def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch) -> None:
     assert len(reads) == 3
 
 
+def test_a_loaded_model_is_its_own(tmp_path: Path) -> None:
+    """What a model holds may be changed in place (a request's errors in batch.json): never
+    what the store remembers, nor another load's model."""
+    from pipeline.artifacts import BatchFile
+
+    store = Store(tmp_path)
+    store.save(VIDEO, BatchFile(video_id=VIDEO, requests={"k": {"state": "failed", "errors": []}}))
+    first = store.load(VIDEO, BatchFile)
+    first.requests["k"]["errors"].append({"message": "not saved"})
+    assert store.load(VIDEO, BatchFile).requests["k"]["errors"] == []
+    assert store.read(VIDEO, "batch")["requests"]["k"]["errors"] == []
+
+
 def test_a_deleted_artifact_is_missing_again(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.write(VIDEO, "article", {"title": "x"})

@@ -139,3 +139,31 @@ def test_a_new_posts_record_written_before_a_kill_leads_to_a_fresh_post(tmp_path
     assert result.outcome == "done"
     existing = locate_post(Store(tmp_path / "out"), BW, f"https://www.youtube.com/watch?v={BW}")
     assert existing is not None and not existing.edited
+
+
+def test_a_post_at_our_name_that_no_lookup_found_is_never_overwritten(tmp_path: Path) -> None:
+    """The post.json record lost, the post's source line edited in place a moment ago: the
+    writer finds the post at its own name and treats it as any post it found (kept, with the
+    regenerated one beside it), never as a new one to write over."""
+    from pipeline.config import Config
+    from pipeline.post.index import find_post_by_source
+    from pipeline.post.write import write
+    from pipeline.store import Store
+
+    store = Store(tmp_path / "out")
+    store.write(BW, "metadata", {"id": BW, "title": "Wheelie", "upload_date": "20210101"})
+    store.write(BW, "article", {"title": "标题", "summary": "摘要", "sections": [{"heading": "h", "body": "b"}],
+                                "tags": [], "area": "a", "category": "c"})
+    post = Path(write(BW, Config(), store).detail)
+    text = post.read_text(encoding="utf-8")
+    store.path(BW, "post").unlink()
+    source = f"https://www.youtube.com/watch?v={BW}"
+    post.write_text(text.replace(source, f"https://youtu.be/{BW}"), encoding="utf-8")
+    assert find_post_by_source(store.posts_dir, "https://example.com/x") is None  # the index: no such post
+    with open(post, "r+", encoding="utf-8") as handle:  # in place: the folder's time stays
+        handle.write(text + "\n审稿人的修改\n")
+        handle.truncate()
+    result = write(BW, Config(), store, force=True)
+    assert result.outcome == "kept", result.detail
+    assert "审稿人的修改" in post.read_text(encoding="utf-8")
+    assert Path(str(post) + ".regenerated").is_file()

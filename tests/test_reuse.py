@@ -184,6 +184,21 @@ def test_the_posts_index_sees_moves_new_folders_and_edits_in_place(tmp_path: Pat
     assert post_index.find_post_by_source(posts, "https://example.com/b") is None
 
 
+def test_a_source_line_edited_in_place_is_seen_by_the_next_walk(tmp_path: Path, monkeypatch) -> None:
+    """An editor that saves in place leaves the folder's time alone: the index is walked again
+    a second later at the most (no wait here: the interval is set to nothing)."""
+    posts = tmp_path / "posts"
+    post = posts / "2024-01-01-talk.md"
+    _post(post, "https://youtu.be/AAAAAAAAAAA")
+    wanted = "https://www.youtube.com/watch?v=AAAAAAAAAAA"
+    assert post_index.find_post_by_source(posts, wanted) is None
+    with open(post, "r+", encoding="utf-8") as handle:
+        handle.write(f"---\nsource: {wanted}\ntitle: t\n---\n\nedited\n")
+        handle.truncate()
+    monkeypatch.setattr(post_index, "_WALK_EVERY", 0.0)
+    assert post_index.find_post_by_source(posts, wanted) == posts.resolve() / post.name
+
+
 def test_the_first_post_in_name_order_wins_as_before(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     _post(posts / "z.md", "https://example.com/same")

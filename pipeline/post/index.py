@@ -2,15 +2,19 @@
 is still found, and how a new video's post is known not to exist yet.
 
 A backfill looks up every new video: walking every post for each would grow with the square
-of the batch. The posts folder is walked once and the index kept while no folder under it has
-changed (a move, a rename, a new file all change their folder); the pipeline's own writes
-update it in place. A post is read once while its size and modification time stay the same.
+of the batch. The posts folder is walked at most once a second and, in between, the index is
+kept while no folder under it has changed (a move, a rename, a new file all change their
+folder); the pipeline's own writes update it in place. What a folder's time cannot show (a
+post's ``source`` line edited in place, a change within the clock's tick) is seen by the next
+walk, a second later at the most. A post is read once while its size and modification time
+stay the same.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,12 +52,19 @@ def source_of(path: Path) -> str | None:
     return source
 
 
+# How long an index is trusted on its folders' times alone.
+_WALK_EVERY = 1.0
+
+
 @dataclass
 class _Index:
     folders: dict[str, int] = field(default_factory=dict)  # each folder walked -> its mtime then
     by_source: dict[str, Path] = field(default_factory=dict)  # the first post in name order
+    walked_at: float = field(default_factory=time.monotonic)
 
     def current(self) -> bool:
+        if time.monotonic() - self.walked_at > _WALK_EVERY:
+            return False
         try:
             return all(os.stat(folder).st_mtime_ns == mtime for folder, mtime in self.folders.items())
         except OSError:
@@ -66,13 +77,20 @@ class _Index:
 
 def _walk(posts_dir: Path) -> _Index:
     index = _Index()
-    for dirpath, dirs, names in os.walk(posts_dir):  # links to folders are not followed
-        dirs.sort()
-        index.folders[dirpath] = os.stat(dirpath).st_mtime_ns
-        for name in sorted(names):
-            if name.endswith(".md"):
-                path = Path(dirpath) / name
-                index.add(path, source_of(path))
+    folders = [str(posts_dir)]
+    while folders:
+        folder = folders.pop()
+        try:
+            # The folder's time before its listing: a change during the listing shows next time.
+            index.folders[folder] = os.stat(folder).st_mtime_ns
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # links to folders are not followed
+                folders.append(entry.path)
+            elif entry.name.endswith(".md"):
+                index.add(Path(entry.path), source_of(Path(entry.path)))
     return index
 
 

@@ -202,6 +202,11 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     source = canonical_source(meta)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
+    target = existing.path if existing is not None else _free_path(store, meta, source)
+    if existing is None and target.is_file():
+        # A post at our name that the lookup did not know (its source line edited in place a
+        # moment ago): like any post found, the pipeline's only if its hash says so.
+        existing = ExistingPost(target, edited=record.reviewers(target, target.read_bytes()))
 
     if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:
         if store.relative(existing.path) != record.path:
@@ -230,15 +235,11 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
                                   f"the regenerated post is at {beside}{warned}")
 
     detail = ""
-    if existing is not None:
-        target = existing.path
-        if existing.edited:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
-            atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
-            detail = f"; the reviewer's version was saved as {backup}"
-    else:
-        target = _free_path(store, meta, source)
+    if existing is not None and existing.edited:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
+        atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
+        detail = f"; the reviewer's version was saved as {backup}"
     ensure_inside(target, store.posts_dir)
     digest = sha256_bytes(text.encode("utf-8"))
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,

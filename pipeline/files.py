@@ -125,14 +125,15 @@ def real_path(path: Path) -> Path:
     return Path(real, path.name)
 
 
-def ensure_inside(path: Path, folder: Path) -> Path:
+def ensure_inside(path: Path, folder: Path, *, doing: str = "write") -> Path:
     """``path`` itself, once it is known to resolve (links followed) inside ``folder``: a second
-    guard behind the validation of every name, so that no name can make a write leave its folder."""
+    guard behind the validation of every name, so that no name (nor a link planted in the
+    output folder) can make a read or a write leave its folder."""
     if _plainly_inside(path, folder):
         return path
     resolved = path.resolve()
     if not resolved.is_relative_to(folder.resolve()) or resolved == folder.resolve():
-        raise ArtifactError(f"{path}: refusing to write outside {folder}")
+        raise ArtifactError(f"{path}: refusing to {doing} outside {folder}")
     return path
 
 

@@ -119,8 +119,7 @@ class Store:
         self._known: OrderedDict[Path, tuple[Stamp, dict[str, Any]]] = OrderedDict()  # oldest first
         self._known_bytes = 0
         self._known_lock = threading.Lock()
-        self._paths: dict[tuple[str, str], Path] = {}  # artifact paths already checked
-        self._folders: dict[str, Path] = {}
+        self._paths: dict[tuple[str, str], Path] = {}  # artifact paths of valid ids
         self._root_resolved: Path | None = None
 
     # --- paths -------------------------------------------------------------------------
@@ -136,13 +135,11 @@ class Store:
         return bool(_VIDEO_ID.fullmatch(video_id)) and (self.videos_dir / video_id).is_dir()
 
     def path(self, video_id: str, name: str) -> Path:
+        """The artifact's path (the id checked once); every read from disk and every write
+        checks that it stays inside the output folder, links followed."""
         path = self._paths.get((video_id, name))
         if path is None:
-            # The folder is what a name could lead astray: a link as the file itself is replaced
-            # by the rename of a write, never written through.
-            folder = self._folders.get(video_id) or ensure_inside(self.video_dir(video_id), self.videos_dir)
-            self._folders[video_id] = folder
-            path = self._paths[(video_id, name)] = folder / f"{name}.json"
+            path = self._paths[(video_id, name)] = self.video_dir(video_id) / f"{name}.json"
         return path
 
     def relative(self, path: Path) -> str:
@@ -170,8 +167,8 @@ class Store:
         try:
             known = self._remembered(path)
             if known is not None and known[0] == stamp_of(os.stat(path)):
-                return known[1]
-            raw, stamp = read_stamped(path)
+                return known[1]  # the same inode as read or written inside the folder
+            raw, stamp = read_stamped(ensure_inside(path, self.videos_dir, doing="read"))
             data = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
             raise ArtifactMissing(
@@ -192,7 +189,7 @@ class Store:
 
     def write(self, video_id: str, name: str, data: dict[str, Any]) -> Path:
         """Write ``data`` as the artifact file; ``data`` then belongs to the store (see ``read``)."""
-        path = self.path(video_id, name)
+        path = ensure_inside(self.path(video_id, name), self.videos_dir)
         self._forget(path)  # a failed write must not leave the old entry trusted
         self._remember(path, atomic_write_text(path, dumps_artifact(data)), data)
         return path

@@ -276,3 +276,28 @@ def test_metadata_lists_inline_captions_without_their_text(tmp_path: Path, fake_
     assert inline and not any("data" in fmt for fmt in inline)
     transcript = json.loads((tmp_path / "out" / "videos" / "batch000000" / "transcript.json").read_text())
     assert transcript["paragraphs"] and transcript["track"]
+
+
+def test_remembering_paths_does_not_let_a_link_lead_outside(tmp_path: Path) -> None:
+    """A video folder swapped for a link after the store first used it, or an artifact that is
+    a link to a file elsewhere: refused, as on a first use."""
+    from pipeline.errors import ArtifactError
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "transcript.json").write_text('{"secret": true}', encoding="utf-8")
+    store = Store(tmp_path / "out")
+    store.write(VIDEO, "article", {"title": "x"})
+    folder = tmp_path / "out" / "videos" / VIDEO
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    folder.symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ArtifactError, match="refusing to write outside"):
+        store.write(VIDEO, "article", {"title": "y"})
+    assert not (outside / "article.json").exists()
+    folder.unlink()
+    folder.mkdir()
+    (folder / "transcript.json").symlink_to(outside / "transcript.json")
+    with pytest.raises(ArtifactError, match="refusing to read outside"):
+        store.read(VIDEO, "transcript")

@@ -55,6 +55,8 @@ class Artifact(Lenient):
         version = data.get("schema_version", 0)
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError(f"schema_version {version!r} is not a whole number")
+        # ``data`` may be the store's remembered dict (``Store.read``): a migration works on a
+        # copy and builds new containers for what it changes, never changing one in place.
         for step in range(version, cls.VERSION):
             migrate = cls.MIGRATIONS.get(step)
             if migrate is not None:

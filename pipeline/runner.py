@@ -196,7 +196,7 @@ class Runner:
         self._outstanding = len(videos)
         self._all_done = threading.Event()
         self._pools = {
-            "local": ThreadPoolExecutor(max_workers=_local_workers(videos), thread_name_prefix="local"),
+            "local": ThreadPoolExecutor(max_workers=_local_workers(videos, self.config), thread_name_prefix="local"),
             "llm": ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency), thread_name_prefix="llm"),
         }
         try:
@@ -258,28 +258,42 @@ class Runner:
                         self._all_done.set()
 
 
+_BATCHES = 0  # batches running in this process (a program may run several at once)
+_BATCHES_LOCK = threading.Lock()
+_THRESHOLD: tuple[int, ...] = ()
+
+
 @contextmanager
 def _collector_for_batch() -> Iterator[None]:
-    """The cyclic garbage collector, tuned while a batch runs (and put back after): what exists
-    before it (the imported libraries, mostly) lives through it, so full collections need not
-    walk it; and young objects are collected every 20,000 allocations rather than 700, where
-    each video makes thousands (pydantic models, JSON). Together ~1.5 ms a video."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(20_000, *threshold[1:])
+    """The cyclic garbage collector, tuned while batches run (put back when the last ends):
+    what exists before them (the imported libraries, mostly) lives through them, so full
+    collections need not walk it; and young objects are collected every 20,000 allocations
+    rather than 700, where each video makes thousands (pydantic models, JSON). ~1.5 ms a video."""
+    global _BATCHES, _THRESHOLD
+    with _BATCHES_LOCK:
+        _BATCHES += 1
+        if _BATCHES == 1:
+            _THRESHOLD = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(20_000, *_THRESHOLD[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        with _BATCHES_LOCK:
+            _BATCHES -= 1
+            if _BATCHES == 0:
+                gc.set_threshold(*_THRESHOLD)
+                gc.unfreeze()
 
 
-def _local_workers(videos: list[VideoRef]) -> int:
+def _local_workers(videos: list[VideoRef], config: Config) -> int:
     """Reading info.json files and writing posts is CPU work, which Python threads cannot share:
     a second worker only adds contention for the interpreter (about a tenth of the per-video
-    time in ``benchmarks/batch.py``). A video fetched over the network (YouTube, or a media
-    file's speech recognition) waits instead, so then two workers keep each other going."""
-    return 1 if all(video.info_path is not None for video in videos) else 2
+    time in ``benchmarks/batch.py``). A video fetched over the network (YouTube) or through
+    speech recognition (any video without captions, once it is on) waits instead, so then two
+    workers keep each other going."""
+    local = config.asr.backend is None and all(video.info_path is not None for video in videos)
+    return 1 if local else 2
 
 
 def _ref(video: VideoRef) -> dict[str, str | None]:

@@ -305,3 +305,22 @@ def test_vtt_comments_ids_and_voice_tags() -> None:
             "NOTE between cues\nstill the note\n\n00:02.000 --> 00:03.500 line:0\n<v Bob>Hi there</v>\n")
     assert [(s.start, s.end, s.text) for s in parse_captions(text, "vtt")] == [
         (1.0, 2.0, "Hello & bye"), (2.0, 3.5, "Bob: Hi there")]
+
+
+def test_yt_dlp_stamps_read_to_the_same_bit_as_any_other() -> None:
+    """The fast path for ``HH:MM:SS,mmm`` gives exactly the general sum; other shapes (TTML's
+    ``HH:MM:SS:frames``) take the general path."""
+    from pipeline.sources.caption_formats import seconds
+
+    def general(stamp: str) -> float:
+        total = 0.0
+        for part in stamp.replace(",", ".").split(":"):
+            total = total * 60 + float(part)
+        return total
+
+    for millis in range(0, 4 * 3600 * 1000, 997):
+        h, rest = divmod(millis, 3_600_000)
+        m, rest = divmod(rest, 60_000)
+        stamp = f"{h:02d}:{m:02d}:{rest // 1000:02d},{rest % 1000:03d}"
+        assert seconds(stamp) == general(stamp), stamp
+    assert seconds("00:00:01:123") == general("00:00:01:123") == 183.0

@@ -72,3 +72,15 @@ def test_odd_usage_numbers_count_nothing_and_cached_tokens_are_read(fake_llm) ->
     _, second = client.structured(messages, Answer, name="answer", purpose="test")
     assert (first[0].prompt_tokens, first[0].completion_tokens, first[0].cached_tokens) == (0, 0, 0)
     assert (second[0].prompt_tokens, second[0].cached_tokens) == (2000, 1024)
+
+
+def test_choices_that_are_not_a_list_fail_the_video_not_the_run(fake_llm) -> None:
+    from pipeline.errors import LLMSetupError
+
+    fake_llm.queue(Reply(raw=json.dumps({"choices": {}}).encode(), content_type="application/json"),
+                   Reply(raw=json.dumps({"choices": {}}).encode(), content_type="application/json"))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, max_attempts=1))
+    with pytest.raises(LLMError) as caught:
+        client.structured([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Answer,
+                          name="answer", purpose="test")
+    assert not isinstance(caught.value, LLMSetupError) and "no choices" in str(caught.value)

@@ -259,8 +259,9 @@ def test_one_local_worker_for_info_json_files_two_for_the_network() -> None:
 
     local = VideoRef(video_id=VIDEO, url="u", info_path=Path("a.info.json"))
     online = VideoRef(video_id="bcdefghijkl", url="https://www.youtube.com/watch?v=bcdefghijkl")
-    assert _local_workers([local, local]) == 1
-    assert _local_workers([local, online]) == 2
+    assert _local_workers([local, local], Config()) == 1
+    assert _local_workers([local, online], Config()) == 2
+    assert _local_workers([local], Config.model_validate({"asr": {"backend": "endpoint"}})) == 2
 
 
 def test_metadata_lists_inline_captions_without_their_text(tmp_path: Path, fake_llm) -> None:
@@ -301,3 +302,27 @@ def test_remembering_paths_does_not_let_a_link_lead_outside(tmp_path: Path) -> N
     (folder / "transcript.json").symlink_to(outside / "transcript.json")
     with pytest.raises(ArtifactError, match="refusing to read outside"):
         store.read(VIDEO, "transcript")
+
+
+def test_overlapping_batches_put_the_collector_back_once_both_end() -> None:
+    from pipeline.runner import _collector_for_batch
+
+    threshold = gc.get_threshold()
+    first, second = _collector_for_batch(), _collector_for_batch()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == 20_000  # the second batch still runs
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def test_a_dangling_link_among_the_prompts_is_no_template(tmp_path: Path) -> None:
+    prompts_dir = tmp_path / "prompts"
+    (prompts_dir / "partials").mkdir(parents=True)
+    (prompts_dir / "gone.md").symlink_to(tmp_path / "missing.md")
+    (prompts_dir / "partials" / "x.md").write_text("一", encoding="utf-8")
+    config = Config.model_validate({"prompts_dir": str(prompts_dir)})
+    before = Prompts(config)
+    (prompts_dir / "partials" / "x.md").write_text("二二", encoding="utf-8")  # a file in a subfolder counts
+    assert Prompts(config)._env is not before._env

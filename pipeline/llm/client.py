@@ -254,7 +254,7 @@ class LLMClient:
                 response = json.loads(response)
             except ValueError:
                 self._raise(not_openai_compatible(self.base_url, describe_body(response)))
-        if not isinstance(response, dict) or not isinstance(response.get("choices"), list):
+        if not isinstance(response, dict) or response.get("choices") is None:
             self._raise(not_openai_compatible(self.base_url, "a JSON body with no choices"))
         return response
 
@@ -341,9 +341,10 @@ class LLMClient:
 
     @staticmethod
     def _content(response: dict[str, Any]) -> str:
-        if not response.get("choices"):
+        choices = response.get("choices")
+        if not isinstance(choices, list) or not choices:
             raise LLMEmptyAnswer("the model server returned no choices")
-        choice = _object(response["choices"][0])
+        choice = _object(choices[0])
         message = _object(choice.get("message"))
         refusal = message.get("refusal")
         if refusal:

@@ -23,17 +23,19 @@ TEMPLATE_NAMES = ("system.md", "_video.md", "article.md", "sections.md", "overvi
 
 
 def _stamps(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    """Every file of the template folders with its modification time and size."""
+    """Every file under the template folders (an include may name one in a subfolder) with its
+    modification time and size; one that cannot be looked at (a dangling link) counts as absent."""
     stamps = []
     for folder in dirs:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            continue
-        for entry in entries:
-            info = entry.stat()
-            stamps.append((entry.path, info.st_mtime_ns, info.st_size))
-    return tuple(stamps)
+        for dirpath, _dirs, names in os.walk(folder):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                stamps.append((path, info.st_mtime_ns, info.st_size))
+    return tuple(sorted(stamps))
 
 
 @lru_cache(maxsize=4)

@@ -56,8 +56,9 @@ def detect_format(name: str, text: str) -> str:
 
 
 def seconds(stamp: str) -> float:
-    if len(stamp) == 12 and stamp[2] == stamp[5] == ":":  # "00:01:02,345": most files, all of yt-dlp's
-        return int(stamp[:2]) * 3600 + int(stamp[3:5]) * 60 + int(stamp[6:8]) + int(stamp[9:]) / 1000
+    if len(stamp) == 12 and stamp[2] == stamp[5] == ":" and stamp[8] in ".,":  # "00:01:02,345": yt-dlp's
+        # The same sum as below, to the last bit: whole minutes are exact in a float.
+        return (int(stamp[:2]) * 60 + int(stamp[3:5])) * 60 + float(stamp[6:].replace(",", "."))
     total = 0.0
     for part in stamp.replace(",", ".").split(":"):
         total = total * 60 + float(part)

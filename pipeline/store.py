@@ -43,6 +43,11 @@ from pipeline.files import (Stamp, atomic_write_text, ensure_inside, exclusive, 
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
+# Files that several writers read, change and write back (a run's stages, the review desk):
+# always read from disk. A remembered file is trusted by its stamp, and on a clock with coarse
+# ticks, three rewrites of one file within a tick (reusing an inode, of the same size) could
+# bring a stamp back; for the others, each run is their only writer.
+ALWAYS_READ = frozenset({"status"})
 # How much artifact text (bytes of the files) a store keeps in memory: the files of a few
 # hundred videos in flight, and never gigabytes for a backfill of three-hour podcasts.
 KNOWN_BYTES = 16_000_000
@@ -165,7 +170,7 @@ class Store:
         artifact field is typed down to JSON values, which pydantic copies as it validates."""
         path = self.path(video_id, name)
         try:
-            known = self._remembered(path)
+            known = self._remembered(path) if name not in ALWAYS_READ else None
             if known is not None and known[0] == stamp_of(os.stat(path)):
                 return known[1]  # the same inode as read or written inside the folder
             raw, stamp = read_stamped(ensure_inside(path, self.videos_dir, doing="read"))

@@ -42,6 +42,8 @@ def _overlap(previous: list[str], current: list[str]) -> int:
 
 
 def _needs_space(left: str, right: str) -> bool:
+    if left.isascii() and right.isascii():  # most boundaries, and never CJK
+        return True
     if _CJK_PUNCT.match(left) or _CJK_PUNCT.match(right):
         return False
     cjk = _CJK.match(left) or _CJK.match(right)
@@ -67,8 +69,10 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     speaking: str | None = None  # the last <v Name> voice: named again only when it changes
     # Rolling auto captions hold every line twice: clean each distinct line once.
     cleaned: dict[str, tuple[str | None, list[tuple[str, bool]]]] = {}
+    texts_of: list[list[str]] = []  # each cue's texts alone, to compare with the cue before
     for start, end, raw_lines in cues:
         lines: list[tuple[str, bool]] = []
+        texts: list[str] = []
         for raw in raw_lines:
             if not raw or raw.isspace():
                 continue  # a blank line has no words and marks no speaker
@@ -83,15 +87,16 @@ def _segments(cues: list[Cue]) -> list[Segment]:
                     if label:
                         text, change, label = f"{label}: {text}", True, None
                     lines.append((text, change or carry))
+                    texts.append(text)
                     carry = False
                 else:
                     carry = carry or change
         prepared.append((start, max(end, start), lines))
+        texts_of.append(texts)
 
     # Rolling auto captions repeat the last line(s) of a cue at the top of the next one, which
     # starts where it ends. Manual captions may say "Yeah." twice, and a rolling file may say a
     # line again later: only a repeat in a rolling file, in the cue right after, is dropped.
-    texts_of = [[t for t, _ in cue[2]] for cue in prepared]
     overlaps = [0] + [_overlap(texts_of[i - 1], texts_of[i]) if prepared[i][0] <= prepared[i - 1][1] + _ROLLING_GAP
                       else 0 for i in range(1, len(prepared))]
     repeating = sum(1 for size in overlaps if size)

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
+from pipeline.artifacts import StageMark
 from pipeline.models import StageResult
 from pipeline.redact import redact
 from pipeline.sources.listing import VideoRef
 from pipeline.sources.urls import canonical_url
 from pipeline.stages import BY_NAME, Stage
-from pipeline.store import Store
+from pipeline.store import Store, now_iso
 
 if TYPE_CHECKING:
     from pipeline.llm.summarize import Estimate
@@ -95,6 +96,7 @@ class Runner:
         self.context = RunContext(config, store, options, llm=llm, youtube=youtube, prompts=prompts)
         self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
+        self._held: dict[str, list[tuple[str, StageMark]]] = {}  # marks written with the next stage's
         self.summary = RunSummary()
         self._stop = threading.Event()
 
@@ -102,15 +104,42 @@ class Runner:
     def llm(self) -> Any:
         return self.context.llm
 
-    def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
+    def _stage(self, video: VideoRef, stage: Stage, *, last: bool) -> StageResult:
+        """Run one stage and mark it in ``status.json``. A mark is written with the next stage's
+        (one write fewer a video) unless this is the video's last stage in this run or it spent
+        money (what a run spent must survive a kill); a failure or the run's end writes what is
+        held back. Until then ``status`` reads the stage as done from its artifacts."""
         self.reporter.stage_started(video.video_id, stage.name)
         result = stage.run(self.context, video)
-        self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
-                              cost_usd=result.cost_usd, ref=_ref(video) if stage.name == "fetch" else None)
+        mark = (stage.name, StageMark(outcome=result.outcome, at=now_iso()))
+        if last or result.tokens or result.cost_usd:
+            earlier = self._held_marks(video.video_id)
+            self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
+                                  cost_usd=result.cost_usd, ref=_ref_if_fetched(video, [*earlier, mark]),
+                                  earlier=earlier)
+        else:
+            with self._lock:
+                self._held.setdefault(video.video_id, []).append(mark)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return result
+
+    def _held_marks(self, video_id: str) -> list[tuple[str, StageMark]]:
+        with self._lock:
+            return self._held.pop(video_id, [])
+
+    def _write_held_marks(self, videos: dict[str, VideoRef]) -> None:
+        """The marks of videos whose next stage will not run in this run (Ctrl-C, a budget)."""
+        with self._lock:
+            held, self._held = self._held, {}
+        for video_id, marks in held.items():
+            stage, mark = marks[-1]
+            try:
+                self.store.mark_stage(video_id, stage, mark.outcome, ref=_ref_if_fetched(videos[video_id], marks),
+                                      earlier=marks[:-1])
+            except Yt2PostError as exc:
+                log.warning("%s: status.json not updated: %s", video_id, exc)
 
     def plan(self, videos: list[VideoRef]) -> list[Estimate]:
         """``--dry-run``: fetch what is missing (free), then estimate every video's LLM calls."""
@@ -119,7 +148,7 @@ class Runner:
         estimates = []
         fetching = tuple(stage for stage in self.stages if stage.name == "fetch")
         for video in videos:
-            if fetching and not self._run_stages(video, fetching):
+            if fetching and not self._run_stages(video, fetching, later=0):
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
@@ -128,12 +157,13 @@ class Runner:
                 self._fail(video, "summarize", exc)
         return estimates
 
-    def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...]) -> bool:
-        for stage in stages:
+    def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...], *, later: int) -> bool:
+        """``stages`` in turn; ``later``: how many more follow them in another pool."""
+        for index, stage in enumerate(stages):
             if self._stop.is_set():
                 return False
             try:
-                self._stage(video, stage)
+                self._stage(video, stage, last=index == len(stages) - 1 and not later)
             except (BudgetExceeded, LLMSetupError) as exc:
                 self._stop_run(exc)
                 return False
@@ -166,7 +196,7 @@ class Runner:
         if video.video_id not in message:
             message = f"{video.video_id}: {message}"
         try:
-            self.store.record_error(video.video_id, stage, exc, ref=_ref(video))
+            self.store.record_error(video.video_id, stage, exc, ref=_ref(video), earlier=self._held_marks(video.video_id))
         except Yt2PostError:
             pass  # an id that cannot be a folder has nowhere to record; the summary still says it
         with self._lock:
@@ -214,6 +244,7 @@ class Runner:
         finally:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
+            self._write_held_marks({video.video_id: video for video in videos})
         return self.summary
 
     def _batch_mode(self) -> bool:
@@ -244,7 +275,8 @@ class Runner:
         try:
             if self._stop.is_set():
                 return
-            if self._run_stages(video, stages[:1]) and len(stages) > 1 and not self._stop.is_set():
+            if self._run_stages(video, stages[:1], later=len(stages) - 1) and len(stages) > 1 \
+                    and not self._stop.is_set():
                 try:
                     self._submit(video, stages[1:])
                     handed_on = True
@@ -294,6 +326,11 @@ def _local_workers(videos: list[VideoRef], config: Config) -> int:
     workers keep each other going."""
     local = config.asr.backend is None and all(video.info_path is not None for video in videos)
     return 1 if local else 2
+
+
+def _ref_if_fetched(video: VideoRef, marks: list[tuple[str, StageMark]]) -> dict[str, str | None] | None:
+    """The video's reference, recorded when it was fetched (a later stage may know it only by id)."""
+    return _ref(video) if any(stage == "fetch" for stage, _ in marks) else None
 
 
 def _ref(video: VideoRef) -> dict[str, str | None]:

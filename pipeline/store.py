@@ -27,7 +27,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -286,21 +286,21 @@ class Store:
         return status.model_dump(mode="json")
 
     def mark_stage(self, video_id: str, stage: str, outcome: str, *, tokens: int = 0, cost_usd: float | None = None,
-                   ref: dict[str, Any] | None = None) -> None:
-        """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept") and clear
-        its error, add what it spent, and remember how the video was reached: one write."""
+                   ref: dict[str, Any] | None = None, earlier: Sequence[tuple[str, StageMark]] = ()) -> None:
+        """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept"), and the
+        ``earlier`` stages' marks held back until now, clear their errors, add what was spent,
+        and remember how the video was reached: one write."""
         status = self.load_status(video_id)
-        status.stages[stage] = StageMark(outcome=outcome, at=now_iso())
-        if status.error is not None and status.error.stage == stage:
-            status.error = None
+        _apply_marks(status, [*earlier, (stage, StageMark(outcome=outcome, at=now_iso()))])
         _add_spend(status, tokens, cost_usd)
         if ref is not None:
             status.ref = ref
         self.save(video_id, status)
 
     def record_error(self, video_id: str, stage: str, exc: BaseException, *,
-                     ref: dict[str, Any] | None = None) -> None:
+                     ref: dict[str, Any] | None = None, earlier: Sequence[tuple[str, StageMark]] = ()) -> None:
         status = self.load_status(video_id)
+        _apply_marks(status, earlier)
         status.error = ErrorRecord(stage=stage, cause=getattr(exc, "cause", "error"),
                                    error_class=type(exc).__name__, message=redact(str(exc)), time=now_iso())
         if ref is not None:
@@ -342,6 +342,13 @@ class Store:
         if not self.videos_dir.is_dir():
             return []
         return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _apply_marks(status: StatusFile, marks: Sequence[tuple[str, StageMark]]) -> None:
+    for stage, mark in marks:
+        status.stages[stage] = mark
+        if status.error is not None and status.error.stage == stage:
+            status.error = None
 
 
 def _add_spend(status: StatusFile, tokens: int, cost_usd: float | None) -> None:

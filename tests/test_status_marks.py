@@ -1,0 +1,74 @@
+"""``status.json`` is written twice a video, not three times: the fetch mark goes with the
+summarize mark. Nothing is lost by that: a stop, a failure or a stage run alone writes what is
+held back, and the spend is written the moment it is made."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline import run
+from pipeline.artifacts import StatusFile
+from pipeline.config import Config
+from pipeline.store import Store
+from tests.batch_videos import make_videos
+from tests.fakellm import FakeLLM, Reply
+
+
+def _config(fake_llm: FakeLLM) -> Config:
+    return Config.model_validate({"llm": {"base_url": fake_llm.base_url, "concurrency": 2, "max_attempts": 1}})
+
+
+def _status(out: Path, video_id: str) -> dict:
+    return json.loads((out / "videos" / video_id / "status.json").read_text(encoding="utf-8"))
+
+
+def test_a_video_writes_its_status_twice_with_every_mark(tmp_path: Path, fake_llm: FakeLLM, monkeypatch) -> None:
+    ids = make_videos(tmp_path / "videos", 3)
+    saves: list[str] = []
+    real = Store.save
+
+    def counting(self: Store, video_id: str, artifact):  # type: ignore[no-untyped-def]
+        if isinstance(artifact, StatusFile):
+            saves.append(video_id)
+        return real(self, video_id, artifact)
+
+    monkeypatch.setattr(Store, "save", counting)
+    report = run([str(tmp_path / "videos")], _config(fake_llm), tmp_path / "out")
+    assert not report.summary.failures
+    assert sorted(saves) == sorted(ids * 2)
+    status = _status(tmp_path / "out", ids[0])
+    assert set(status["stages"]) == {"fetch", "summarize", "write"}
+    assert status["ref"]["info_path"].endswith(f"{ids[0]}.info.json") and status["spent"]["runs"] == 1
+
+
+def test_a_run_stopped_before_summarize_still_marks_the_fetch(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    """A bad key stops the run after the videos were fetched: their marks and references are
+    written when it ends, and an old fetch error is cleared."""
+    ids = make_videos(tmp_path / "videos", 2)
+    out = tmp_path / "out"
+    Store(out).record_error(ids[0], "fetch", RuntimeError("an earlier failure"))
+    fake_llm.queue(*[Reply(status=401)] * 4)
+    report = run([str(tmp_path / "videos")], _config(fake_llm), out)
+    assert report.summary.stopped_by is not None
+    for video_id in ids:
+        status = _status(out, video_id)
+        assert status["stages"]["fetch"]["outcome"] == "done" and "summarize" not in status["stages"]
+        assert status["ref"]["info_path"] and status["error"] is None
+
+
+def test_a_failed_summarize_records_the_fetch_with_the_error(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    ids = make_videos(tmp_path / "videos", 1)
+    fake_llm.queue(Reply(content="not json"), Reply(content="still not json"))
+    report = run([str(tmp_path / "videos")], _config(fake_llm), tmp_path / "out")
+    assert [f.stage for f in report.summary.failures] == ["summarize"]
+    status = _status(tmp_path / "out", ids[0])
+    assert status["stages"]["fetch"]["outcome"] == "done" and status["error"]["stage"] == "summarize"
+
+
+def test_a_later_stage_alone_keeps_the_reference_of_the_fetch(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    ids = make_videos(tmp_path / "videos", 1)
+    out = tmp_path / "out"
+    run([str(tmp_path / "videos")], _config(fake_llm), out)
+    run([ids[0]], _config(fake_llm), out, stages=("write",), options=None)
+    assert _status(out, ids[0])["ref"]["info_path"].endswith(f"{ids[0]}.info.json")

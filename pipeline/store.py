@@ -27,7 +27,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -90,9 +90,21 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-# One encoder for every value: ``json.dumps`` with a keyword builds a new one per call, and an
-# artifact makes a call per transcript segment.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+def _encoder() -> Callable[[Any], str]:
+    """One encoder for every value, as ``json.dumps(ensure_ascii=False)`` writes it: an artifact
+    encodes each transcript segment alone, and ``JSONEncoder.encode`` builds the C encoder
+    again for every call (a third of the time). Built once here when this Python has it."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        made = c_make_encoder(None, None, encode_basestring, None, ": ", ", ", False, False, True)
+        made({"x": [1.5, None, "é"]}, 0)
+    except (ImportError, TypeError):  # no C encoder, or another signature
+        return json.JSONEncoder(ensure_ascii=False).encode
+    return lambda value: "".join(made(value, 0))
+
+
+_ENCODE = _encoder()
 
 
 def dumps_artifact(data: dict[str, Any]) -> str:
@@ -104,7 +116,7 @@ def dumps_artifact(data: dict[str, Any]) -> str:
     lines = []
     for key, value in data.items():
         if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            items = ",\n    ".join(one(item) for item in value)
+            items = ",\n    ".join(map(one, value))
             lines.append(f"  {one(key)}: [\n    {items}\n  ]")
         else:
             lines.append(f"  {one(key)}: {one(value)}")

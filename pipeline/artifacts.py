@@ -254,6 +254,34 @@ class BatchFile(Artifact):
     updated_at: str | None = None
 
 
+class BatchCounts(Lenient):
+    total: int = 0
+    completed: int = 0
+    failed: int = 0
+
+
+class BatchRecordFile(Artifact):
+    """``batches/<batch_id>.json`` in the output folder (``pipeline/batchapi/``): one batch at the
+    provider as last polled, the file of requests it holds and whether its results were applied."""
+
+    FILE: ClassVar[str] = "batches/<batch_id>"  # one per batch, beside videos/, not in a video's folder
+
+    id: str
+    status: str | None = None
+    created_at: int | float | str | None = None  # as the provider gives it (OpenAI: Unix seconds)
+    input_file_id: str | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    request_counts: BatchCounts | None = None
+    errors: list[str] = Field(default_factory=list)
+    file_key: str | None = None
+    applied: bool = False
+    requests: int | None = None
+    tokens: int | None = None
+    videos: list[str] = Field(default_factory=list)
+    updated_at: str | None = None
+
+
 class CandidateArticle(ArticleContent):
     warnings: list[str] = Field(default_factory=list)
 

@@ -290,3 +290,27 @@ def test_a_newer_status_is_not_written_over_by_a_freshly_built_one_either(tmp_pa
     with pytest.raises(ArtifactError, match="newer yt2post"):
         store.update_status("abcdefghijk", ignored=True)
     assert json.loads((folder / "status.json").read_text(encoding="utf-8")) == newer
+
+
+def test_a_batch_registry_file_is_read_through_its_model(tmp_path: Path) -> None:
+    """``batches/<id>.json``: an older file (no version, a key this version does not know) is
+    read; one whose fields have the wrong shape is an error naming the file; a save writes the
+    version first."""
+    from pipeline.batchapi.records import Registry
+
+    registry = Registry(tmp_path)
+    registry.folder.mkdir(parents=True)
+    (registry.folder / "batch_abc.json").write_text(json.dumps(
+        {"id": "batch_abc", "status": "completed", "created_at": 1700000000, "applied": False,
+         "request_counts": {"total": 2, "completed": 2, "failed": 0}, "from_the_future": 1}), encoding="utf-8")
+    record = registry.load("batch_abc")
+    assert record is not None and record["status"] == "completed" and record["request_counts"]["total"] == 2
+    assert "from_the_future" not in record
+    record["applied"] = True
+    registry.save(record)
+    saved = json.loads((registry.folder / "batch_abc.json").read_text(encoding="utf-8"))
+    assert next(iter(saved)) == "schema_version" and saved["applied"] is True
+    (registry.folder / "batch_bad.json").write_text(json.dumps({"id": "batch_bad", "requests": "many"}),
+                                                    encoding="utf-8")
+    with pytest.raises(ArtifactError, match="batch_bad.json: not a batch record: requests"):
+        registry.load("batch_bad")

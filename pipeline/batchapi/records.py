@@ -13,7 +13,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import BatchFile
+from pydantic import ValidationError
+
+from pipeline.artifacts import BatchFile, BatchRecordFile, shape_problem
 from pipeline.errors import ArtifactError
 from pipeline.files import atomic_write_text
 from pipeline.store import Store, fingerprint, now_iso
@@ -119,8 +121,10 @@ class Registry:
         return self.folder / f"{safe}.json"
 
     def save(self, record: dict[str, Any]) -> None:
+        """Write ``record`` through its model: a field of the wrong type is a bug, caught here."""
         record["updated_at"] = now_iso()
-        atomic_write_text(self.path(record["id"]), json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        data = BatchRecordFile.model_validate(record).to_json_dict()
+        atomic_write_text(self.path(record["id"]), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def load(self, batch_id: str) -> dict[str, Any] | None:
         path = self.path(batch_id)
@@ -129,13 +133,18 @@ class Registry:
         return self._read(path)
 
     def _read(self, path: Path) -> dict[str, Any]:
+        """The record as its model reads it (older versions migrated, unknown keys passed over),
+        handed on as a dict: the Batch API code updates records field by field."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"{path}: not valid JSON: {exc}") from None
         if not isinstance(data, dict) or "id" not in data:
             raise ArtifactError(f"{path}: not a batch record")
-        return data
+        try:
+            return BatchRecordFile.model_validate(data).to_json_dict()
+        except ValidationError as exc:
+            raise ArtifactError(f"{path}: not a batch record: {shape_problem(exc)}") from None
 
     def all(self) -> list[dict[str, Any]]:
         if not self.folder.is_dir():

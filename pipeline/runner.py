@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pipeline.artifacts import StageMark
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
-from pipeline.artifacts import StageMark
 from pipeline.models import StageResult
 from pipeline.redact import redact
 from pipeline.sources.listing import VideoRef

@@ -131,8 +131,8 @@ class Store:
         self.videos_dir = self.root / "videos"
         self.posts_dir = self.root / "posts"
         # Each artifact this store last read or wrote, with the stamp of the file it came from
-        # or went to: a stage reads what the one before wrote, and the status file is read at
-        # every stage. A changed file (a hand edit, another process) has another stamp.
+        # or went to: a stage reads what the one before wrote without parsing it again. A
+        # changed file (a hand edit, another process) has another stamp.
         self._known: OrderedDict[Path, tuple[Stamp, dict[str, Any]]] = OrderedDict()  # oldest first
         self._known_bytes = 0
         self._known_lock = threading.Lock()

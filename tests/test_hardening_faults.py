@@ -74,6 +74,8 @@ import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from tests.batch_videos import make_videos  # noqa: E402
 from tests.conftest import ROOT, run_in_process  # noqa: E402
@@ -90,6 +92,21 @@ def _env(fake_llm, **extra: str) -> dict[str, str]:
 def _start(tmp_path: Path, fake_llm, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, env=_env(fake_llm),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@contextmanager
+def _held_run(tmp_path: Path, fake_llm, count: int) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A run of ``count`` new videos in its own process, its model calls held by the server
+    until the block ends: meanwhile it surely holds the output folder."""
+    fake_llm.responder = hold = Hold()
+    folder = tmp_path / "videos"
+    make_videos(folder, count)
+    run = _start(tmp_path, fake_llm, "run", str(folder))
+    try:
+        hold.wait_held()
+        yield run, folder
+    finally:
+        hold.release()
 
 
 def _wait_for(predicate, timeout: float = 30) -> None:
@@ -120,20 +137,13 @@ def test_two_runs_at_once_pay_once(tmp_path: Path, fake_llm) -> None:
 
 
 def test_no_wait_exits_2_naming_the_holder(tmp_path: Path, fake_llm) -> None:
-    fake_llm.responder = hold = Hold()  # the first run surely holds the folder meanwhile
-    folder = tmp_path / "videos"
-    make_videos(folder, 3)
-    first = _start(tmp_path, fake_llm, "run", str(folder))
-    try:
-        hold.wait_held()
+    with _held_run(tmp_path, fake_llm, 3) as (first, folder):
         second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
                                 env=_env(fake_llm), capture_output=True, text=True, timeout=60)
         # status needs no lock: it answers while a run holds the folder
         status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=_env(fake_llm),
                                 capture_output=True, text=True, timeout=30)
         assert first.poll() is None, "the run ended before status was asked"
-    finally:
-        hold.release()
     _, err1 = first.communicate(timeout=120)
     assert second.returncode == 2, second.stderr
     assert f"pid {first.pid}" in second.stderr and len(second.stderr.strip().splitlines()) == 1
@@ -142,16 +152,9 @@ def test_no_wait_exits_2_naming_the_holder(tmp_path: Path, fake_llm) -> None:
 
 
 def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
-    fake_llm.responder = hold = Hold()
-    folder = tmp_path / "videos"
-    make_videos(folder, 2)
-    first = _start(tmp_path, fake_llm, "run", str(folder))
-    try:
-        hold.wait_held()
+    with _held_run(tmp_path, fake_llm, 2) as (first, folder):
         first.kill()
         first.communicate()
-    finally:
-        hold.release()
     fake_llm.responder = None
     second = subprocess.run([sys.executable, "-m", "pipeline", "run", str(folder), "--no-wait"], cwd=tmp_path,
                             env=_env(fake_llm), capture_output=True, text=True, timeout=60)
@@ -162,16 +165,9 @@ def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
-    fake_llm.responder = hold = Hold()  # calls are in flight when the TERM comes
-    folder = tmp_path / "videos"
-    make_videos(folder, 12)
-    run = _start(tmp_path, fake_llm, "run", str(folder))
-    try:
-        hold.wait_held()
+    with _held_run(tmp_path, fake_llm, 12) as (run, folder):  # calls are in flight when the TERM comes
         _wait_for(lambda: fake_llm.calls >= 2)
         run.send_signal(signal.SIGTERM)
-    finally:
-        hold.release()
     out, err = run.communicate(timeout=60)
     assert run.returncode == 143, (out, err)
     assert err.strip().splitlines()[-1].startswith("terminated:"), err

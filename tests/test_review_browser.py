@@ -144,6 +144,16 @@ def submit_filter(browser: WebDriver) -> None:
     wait_for(lambda: not _alive(before))
 
 
+def regenerate(browser: WebDriver, fake: FakeLLM, answer: Callable[[dict], dict], *, until: str) -> None:
+    """Click Regenerate with the model answering ``answer``, until the element ``until`` shows."""
+    fake.responder = answer
+    try:
+        click(browser, "#regenerate")
+        wait_for(lambda: bool(browser.find_elements(By.ID, until)))
+    finally:
+        fake.responder = None
+
+
 def _alive(element: object) -> bool:
     try:
         element.tag_name  # type: ignore[attr-defined]  # noqa: B018 - raises once the page is gone
@@ -289,19 +299,12 @@ def test_regenerate_one_section_keeps_the_reviewers_edits(desk: Served, browser:
     path.write_text(edited, encoding="utf-8")
     new_body = "重写后的第二节：更简洁的正文，保留 12 个数字。"
 
-    def answer(body: dict) -> dict:
-        return {"heading": "重写后的第二节", "start": "05:28", "body": new_body}
-
-    fake.responder = answer
-    try:
-        browser.get(f"{desk.base}/video/{BW}")
-        open_details(browser, "#regen")
-        Select(browser.find_element(By.ID, "regen-section")).select_by_value("2")
-        browser.find_element(By.ID, "instruction").send_keys("更简洁")
-        click(browser, "#regenerate")
-        wait_for(lambda: bool(browser.find_elements(By.ID, "accept")))
-    finally:
-        fake.responder = None
+    browser.get(f"{desk.base}/video/{BW}")
+    open_details(browser, "#regen")
+    Select(browser.find_element(By.ID, "regen-section")).select_by_value("2")
+    browser.find_element(By.ID, "instruction").send_keys("更简洁")
+    regenerate(browser, fake, lambda body: {"heading": "重写后的第二节", "start": "05:28", "body": new_body},
+               until="accept")
     request = fake.requests[-1]["messages"][-1]["content"]
     assert "更简洁" in request and "<instruction>" in request and "<section>" in request
     assert "[05:28]" in request and "[00:01]" not in request  # only the section's stretch of the transcript
@@ -386,15 +389,7 @@ def test_regenerate_the_whole_article_then_discard(desk: Served, browser: WebDri
     open_details(browser, "#regen")
     browser.find_element(By.ID, "instruction").send_keys("keep the numbers in a table")
 
-    def answer(body: dict) -> dict:
-        return dict(default_answer(body), title="重新生成的标题")
-
-    fake.responder = answer
-    try:
-        click(browser, "#regenerate")
-        wait_for(lambda: bool(browser.find_elements(By.ID, "discard")))
-    finally:
-        fake.responder = None
+    regenerate(browser, fake, lambda body: dict(default_answer(body), title="重新生成的标题"), until="discard")
     request = fake.requests[-1]["messages"][-1]["content"]
     assert "keep the numbers in a table" in request and "<transcript>" in request and "[00:01]" in request
     diff = browser.find_element(By.ID, "diff").text

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import openai
 
 from pipeline.batchapi.llm import ENDPOINT
 from pipeline.batchapi.records import BATCH_ARTIFACT, TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
 from pipeline.config import LLMConfig
-from pipeline.errors import ConfigError, LLMAuthError, LLMRequestFailed, LLMSetupError
+from pipeline.errors import LLMAuthError, LLMRequestFailed, LLMSetupError
 from pipeline.llm.errors import server_message
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.llm.tokens import estimate_messages_tokens
@@ -31,13 +29,8 @@ METADATA_KEY = "yt2post_file"  # set on each batch, so a batch created just befo
 
 
 def make_client(config: LLMConfig) -> openai.OpenAI:
-    base_url = config.resolved_base_url()
-    api_key = os.environ.get(config.api_key_env)
-    if not api_key:
-        if urlsplit(base_url).hostname == "api.openai.com":
-            raise ConfigError(f"set the {config.api_key_env} environment variable to your API key")
-        api_key = "no-key-required"
-    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=3, timeout=config.timeout)
+    return openai.OpenAI(base_url=config.resolved_base_url(), api_key=config.api_key(), max_retries=3,
+                         timeout=config.timeout)
 
 
 def request_line(request: dict[str, Any]) -> str:

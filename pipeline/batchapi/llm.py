@@ -16,7 +16,7 @@ from pipeline.batchapi.records import VideoBatch, request_key
 from pipeline.config import LLMConfig
 from pipeline.llm.cost import call_cost
 from pipeline.errors import LLMRequestFailed
-from pipeline.llm.client import LLMClient
+from pipeline.llm.client import LLMClient, request_body
 from pipeline.models import Usage
 
 ENDPOINT = "/v1/chat/completions"
@@ -26,19 +26,6 @@ class Deferred(Exception):
     """The answer to one of the video's requests is not in yet; the video waits for a batch.
 
     Not a ``Yt2PostError``: a deferred video has not failed."""
-
-
-def request_body(config: LLMConfig, messages: list[dict[str, str]], response_format: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body a live call sends (``LLMClient._create``'s arguments), for a batch line."""
-    body: dict[str, Any] = {
-        "model": config.model,
-        "messages": messages,
-        "response_format": response_format,
-        "max_tokens": config.max_output_tokens,
-    }
-    if config.temperature is not None:
-        body["temperature"] = config.temperature
-    return body
 
 
 class BatchLLM(LLMClient):

@@ -180,6 +180,19 @@ class _SchemaRejected(Exception):
     """The server cannot do ``response_format: json_schema``; the caller switches modes."""
 
 
+def request_body(config: LLMConfig, messages: list[dict[str, str]], response_format: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of a chat call: what a live call sends, and a Batch API line carries."""
+    body: dict[str, Any] = {
+        "model": config.model,
+        "messages": messages,
+        "max_tokens": config.max_output_tokens,
+        "response_format": response_format,
+    }
+    if config.temperature is not None:
+        body["temperature"] = config.temperature
+    return body
+
+
 class LLMClient:
     """A thread-safe wrapper around ``openai.OpenAI`` for structured chat calls."""
 
@@ -211,15 +224,9 @@ class LLMClient:
             yield
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
-        body: dict[str, Any] = {
-            "model": self.config.model,
-            "messages": messages,
-            "max_tokens": self.config.max_output_tokens,
-            "response_format": response_format,
-        }
-        if self.config.temperature is not None:
-            body["temperature"] = self.config.temperature
-        tokens = estimate_messages_tokens(messages)
+        body = request_body(self.config, messages, response_format)
+        # Only a pacer needs the estimate (tokens per minute): not worked out for every call.
+        tokens = estimate_messages_tokens(messages) if self._gate is not None else 0
         try:
             for attempt in retry_policy(self.config):
                 with attempt:

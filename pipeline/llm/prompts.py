@@ -7,7 +7,7 @@ they only ever enter as variables, so ``{{ … }}`` inside a transcript is print
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,13 @@ class Prompts:
         except TemplateError as exc:
             raise ConfigError(f"prompt template {name}: {exc}") from None
 
+    @cached_property
+    def system(self) -> str:
+        """The system message: the same for every call (it depends on the glossary alone)."""
+        return self.render("system.md")
+
     def messages(self, name: str, **context: Any) -> list[dict[str, str]]:
         return [
-            {"role": "system", "content": self.render("system.md")},
+            {"role": "system", "content": self.system},
             {"role": "user", "content": self.render(name, **context)},
         ]

@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -137,14 +138,16 @@ class Summarizer:
 
     # --- planning ----------------------------------------------------------------------
 
+    @cached_property
     def overhead_tokens(self) -> int:
+        """The prompt without the transcript, in tokens (planned once, asked by plan and estimate)."""
         return estimate_messages_tokens(self.prompts.messages("article.md", **self.base))
 
     def part_budget(self) -> int:
         """Transcript tokens one call may carry: what fits the context beside the prompt and the
         answer, and no more than the answer can rewrite without hitting the output limit."""
         llm = self.config.llm
-        room = llm.context_tokens - llm.max_output_tokens - int(self.overhead_tokens() * PROMPT_MARGIN)
+        room = llm.context_tokens - llm.max_output_tokens - int(self.overhead_tokens * PROMPT_MARGIN)
         return max(500, min(room, int(llm.max_output_tokens * 1.5)))
 
     def plan(self) -> list[Part]:
@@ -364,7 +367,7 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
         tags = site_tags(store.posts_dir, config.reuse_tags)
     summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]
     parts = summarizer.plan()
-    overhead = summarizer.overhead_tokens()
+    overhead = summarizer.overhead_tokens
     transcript_tokens = sum(p.tokens for p in parts)
     article_tokens = estimate_article_tokens(transcript_tokens)
     calls = 1 if len(parts) == 1 else len(parts) + 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import UsageError
-from pipeline.review.security import is_loopback, new_token
+from pipeline.review.security import LOOPBACK_NAMES, is_loopback, new_token
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Desk:
 
 
 def allowed_hosts(host: str) -> set[str]:
-    names = {"127.0.0.1", "localhost", "::1"}
+    names = set(LOOPBACK_NAMES)
     if host not in ("0.0.0.0", "::"):
         names.add(host)
     return names

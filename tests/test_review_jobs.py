@@ -143,3 +143,18 @@ def test_an_actions_error_message_is_masked_too(out: Path, tmp_path: Path) -> No
     location = answer.headers["location"]
     assert answer.status_code == 303 and "not%20done" in location
     assert "Pa55word-secret" not in location and "%5Bredacted%5D" in location
+
+
+def test_a_candidates_preview_is_what_accept_writes_with_section_links_on(out: Path) -> None:
+    """``post.section_links``: the diff shown for a regenerated article carries the links that
+    accepting it writes into the post."""
+    with FakeLLM() as fake:
+        config = Config.model_validate({"llm": {"base_url": fake.base_url}, "post": {"section_links": True}})
+        with desk(out, config) as client:
+            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter"}).status_code == 303
+            assert finished(client, BW).state == "done"
+            page = client.get(f"/video/{BW}").text
+            assert client.post(f"/video/{BW}/candidate/accept", data=CSRF).status_code == 303
+    post = next((out / "posts").glob("*.md")).read_text(encoding="utf-8")
+    link = next(line for line in post.splitlines() if line.startswith("[▶ "))
+    assert "+ " + link.replace("&", "&amp;") in page

@@ -108,10 +108,13 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
     for key in ARTICLE_TEXT_FIELDS:
         fields[key] = sanitize_inline(getattr(article, key))
     fields.update(overrides or {})
-    source = fields["source"]
-    links = safe_video_url(source) if config.post.section_links else None
-    body = render_body([s.model_dump() for s in article.sections], links)
+    body = render_body([s.model_dump() for s in article.sections], section_links_url(fields["source"], config))
     return frontmatter.Post(body, **guard_liquid(fields, body))
+
+
+def section_links_url(source: str, config: Config) -> str | None:
+    """The video URL each section's heading links its start to (``post.section_links``), if on."""
+    return safe_video_url(source) if config.post.section_links else None
 
 
 def guard_liquid(fields: dict[str, Any], body: str) -> dict[str, Any]:

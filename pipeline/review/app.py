@@ -28,7 +28,7 @@ from pipeline.review.security import CSRF_FIELD, Guard, csrf_token, state_changi
 from pipeline.redact import install as install_redactor
 from pipeline.redact import redact
 from pipeline.store import Store
-from pipeline.post.write import canonical_source
+from pipeline.post.write import canonical_source, section_links_url
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -110,7 +110,8 @@ def video(request: Request) -> Response:
     diff = []
     if candidate_file and candidate_file.state == "done" and post is not None:
         try:
-            diff = diff_lines(post.text, posts.candidate_text(post, candidate_file))
+            # As Accept would write it: with the section links, when they are on.
+            diff = diff_lines(post.text, posts.candidate_text(post, candidate_file, section_links_url(source, config)))
         except (KeyError, ValueError, TypeError) as exc:
             candidate = dict(candidate, state="failed", error=f"cannot apply this candidate: {exc}")
     job = app.state.jobs.get(video_id)

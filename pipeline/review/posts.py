@@ -19,11 +19,12 @@ import yaml
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.artifacts import CandidateFile, MetadataFile
-from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
+from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store
-from pipeline.post.write import canonical_source, dump_post, guard_liquid, locate_post, render_body
+from pipeline.post.write import (canonical_source, dump_post, guard_liquid, locate_post, render_body,
+                                 section_links_url)
 
 from pipeline.review.render import split_sections
 
@@ -158,8 +159,7 @@ def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any
     with store.video_lock(video_id):
         post = _require(store, video_id)
         source = canonical_source(store.load(video_id, MetadataFile))
-        links = safe_video_url(source) if config.post.section_links else None
-        text = candidate_text(post, candidate, links)
+        text = candidate_text(post, candidate, section_links_url(source, config))
         if post.edited and candidate.kind != "section":
             # A whole new article replaces the reviewer's text: keep their version beside it.
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

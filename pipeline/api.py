@@ -142,7 +142,7 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
             summary = report.summary
             failed = {f.video_id for f in summary.failures}
             # Seen: finished videos. Not started ones (Ctrl-C, budget, waiting for a batch) stay new.
-            finished = {r.video_id for r in summary.results if r.stage == summary.final_stage} - failed
+            finished = summary.finished()
             # An ignored video is seen too: the reviewer rejected it, a scheduled run must not
             # bring it up (and print about it) again every time.
             seen = [v.video_id for v in report.watched.videos if v.video_id in finished or v.video_id in report.ignored]
@@ -217,7 +217,7 @@ def _select(sources: Sequence[str], store: Store, report: RunReport, retry_faile
 def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) -> list[VideoRef]:
     kept = []
     for video in videos:
-        if store.has_video(video.video_id) and store.status(video.video_id).get("ignored"):
+        if store.has_video(video.video_id) and store.load_status(video.video_id).ignored:
             report.ignored.append(video.video_id)
         else:
             kept.append(video)

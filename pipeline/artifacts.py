@@ -84,9 +84,6 @@ class MetadataFile(Artifact, Metadata):
     fingerprint: str | None = None
     fetched_at: str | None = None
 
-    def metadata(self) -> Metadata:
-        return Metadata.model_validate(self.model_dump(include=set(Metadata.model_fields)))
-
 
 class TranscriptFile(Artifact, Transcript):
     """``transcript.json`` (fetch): the words with their times, stamped like metadata.json."""

@@ -61,14 +61,15 @@ class RunSummary:
     stopped_by: Yt2PostError | None = None
     batch_note: str | None = None  # what a Batch API export or import left to do (``pipeline.batchapi``)
 
-    def _finished(self) -> dict[str, str]:
+    def finished(self) -> dict[str, str]:
+        """Videos whose final stage ran without a failure, with that stage's outcome."""
         failed = {f.video_id for f in self.failures}
         return {r.video_id: r.outcome for r in self.results
                 if r.stage == self.final_stage and r.video_id not in failed}
 
     def count(self, outcome: str) -> int:
         """Finished videos whose last stage ended with ``outcome`` ("done", "skipped", "kept")."""
-        return sum(1 for out in self._finished().values() if out == outcome)
+        return sum(1 for out in self.finished().values() if out == outcome)
 
     @property
     def failed(self) -> int:
@@ -78,7 +79,7 @@ class RunSummary:
     def not_started(self) -> int:
         """Videos neither finished nor failed: stopped early (Ctrl-C, budget, a setup error);
         the next run picks them up where they are."""
-        return self.videos - len(self._finished()) - self.failed
+        return self.videos - len(self.finished()) - self.failed
 
     def failures_by_cause(self) -> Counter[str]:
         return Counter(f.cause for f in self.failures)
@@ -343,10 +344,10 @@ def failed_videos(store: Store) -> list[VideoRef]:
     """Videos whose last run recorded an error, rebuilt from what their status remembers."""
     videos = []
     for video_id in store.video_ids():
-        status = store.status(video_id)
-        if not status.get("error"):
+        status = store.load_status(video_id)
+        if status.error is None:
             continue
-        ref = status.get("ref") or {}
+        ref = status.ref or {}
         videos.append(VideoRef(
             video_id=video_id,
             url=ref.get("url") or canonical_url(video_id),

@@ -53,12 +53,11 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
         if not stages[stage] and store.exists(video_id, artifact):
             stages[stage] = "done"
     meta = store.load_readable(video_id, MetadataFile)
-    article = store.load_readable(video_id, ArticleFile)
     # What every run spent on this video, added up (an article redone keeps its earlier cost);
     # videos from before that record show their article's calls.
     if status.spent is not None:
         tokens, cost = status.spent.tokens, status.spent.cost_usd
-    elif article is not None:
+    elif (article := store.load_readable(video_id, ArticleFile)) is not None:
         totals = article.usage_total
         tokens, cost = totals.prompt_tokens + totals.completion_tokens, totals.cost_usd
     else:

@@ -62,7 +62,6 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
          subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
          dry_run: bool = False, max_cost: float | None = None, new: bool = False, mark_seen: bool = False,
          quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
-    import io
 
     from pipeline import api
     from pipeline.config import parse_overrides
@@ -74,14 +73,15 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
                          allow_description=allow_description, verbose=verbose, max_cost=max_cost,
                          **(batch or {}))
-    reporter = make_reporter(verbose, stream=io.StringIO()) if quiet else make_reporter(verbose)
+    reporter = None if quiet else make_reporter(verbose)  # None: the library's silent one
     try:
         report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
                          retry_failed=retry_failed, dry_run=dry_run, new=new, mark_seen=mark_seen,
                          reporter=reporter, wait=not click.get_current_context().meta.get("no_wait", False),
                          on_wait=lambda message: click.echo(message, err=True))
     finally:
-        reporter.close()
+        if reporter is not None:
+            reporter.close()
     if report.watched is not None and not report.watched.videos:
         if not quiet:
             marked = f", {len(report.watched.marked)} marked seen" if report.watched.marked else ""

@@ -83,7 +83,7 @@ def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, 
     return "fetched"
 
 
-def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
+def build_row(store: Store, video_id: str) -> Row:
     vs = video_status(store, video_id)
     meta = store.load_readable(video_id, MetadataFile) or MetadataFile(id=video_id)
     date = iso_date(meta.upload_date)
@@ -107,7 +107,7 @@ def build_row(store: Store, video_id: str, signature: list[int]) -> Row:
         cost_usd=vs.cost_usd,
         tokens=vs.tokens,
         post=vs.post,
-        signature=signature,
+        signature=[],  # the index signs the row (Index._build)
     )
 
 
@@ -159,7 +159,7 @@ class DeskIndex:
     def _build(self, video_id: str, folder: Path) -> Row:
         # The folder is signed before reading, so a change made meanwhile shows next time.
         folder_mtime = _mtime(folder)
-        row = build_row(self.store, video_id, [])
+        row = build_row(self.store, video_id)
         row.signature = [folder_mtime, *self._signature(folder, row.post)[1:]]
         return row
 

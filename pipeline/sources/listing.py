@@ -48,7 +48,7 @@ class VideoRef:
     live_status: str | None = None
 
 
-def read_input(path: Path, max_mb: float | None = None, *, encoding: str = "utf-8") -> str:
+def read_input(path: Path, max_mb: float | None = None) -> str:
     """A file from a source (an info.json, a list), read only if it is a regular file (links
     followed) no larger than ``max_mb`` (``max_input_mb``), with the path in every error."""
     max_mb = _MAX_INPUT_MB.get() if max_mb is None else max_mb
@@ -58,7 +58,7 @@ def read_input(path: Path, max_mb: float | None = None, *, encoding: str = "utf-
         raise type(exc)(f"{path}: {exc}") from None
     except TextFileError as exc:
         raise FetchError(f"{path}: {exc}") from None
-    return data.decode(encoding)
+    return data.decode("utf-8")
 
 
 def set_max_input_mb(max_mb: float) -> None:
@@ -120,13 +120,13 @@ def _ref_from_entry(entry: dict[str, Any], info_path: Path | None = None) -> Vid
                     availability=entry.get("availability"), live_status=entry.get("live_status"))
 
 
-def _entries(entries: list[Any], folder: Path | None, local: dict[str, Path]) -> list[VideoRef]:
+def _entries(entries: list[Any], local: dict[str, Path]) -> list[VideoRef]:
     refs: list[VideoRef] = []
     for entry in entries:
         if not isinstance(entry, dict):
             continue
         if entry.get("_type") == "playlist":  # a channel root: one nested playlist per tab
-            refs.extend(_entries(entry.get("entries") or [], folder, local))
+            refs.extend(_entries(entry.get("entries") or [], local))
             continue
         ref = _ref_from_entry(entry, local.get(str(entry.get("id"))))
         if ref:
@@ -138,12 +138,16 @@ def _local_infos(folder: Path) -> dict[str, Path]:
     """Video id -> info.json in a folder (by yt-dlp's file names, without reading every file)."""
     found: dict[str, Path] = {}
     for path in folder.glob("*.info.json"):
-        stem = info_stem(path)
-        match = _ID_IN_NAME.search(stem)
-        key = match.group(1) if match else stem
-        if is_video_id(key):
-            found[key] = path
+        video_id = _id_of_stem(info_stem(path))
+        if video_id:
+            found[video_id] = path
     return found
+
+
+def _id_of_stem(stem: str) -> str | None:
+    """The video id in a yt-dlp file name's stem: ``Title [id]``, or the id alone."""
+    match = _ID_IN_NAME.search(stem)
+    return match.group(1) if match else stem if is_video_id(stem) else None
 
 
 def _from_json_file(path: Path) -> list[VideoRef]:
@@ -158,11 +162,11 @@ def _from_json_file(path: Path) -> list[VideoRef]:
     # Only a list of entries looks for its videos' info.json files beside it: scanning the folder
     # for every video's own info.json would grow with the square of the folder.
     if isinstance(data, list):
-        return _entries(data, path.parent, _local_infos(path.parent))
+        return _entries(data, _local_infos(path.parent))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a yt-dlp info.json")
     if data.get("_type") == "playlist":
-        return _entries(data.get("entries") or [], path.parent, _local_infos(path.parent))
+        return _entries(data.get("entries") or [], _local_infos(path.parent))
     ref = _ref_from_entry(data, path)
     if ref is None:
         raise UsageError(f"{path}: the info.json has no video id")
@@ -172,9 +176,7 @@ def _from_json_file(path: Path) -> list[VideoRef]:
 def _unreadable_ref(path: Path) -> VideoRef:
     """A folder's info.json that cannot be read is still its video: it fails on its own at fetch,
     naming the file, while the folder's other videos go on."""
-    stem = info_stem(path)
-    match = _ID_IN_NAME.search(stem)
-    video_id = match.group(1) if match else stem if is_video_id(stem) else None
+    video_id = _id_of_stem(info_stem(path))
     if video_id is None:
         video_id = "info-" + hashlib.sha1(path.name.encode("utf-8", "replace")).hexdigest()[:10]
     return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=path)
@@ -238,7 +240,7 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
         return [VideoRef(video_id=video_id, url=canonical_url(video_id))]
     if is_collection_url(source):
         info = flat_extract(channel_videos_url(source))
-        return _entries(info.get("entries") or [], None, {})
+        return _entries(info.get("entries") or [], {})
     if "/" in source or source.endswith((".json", ".txt")) or source.startswith("."):
         if "://" not in source:
             raise UsageError(f"{source}: no such file or folder")

@@ -51,7 +51,7 @@ def language_matches(track_lang: str, wanted: str) -> bool:
     return track == want or track.split("-")[0] == want
 
 
-def finish(video_id: str, segments: list[Segment], meta: Metadata, config: Config, *, source: str,
+def finish(segments: list[Segment], meta: Metadata, config: Config, *, source: str,
            language: str | None, is_generated: bool, track: str | None, notes: list[str] | None = None,
            encoding: str | None = None) -> Transcript:
     """Shape cleaned segments into the transcript artifact (paragraphs along chapters)."""
@@ -61,7 +61,7 @@ def finish(video_id: str, segments: list[Segment], meta: Metadata, config: Confi
         notes.append(f"converted from {language} to {config.transcript.convert_chinese} with OpenCC")
         language = config.transcript.convert_chinese
     paragraphs = build_paragraphs(segments, meta.chapters, max_seconds=config.transcript.paragraph_seconds)
-    return Transcript(video_id=video_id, source=source, language=language, is_generated=is_generated,
+    return Transcript(video_id=meta.id, source=source, language=language, is_generated=is_generated,
                       track=track, segments=segments, paragraphs=paragraphs, notes=notes, encoding=encoding)
 
 
@@ -192,7 +192,7 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
             continue
         source = "yt-dlp-automatic-captions" if track.generated else "yt-dlp-subtitles"
         language = track.language.removesuffix("-orig") or meta.language
-        return finish(meta.id, segments, meta, config, source=source, language=language,
+        return finish(segments, meta, config, source=source, language=language,
                       is_generated=track.generated, track=track.label, encoding=decoded.encoding,
                       notes=[f"skipped subtitle track {problem}" for problem in skipped])
     if problems is not None:
@@ -206,10 +206,10 @@ def _file_language(path: Path) -> str | None:
     return codes[-1] if codes else None
 
 
-def from_subtitle_file(path: Path, meta: Metadata, config: Config, language: str | None = None) -> Transcript:
+def from_subtitle_file(path: Path, meta: Metadata, config: Config) -> Transcript:
     """``--subtitles FILE``: the user's own caption file for one video. Every failure is a
     typed error naming the video, the file and the cause."""
-    language = language or _file_language(path)
+    language = _file_language(path)
     where = f"{meta.id}: --subtitles {path}"
     try:
         decoded = read_caption_text(path, config.max_input_mb, language or meta.language)
@@ -224,7 +224,7 @@ def from_subtitle_file(path: Path, meta: Metadata, config: Config, language: str
     if not segments:
         raise NoTranscript(f"{where}: no words in it (only sound cues, or no cues); give another caption "
                            "file, or pass --allow-description", video_id=meta.id)
-    return finish(meta.id, segments, meta, config, source="user-subtitles", language=language or meta.language,
+    return finish(segments, meta, config, source="user-subtitles", language=language or meta.language,
                   is_generated=False, track=path.name, encoding=decoded.encoding)
 
 
@@ -233,5 +233,5 @@ def from_snippets(meta: Metadata, config: Config, snippets: list[tuple[str, floa
     segments = clean_snippets(snippets)
     if not segments:
         return None
-    return finish(meta.id, segments, meta, config, source=source, language=language,
+    return finish(segments, meta, config, source=source, language=language,
                   is_generated=is_generated, track=track)

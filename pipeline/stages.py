@@ -39,11 +39,12 @@ class SummarizeStage:
     pool: Literal["local", "llm"] = "llm"
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
-        from pipeline.llm.summarize import estimate, summarize
+        from pipeline.llm.summarize import SummaryInputs, estimate, summarize
 
         video_id, store, force = video.video_id, ctx.store, ctx.options.force
         store.ensure_room(video_id)  # no answer is paid for that there is no room to save
-        shared = {"prompts": ctx.prompts, "tags": ctx.site_tags}
+        inputs = SummaryInputs.load(video_id, ctx.config, store, ctx.prompts)
+        shared = {"prompts": ctx.prompts, "tags": ctx.site_tags, "inputs": inputs}
         reserved = 0.0
         if ctx.budget is not None:
             planned = estimate(video_id, ctx.config, store, force=force, **shared)

@@ -326,3 +326,20 @@ def test_a_dangling_link_among_the_prompts_is_no_template(tmp_path: Path) -> Non
     before = Prompts(config)
     (prompts_dir / "partials" / "x.md").write_text("二二", encoding="utf-8")  # a file in a subfolder counts
     assert Prompts(config)._env is not before._env
+
+
+def test_a_budgeted_summarize_reads_and_hashes_its_inputs_once(tmp_path: Path, fake_llm, monkeypatch) -> None:
+    """``--max-cost`` estimates a video before summarizing it: one load and one fingerprint."""
+    import pipeline.llm.summarize as summarize_module
+    from pipeline import run
+    from pipeline.context import RunOptions
+
+    ids = make_videos(tmp_path / "videos", 2)
+    hashed: list[str] = []
+    real = summarize_module.summarize_fingerprint
+    monkeypatch.setattr(summarize_module, "summarize_fingerprint",
+                        lambda meta, *rest: hashed.append(meta["id"]) or real(meta, *rest))
+    report = run([str(tmp_path / "videos")], Config.model_validate({"llm": {"base_url": fake_llm.base_url}}),
+                 tmp_path / "out", options=RunOptions(max_cost=5.0))
+    assert not report.summary.failures and report.summary.count("done") == 2
+    assert sorted(hashed) == sorted(ids)

@@ -28,8 +28,7 @@ from pipeline.context import RunOptions
 from pipeline.runner import Failure, Reporter, Runner, RunSummary
 from pipeline.sources.listing import VideoRef
 from pipeline.store import Store
-from pipeline.artifacts import MetadataFile, TranscriptFile
-from pipeline.llm.summarize import estimate, site_tags, summarize, summarize_fingerprint
+from pipeline.llm.summarize import SummaryInputs, estimate, site_tags, summarize
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +180,8 @@ class BatchRun:
     def _attempt(self, video_id: str, record: VideoBatch, prompts: Prompts, tags: list[str]) -> str:
         """One round of one video's summarize stage: "done", "deferred" or "failed"."""
         try:
-            expected = summarize_fingerprint(self.store.load(video_id, MetadataFile).stored(),
-                                             self.store.load(video_id, TranscriptFile).stored(), self.config, prompts)
+            inputs = SummaryInputs.load(video_id, self.config, self.store, prompts)
+            expected = inputs.fingerprint
             if record.fingerprint != expected or (self.options.force and record.used and video_id not in self._forced):
                 record.reset(expected, tags)
                 self._forced.add(video_id)
@@ -190,7 +189,7 @@ class BatchRun:
             llm = BatchLLM(self.config.llm, record, self.live, run_started=self.started)
             try:
                 result = summarize(video_id, self.config, self.store, llm=llm, force=self.options.force,
-                                   prompts=prompts, tags=record.site_tags)
+                                   prompts=prompts, tags=record.site_tags, inputs=inputs)
             finally:
                 record.save()
         except Deferred:

@@ -301,13 +301,30 @@ def total_usage(usages: list[Usage]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class SummaryInputs:
+    """What summarizing one video reads, and their fingerprint: loaded and hashed once when a
+    stage both estimates and summarizes (``--max-cost``)."""
+
+    meta: MetadataFile
+    transcript: TranscriptFile
+    prompts: Prompts
+    fingerprint: str
+
+    @classmethod
+    def load(cls, video_id: str, config: Config, store: Store, prompts: Prompts | None = None) -> SummaryInputs:
+        meta = store.load(video_id, MetadataFile)
+        transcript = store.load(video_id, TranscriptFile)
+        prompts = prompts or Prompts(config)
+        return cls(meta, transcript, prompts, summarize_fingerprint(meta.stored(), transcript.stored(), config, prompts))
+
+
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
-              prompts: Prompts | None = None, tags: list[str] | None = None) -> StageResult:
+              prompts: Prompts | None = None, tags: list[str] | None = None,
+              inputs: SummaryInputs | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
-    meta = store.load(video_id, MetadataFile)
-    transcript = store.load(video_id, TranscriptFile)
-    prompts = prompts or Prompts(config)
-    expected = summarize_fingerprint(meta.stored(), transcript.stored(), config, prompts)
+    inputs = inputs or SummaryInputs.load(video_id, config, store, prompts)
+    meta, transcript, prompts, expected = inputs.meta, inputs.transcript, inputs.prompts, inputs.fingerprint
     if not force and store.is_current(video_id, "article", expected):
         return StageResult(video_id, "summarize", "skipped")
     if tags is None:
@@ -355,13 +372,12 @@ class Estimate:
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
-             prompts: Prompts | None = None, tags: list[str] | None = None) -> Estimate:
+             prompts: Prompts | None = None, tags: list[str] | None = None,
+             inputs: SummaryInputs | None = None) -> Estimate:
     """Plan the calls for one fetched video without making them (``--dry-run``, ``--max-cost``)."""
-    meta = store.load(video_id, MetadataFile)
-    transcript = store.load(video_id, TranscriptFile)
-    prompts = prompts or Prompts(config)
-    if not force and store.is_current(video_id, "article",
-                                      summarize_fingerprint(meta.stored(), transcript.stored(), config, prompts)):
+    inputs = inputs or SummaryInputs.load(video_id, config, store, prompts)
+    meta, transcript, prompts = inputs.meta, inputs.transcript, inputs.prompts
+    if not force and store.is_current(video_id, "article", inputs.fingerprint):
         return Estimate(video_id, 0, 0, 0, 0.0, skipped=True)
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)

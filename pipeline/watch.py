@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from pipeline.artifacts import WatchedSource, shape_problem
 from pipeline.errors import ArtifactError, UsageError
-from pipeline.sources.listing import VideoRef, _since_key, expand_sources
+from pipeline.sources.listing import VideoRef, expand_sources, select_refs
 from pipeline.files import atomic_write_text
 from pipeline.store import now_iso
 
@@ -140,16 +140,7 @@ def select_new(root: Path, sources: Iterable[str], *, limit: int | None = None, 
             if video.video_id not in record.seen:
                 fresh.setdefault(video.video_id, video)
     candidates = list(fresh.values())
-    # The same filters a plain run applies, on the new videos only.
-    chosen = candidates
-    key = _since_key(since)
-    if key:
-        # As in a plain run: a video whose listing gives no date is kept.
-        chosen = [v for v in chosen if not v.upload_date or v.upload_date >= key]
-    if reverse:
-        chosen = list(reversed(chosen))
-    if limit:
-        chosen = chosen[:limit]
+    chosen = select_refs(candidates, since=since, reverse=reverse, limit=limit)  # a plain run's filters, on the new ones
     chosen_ids = {v.video_id for v in chosen}
     marked = [v.video_id for v in candidates if v.video_id not in chosen_ids] if mark_seen else []
     return Selection(videos=chosen, records=records, listed=listed, marked=marked, looked_at=now_iso())

@@ -260,7 +260,7 @@ def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: s
     extract = flat_extract or default_flat_extract
     if max_input_mb is not None:
         set_max_input_mb(max_input_mb)
-    since_key = _since_key(since)
+    _since_key(since)  # a bad date is refused before any listing
     seen: set[str] = set()
     refs: list[VideoRef] = []
     for source in sources:
@@ -268,10 +268,17 @@ def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: s
             if ref.video_id not in seen:
                 seen.add(ref.video_id)
                 refs.append(ref)
+    return select_refs(refs, since=since, reverse=reverse, limit=limit)
+
+
+def select_refs(refs: list[VideoRef], *, since: str | None = None, reverse: bool = False,
+                limit: int | None = None) -> list[VideoRef]:
+    """``--since`` (a video whose listing gives no date is kept), ``--reverse``, ``--limit``."""
+    since_key = _since_key(since)
     if since_key:
         refs = [r for r in refs if not r.upload_date or r.upload_date >= since_key]
     if reverse:
-        refs.reverse()
+        refs = list(reversed(refs))
     return refs[:limit] if limit else refs
 
 

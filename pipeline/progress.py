@@ -39,6 +39,9 @@ class Tally:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+STOPPING = "stopping: no new work starts; the model calls and writes in flight finish and are kept"
+
+
 class PlainReporter:
     """One line per event: fit for logs, pipes and CI."""
 
@@ -69,6 +72,9 @@ class PlainReporter:
         with self.tally.lock:
             self.tally.failed += 1
         self._line(f"{stage} {video_id}: failed [{getattr(exc, 'cause', type(exc).__name__)}]")
+
+    def stopping(self) -> None:
+        self._line(STOPPING)
 
     def close(self) -> None:
         pass
@@ -119,6 +125,9 @@ class LiveReporter(PlainReporter):
         cause = getattr(exc, "cause", type(exc).__name__)
         self.console.print(Text(f"{stage} {video_id}: failed [{cause}]", style="red"))
         self._refresh()
+
+    def stopping(self) -> None:
+        self.console.print(Text(STOPPING, style="yellow"))
 
     def close(self) -> None:
         self._refresh()

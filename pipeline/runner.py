@@ -41,6 +41,7 @@ class Reporter(Protocol):
     def stage_started(self, video_id: str, stage: str) -> None: ...
     def stage_finished(self, result: StageResult) -> None: ...
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
+    def stopping(self) -> None: ...  # Ctrl-C or SIGTERM: nothing new starts; work in flight finishes
 
 
 @dataclass
@@ -241,6 +242,7 @@ class Runner:
             self._stop.set()
             for pool in self._pools.values():
                 pool.shutdown(wait=False, cancel_futures=True)
+            self.reporter.stopping()
             raise
         finally:
             for pool in self._pools.values():

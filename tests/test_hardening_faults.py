@@ -165,11 +165,21 @@ def test_a_killed_holders_lock_is_taken_over(tmp_path: Path, fake_llm) -> None:
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
-    with _held_run(tmp_path, fake_llm, 12) as (run, folder):  # calls are in flight when the TERM comes
+    fake_llm.responder = hold = Hold()  # calls are in flight when the TERM comes
+    folder = tmp_path / "videos"
+    make_videos(folder, 12)
+    run = Watched(["run", str(folder)], tmp_path, fake_llm)
+    try:
+        hold.wait_held()
         _wait_for(lambda: fake_llm.calls >= 2)
-        run.send_signal(signal.SIGTERM)
-    out, err = run.communicate(timeout=60)
-    assert run.returncode == 143, (out, err)
+        run.proc.send_signal(signal.SIGTERM)
+        # A fact, not a guess at how long handling the signal takes: the run says it stopped
+        # starting work before the held answers arrive (under load it once took them all).
+        run.wait_for_stderr("stopping:")
+    finally:
+        hold.release()
+    code, out, err = run.finish(timeout=60)
+    assert code == 143, (out, err)
     assert err.strip().splitlines()[-1].startswith("terminated:"), err
     assert "Traceback" not in err
     out_dir = tmp_path / "output"

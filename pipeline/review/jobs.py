@@ -206,3 +206,6 @@ class _JobReporter:
 
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None:
         self.job.progress = redact(f"{stage} failed: {exc}")
+
+    def stopping(self) -> None:
+        self.job.progress = "stopping"

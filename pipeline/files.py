@@ -1,5 +1,5 @@
 """Files written safely (whole or not at all, never outside their folder, a full disk as a
-typed error), read with the stamp of what was read, and locked.
+typed error), and locked.
 
 Every file the pipeline writes (artifacts, posts, the desk's saves, the watch list) goes
 through ``atomic_write_bytes``: written to a temporary name beside the target and renamed into
@@ -12,7 +12,6 @@ import errno
 import os
 import random
 import re
-import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,13 +28,6 @@ from pipeline.errors import ArtifactError, DiskFull, StorageError
 # cleanup deletes nothing else, so a user's ``.notes.tmp`` is safe.
 TEMP_PREFIX_MARK = ".yt2post-"
 TEMP_NAME = re.compile(r"\..+\.yt2post-[a-z0-9_]{8}\.tmp")
-# A file's (modification time, size, inode): any write changes it, and so does a rename over
-# it (a new inode), which is how every file here is replaced.
-Stamp = tuple[int, int, int]
-
-
-def stamp_of(info: os.stat_result) -> Stamp:
-    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def storage_error(path: Path, exc: OSError) -> StorageError:
@@ -45,16 +37,16 @@ def storage_error(path: Path, exc: OSError) -> StorageError:
     return StorageError(f"{path}: cannot write: {exc.strerror or exc}")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Stamp:
-    """Write ``data`` to ``path`` whole; the new file's stamp, as the file has it after the rename."""
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole."""
     try:
-        return _atomic_write_bytes(path, data)
+        _atomic_write_bytes(path, data)
     except OSError as exc:
         raise storage_error(path, exc) from None
 
 
-def atomic_write_text(path: Path, text: str) -> Stamp:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _create_temp(path: Path) -> tuple[int, str]:
@@ -69,7 +61,7 @@ def _create_temp(path: Path) -> tuple[int, str]:
             continue  # another writer drew the same 32 bits
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         fd, tmp = _create_temp(path)
     except FileNotFoundError:  # the folder comes first only for a file's first write
@@ -80,7 +72,6 @@ def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            stamp = stamp_of(os.fstat(fd))  # a rename keeps the inode and the modification time
         finally:
             os.close(fd)
         # The rename is what makes the write whole for an interrupted or killed run; no fsync:
@@ -89,74 +80,16 @@ def _atomic_write_bytes(path: Path, data: bytes) -> Stamp:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return stamp
-
-
-def read_stamped(path: Path) -> tuple[bytes, Stamp]:
-    """A file's bytes and the stamp of what was read (os-level: no buffered file object, whose
-    terminal and position checks cost as much as reading a small artifact)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        info = os.fstat(fd)
-        chunks = []
-        while chunk := os.read(fd, max(info.st_size + 1, 65536)):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks), stamp_of(info)
-
-
-# Each folder's real path: resolving a path would otherwise look at every folder above it.
-_REAL_FOLDERS: dict[str, str] = {}
-
-
-def real_path(path: Path) -> Path:
-    """``path.resolve()``, with the folders' resolution remembered for the process: a folder
-    that is a link is not relinked while yt2post runs; the file itself is looked at each time."""
-    try:
-        if stat.S_ISLNK(os.lstat(path).st_mode):
-            return path.resolve()
-    except OSError:
-        return path.resolve()
-    folder = os.path.abspath(path.parent)  # the key holds for any working folder
-    real = _REAL_FOLDERS.get(folder)
-    if real is None:
-        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
-    return Path(real, path.name)
 
 
 def ensure_inside(path: Path, folder: Path, *, doing: str = "write") -> Path:
     """``path`` itself, once it is known to resolve (links followed) inside ``folder``: a second
     guard behind the validation of every name, so that no name (nor a link planted in the
     output folder) can make a read or a write leave its folder."""
-    if _plainly_inside(path, folder):
-        return path
-    resolved = path.resolve()
-    if not resolved.is_relative_to(folder.resolve()) or resolved == folder.resolve():
+    resolved, inside = path.resolve(), folder.resolve()
+    if not resolved.is_relative_to(inside) or resolved == inside:
         raise ArtifactError(f"{path}: refusing to {doing} outside {folder}")
     return path
-
-
-def _plainly_inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is below ``folder`` by its names alone (no ``..``) and no part below
-    ``folder`` is a link: then it resolves inside wherever ``folder`` itself resolves. A few
-    ``lstat`` calls instead of resolving both paths in full, which costs dozens per artifact."""
-    base, target = str(folder), str(path)  # strings: pathlib's relative_to costs more than the lstat calls
-    if not target.startswith(base + os.sep):
-        return False
-    parts = target[len(base) + 1:].split(os.sep)
-    if ".." in parts:
-        return False
-    current = base
-    for part in parts:
-        current = f"{current}{os.sep}{part}"
-        try:
-            mode = os.lstat(current).st_mode
-        except OSError:
-            return True  # the rest does not exist yet: it resolves by its names, as resolve() does
-        if stat.S_ISLNK(mode):
-            return False
-    return True
 
 
 def remove_stale_temp_files(folders: list[Path], inside: Path, older_than: float) -> int:

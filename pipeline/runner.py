@@ -8,19 +8,15 @@ stages run in order; a failure is recorded in that video's status and the others
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import traceback
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.artifacts import StageMark
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
@@ -98,7 +94,6 @@ class Runner:
         self.context = RunContext(config, store, options, llm=llm, youtube=youtube, prompts=prompts)
         self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
-        self._held: dict[str, list[tuple[str, StageMark]]] = {}  # marks written with the next stage's
         self.summary = RunSummary()
         self._stop = threading.Event()
 
@@ -106,42 +101,16 @@ class Runner:
     def llm(self) -> Any:
         return self.context.llm
 
-    def _stage(self, video: VideoRef, stage: Stage, *, last: bool) -> StageResult:
-        """Run one stage and mark it in ``status.json``. A mark is written with the next stage's
-        (one write fewer a video) unless this is the video's last stage in this run or it spent
-        money (what a run spent must survive a kill); a failure or the run's end writes what is
-        held back. Until then ``status`` reads the stage as done from its artifacts."""
+    def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
+        """Run one stage and mark it in ``status.json``, with what it spent."""
         self.reporter.stage_started(video.video_id, stage.name)
         result = stage.run(self.context, video)
-        mark = (stage.name, StageMark(outcome=result.outcome, at=now_iso()))
-        if last or result.tokens or result.cost_usd:
-            earlier = self._held_marks(video.video_id)
-            self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
-                                  cost_usd=result.cost_usd, ref=_ref_if_fetched(video, [*earlier, mark]),
-                                  earlier=earlier)
-        else:
-            with self._lock:
-                self._held.setdefault(video.video_id, []).append(mark)
+        self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
+                              cost_usd=result.cost_usd, ref=_ref(video) if stage.name == "fetch" else None)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
         return result
-
-    def _held_marks(self, video_id: str) -> list[tuple[str, StageMark]]:
-        with self._lock:
-            return self._held.pop(video_id, [])
-
-    def _write_held_marks(self, videos: dict[str, VideoRef]) -> None:
-        """The marks of videos whose next stage will not run in this run (Ctrl-C, a budget)."""
-        with self._lock:
-            held, self._held = self._held, {}
-        for video_id, marks in held.items():
-            stage, mark = marks[-1]
-            try:
-                self.store.mark_stage(video_id, stage, mark.outcome, ref=_ref_if_fetched(videos[video_id], marks),
-                                      earlier=marks[:-1])
-            except Yt2PostError as exc:
-                log.warning("%s: status.json not updated: %s", video_id, exc)
 
     def plan(self, videos: list[VideoRef]) -> list[Estimate]:
         """``--dry-run``: fetch what is missing (free), then estimate every video's LLM calls."""
@@ -150,7 +119,7 @@ class Runner:
         estimates = []
         fetching = tuple(stage for stage in self.stages if stage.name == "fetch")
         for video in videos:
-            if fetching and not self._run_stages(video, fetching, later=0):
+            if fetching and not self._run_stages(video, fetching):
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
@@ -159,13 +128,13 @@ class Runner:
                 self._fail(video, "summarize", exc)
         return estimates
 
-    def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...], *, later: int) -> bool:
-        """``stages`` in turn; ``later``: how many more follow them in another pool."""
-        for index, stage in enumerate(stages):
+    def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...]) -> bool:
+        """``stages`` in turn, until one fails or the run stops."""
+        for stage in stages:
             if self._stop.is_set():
                 return False
             try:
-                self._stage(video, stage, last=index == len(stages) - 1 and not later)
+                self._stage(video, stage)
             except (BudgetExceeded, LLMSetupError) as exc:
                 self._stop_run(exc)
                 return False
@@ -198,7 +167,7 @@ class Runner:
         if video.video_id not in message:
             message = f"{video.video_id}: {message}"
         try:
-            self.store.record_error(video.video_id, stage, exc, ref=_ref(video), earlier=self._held_marks(video.video_id))
+            self.store.record_error(video.video_id, stage, exc, ref=_ref(video))
         except Yt2PostError:
             pass  # an id that cannot be a folder has nowhere to record; the summary still says it
         with self._lock:
@@ -232,12 +201,11 @@ class Runner:
             "llm": ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency), thread_name_prefix="llm"),
         }
         try:
-            with _collector_for_batch():
-                for video in videos:
-                    self._submit(video, stages)
-                # A timed wait, so that Ctrl-C reaches this thread.
-                while not self._all_done.wait(0.2):
-                    pass
+            for video in videos:
+                self._submit(video, stages)
+            # A timed wait, so that Ctrl-C reaches this thread.
+            while not self._all_done.wait(0.2):
+                pass
         except KeyboardInterrupt:
             self._stop.set()
             for pool in self._pools.values():
@@ -247,7 +215,6 @@ class Runner:
         finally:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
-            self._write_held_marks({video.video_id: video for video in videos})
         return self.summary
 
     def _batch_mode(self) -> bool:
@@ -278,7 +245,7 @@ class Runner:
         try:
             if self._stop.is_set():
                 return
-            if self._run_stages(video, stages[:1], later=len(stages) - 1) and len(stages) > 1 \
+            if self._run_stages(video, stages[:1]) and len(stages) > 1 \
                     and not self._stop.is_set():
                 try:
                     self._submit(video, stages[1:])
@@ -293,34 +260,6 @@ class Runner:
                         self._all_done.set()
 
 
-_BATCHES = 0  # batches running in this process (a program may run several at once)
-_BATCHES_LOCK = threading.Lock()
-_THRESHOLD: tuple[int, ...] = ()
-
-
-@contextmanager
-def _collector_for_batch() -> Iterator[None]:
-    """The cyclic garbage collector, tuned while batches run (put back when the last ends):
-    what exists before them (the imported libraries, mostly) lives through them, so full
-    collections need not walk it; and young objects are collected every 20,000 allocations
-    rather than 700, where each video makes thousands (pydantic models, JSON). ~1.5 ms a video."""
-    global _BATCHES, _THRESHOLD
-    with _BATCHES_LOCK:
-        _BATCHES += 1
-        if _BATCHES == 1:
-            _THRESHOLD = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(20_000, *_THRESHOLD[1:])
-    try:
-        yield
-    finally:
-        with _BATCHES_LOCK:
-            _BATCHES -= 1
-            if _BATCHES == 0:
-                gc.set_threshold(*_THRESHOLD)
-                gc.unfreeze()
-
-
 def _local_workers(videos: list[VideoRef], config: Config) -> int:
     """Reading info.json files and writing posts is CPU work, which Python threads cannot share:
     a second worker only adds contention for the interpreter (about a tenth of the per-video
@@ -329,11 +268,6 @@ def _local_workers(videos: list[VideoRef], config: Config) -> int:
     workers keep each other going."""
     local = config.asr.backend is None and all(video.info_path is not None for video in videos)
     return 1 if local else 2
-
-
-def _ref_if_fetched(video: VideoRef, marks: list[tuple[str, StageMark]]) -> dict[str, str | None] | None:
-    """The video's reference, recorded when it was fetched (a later stage may know it only by id)."""
-    return _ref(video) if any(stage == "fetch" for stage, _ in marks) else None
 
 
 def _ref(video: VideoRef) -> dict[str, str | None]:

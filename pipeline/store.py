@@ -25,9 +25,7 @@ import hashlib
 import json
 import os
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,19 +35,10 @@ from pydantic import ValidationError
 
 from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
 from pipeline.errors import ArtifactError, ArtifactMissing, DiskFull
-from pipeline.files import (Stamp, atomic_write_text, ensure_inside, exclusive, read_stamped, real_path,
-                            remove_stale_temp_files, stamp_of)
+from pipeline.files import atomic_write_text, ensure_inside, exclusive, remove_stale_temp_files
 from pipeline.redact import redact
 
 STAGES = ("fetch", "summarize", "write")
-# Files that several writers read, change and write back (a run's stages, the review desk):
-# always read from disk. A remembered file is trusted by its stamp, and on a clock with coarse
-# ticks, three rewrites of one file within a tick (reusing an inode, of the same size) could
-# bring a stamp back; for the others, each run is their only writer.
-ALWAYS_READ = frozenset({"status"})
-# How much artifact text (bytes of the files) a store keeps in memory: the files of a few
-# hundred videos in flight, and never gigabytes for a backfill of three-hour podcasts.
-KNOWN_BYTES = 16_000_000
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at",
@@ -90,28 +79,11 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _encoder() -> Callable[[Any], str]:
-    """One encoder for every value, as ``json.dumps(ensure_ascii=False)`` writes it: an artifact
-    encodes each transcript segment alone, and ``JSONEncoder.encode`` builds the C encoder
-    again for every call (a third of the time). Built once here when this Python has it."""
-    try:
-        from json.encoder import c_make_encoder, encode_basestring
-
-        made = c_make_encoder(None, None, encode_basestring, None, ": ", ", ", False, False, True)
-        made({"x": [1.5, None, "é"]}, 0)
-    except (ImportError, TypeError):  # no C encoder, or another signature
-        return json.JSONEncoder(ensure_ascii=False).encode
-    return lambda value: "".join(made(value, 0))
-
-
-_ENCODE = _encoder()
-
-
 def dumps_artifact(data: dict[str, Any]) -> str:
     """JSON a person can read and edit: one key per line, and one line per item of a list of
-    objects (a transcript paragraph, a section). Also fast: it uses the C encoder throughout,
-    which ``indent=`` would turn off."""
-    one = _ENCODE
+    objects (a transcript paragraph, a section)."""
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
 
     lines = []
     for key, value in data.items():
@@ -130,14 +102,6 @@ class Store:
         self.root = Path(root)
         self.videos_dir = self.root / "videos"
         self.posts_dir = self.root / "posts"
-        # Each artifact this store last read or wrote, with the stamp of the file it came from
-        # or went to: a stage reads what the one before wrote without parsing it again. A
-        # changed file (a hand edit, another process) has another stamp.
-        self._known: OrderedDict[Path, tuple[Stamp, dict[str, Any]]] = OrderedDict()  # oldest first
-        self._known_bytes = 0
-        self._known_lock = threading.Lock()
-        self._paths: dict[tuple[str, str], Path] = {}  # artifact paths of valid ids
-        self._root_resolved: Path | None = None
 
     # --- paths -------------------------------------------------------------------------
 
@@ -152,20 +116,14 @@ class Store:
         return bool(_VIDEO_ID.fullmatch(video_id)) and (self.videos_dir / video_id).is_dir()
 
     def path(self, video_id: str, name: str) -> Path:
-        """The artifact's path (the id checked once); every read from disk and every write
-        checks that it stays inside the output folder, links followed."""
-        path = self._paths.get((video_id, name))
-        if path is None:
-            path = self._paths[(video_id, name)] = self.video_dir(video_id) / f"{name}.json"
-        return path
+        """The artifact's path; every read and every write checks that it stays inside the
+        output folder, links followed."""
+        return self.video_dir(video_id) / f"{name}.json"
 
     def relative(self, path: Path) -> str:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""
-        if self._root_resolved is None:
-            self._root_resolved = self.root.resolve()
-        resolved = real_path(path)
-        return str(resolved.relative_to(self._root_resolved)) if resolved.is_relative_to(self._root_resolved) \
-            else str(resolved)
+        root, resolved = self.root.resolve(), path.resolve()
+        return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(resolved)
 
     def resolve(self, recorded: str) -> Path:
         path = Path(recorded)
@@ -177,16 +135,10 @@ class Store:
         return self.path(video_id, name).is_file()
 
     def read(self, video_id: str, name: str) -> dict[str, Any]:
-        """The artifact file's JSON object, shared with later reads while the file is unchanged:
-        only to look at. A model built from it (``load``) holds containers of its own: every
-        artifact field is typed down to JSON values, which pydantic copies as it validates."""
+        """The artifact file's JSON object, as the file holds it now."""
         path = self.path(video_id, name)
         try:
-            known = self._remembered(path) if name not in ALWAYS_READ else None
-            if known is not None and known[0] == stamp_of(os.stat(path)):
-                return known[1]  # the same inode as read or written inside the folder
-            raw, stamp = read_stamped(ensure_inside(path, self.videos_dir, doing="read"))
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(ensure_inside(path, self.videos_dir, doing="read").read_bytes().decode("utf-8"))
         except FileNotFoundError:
             raise ArtifactMissing(
                 f"{video_id}: {path.name} is missing (run the earlier stage first)", video_id=video_id
@@ -195,7 +147,6 @@ class Store:
             raise ArtifactError(f"{video_id}: {path} is not valid JSON: {exc}", video_id=video_id) from None
         if not isinstance(data, dict):
             raise ArtifactError(f"{video_id}: {path} must hold a JSON object", video_id=video_id)
-        self._remember(path, stamp, data)
         return data
 
     def read_optional(self, video_id: str, name: str) -> dict[str, Any] | None:
@@ -205,32 +156,9 @@ class Store:
             return None
 
     def write(self, video_id: str, name: str, data: dict[str, Any]) -> Path:
-        """Write ``data`` as the artifact file; ``data`` then belongs to the store (see ``read``)."""
         path = ensure_inside(self.path(video_id, name), self.videos_dir)
-        self._forget(path)  # a failed write must not leave the old entry trusted
-        self._remember(path, atomic_write_text(path, dumps_artifact(data)), data)
+        atomic_write_text(path, dumps_artifact(data))
         return path
-
-    def _remembered(self, path: Path) -> tuple[Stamp, dict[str, Any]] | None:
-        with self._known_lock:
-            return self._known.get(path)
-
-    def _remember(self, path: Path, stamp: Stamp, data: dict[str, Any]) -> None:
-        with self._known_lock:
-            self._drop(path)
-            self._known[path] = (stamp, data)
-            self._known_bytes += stamp[1]
-            while self._known_bytes > KNOWN_BYTES and len(self._known) > 1:
-                self._drop(next(iter(self._known)))
-
-    def _forget(self, path: Path) -> None:
-        with self._known_lock:
-            self._drop(path)
-
-    def _drop(self, path: Path) -> None:
-        known = self._known.pop(path, None)
-        if known is not None:
-            self._known_bytes -= known[0][1]
 
     # --- typed artifacts (``pipeline/artifacts.py``) -----------------------------------
 
@@ -300,21 +228,20 @@ class Store:
         return status.model_dump(mode="json")
 
     def mark_stage(self, video_id: str, stage: str, outcome: str, *, tokens: int = 0, cost_usd: float | None = None,
-                   ref: dict[str, Any] | None = None, earlier: Sequence[tuple[str, StageMark]] = ()) -> None:
-        """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept"), and the
-        ``earlier`` stages' marks held back until now, clear their errors, add what was spent,
-        and remember how the video was reached: one write."""
+                   ref: dict[str, Any] | None = None) -> None:
+        """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept"), clear its
+        error, add what was spent, and remember how the video was reached: one write."""
         status = self.load_status(video_id)
-        _apply_marks(status, [*earlier, (stage, StageMark(outcome=outcome, at=now_iso()))])
+        status.stages[stage] = StageMark(outcome=outcome, at=now_iso())
+        if status.error is not None and status.error.stage == stage:
+            status.error = None
         _add_spend(status, tokens, cost_usd)
         if ref is not None:
             status.ref = ref
         self.save(video_id, status)
 
-    def record_error(self, video_id: str, stage: str, exc: BaseException, *,
-                     ref: dict[str, Any] | None = None, earlier: Sequence[tuple[str, StageMark]] = ()) -> None:
+    def record_error(self, video_id: str, stage: str, exc: BaseException, *, ref: dict[str, Any] | None = None) -> None:
         status = self.load_status(video_id)
-        _apply_marks(status, earlier)
         status.error = ErrorRecord(stage=stage, cause=getattr(exc, "cause", "error"),
                                    error_class=type(exc).__name__, message=redact(str(exc)), time=now_iso())
         if ref is not None:
@@ -356,13 +283,6 @@ class Store:
         if not self.videos_dir.is_dir():
             return []
         return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _apply_marks(status: StatusFile, marks: Sequence[tuple[str, StageMark]]) -> None:
-    for stage, mark in marks:
-        status.stages[stage] = mark
-        if status.error is not None and status.error.stage == stage:
-            status.error = None
 
 
 def _add_spend(status: StatusFile, tokens: int, cost_usd: float | None) -> None:

@@ -19,7 +19,6 @@ from pipeline.models import Metadata, StageResult, Transcript
 from pipeline.sources.listing import VideoRef, title_from_media_name
 from pipeline.sources.siblings import files_beside
 from pipeline.artifacts import MetadataFile, TranscriptFile
-from pipeline.files import real_path
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
 from pipeline.sources.youtube import load_info_json
@@ -41,7 +40,7 @@ def _file_stamp(path: Path | None) -> list[object] | None:
         stat = path.stat()
     except OSError:
         return [str(path)]
-    return [str(real_path(path)), stat.st_size, int(stat.st_mtime)]
+    return [str(path.resolve()), stat.st_size, int(stat.st_mtime)]
 
 
 def _sibling_stamps(info_path: Path | None) -> list[object]:

@@ -1,0 +1,69 @@
+"""The shape every post format has: what a post says (``PostContent``), a post read back
+(``PostText``), and the interface a format module implements (``PostFormat``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pipeline.config import Config
+
+
+@dataclass(frozen=True)
+class PostContent:
+    """What a post says, whatever the generator: built by the write stage from the article and
+    the video's metadata, every text already made safe (``pipeline.post.sanitize``)."""
+
+    title: str
+    summary: str
+    date: str  # YYYY-MM-DD, or "" when unknown
+    source: str  # the video's canonical URL
+    speaker: str  # the channel or show
+    tags: list[str]
+    area: str
+    category: str
+    companies_orgs: list[str]
+    products_models: list[str]
+    guest: str
+    insight: str
+    body: str  # Markdown: the sections as ``### heading`` blocks
+    slug: str  # ASCII, for the file name; "" when the title has none
+    video_id: str
+
+
+@dataclass
+class PostText:
+    """A post read back from its file."""
+
+    front: dict[str, Any]
+    body: str
+    draft: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PostFormat(Protocol):
+    name: str
+    # Front-matter fields ``--set`` may give a value, and which of them are lists or booleans.
+    fields: tuple[str, ...]
+    list_fields: frozenset[str]
+    bool_fields: frozenset[str]
+
+    def front_matter(self, content: PostContent, config: Config) -> dict[str, Any]:
+        """The post's front matter for ``content``, before ``--set`` values."""
+        ...
+
+    def dumps(self, front: dict[str, Any], body: str) -> str:
+        """The file's text: the generator's shape, its template syntax in the text kept inert."""
+        ...
+
+    def loads(self, text: str) -> PostText:
+        """A post's text read back; raises ValueError when it is not a post of this format."""
+        ...
+
+    def file_name(self, content: PostContent) -> str:
+        """A new draft's file name inside the posts folder."""
+        ...
+
+    def approve(self, text: str) -> str:
+        """The text with the post published, nothing else in it changed."""
+        ...

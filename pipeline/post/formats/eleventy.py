@@ -1,0 +1,108 @@
+"""Eleventy posts, in exactly the shape of the site's real ones (``tests/fixtures/seed-post.md``):
+YAML front matter as python-frontmatter dumps it (keys sorted, block lists, the date a quoted
+string, long strings never folded), then the body; ``draft: true`` until approved.
+
+Eleventy runs a post's Markdown through Liquid first, so a post whose text holds template
+syntax also gets ``templateEngineOverride: md``: its ``{{ }}`` and ``{% %}`` stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import frontmatter
+import yaml
+
+from pipeline.config import Config
+from pipeline.post.formats.base import PostContent, PostText
+from pipeline.post.sanitize import has_template_syntax
+from pipeline.post.slugs import slugify
+
+_DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
+_GUARD = "templateEngineOverride"
+
+
+class Eleventy:
+    name = "eleventy"
+    fields = ("area", "category", "companies_orgs", "date", "draft", "guest", "insight", "layout",
+              "media_books", "products_models", "project", "series", "source", "speaker", "status",
+              "summary", "tags", "title")
+    list_fields = frozenset({"project", "tags", "media_books", "companies_orgs", "products_models"})
+    bool_fields = frozenset({"draft"})
+
+    def front_matter(self, content: PostContent, config: Config) -> dict[str, Any]:
+        defaults = config.front_matter
+        return {
+            "layout": defaults.layout,
+            "status": defaults.status,
+            "draft": defaults.draft,
+            "project": list(defaults.project),
+            "series": defaults.series,
+            "source": content.source,
+            "date": content.date,
+            "speaker": content.speaker,
+            "media_books": [slug] if (slug := slugify(content.speaker)) else [],
+            "tags": list(content.tags),
+            "area": content.area,
+            "category": content.category,
+            "companies_orgs": list(content.companies_orgs),
+            "products_models": list(content.products_models),
+            "title": content.title,
+            "summary": content.summary,
+            "guest": content.guest,
+            "insight": content.insight,
+        }
+
+    def dumps(self, front: dict[str, Any], body: str) -> str:
+        # width: never fold long strings, so a summary stays one line a reviewer can edit and grep.
+        return frontmatter.dumps(frontmatter.Post(body, **_guard_liquid(front, body)), width=1_000_000) + "\n"
+
+    def loads(self, text: str) -> PostText:
+        head, body = _split(text)
+        try:
+            front = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if head is not None else {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"its front matter is not YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(front, dict):
+            raise ValueError("its front matter is not a mapping of fields")
+        front.pop(_GUARD, None)  # the format's own guard, put back by dumps when it is needed
+        return PostText(front=front, body=body, draft=front.get("draft") is not False)
+
+    def is_draft(self, text: str) -> bool:
+        """The draft state without parsing the front matter (``status`` asks it of every post)."""
+        head, _body = _split(text)
+        return not (head is not None and re.search(r"^draft:\s*false\s*$", head, re.MULTILINE))
+
+    def file_name(self, content: PostContent) -> str:
+        return f"{content.date or 'undated'}-{content.slug or content.video_id}.md"
+
+    def approve(self, text: str) -> str:
+        head, sep, rest = text[3:].partition("\n---")
+        if text.startswith("---") and sep and _DRAFT_LINE.search(head):
+            return "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
+        post = self.loads(text)
+        return self.dumps(dict(post.front, draft=False), post.body)
+
+
+def _split(text: str) -> tuple[str | None, str]:
+    """The front matter's YAML (None without one) and the body, as python-frontmatter splits them."""
+    if not text.startswith("---"):
+        return None, text.strip()
+    end = text.find("\n---", 3)
+    if end == -1:
+        return None, text.strip()
+    after = text.find("\n", end + 4)
+    body = "" if after == -1 else text[after + 1:]
+    return text[3:end], body.strip()
+
+
+def _guard_liquid(front: dict[str, Any], body: str) -> dict[str, Any]:
+    """The front matter, with ``templateEngineOverride: md`` exactly when the post's text holds
+    template syntax: Eleventy runs Markdown through Liquid first, where it would execute."""
+    front = {k: v for k, v in front.items() if k != _GUARD}
+    texts = [body, *(str(v) for v in front.values() if isinstance(v, str))]
+    texts += [str(item) for v in front.values() if isinstance(v, list) for item in v]
+    if any(has_template_syntax(text) for text in texts):
+        front[_GUARD] = "md"
+    return front

@@ -128,11 +128,10 @@ STOPPING = "stopping: no new work starts; the model calls and writes in flight f
 class PlainReporter:
     """One line per event: fit for logs, pipes and CI."""
 
-    def __init__(self, stream: TextIO | None = None, verbose: bool = False,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, stream: TextIO | None = None, verbose: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.verbose = verbose
-        self.tally = Tally(clock)
+        self.tally = Tally()
 
     def _line(self, text: str) -> None:
         # Text from videos could carry escape sequences; keep the log plain.
@@ -189,9 +188,8 @@ class LiveReporter(PlainReporter):
     """A live rich display: counts per stage, videos done of the run's, current videos, elapsed
     and left time, tokens and cost, the Batch API's batches."""
 
-    def __init__(self, console: Console | None = None, verbose: bool = False,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(verbose=verbose, clock=clock)
+    def __init__(self, console: Console | None = None, verbose: bool = False) -> None:
+        super().__init__(verbose=verbose)
         self.console = console or Console(stderr=True)
         # Rendered anew on every refresh, so the clocks move while nothing happens (a batch wait).
         self._live = Live(console=self.console, get_renderable=self._render, refresh_per_second=4,
@@ -212,12 +210,12 @@ class LiveReporter(PlainReporter):
             if tally.videos:
                 status.append(f"{len(tally.through)} of {tally.videos} videos")
             status.append(f"elapsed {tally.elapsed()}")
-            if tally.estimable():
+            if tally.estimable() and len(tally.through) < tally.videos:
                 left = tally.time_left()
                 # Rounded up: the last half second left is not "0:00".
                 status.append(f"left ~{duration(math.ceil(left))}" if left is not None else "left —")
             status += [f"tokens {tally.tokens:,}", f"est. cost ${tally.cost:.4f}"]
-            lines = [Text(batch_line(record)) for record in tally.batches.values()]
+            lines = [Text(batch_line(record)) for record in list(tally.batches.values())[-6:]]
             if tally.next_check is not None:
                 at = datetime.fromtimestamp(tally.next_check).strftime("%H:%M:%S")
                 lines.append(Text(f"next check of the batches at {at} "

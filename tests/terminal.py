@@ -46,7 +46,8 @@ def run_on_terminal(args: list[str], cwd: Path, server: FakeLLM, *, columns: int
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = pipeline_env(server, TERM="xterm-256color", COLUMNS=str(columns), LINES=str(rows))
-    env.pop("NO_COLOR", None)
+    for name in ("NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):  # what would tell rich it is no terminal
+        env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env,
                             stdin=slave, stdout=slave, stderr=slave, close_fds=True)
     os.close(slave)

@@ -40,7 +40,6 @@ def test_plain_lines_have_no_control_characters() -> None:
     assert log.getvalue() == "write aaaaaaaaaaa: done (posts/x [31m.md)\nfetch bbbbbbbbbbb: failed [no_transcript]\n"
 
 
-
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -55,10 +54,10 @@ def test_time_left_is_the_slower_pools_remaining_work_by_the_observed_durations(
     tally.plan(4, ("fetch", "summarize", "write"), {"local": 1, "llm": 2})
     assert tally.time_left() is None  # nothing timed yet
 
-    def stage(video_id: str, name: str, seconds: float, outcome: str = "done") -> None:
+    def stage(video_id: str, name: str, seconds: float) -> None:
         tally.start(video_id, name)
         clock.now += seconds
-        tally.finish(StageResult(video_id, name, outcome))
+        tally.finish(StageResult(video_id, name, "done"))
 
     stage("a", "fetch", 2)
     stage("b", "fetch", 4)
@@ -170,5 +169,5 @@ def test_while_batches_run_the_display_shows_each_batch_and_the_next_check(tmp_p
     # The clock runs while nothing but the batches happens.
     elapsed = {match for screen in waiting for line in screen for match in re.findall(r"elapsed (\d+:\d\d)", line)}
     assert len(elapsed) >= 2, elapsed
-    assert "left" not in text  # the provider decides when the answers come
+    assert not re.search(r"left [~—]", text)  # the provider decides when the answers come
     assert "2 of 2 videos" in text

@@ -53,13 +53,11 @@ class Tally:
         self.current: dict[str, str] = {}  # video id -> stage running now
         self.tokens = 0
         self.cost = 0.0
-        self.failed = 0
         # Told by ``run_started``; until then neither the total nor the time left is known.
         self.videos = 0
         self.stages: tuple[str, ...] = STAGES
         self.workers: dict[str, int] = {}  # pool name -> workers
         self.through: set[str] = set()  # videos the run is done with: last stage finished, or failed
-        self.failed_at: Counter[str] = Counter()  # videos failed, by stage
         self.began: dict[tuple[str, str], float] = {}  # (video id, stage) -> when it started
         self.durations: dict[str, list[float]] = {stage: [] for stage in STAGES}
         self.batches: dict[str, dict[str, Any]] = {}  # batch id -> its record as last polled
@@ -89,9 +87,7 @@ class Tally:
             self.through.add(result.video_id)
 
     def fail(self, video_id: str, stage: str) -> None:
-        self.failed += 1
         self.outcomes[stage]["failed"] += 1
-        self.failed_at[stage] += 1
         self.current.pop(video_id, None)
         self.began.pop((video_id, stage), None)
         self.through.add(video_id)
@@ -99,7 +95,7 @@ class Tally:
     def remaining(self, stage: str) -> int:
         """Runs of ``stage`` still to come (or under way)."""
         earlier = self.stages[:self.stages.index(stage)]
-        left = self.videos - sum(self.outcomes[stage].values()) - sum(self.failed_at[s] for s in earlier)
+        left = self.videos - sum(self.outcomes[stage].values()) - sum(self.outcomes[s]["failed"] for s in earlier)
         return max(0, left)
 
     def estimable(self) -> bool:
@@ -110,7 +106,7 @@ class Tally:
         """Seconds, by the slower pool (see the module's docstring); None until it can be told."""
         if not self.estimable():
             return None
-        work: Counter[str] = Counter()
+        work: dict[str, float] = {}  # pool -> seconds of work left for each of its workers
         for stage in self.stages:
             left = self.remaining(stage)
             if not left:
@@ -118,7 +114,7 @@ class Tally:
             if not self.durations[stage]:
                 return None
             pool = BY_NAME[stage].pool
-            work[pool] += left * fmean(self.durations[stage]) / max(1, self.workers[pool])
+            work[pool] = work.get(pool, 0.0) + left * fmean(self.durations[stage]) / max(1, self.workers[pool])
         return max(work.values(), default=0.0)
 
 

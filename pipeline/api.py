@@ -17,7 +17,7 @@ from pipeline.artifacts import MetadataFile
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
-from pipeline.runner import Reporter, Runner, RunSummary, failed_videos
+from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
 from pipeline.sources.listing import VideoRef, expand_sources
 from pipeline.sources.urls import video_id_from_url
 from pipeline.store import STAGES, Store
@@ -197,6 +197,8 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
     if dry_run:
         report.estimates = runner.plan(videos)
     else:
+        if isinstance(reporter, RunOverview):
+            reporter.run_started(len(videos), stages, runner.workers(videos))
         runner.run(videos)
     report.summary = runner.summary
 

@@ -15,7 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
@@ -38,6 +38,16 @@ class Reporter(Protocol):
     def stage_finished(self, result: StageResult) -> None: ...
     def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
     def stopping(self) -> None: ...  # Ctrl-C or SIGTERM: nothing new starts; work in flight finishes
+
+
+@runtime_checkable
+class RunOverview(Protocol):
+    """What a reporter that shows the whole run (the live display) is told besides each stage;
+    a reporter without these methods is not told."""
+
+    def run_started(self, videos: int, stages: tuple[str, ...], workers: dict[str, int]) -> None: ...
+    def batches_polled(self, batches: list[dict[str, Any]]) -> None: ...  # each as just polled
+    def next_batch_check(self, seconds: float) -> None: ...  # the batches are polled again then
 
 
 @dataclass
@@ -196,10 +206,8 @@ class Runner:
             threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._outstanding = len(videos)
         self._all_done = threading.Event()
-        self._pools = {
-            "local": ThreadPoolExecutor(max_workers=_local_workers(videos, self.config), thread_name_prefix="local"),
-            "llm": ThreadPoolExecutor(max_workers=max(1, self.config.llm.concurrency), thread_name_prefix="llm"),
-        }
+        self._pools = {pool: ThreadPoolExecutor(max_workers=size, thread_name_prefix=pool)
+                       for pool, size in self.workers(videos).items()}
         try:
             for video in videos:
                 self._submit(video, stages)
@@ -216,6 +224,13 @@ class Runner:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
         return self.summary
+
+    def workers(self, videos: list[VideoRef]) -> dict[str, int]:
+        """Each worker pool's size for ``videos``; no model pool when the Batch API answers."""
+        sizes = {"local": _local_workers(videos, self.config), "llm": max(1, self.config.llm.concurrency)}
+        if "summarize" in self.options.stages and self._batch_mode():
+            del sizes["llm"]
+        return sizes
 
     def _batch_mode(self) -> bool:
         opts = self.options

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from pipeline.models import Paragraph
-from pipeline.llm.timing import parse_timestamp, timed_sections
+from pipeline.llm.timing import check_times, dropped_summary, parse_timestamp, timed_sections
 from tests.conftest import load_json, video_dir_with
 from tests.fakellm import default_answer
 
@@ -44,6 +44,15 @@ def test_times_become_seconds_with_ends_and_bad_ones_are_dropped_with_a_warning(
     assert "section 3 (太晚): start 12:00 is not inside the video (it ends at 10:00)" in warnings[0]
     assert "section 4 (回头): start 04:00 is not after the previous section's (05:00)" in warnings[1]
     assert "not a time like 12:34" in warnings[2] and "has no start time" in warnings[3]
+    assert dropped_summary(check_times(sections, paragraphs, duration=600)[1]) == [
+        "1 section starts outside the video; time dropped",
+        "1 section does not start after the one before it; time dropped",
+        "1 section has a start that is not a time like 12:34; time dropped",
+        "1 section has no start time; time dropped"]
+    many = [_answer(f"第{n}节", "") for n in range(13)] + [_answer("乱写", "x"), _answer("又乱写", "y")]
+    assert dropped_summary(check_times(many, paragraphs, duration=600)[1]) == [
+        "13 sections have no start time; times dropped",
+        "2 sections have starts that are not times like 12:34; times dropped"]
 
 
 def test_without_a_duration_the_end_of_the_words_ends_the_video() -> None:
@@ -97,7 +106,10 @@ def test_impossible_times_are_dropped_and_the_video_still_succeeds(cli, fake_llm
     article = load_json(tmp_path / "output" / "videos" / BW / "article.json")
     assert [s["start"] for s in article["sections"]] == [None, None]
     assert len(article["warnings"]) == 2 and "not inside the video (it ends at 09:42)" in article["warnings"][0]
-    assert f"{BW}: section 1" in result.stderr and "time dropped" in result.stderr
+    # On stderr one line per kind (issue 23); each section's detail is in article.json.
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: {BW}: 1 section starts outside the video; time dropped",
+        f"warning: {BW}: 1 section has a start that is not a time like 12:34; time dropped"]
 
 
 def test_section_links_setting_adds_a_timestamp_link_under_each_heading(cli, fake_llm, tmp_path: Path) -> None:

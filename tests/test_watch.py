@@ -10,7 +10,7 @@ from filelock import FileLock
 
 from pipeline.watch import MAX_TRIES, SourceRecord, record_path, remember, select_new
 from tests.batch_videos import make_videos
-from tests.fakellm import Reply, default_answer
+from tests.fakellm import Reply, default_answer, without_section_times
 
 TITLE = re.compile(r"Wheelie challenge number (\d+)")
 
@@ -221,3 +221,20 @@ def test_watch_goes_on_after_a_look_that_failed(cli, fake_llm, tmp_path: Path) -
     result = cli("watch", str(playlist), "--every", "0.001", "--times", "2", "--quiet")
     assert result.code == 1, result
     assert result.stderr.count("skipped a look: ") == 2  # both looks ran: the loop went on
+
+
+def test_quiet_with_new_videos_prints_one_line_whatever_the_model_warns(cli, fake_llm, tmp_path: Path) -> None:
+    """For cron mail: a model that gives no section times warns, but the warnings are in each
+    article.json (and in --verbose); --quiet prints the summary line and nothing else."""
+    fake_llm.responder = without_section_times
+    make_videos(tmp_path / "videos", 3)
+    playlist = write_playlist(tmp_path / "videos", [1, 0])
+    run = cli("run", str(playlist), "--new", "--quiet")
+    assert run.code == 0, run.stderr
+    assert (run.stdout, run.stderr) == ("2 video(s): 2 done, 0 skipped, 0 failed\n", "")
+    article = json.loads((tmp_path / "output" / "videos" / "batch000000" / "article.json").read_text())
+    assert [w.split(": ", 1)[1] for w in article["warnings"]] == ["has no start time; time dropped"] * 2
+
+    write_playlist(tmp_path / "videos", [2, 1, 0])
+    watched = cli("watch", str(playlist), "--every", "0.001", "--times", "2", "--quiet")
+    assert (watched.code, watched.stdout, watched.stderr) == (0, "1 video(s): 1 done, 0 skipped, 0 failed\n", "")

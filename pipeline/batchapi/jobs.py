@@ -196,9 +196,9 @@ class BatchJobs:
     # --- waiting and applying ------------------------------------------------------------
 
     def wait(self, on_poll: Callable[[list[dict[str, Any]]], None] | None = None,
-             once: bool = False) -> list[dict[str, Any]]:
+             once: bool = False, on_sleep: Callable[[float], None] | None = None) -> list[dict[str, Any]]:
         """Poll every unapplied batch with back-off until all have finished (``once``: a single
-        look); returns their records."""
+        look); returns their records. ``on_sleep`` hears how long until the next look."""
         interval = self.config.batch.poll_interval
         while True:
             records = []
@@ -215,6 +215,8 @@ class BatchJobs:
                 on_poll(records)
             if once or all(r["status"] in TERMINAL for r in records):
                 return records
+            if on_sleep is not None:
+                on_sleep(interval)
             self.sleep(interval)
             interval = min(interval * 1.5, self.config.batch.poll_max_interval)
 

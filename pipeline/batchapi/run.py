@@ -25,7 +25,7 @@ from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2Pos
 from pipeline.llm.client import LLMClient
 from pipeline.llm.prompts import Prompts
 from pipeline.context import RunOptions
-from pipeline.runner import Failure, Reporter, Runner, RunSummary
+from pipeline.runner import Failure, Reporter, RunOverview, Runner, RunSummary
 from pipeline.sources.listing import VideoRef
 from pipeline.store import Store
 from pipeline.llm.summarize import SummaryInputs, estimate, site_tags, summarize
@@ -110,7 +110,8 @@ class BatchRun:
             if last_pass:  # what finished is applied and the next requests are sent: leave the rest running
                 self.waiting = [v.video_id for v in deferred]
                 break
-            polled = self.jobs.wait(on_poll=self._log_progress, once=not self.config.llm.batch.wait)
+            polled = self.jobs.wait(on_poll=self._log_progress, once=not self.config.llm.batch.wait,
+                                    on_sleep=self._next_check)
             self.jobs.apply_finished(polled)
             last_pass = any(r["status"] not in TERMINAL for r in polled)
             waiting = deferred
@@ -133,6 +134,8 @@ class BatchRun:
                 "command again later to apply their results")
 
     def _log_progress(self, records: list[dict[str, Any]]) -> None:
+        if isinstance(self.reporter, RunOverview):
+            self.reporter.batches_polled(records)
         for record in records:
             counts = record.get("request_counts") or {}
             seen = (record.get("status"), counts.get("completed"), counts.get("failed"))
@@ -140,6 +143,10 @@ class BatchRun:
                 self._seen[record["id"]] = seen
                 log.info("batch %s: %s, %s/%s done, %s failed", record["id"], record.get("status"),
                          counts.get("completed", 0), counts.get("total", "?"), counts.get("failed", 0))
+
+    def _next_check(self, seconds: float) -> None:
+        if isinstance(self.reporter, RunOverview):
+            self.reporter.next_batch_check(seconds)
 
     def _within_budget(self, videos: list[VideoRef], records: dict[str, VideoBatch], prompts: Prompts,
                        tags: list[str]) -> list[VideoRef]:

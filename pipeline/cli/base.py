@@ -45,14 +45,30 @@ class _OneLine(logging.Formatter):
         return f"{record.levelname.lower()}{where}: {record.getMessage()}"
 
 
-def _setup_logging(verbose: bool) -> None:
+class _ToStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is at each line: while the live display runs, that is
+    rich's stand-in, which prints the line above the display instead of into it."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _setup_logging(verbose: bool, quiet: bool = False) -> None:
+    """Warnings on stderr; with ``--quiet`` none (they are in the artifacts: cron mail gets the
+    summary line alone); with ``--verbose`` the details too."""
     from pipeline.redact import RedactingFilter
     from pipeline.redact import install as install_redactor
 
-    handler = logging.StreamHandler()
+    handler = _ToStderr()
     handler.setFormatter(_OneLine(verbose))
     handler.addFilter(RedactingFilter())
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     install_redactor(None)
 
 
@@ -84,7 +100,7 @@ def _guarded(func: Callable[..., int | None], verbose: bool, args: tuple[Any, ..
         # From here on Ctrl-C unwinds normally, so work in flight can finish its writes.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         handle_sigterm()  # SIGTERM (systemd, Docker, CI, timeout) stops like Ctrl-C
-        _setup_logging(verbose)
+        _setup_logging(verbose, quiet=bool(kwargs.get("quiet")))
         status = func(*args, **kwargs)
     except (ConfigError, UsageError) as exc:
         _fail(exc, verbose)

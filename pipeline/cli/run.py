@@ -136,7 +136,7 @@ def _print_plan(report: RunReport) -> int:
 @click.option("--new", is_flag=True, help="Only videos of the sources not seen by an earlier --new run.")
 @click.option("--mark-seen", is_flag=True,
               help="With --new: record the new videos --limit/--since leave out as seen, without processing them.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines; nothing at all when no video is new.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (no progress, no warnings); nothing at all when no video is new.")
 @click.option("--batch-api", is_flag=True, help="Summarize through the provider's Batch API (half price, within 24 h).")
 @click.option("--batch-export", metavar="DIR", type=click.Path(file_okay=False),
               help="Batch API export: write the requests as JSONL files into DIR instead of sending them.")

@@ -20,7 +20,7 @@ from pipeline.errors import ConfigError, ExitStatus, UsageError, Yt2PostError
 @click.option("--times", type=click.IntRange(min=1), help="Stop after this many looks (default: until stopped).")
 @click.option("--mark-seen", is_flag=True,
               help="On each look, record the new videos --limit/--since leave out as seen, without processing them.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines; nothing at all for a look with no new video.")
+@click.option("--quiet", "-q", is_flag=True, help="Only summary lines (no progress, no warnings); nothing at all for a look with no new video.")
 @click.option("--batch-api", is_flag=True, help="Summarize through the provider's Batch API.")
 @boundary
 def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, limit: int | None,

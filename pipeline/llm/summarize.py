@@ -27,7 +27,7 @@ from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
-from pipeline.llm.timing import timed_sections
+from pipeline.llm.timing import check_times, dropped_summary
 from pipeline.llm.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
@@ -331,9 +331,12 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         tags = site_tags(store.posts_dir, config.reuse_tags)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
     article, parts = summarizer.run()
-    sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
+    sections, dropped = check_times(article.sections, transcript.paragraphs, meta.duration)
+    warnings = [d.warning for d in dropped]
+    for line in dropped_summary(dropped):  # one line per kind; the detail is in article.json
+        log.warning("%s: %s", video_id, line)
     for warning in warnings:
-        log.warning("%s: %s", video_id, warning)
+        log.info("%s: %s", video_id, warning)
     # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
     record = ArticleFile.model_validate(article.model_dump() | {
         "sections": sections,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -287,10 +288,22 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         key = ".".join(str(p) for p in first["loc"]) or "(top level)"
         message = first["msg"]
         if first["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _key_suggestion(first["loc"])
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None
+
+
+def _key_suggestion(loc: tuple[int | str, ...]) -> str:
+    """The keys of the section an unknown key is in, for ``_suggest``; nothing where the key is
+    inside a table of the user's own (``llm.prices``)."""
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return ""
+        model = field.annotation
+    return _suggest(str(loc[-1]), list(model.model_fields))
 
 
 # The front matter of a post, as in the site's real posts (tests/fixtures/seed-post.md).
@@ -303,10 +316,15 @@ _NOT_SETTABLE = {"source": "it is the video's address, which identifies the post
 _REQUIRED_TEXT = {"layout", "title", "date"}
 
 
-def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
-    """A typo's likely meaning: a close spelling, else the one value that starts with it."""
-    close = difflib.get_close_matches(value, choices, n=1) or [c for c in choices if value and c.startswith(value)]
-    return f"; did you mean {close[0]!r}?" if len(close) == 1 or close[0] != value else f"; one of: {', '.join(choices)}"
+def _suggest(value: str, choices: Sequence[str]) -> str:
+    """A typo's likely meaning (a close spelling, else the one value that starts with it), else
+    every value allowed: the end of a one-line error."""
+    close = difflib.get_close_matches(value, choices, n=3)
+    # Two letters swapped is the commonest slip, and difflib ranks it below a letter dropped
+    # ("modle": "mode" before "model").
+    close = [c for c in close if sorted(c) == sorted(value)][:1] or close[:1] or \
+        [c for c in choices if value and c.startswith(value)]
+    return f"; did you mean {close[0]!r}?" if len(close) == 1 else f"; one of: {', '.join(choices)}"
 
 
 def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
@@ -321,7 +339,8 @@ def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[
         if not sep or not key:
             raise UsageError(f"--set {pair!r}: expected KEY=VALUE")
         if key not in POST_FIELDS:
-            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, POST_FIELDS)}")
+            settable = [field for field in POST_FIELDS if field not in _NOT_SETTABLE]
+            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, settable)}")
         if key in _NOT_SETTABLE:
             raise UsageError(f"--set {key}: cannot be set: {_NOT_SETTABLE[key]}")
         if key in FRONT_MATTER_LIST_FIELDS:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import frontmatter
+import pytest
 import yaml
 
 from tests.conftest import FIXTURES, load_json, video_dir_with
@@ -144,11 +145,24 @@ def test_usage_and_config_errors_exit_2(cli, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("llm:\n  modle: gpt-4o\n")
     result = cli("run", BW, "--config", "bad.yaml")
     assert result.code == 2
-    assert result.stderr.strip() == "error: bad.yaml: llm.modle: unknown key"
+    assert result.stderr.strip() == "error: bad.yaml: llm.modle: unknown key; did you mean 'model'?"
     assert cli("run", "no/such/file.info.json").code == 2
     assert cli("run").code == 2
     assert cli("run", BW, "--config", "missing.yaml").code == 2
     assert cli("run", BW, "--set", "novalue").code == 2
+
+
+@pytest.mark.parametrize("text, line", [
+    ("llm:\n  batch:\n    retyr: live\n", "bad.yaml: llm.batch.retyr: unknown key; did you mean 'retry'?"),
+    ("glosary:\n  nvidia: Nvidia\n", "bad.yaml: glosary: unknown key; did you mean 'glossary'?"),
+    # Nothing close: the section's keys.
+    ("youtube:\n  zzz: 1\n", "bad.yaml: youtube.zzz: unknown key; one of: min_interval, jitter, timeout,"),
+])
+def test_unknown_config_keys_name_a_close_one(cli, tmp_path: Path, text: str, line: str) -> None:
+    (tmp_path / "bad.yaml").write_text(text)
+    result = cli("run", BW, "--config", "bad.yaml")
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result
+    assert result.stderr.startswith(f"error: {line}"), result.stderr
 
 
 def test_json_object_mode_puts_the_schema_in_the_prompt(cli, fake_llm, tmp_path: Path) -> None:

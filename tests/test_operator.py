@@ -33,6 +33,9 @@ def the_post(tmp_path: Path) -> frontmatter.Post:
     ("projct=x", "did you mean 'project'"),
     ("area=tech", "not in taxonomy.areas; did you mean 'tech-engineering'"),
     ("category=ai", "not in taxonomy.categories"),
+    # Nothing close: the allowed values, on the same one line (not a traceback).
+    ("area=nonsense", "--set area=nonsense: not in taxonomy.areas; one of: tech-engineering, business-economics"),
+    ("foo=bar", "--set foo: not a front-matter field of the post; one of: area, category,"),
     ("layout=", "needs a layout"),
     ("source=https://example.com", "cannot be set"),
     ("draft=maybe", "expected true or false"),
@@ -42,6 +45,7 @@ def test_set_is_validated(cli, fake_llm: FakeLLM, tmp_path: Path, pair: str, exp
     info = one_video(tmp_path)
     result = cli("run", str(info), "--set", pair)
     assert result.code == 2 and expected in result.stderr, result
+    assert len(result.stderr.splitlines()) == 1, result.stderr
     assert fake_llm.calls == 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -278,6 +279,28 @@ def load_config(path: Path | str | None = None) -> Config:
     config = _validate(_layer(_builtin_raw(), _read_raw(chosen)), str(chosen))
     _resolve_paths(config, chosen.resolve().parent)
     return config
+
+
+def add_top_level_setting(path: Path, key: str, value: str) -> str:
+    """The text of the config file at ``path`` with ``key: value`` set, the rest of it as the user
+    wrote it: the commented example line ``init`` writes (``# key: …``) is uncommented, else
+    the line goes at the end. Raises ConfigError saying what to add by hand where the file's
+    layout takes no such line (a ``{…}`` mapping)."""
+    raw = _read_raw(path)
+    text = path.read_text(encoding="utf-8")
+    line = f"{key}: {value}"
+    example = re.compile(rf"^#\s*{re.escape(key)}:.*$", re.MULTILINE)
+    if example.search(text):
+        edited = example.sub(line, text, count=1)
+    else:
+        edited = text + ("\n" if text and not text.endswith("\n") else "") + line + "\n"
+    try:
+        understood = yaml.safe_load(edited) == {**raw, key: value}
+    except yaml.YAMLError:
+        understood = False
+    if not understood:
+        raise ConfigError(f"{path}: cannot add a line to this file's layout; add '{line}' to {path} yourself")
+    return edited
 
 
 def _validate(raw: dict[str, Any], origin: str) -> Config:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMRequestFailed
@@ -211,6 +212,51 @@ def test_init_writes_a_config_the_next_run_reads(cli, fake_llm: FakeLLM, tmp_pat
     assert result.code == 0, result.stderr
     assert fake_llm.requests[0]["model"] == "my-local-model"
     assert "MARKER-4410" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_init_prompts_after_init_adds_the_templates_to_the_existing_config(cli, fake_llm: FakeLLM,
+                                                                           tmp_path: Path) -> None:
+    assert cli("init").code == 0
+    config = tmp_path / "config.yaml"
+    # The user's own settings, in their own words: kept as they are, comments and all.
+    mine = config.read_text(encoding="utf-8").replace("model: gpt-4o-mini", "model: my-local-model  # mine")
+    config.write_text(mine, encoding="utf-8")
+    result = cli("init", "--prompts")
+    assert result.code == 0, result
+    assert (tmp_path / "prompts" / "system.md").is_file()
+    after = config.read_text(encoding="utf-8")
+    assert after == mine.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
+    assert "prompts_dir" in result.stdout and "config.yaml" in result.stdout
+    # A second time: nothing left to add, nothing overwritten.
+    (tmp_path / "prompts" / "system.md").write_text("You are MARKER-5120.\n", encoding="utf-8")
+    again = cli("init", "--prompts")
+    assert again.code == 0 and len(again.stdout.splitlines()) == 1, again
+    assert config.read_text(encoding="utf-8") == after
+    make_videos(tmp_path / "videos", 1)
+    run = cli("run", "videos")
+    assert run.code == 0, run.stderr
+    assert fake_llm.requests[0]["model"] == "my-local-model"
+    assert "MARKER-5120" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_init_prompts_with_a_config_of_ones_own(cli, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("llm:\n  model: llama3\n", encoding="utf-8")  # no commented prompts_dir line
+    assert cli("init", "--prompts").code == 0
+    assert config.read_text(encoding="utf-8").startswith("llm:\n  model: llama3\n")
+    assert yaml.safe_load(config.read_text(encoding="utf-8")) == {"llm": {"model": "llama3"}, "prompts_dir": "prompts"}
+    # A prompts_dir of its own: the templates go there, the config stays as it is.
+    config.write_text("prompts_dir: my-prompts\n", encoding="utf-8")
+    (tmp_path / "my-prompts").mkdir()
+    assert cli("init", "--prompts").code == 0
+    assert (tmp_path / "my-prompts" / "system.md").is_file()
+    assert config.read_text(encoding="utf-8") == "prompts_dir: my-prompts\n"
+    # A file it cannot add a line to: it says exactly what to add, and changes nothing.
+    config.write_text("{llm: {model: llama3}}\n", encoding="utf-8")
+    result = cli("init", "--prompts")
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result
+    assert "add 'prompts_dir: prompts' to config.yaml" in result.stderr
+    assert config.read_text(encoding="utf-8") == "{llm: {model: llama3}}\n"
 
 
 def test_version(cli) -> None:

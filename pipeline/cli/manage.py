@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -87,26 +88,70 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 @main.command()
 @click.option("--prompts", "with_prompts", is_flag=True,
-              help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them).")
+              help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them); "
+                   "with a config.yaml already there, add only them.")
 @boundary
 def init(with_prompts: bool) -> int:
     """Write a commented config.yaml (every setting with its default) into this folder."""
-    from pipeline.resources import builtin_config_file, builtin_prompts_dir
+    from pipeline.resources import builtin_config_file
 
     config_path = Path(DEFAULT_CONFIG)
-    templates = sorted(builtin_prompts_dir().glob("*.md")) if with_prompts else []
-    targets = [config_path, *(Path("prompts") / t.name for t in templates)]
-    existing = [str(t) for t in targets if t.exists()]
+    if config_path.exists():
+        if not with_prompts:
+            raise UsageError(f"{config_path} already exists; not overwriting (move it away first; "
+                             "yt2post init --prompts adds only the prompt templates)")
+        return _add_prompts(config_path)
+    existing = [str(Path("prompts") / name) for name in _template_names() if (Path("prompts") / name).exists()] \
+        if with_prompts else []
     if existing:
         raise UsageError(f"{', '.join(existing)} already exist(s); not overwriting (move it away first)")
     text = builtin_config_file().read_text(encoding="utf-8")
+    copied = 0
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
-        Path("prompts").mkdir(exist_ok=True)
-        for template in templates:
-            (Path("prompts") / template.name).write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        copied = _copy_templates(Path("prompts"))
     config_path.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {config_path}" + (f" and {len(templates)} prompt templates in prompts/" if templates else ""))
+    click.echo(f"wrote {config_path}" + (f" and {copied} prompt templates in prompts/" if copied else ""))
+    return ExitStatus.OK
+
+
+def _template_names() -> list[str]:
+    from pipeline.resources import builtin_prompts_dir
+
+    return sorted(t.name for t in builtin_prompts_dir().glob("*.md"))
+
+
+def _copy_templates(folder: Path) -> int:
+    """The built-in templates ``folder`` does not have yet (an edited one is never written over)."""
+    from pipeline.resources import builtin_prompts_dir
+
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [name for name in _template_names() if not (folder / name).exists()]
+    for name in missing:
+        (folder / name).write_text((builtin_prompts_dir() / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return len(missing)
+
+
+def _add_prompts(config_path: Path) -> int:
+    """``init --prompts`` after ``init``: the templates into the config's ``prompts_dir`` (set to
+    ``prompts`` when it has none), the user's other settings left exactly as they are."""
+    from pipeline.config import add_top_level_setting, load_config
+    from pipeline.files import atomic_write_text
+
+    configured = load_config(config_path).prompts_dir
+    folder = Path(os.path.relpath(configured)) if configured else Path("prompts")
+    edited = None if configured else add_top_level_setting(config_path, "prompts_dir", "prompts")
+    copied = _copy_templates(folder)
+    if edited is not None:
+        atomic_write_text(config_path.resolve(), edited)
+    kept = len(_template_names()) - copied
+    if not copied and edited is None:
+        click.echo(f"nothing to add: {folder}/ has every prompt template and {config_path} points prompts_dir at it")
+        return ExitStatus.OK
+    line = f"copied {copied} prompt template(s) into {folder}/" + (f" (kept the {kept} already there)" if kept else "")
+    if edited is not None:
+        line += f" and set prompts_dir: prompts in {config_path} (your other settings unchanged)"
+    click.echo(line)
     return ExitStatus.OK
 
 

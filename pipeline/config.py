@@ -18,7 +18,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.llm.cost import DEFAULT_PRICES, Price
 from pipeline.errors import ConfigError, UsageError
@@ -78,8 +78,19 @@ class LLMConfig(_Strict):
     mode: Literal["live", "batch"] = "live"
     batch: BatchAPIConfig = Field(default_factory=BatchAPIConfig)
 
+    # The config file that set base_url, for messages that say where to fix it (set by load_config).
+    _file: str | None = PrivateAttr(default=None)
+
     def resolved_base_url(self) -> str:
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
+
+    def base_url_origin(self) -> str:
+        """Where ``resolved_base_url`` came from, as the setting a user would change."""
+        if self.base_url:
+            return f"llm.base_url in {self._file}" if self._file else "llm.base_url"
+        if os.environ.get("OPENAI_BASE_URL"):
+            return "the OPENAI_BASE_URL environment variable"
+        return "llm.base_url (not set: OpenAI's own endpoint)"
 
     def api_key(self) -> str:
         """The key from the variable ``api_key_env`` names; a missing one is a configuration error
@@ -278,6 +289,7 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"{chosen}: not a file")
     config = _validate(_layer(_builtin_raw(), _read_raw(chosen)), str(chosen))
     _resolve_paths(config, chosen.resolve().parent)
+    config.llm._file = str(chosen)
     return config
 
 

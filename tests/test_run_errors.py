@@ -47,10 +47,12 @@ def untouched(tmp_path: Path) -> bool:
     (Reply(status=403, error={"error": {"message": "forbidden", "type": "x"}}), "OPENAI_API_KEY"),
     (Reply(status=404, error={"error": {"message": "The model `gpt-9` does not exist", "type": "x",
                                         "code": "model_not_found"}}), "llm.model"),
+    # The URL came from $OPENAI_BASE_URL (as the cli fixture sets it): that is the setting to fix.
     (Reply(raw=b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>x</body></html>"),
-     "llm.base_url"),
-    (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "llm.base_url"),
-    (Reply(status=404, raw=b"404 page not found", content_type="text/plain"), "llm.base_url"),
+     "check the OPENAI_BASE_URL environment variable"),
+    (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "check the OPENAI_BASE_URL environment variable"),
+    (Reply(status=404, raw=b"404 page not found", content_type="text/plain"),
+     "check the OPENAI_BASE_URL environment variable"),
 ], ids=["401", "403", "404-model", "html-page", "no-choices", "404-path"])
 def test_an_error_every_video_would_hit_stops_the_batch(cli, fake_llm: FakeLLM, tmp_path: Path,
                                                          reply: Reply, setting: str) -> None:
@@ -123,10 +125,22 @@ def test_no_server_listening_ends_within_one_videos_retry_budget(cli, tmp_path: 
     elapsed = time.monotonic() - started
     assert result.code == 2, result
     lines = error_lines(result.stderr)
-    assert len(lines) <= 3 and "cannot reach the model server" in lines[0] and "llm.base_url" in lines[0]
+    assert len(lines) <= 3 and "cannot reach the model server" in lines[0], result.stderr
+    assert "check llm.base_url in config.yaml and that the server is running" in lines[0]
     # Five rounds of four videos would take about 5 × 1.5 s on average; one budget is at most 2.5 s.
     assert elapsed < 5.0, elapsed
     assert untouched(tmp_path)
+
+
+def test_an_unreachable_server_named_by_the_environment_names_the_variable(cli, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    (tmp_path / "config.yaml").write_text("llm:\n  max_attempts: 1\n", encoding="utf-8")
+    result = cli("run", "videos", env={"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"})
+    assert result.code == 2, result
+    lines = error_lines(result.stderr)
+    assert "cannot reach the model server" in lines[0], result.stderr
+    assert "check the OPENAI_BASE_URL environment variable and that the server is running" in lines[0]
+    assert "llm.base_url" not in lines[0]
 
 
 class Answer(BaseModel):

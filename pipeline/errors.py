@@ -14,6 +14,7 @@ class ExitStatus(IntEnum):
     VIDEO_FAILED = 1  # at least one video failed; the others finished
     USAGE = 2  # bad arguments or configuration
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # the reader of the output went away (``| head``): 128 + SIGPIPE, as the shell has it
 
 
 class Yt2PostError(Exception):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -70,20 +72,41 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
+    # Tabs and newlines in titles would break either layout.
+    table = [_HEADER, *([" ".join(cell.split()) for cell in row] for row in rows)]
+    if sys.stdout.isatty():  # one line per video, aligned, as wide as the terminal
+        for line in _aligned(table, shutil.get_terminal_size().columns):
+            click.echo(line)
+    else:  # tab-separated for pipes and scripts (``cut -f2``); --json has every field whole
+        for row in table:
+            click.echo("\t".join(row))
 
-        table = Table(box=None, header_style="bold")
-        for name in _HEADER:
-            # Ids must stay whole; titles, paths and messages fold onto more lines instead.
-            table.add_column(name, no_wrap=name in ("video", "review"), overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table, markup=False, highlight=False)
-    else:  # tab-separated for pipes and scripts (tabs and newlines in titles would break it)
-        for row in [_HEADER, *rows]:
-            click.echo("\t".join(" ".join(cell.split()) for cell in row))
+
+# The columns cut (with …) to fit the terminal, and their shares of the room the others (short,
+# always whole) leave: the title says most about a video.
+_FLEXIBLE = {"title": 3, "post": 2, "error": 2}
+_GAP = 2
+
+
+def _aligned(table: list[Sequence[str]], width: int) -> list[str]:
+    """Rows padded to columns measured in terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len, set_cell_size
+
+    natural = [max(cell_len(row[i]) for row in table) for i in range(len(_HEADER))]
+    flexible = [i for i, name in enumerate(_HEADER) if name in _FLEXIBLE]
+    room = width - sum(w for i, w in enumerate(natural) if i not in flexible) - _GAP * (len(_HEADER) - 1)
+    widths = list(natural)
+    # A flexible column narrower than its share keeps its width; the wider ones share what is left.
+    weight = sum(_FLEXIBLE.values())
+    for i in sorted(flexible, key=lambda i: natural[i] / _FLEXIBLE[_HEADER[i]]):
+        share = room * _FLEXIBLE[_HEADER[i]] // weight
+        widths[i] = min(natural[i], max(len(_HEADER[i]), share))
+        room, weight = room - widths[i], weight - _FLEXIBLE[_HEADER[i]]
+
+    def fit(text: str, size: int) -> str:
+        return set_cell_size(text, size) if cell_len(text) <= size else set_cell_size(text, size - 1) + "…"
+
+    return [(" " * _GAP).join(fit(cell, size) for cell, size in zip(row, widths)).rstrip() for row in table]
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -204,3 +205,16 @@ def test_missing_api_key_for_openai_is_a_config_error(cli, tmp_path: Path) -> No
     assert result.code == 2
     assert result.stderr.strip() == "error: set the OPENAI_API_KEY environment variable to your API key"
     assert cli("fetch", str(info), env={"OPENAI_API_KEY": ""}).code == 0  # fetching needs no key
+
+
+def test_the_quick_start_says_how_to_use_another_server() -> None:
+    from pipeline.config import Config
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("\n## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "OPENAI_BASE_URL" in quick_start and "`llm.base_url`" in quick_start
+    for key in re.findall(r"`llm\.(\w+)`", quick_start):  # settings that exist
+        assert key in Config.model_fields["llm"].annotation.model_fields, key
+    # A YouTube network error says "see Offline in the README": that section is there.
+    assert "\n### Offline" in readme

@@ -156,6 +156,10 @@ def test_entries_that_are_tabs_or_playlists_are_not_taken_for_videos(tmp_path: P
     message = str(raised.value)
     assert "its 2 entries are playlists or channel tabs, not videos" in message
     assert "https://www.youtube.com/@TheUselessTrials/videos" in message
+    listing = tmp_path / "other.json"
+    listing.write_text(json.dumps([{"id": "12345", "url": "https://vimeo.com/12345"}]), encoding="utf-8")
+    with pytest.raises(UsageError, match="other.json: no videos found: none of its 1 entries has a YouTube video id"):
+        expand_sources([str(listing)])
 
 
 def test_a_folder_of_channel_and_playlist_files_without_videos_says_why(cli, tmp_path: Path) -> None:

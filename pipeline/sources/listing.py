@@ -199,9 +199,11 @@ def _why_no_videos(data: Any) -> tuple[str, list[str]]:
     """Why a JSON document named no video, and the URLs that would list its videos online."""
     entries = data if isinstance(data, list) else data.get("entries") if isinstance(data, dict) else None
     entries = [e for e in entries or [] if isinstance(e, dict)]
-    if entries:  # playlists or tabs only (a channel's root, its playlists tab)
+    if entries:
         urls = [str(e["url"]) for e in entries if is_collection_url(str(e.get("url") or ""))]
-        return f"its {len(entries)} entries are playlists or channel tabs, not videos", urls
+        if urls or any(e.get("_type") == "playlist" for e in entries):  # a channel's root, its playlists tab
+            return f"its {len(entries)} entries are playlists or channel tabs, not videos", urls
+        return f"none of its {len(entries)} entries has a YouTube video id", []
     if not isinstance(data, dict):
         return "it lists no entries", []
     title = str(data.get("title") or data.get("channel") or "").strip()

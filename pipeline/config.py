@@ -78,7 +78,8 @@ class LLMConfig(_Strict):
     mode: Literal["live", "batch"] = "live"
     batch: BatchAPIConfig = Field(default_factory=BatchAPIConfig)
 
-    # The config file that set base_url, for messages that say where to fix it (set by load_config).
+    # The config file read (set by load_config): a base_url not built in was set there, and the
+    # messages about it say where to fix it.
     _file: str | None = PrivateAttr(default=None)
 
     def resolved_base_url(self) -> str:

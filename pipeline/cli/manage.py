@@ -124,17 +124,13 @@ def init(with_prompts: bool) -> int:
             raise UsageError(f"{config_path} already exists; not overwriting (move it away first; "
                              "yt2post init --prompts adds only the prompt templates)")
         return _add_prompts(config_path)
-    existing = [str(Path("prompts") / name) for name in _template_names() if (Path("prompts") / name).exists()] \
-        if with_prompts else []
-    if existing:
-        raise UsageError(f"{', '.join(existing)} already exist(s); not overwriting (move it away first)")
     text = builtin_config_file().read_text(encoding="utf-8")
-    copied = 0
+    line = f"wrote {config_path}"
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
-        copied = _copy_templates(Path("prompts"))
+        line += " and " + _copied(Path("prompts"))
     config_path.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {config_path}" + (f" and {copied} prompt templates in prompts/" if copied else ""))
+    click.echo(line)
     return ExitStatus.OK
 
 
@@ -144,15 +140,18 @@ def _template_names() -> list[str]:
     return sorted(t.name for t in builtin_prompts_dir().glob("*.md"))
 
 
-def _copy_templates(folder: Path) -> int:
-    """The built-in templates ``folder`` does not have yet (an edited one is never written over)."""
+def _copied(folder: Path) -> str:
+    """Copy the built-in templates ``folder`` does not have yet (one there, perhaps edited, is
+    never written over); what was done, for the command's line."""
     from pipeline.resources import builtin_prompts_dir
 
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [name for name in _template_names() if not (folder / name).exists()]
+    names = _template_names()
+    missing = [name for name in names if not (folder / name).exists()]
     for name in missing:
         (folder / name).write_text((builtin_prompts_dir() / name).read_text(encoding="utf-8"), encoding="utf-8")
-    return len(missing)
+    kept = len(names) - len(missing)
+    return f"copied {len(missing)} prompt template(s) into {folder}/" + (f" (kept the {kept} already there)" if kept else "")
 
 
 def _add_prompts(config_path: Path) -> int:
@@ -163,16 +162,13 @@ def _add_prompts(config_path: Path) -> int:
 
     configured = load_config(config_path).prompts_dir
     folder = Path(os.path.relpath(configured)) if configured else Path("prompts")
-    edited = None if configured else add_top_level_setting(config_path, "prompts_dir", "prompts")
-    copied = _copy_templates(folder)
-    if edited is not None:
-        atomic_write_text(config_path.resolve(), edited)
-    kept = len(_template_names()) - copied
-    if not copied and edited is None:
+    if configured and all((folder / name).exists() for name in _template_names()):
         click.echo(f"nothing to add: {folder}/ has every prompt template and {config_path} points prompts_dir at it")
         return ExitStatus.OK
-    line = f"copied {copied} prompt template(s) into {folder}/" + (f" (kept the {kept} already there)" if kept else "")
+    edited = None if configured else add_top_level_setting(config_path, "prompts_dir", "prompts")
+    line = _copied(folder)
     if edited is not None:
+        atomic_write_text(config_path.resolve(), edited)
         line += f" and set prompts_dir: prompts in {config_path} (your other settings unchanged)"
     click.echo(line)
     return ExitStatus.OK

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.llm.cost import DEFAULT_PRICES, Price
 from pipeline.errors import ConfigError, UsageError
@@ -76,8 +78,20 @@ class LLMConfig(_Strict):
     mode: Literal["live", "batch"] = "live"
     batch: BatchAPIConfig = Field(default_factory=BatchAPIConfig)
 
+    # The config file read (set by load_config): a base_url not built in was set there, and the
+    # messages about it say where to fix it.
+    _file: str | None = PrivateAttr(default=None)
+
     def resolved_base_url(self) -> str:
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
+
+    def base_url_origin(self) -> str:
+        """Where ``resolved_base_url`` came from, as the setting a user would change."""
+        if self.base_url:
+            return f"llm.base_url in {self._file}" if self._file else "llm.base_url"
+        if os.environ.get("OPENAI_BASE_URL"):
+            return "the OPENAI_BASE_URL environment variable"
+        return "llm.base_url (not set: OpenAI's own endpoint)"
 
     def api_key(self) -> str:
         """The key from the variable ``api_key_env`` names; a missing one is a configuration error
@@ -276,7 +290,30 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"{chosen}: not a file")
     config = _validate(_layer(_builtin_raw(), _read_raw(chosen)), str(chosen))
     _resolve_paths(config, chosen.resolve().parent)
+    config.llm._file = str(chosen)
     return config
+
+
+def add_top_level_setting(path: Path, key: str, value: str) -> str:
+    """The text of the config file at ``path`` with ``key: value`` set, the rest of it as the user
+    wrote it: the commented example line ``init`` writes (``# key: …``) is uncommented, else
+    the line goes at the end. Raises ConfigError saying what to add by hand where the file's
+    layout takes no such line (a ``{…}`` mapping)."""
+    raw = _read_raw(path)
+    text = path.read_text(encoding="utf-8")
+    line = f"{key}: {value}"
+    example = re.compile(rf"^#\s*{re.escape(key)}:.*$", re.MULTILINE)
+    if example.search(text):
+        edited = example.sub(line, text, count=1)
+    else:
+        edited = text + ("\n" if text and not text.endswith("\n") else "") + line + "\n"
+    try:
+        understood = yaml.safe_load(edited) == {**raw, key: value}
+    except yaml.YAMLError:
+        understood = False
+    if not understood:
+        raise ConfigError(f"{path}: cannot add a line to this file's layout; add '{line}' to {path} yourself")
+    return edited
 
 
 def _validate(raw: dict[str, Any], origin: str) -> Config:
@@ -287,10 +324,22 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         key = ".".join(str(p) for p in first["loc"]) or "(top level)"
         message = first["msg"]
         if first["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _key_suggestion(first["loc"])
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None
+
+
+def _key_suggestion(loc: tuple[int | str, ...]) -> str:
+    """The keys of the section an unknown key is in, for ``_suggest``; nothing where the key is
+    inside a table of the user's own (``llm.prices``)."""
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return ""
+        model = field.annotation
+    return _suggest(str(loc[-1]), list(model.model_fields))
 
 
 # The front matter of a post, as in the site's real posts (tests/fixtures/seed-post.md).
@@ -303,10 +352,15 @@ _NOT_SETTABLE = {"source": "it is the video's address, which identifies the post
 _REQUIRED_TEXT = {"layout", "title", "date"}
 
 
-def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
-    """A typo's likely meaning: a close spelling, else the one value that starts with it."""
-    close = difflib.get_close_matches(value, choices, n=1) or [c for c in choices if value and c.startswith(value)]
-    return f"; did you mean {close[0]!r}?" if len(close) == 1 or close[0] != value else f"; one of: {', '.join(choices)}"
+def _suggest(value: str, choices: Sequence[str]) -> str:
+    """A typo's likely meaning (a close spelling, else the one value that starts with it), else
+    every value allowed: the end of a one-line error."""
+    close = difflib.get_close_matches(value, choices, n=3)
+    # Two letters swapped is the commonest slip, and difflib ranks it below a letter dropped
+    # ("modle": "mode" before "model").
+    close = [c for c in close if sorted(c) == sorted(value)][:1] or close[:1] or \
+        [c for c in choices if value and c.startswith(value)]
+    return f"; did you mean {close[0]!r}?" if len(close) == 1 else f"; one of: {', '.join(choices)}"
 
 
 def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
@@ -321,7 +375,8 @@ def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[
         if not sep or not key:
             raise UsageError(f"--set {pair!r}: expected KEY=VALUE")
         if key not in POST_FIELDS:
-            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, POST_FIELDS)}")
+            settable = [field for field in POST_FIELDS if field not in _NOT_SETTABLE]
+            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, settable)}")
         if key in _NOT_SETTABLE:
             raise UsageError(f"--set {key}: cannot be set: {_NOT_SETTABLE[key]}")
         if key in FRONT_MATTER_LIST_FIELDS:

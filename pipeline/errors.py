@@ -14,6 +14,7 @@ class ExitStatus(IntEnum):
     VIDEO_FAILED = 1  # at least one video failed; the others finished
     USAGE = 2  # bad arguments or configuration
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # the reader of the output went away (``| head``): 128 + SIGPIPE, as the shell has it
 
 
 class Yt2PostError(Exception):
@@ -114,6 +115,15 @@ class PoTokenRequired(FetchError):
 
 class NetworkError(FetchError):
     cause, transient, what = "network", True, "network error talking to YouTube"
+
+    @classmethod
+    def of(cls, video_id: str, detail: str = "", *, proxy: bool = False) -> FetchError:
+        """``detail``: what failed, whole; ``proxy``: it was the proxy, which is then the fix."""
+        offline = "or run on files yt-dlp wrote elsewhere (see Offline in the README)"
+        way_out = f"check youtube.proxy, {offline}" if proxy else (
+            "check the network; where YouTube is out of reach, set youtube.proxy (and youtube.cookies_file), "
+            + offline)
+        return cls(f"{video_id}: {cls.what}: {detail or 'no answer'}; {way_out}", video_id=video_id)
 
 
 class AsrError(FetchError):

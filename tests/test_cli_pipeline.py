@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import frontmatter
+import pytest
 import yaml
 
 from tests.conftest import FIXTURES, load_json, video_dir_with
@@ -144,11 +146,24 @@ def test_usage_and_config_errors_exit_2(cli, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("llm:\n  modle: gpt-4o\n")
     result = cli("run", BW, "--config", "bad.yaml")
     assert result.code == 2
-    assert result.stderr.strip() == "error: bad.yaml: llm.modle: unknown key"
+    assert result.stderr.strip() == "error: bad.yaml: llm.modle: unknown key; did you mean 'model'?"
     assert cli("run", "no/such/file.info.json").code == 2
     assert cli("run").code == 2
     assert cli("run", BW, "--config", "missing.yaml").code == 2
     assert cli("run", BW, "--set", "novalue").code == 2
+
+
+@pytest.mark.parametrize("text, line", [
+    ("llm:\n  batch:\n    retyr: live\n", "bad.yaml: llm.batch.retyr: unknown key; did you mean 'retry'?"),
+    ("glosary:\n  nvidia: Nvidia\n", "bad.yaml: glosary: unknown key; did you mean 'glossary'?"),
+    # Nothing close: the section's keys.
+    ("youtube:\n  zzz: 1\n", "bad.yaml: youtube.zzz: unknown key; one of: min_interval, jitter, timeout,"),
+])
+def test_unknown_config_keys_name_a_close_one(cli, tmp_path: Path, text: str, line: str) -> None:
+    (tmp_path / "bad.yaml").write_text(text)
+    result = cli("run", BW, "--config", "bad.yaml")
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result
+    assert result.stderr.startswith(f"error: {line}"), result.stderr
 
 
 def test_json_object_mode_puts_the_schema_in_the_prompt(cli, fake_llm, tmp_path: Path) -> None:
@@ -190,3 +205,16 @@ def test_missing_api_key_for_openai_is_a_config_error(cli, tmp_path: Path) -> No
     assert result.code == 2
     assert result.stderr.strip() == "error: set the OPENAI_API_KEY environment variable to your API key"
     assert cli("fetch", str(info), env={"OPENAI_API_KEY": ""}).code == 0  # fetching needs no key
+
+
+def test_the_quick_start_says_how_to_use_another_server() -> None:
+    from pipeline.config import Config
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("\n## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "OPENAI_BASE_URL" in quick_start and "`llm.base_url`" in quick_start
+    for key in re.findall(r"`llm\.(\w+)`", quick_start):  # settings that exist
+        assert key in Config.model_fields["llm"].annotation.model_fields, key
+    # A YouTube network error says "see Offline in the README": that section is there.
+    assert "\n### Offline" in readme

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,57 @@ def test_ytdlp_errors_map_to_causes(message: str, error: type[FetchError], hint:
     assert type(mapped) is error
     text = str(mapped)
     assert text.startswith("abcdefghijk: ") and hint in text and "\n" not in text
+
+
+# What yt-dlp 2025 said with no DNS, and through a SOCKS proxy that was not there: the whole
+# error, never cut mid-word, with the way out.
+OFFLINE = ("ERROR: [youtube] bwRHIkYqYJo: Unable to download API page: HTTPSConnection(host='www.youtube.com', "
+           "port=443): Failed to resolve 'www.youtube.com' ([Errno -2] Name or service not known) (caused by "
+           "TransportError(\"HTTPSConnection(host='www.youtube.com', port=443): Failed to resolve 'www.youtube.com' "
+           "([Errno -2] Name or service not known)\"))")
+SOCKS = ("ERROR: [youtube] bwRHIkYqYJo: Unable to download API page: SocksHTTPSConnection(host='www.youtube.com', "
+         "port=443): Failed to establish a new connection: [Errno 111] Connection refused (caused by TransportError("
+         "\"SocksHTTPSConnection(host='www.youtube.com', port=443): Failed to establish a new connection: [Errno 111] "
+         "Connection refused\"))")
+
+
+def test_network_errors_say_what_happened_and_the_way_out() -> None:
+    offline = str(classify_ytdlp_error(OFFLINE, "bwRHIkYqYJo"))
+    assert offline.startswith("bwRHIkYqYJo: network error talking to YouTube: cannot resolve www.youtube.com "
+                              "(name or service not known); check the network")
+    for way_out in ("youtube.proxy", "youtube.cookies_file", "yt-dlp"):
+        assert way_out in offline, offline
+    socks = str(classify_ytdlp_error(SOCKS, "bwRHIkYqYJo"))
+    assert "cannot connect to the proxy (connection refused); check youtube.proxy" in socks
+    assert "\n" not in offline + socks and "[Errno" not in offline + socks
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_proxy_is_one_whole_line_naming_it(cli, tmp_path: Path) -> None:
+    """yt-dlp and youtube-transcript-api themselves, through a proxy on a closed loopback port."""
+    (tmp_path / "config.yaml").write_text(
+        f"youtube:\n  proxy: http://127.0.0.1:{closed_port()}\n  max_attempts: 1\n  min_interval: 0\n"
+        "  jitter: 0\n", encoding="utf-8")
+    result = cli("run", "bwRHIkYqYJo")
+    assert result.code == 1, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: bwRHIkYqYJo: network error talking to YouTube: cannot connect to the proxy "
+                      "(connection refused); check youtube.proxy, or run on files yt-dlp wrote elsewhere "
+                      "(see Offline in the README)"], result.stderr
+    from pipeline.config import Config
+    from pipeline.models import Metadata
+    from pipeline.sources.youtube_session import YouTubeSession
+
+    config = Config.model_validate({"youtube": {"proxy": f"http://127.0.0.1:{closed_port()}", "max_attempts": 1,
+                                                "min_interval": 0, "jitter": 0}})
+    with pytest.raises(NetworkError) as raised:
+        YouTubeSession(config.youtube).transcript(Metadata(id="bwRHIkYqYJo", title="x"), ["en"], config)
+    assert str(raised.value) == errors[0].removeprefix("error: ")
 
 
 def test_transient_and_permanent_causes() -> None:

@@ -33,6 +33,9 @@ def the_post(tmp_path: Path) -> frontmatter.Post:
     ("projct=x", "did you mean 'project'"),
     ("area=tech", "not in taxonomy.areas; did you mean 'tech-engineering'"),
     ("category=ai", "not in taxonomy.categories"),
+    # Nothing close: the allowed values, on the same one line (not a traceback).
+    ("area=nonsense", "--set area=nonsense: not in taxonomy.areas; one of: tech-engineering, business-economics"),
+    ("foo=bar", "--set foo: not a front-matter field of the post; one of: area, category,"),
     ("layout=", "needs a layout"),
     ("source=https://example.com", "cannot be set"),
     ("draft=maybe", "expected true or false"),
@@ -42,6 +45,7 @@ def test_set_is_validated(cli, fake_llm: FakeLLM, tmp_path: Path, pair: str, exp
     info = one_video(tmp_path)
     result = cli("run", str(info), "--set", pair)
     assert result.code == 2 and expected in result.stderr, result
+    assert len(result.stderr.splitlines()) == 1, result.stderr
     assert fake_llm.calls == 0
 
 
@@ -157,3 +161,80 @@ def test_stage_commands_say_they_skip_current_stages(cli) -> None:
     for command in ("fetch", "summarize", "write"):
         text = " ".join(cli(command, "--help").stdout.split())
         assert "skipped" in text and "--force" in text, command
+
+
+def _videos_with_titles(cli, tmp_path: Path, titles: list[str]) -> list[str]:
+    """Fetched videos (no model needed) with these titles, as their info.json files give them."""
+    ids = make_videos(tmp_path / "videos", len(titles))
+    for video_id, title in zip(ids, titles):
+        path = tmp_path / "videos" / f"{video_id}.info.json"
+        info = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps(dict(info, title=title)), encoding="utf-8")
+    assert cli("fetch", "videos").code == 0
+    return ids
+
+
+def test_status_piped_into_head_ends_quietly(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.processes import pipeline_env
+
+    # More than a pipe holds (64 KiB), so the reader is surely gone while status still writes.
+    _videos_with_titles(cli, tmp_path, [f"Wheelie challenge {n} " + "long " * 8000 for n in range(4)])
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=pipeline_env(fake_llm),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"video\ttitle\t")  # what `| head -1` reads
+    proc.stdout.close()  # and then head is gone
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141, stderr  # 128 + SIGPIPE, as the shell reports a program it ends
+    assert stderr == b""
+
+
+def test_status_on_a_terminal_is_one_aligned_line_per_video(cli, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from rich.cells import cell_len
+
+    from tests.processes import pipeline_env
+
+    titles = ["王志安：中国经济的真实状况与未来十年的走向，一次长谈", "Short", "A long English title " * 6]
+    ids = _videos_with_titles(cli, tmp_path, titles)
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    env = {k: v for k, v in pipeline_env(fake_llm).items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "status"], cwd=tmp_path, env=env,
+                            stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the program closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert proc.wait(timeout=60) == 0
+    lines = b"".join(chunks).decode("utf-8").replace("\r\n", "\n").splitlines()
+    table = lines[:1 + len(ids)]
+    assert table[0].split() == ["video", "title", "fetch", "summarize", "write", "review", "tokens", "cost", "post",
+                                "error"], lines
+    assert [line.split()[0] for line in table[1:]] == sorted(ids)  # each video on one line
+    assert "\t" not in "".join(table) and all(cell_len(line) <= 100 for line in table)
+
+    def column(line: str, word: str) -> int:  # where a word starts, in terminal cells
+        return cell_len(line[:line.index(word, 12)])
+
+    # The stage marks line up under their header, after a wide (Chinese) title as after any.
+    assert len({column(line, "done") for line in table[1:]} | {column(table[0], "fetch")}) == 1
+    assert "王志安" in table[1] and "…" in table[3]  # the long title cut to fit, not folded
+    assert lines[1 + len(ids)].startswith("total: 3 video(s)")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMRequestFailed
@@ -46,10 +47,12 @@ def untouched(tmp_path: Path) -> bool:
     (Reply(status=403, error={"error": {"message": "forbidden", "type": "x"}}), "OPENAI_API_KEY"),
     (Reply(status=404, error={"error": {"message": "The model `gpt-9` does not exist", "type": "x",
                                         "code": "model_not_found"}}), "llm.model"),
+    # The URL came from $OPENAI_BASE_URL (as the cli fixture sets it): that is the setting to fix.
     (Reply(raw=b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>x</body></html>"),
-     "llm.base_url"),
-    (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "llm.base_url"),
-    (Reply(status=404, raw=b"404 page not found", content_type="text/plain"), "llm.base_url"),
+     "check the OPENAI_BASE_URL environment variable"),
+    (Reply(raw=b'{"status": "ok"}', content_type="application/json"), "check the OPENAI_BASE_URL environment variable"),
+    (Reply(status=404, raw=b"404 page not found", content_type="text/plain"),
+     "check the OPENAI_BASE_URL environment variable"),
 ], ids=["401", "403", "404-model", "html-page", "no-choices", "404-path"])
 def test_an_error_every_video_would_hit_stops_the_batch(cli, fake_llm: FakeLLM, tmp_path: Path,
                                                          reply: Reply, setting: str) -> None:
@@ -122,10 +125,22 @@ def test_no_server_listening_ends_within_one_videos_retry_budget(cli, tmp_path: 
     elapsed = time.monotonic() - started
     assert result.code == 2, result
     lines = error_lines(result.stderr)
-    assert len(lines) <= 3 and "cannot reach the model server" in lines[0] and "llm.base_url" in lines[0]
+    assert len(lines) <= 3 and "cannot reach the model server" in lines[0], result.stderr
+    assert "check llm.base_url in config.yaml and that the server is running" in lines[0]
     # Five rounds of four videos would take about 5 × 1.5 s on average; one budget is at most 2.5 s.
     assert elapsed < 5.0, elapsed
     assert untouched(tmp_path)
+
+
+def test_an_unreachable_server_named_by_the_environment_names_the_variable(cli, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 1)
+    (tmp_path / "config.yaml").write_text("llm:\n  max_attempts: 1\n", encoding="utf-8")
+    result = cli("run", "videos", env={"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"})
+    assert result.code == 2, result
+    lines = error_lines(result.stderr)
+    assert "cannot reach the model server" in lines[0], result.stderr
+    assert "check the OPENAI_BASE_URL environment variable and that the server is running" in lines[0]
+    assert "llm.base_url" not in lines[0]
 
 
 class Answer(BaseModel):
@@ -211,6 +226,51 @@ def test_init_writes_a_config_the_next_run_reads(cli, fake_llm: FakeLLM, tmp_pat
     assert result.code == 0, result.stderr
     assert fake_llm.requests[0]["model"] == "my-local-model"
     assert "MARKER-4410" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_init_prompts_after_init_adds_the_templates_to_the_existing_config(cli, fake_llm: FakeLLM,
+                                                                           tmp_path: Path) -> None:
+    assert cli("init").code == 0
+    config = tmp_path / "config.yaml"
+    # The user's own settings, in their own words: kept as they are, comments and all.
+    mine = config.read_text(encoding="utf-8").replace("model: gpt-4o-mini", "model: my-local-model  # mine")
+    config.write_text(mine, encoding="utf-8")
+    result = cli("init", "--prompts")
+    assert result.code == 0, result
+    assert (tmp_path / "prompts" / "system.md").is_file()
+    after = config.read_text(encoding="utf-8")
+    assert after == mine.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
+    assert "prompts_dir" in result.stdout and "config.yaml" in result.stdout
+    # A second time: nothing left to add, nothing overwritten.
+    (tmp_path / "prompts" / "system.md").write_text("You are MARKER-5120.\n", encoding="utf-8")
+    again = cli("init", "--prompts")
+    assert again.code == 0 and len(again.stdout.splitlines()) == 1, again
+    assert config.read_text(encoding="utf-8") == after
+    make_videos(tmp_path / "videos", 1)
+    run = cli("run", "videos")
+    assert run.code == 0, run.stderr
+    assert fake_llm.requests[0]["model"] == "my-local-model"
+    assert "MARKER-5120" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_init_prompts_with_a_config_of_ones_own(cli, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("llm:\n  model: llama3\n", encoding="utf-8")  # no commented prompts_dir line
+    assert cli("init", "--prompts").code == 0
+    assert config.read_text(encoding="utf-8").startswith("llm:\n  model: llama3\n")
+    assert yaml.safe_load(config.read_text(encoding="utf-8")) == {"llm": {"model": "llama3"}, "prompts_dir": "prompts"}
+    # A prompts_dir of its own: the templates go there, the config stays as it is.
+    config.write_text("prompts_dir: my-prompts\n", encoding="utf-8")
+    (tmp_path / "my-prompts").mkdir()
+    assert cli("init", "--prompts").code == 0
+    assert (tmp_path / "my-prompts" / "system.md").is_file()
+    assert config.read_text(encoding="utf-8") == "prompts_dir: my-prompts\n"
+    # A file it cannot add a line to: it says exactly what to add, and changes nothing.
+    config.write_text("{llm: {model: llama3}}\n", encoding="utf-8")
+    result = cli("init", "--prompts")
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result
+    assert "add 'prompts_dir: prompts' to config.yaml" in result.stderr
+    assert config.read_text(encoding="utf-8") == "{llm: {model: llama3}}\n"
 
 
 def test_version(cli) -> None:

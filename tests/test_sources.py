@@ -127,6 +127,62 @@ def test_playlist_info_json_entries_find_sibling_info_files(tmp_path: Path) -> N
     assert videos[1].info_path is None
 
 
+CHANNELS = ("channel_UCEi9yL4vhQlLafWRsAgAr3w_TheUselessTrials.info.json", "channel_wangzhian.zh.info.json")
+
+
+def test_a_channel_info_json_without_entries_says_why_and_what_to_give(tmp_path: Path) -> None:
+    # As yt-dlp writes a channel's info.json with its items limited: entries empty.
+    path = tmp_path / CHANNELS[1]
+    path.write_bytes((INFO / CHANNELS[1]).read_bytes())
+    with pytest.raises(UsageError) as raised:
+        expand_sources([str(path)])
+    message = str(raised.value)
+    assert message.startswith(f"{path}: no videos found: it is the info.json of a playlist or channel")
+    assert "王志安" in message and "https://www.youtube.com/@wangzhian/videos" in message
+    assert "yt-dlp --flat-playlist" in message and "\n" not in message
+
+
+def test_entries_that_are_tabs_or_playlists_are_not_taken_for_videos(tmp_path: Path) -> None:
+    # A channel root listed with --playlist-items 0 (its tabs as url entries) and a channel's
+    # playlists tab (entries are playlists, with playlist ids).
+    channel = json.loads((INFO / CHANNELS[0]).read_text(encoding="utf-8"))
+    channel["entries"] = [{"_type": "url", "ie_key": "YoutubeTab", "url": "https://www.youtube.com/@TheUselessTrials/videos"},
+                          {"_type": "url", "ie_key": "YoutubeTab", "id": "PLx1y2z3a4b5c6d7e8",
+                           "url": "https://www.youtube.com/playlist?list=PLx1y2z3a4b5c6d7e8", "title": "Tricks"}]
+    path = tmp_path / "tabs.info.json"
+    path.write_text(json.dumps(channel), encoding="utf-8")
+    with pytest.raises(UsageError) as raised:
+        expand_sources([str(path)])
+    message = str(raised.value)
+    assert "its 2 entries are playlists or channel tabs, not videos" in message
+    assert "https://www.youtube.com/@TheUselessTrials/videos" in message
+    listing = tmp_path / "other.json"
+    listing.write_text(json.dumps([{"id": "12345", "url": "https://vimeo.com/12345"}]), encoding="utf-8")
+    with pytest.raises(UsageError, match="other.json: no videos found: none of its 1 entries has a YouTube video id"):
+        expand_sources([str(listing)])
+
+
+def test_a_folder_of_channel_and_playlist_files_without_videos_says_why(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "channel"
+    folder.mkdir()
+    for name in CHANNELS:
+        (folder / name).write_bytes((INFO / name).read_bytes())
+    listing = "PL7D89754A5DAD1E8E.flat-playlist-entries.json"
+    (folder / listing).write_bytes((INFO / listing).read_bytes())
+    result = cli("run", "channel")
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result
+    line = result.stderr
+    assert line.startswith("error: channel: no videos found: 2 info.json files of playlists or channels list no videos")
+    assert "https://www.youtube.com/c/TheUselessTrials/videos" in line and "https://www.youtube.com/@wangzhian/videos" in line
+    assert f"; {listing}: not read as part of a folder, give it as a SOURCE of its own" in line
+    # The playlist's own entries, given as the source: its videos.
+    assert len(expand_sources([str(folder / listing)])) == 301
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("run", "empty")
+    assert result.code == 2 and result.stderr == "error: empty: no videos found: no .info.json file in it\n", result
+
+
 def test_list_file_with_comments_relative_paths_and_dedupe(tmp_path: Path) -> None:
     (tmp_path / "JjQDik3yNhA.info.json").write_bytes((VIDEOS / "JjQDik3yNhA.info.json").read_bytes())
     (tmp_path / "sources.txt").write_text(

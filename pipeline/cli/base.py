@@ -7,11 +7,12 @@ them, so ``--help`` and ``status`` start at once."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -108,6 +109,8 @@ def _guarded(func: Callable[..., int | None], verbose: bool, args: tuple[Any, ..
     except Yt2PostError as exc:
         _fail(exc, verbose)
         sys.exit(ExitStatus.USAGE if exc.fatal else ExitStatus.VIDEO_FAILED)
+    except BrokenPipeError:
+        _reader_gone()
     except (OSError, ValueError, RuntimeError) as exc:  # a bug or a library's surprise: still one line
         interrupt = _interrupt_behind(exc)
         if interrupt is not None:
@@ -129,6 +132,19 @@ def _stopped(exc: KeyboardInterrupt) -> None:
     what = "terminated" if isinstance(exc, Terminated) else "interrupted"
     click.echo(f"{what}: finished artifacts are kept; rerun the same command to resume", err=True)
     sys.exit(TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED)
+
+
+def _reader_gone() -> NoReturn:
+    """``yt2post status | head``: the reader has what it wanted. Stop quietly, with the status
+    of a program the pipe's signal ends; what is still buffered for stdout goes nowhere, so
+    Python's flush at exit has nothing to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file behind stdout (a program's own capture): nothing to flush
+        pass
+    sys.exit(ExitStatus.BROKEN_PIPE)
 
 
 def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -69,44 +72,105 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
+    # Tabs and newlines in titles would break either layout.
+    table = [_HEADER, *([" ".join(cell.split()) for cell in row] for row in rows)]
+    if sys.stdout.isatty():  # one line per video, aligned, as wide as the terminal
+        for line in _aligned(table, shutil.get_terminal_size().columns):
+            click.echo(line)
+    else:  # tab-separated for pipes and scripts (``cut -f2``); --json has every field whole
+        for row in table:
+            click.echo("\t".join(row))
 
-        table = Table(box=None, header_style="bold")
-        for name in _HEADER:
-            # Ids must stay whole; titles, paths and messages fold onto more lines instead.
-            table.add_column(name, no_wrap=name in ("video", "review"), overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table, markup=False, highlight=False)
-    else:  # tab-separated for pipes and scripts (tabs and newlines in titles would break it)
-        for row in [_HEADER, *rows]:
-            click.echo("\t".join(" ".join(cell.split()) for cell in row))
+
+# The columns cut (with …) to fit the terminal, and their shares of the room the others (short,
+# always whole) leave: the title says most about a video.
+_FLEXIBLE = {"title": 3, "post": 2, "error": 2}
+_GAP = 2
+
+
+def _aligned(table: list[Sequence[str]], width: int) -> list[str]:
+    """Rows padded to columns measured in terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len, set_cell_size
+
+    natural = [max(cell_len(row[i]) for row in table) for i in range(len(_HEADER))]
+    flexible = [i for i, name in enumerate(_HEADER) if name in _FLEXIBLE]
+    room = width - sum(w for i, w in enumerate(natural) if i not in flexible) - _GAP * (len(_HEADER) - 1)
+    widths = list(natural)
+    # A flexible column narrower than its share keeps its width; the wider ones share what is left.
+    weight = sum(_FLEXIBLE.values())
+    for i in sorted(flexible, key=lambda i: natural[i] / _FLEXIBLE[_HEADER[i]]):
+        share = room * _FLEXIBLE[_HEADER[i]] // weight
+        widths[i] = min(natural[i], max(len(_HEADER[i]), share))
+        room, weight = room - widths[i], weight - _FLEXIBLE[_HEADER[i]]
+
+    def fit(text: str, size: int) -> str:
+        return set_cell_size(text, size) if cell_len(text) <= size else set_cell_size(text, size - 1) + "…"
+
+    return [(" " * _GAP).join(fit(cell, size) for cell, size in zip(row, widths)).rstrip() for row in table]
 
 
 @main.command()
 @click.option("--prompts", "with_prompts", is_flag=True,
-              help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them).")
+              help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them); "
+                   "with a config.yaml already there, add only them.")
 @boundary
 def init(with_prompts: bool) -> int:
     """Write a commented config.yaml (every setting with its default) into this folder."""
-    from pipeline.resources import builtin_config_file, builtin_prompts_dir
+    from pipeline.resources import builtin_config_file
 
     config_path = Path(DEFAULT_CONFIG)
-    templates = sorted(builtin_prompts_dir().glob("*.md")) if with_prompts else []
-    targets = [config_path, *(Path("prompts") / t.name for t in templates)]
-    existing = [str(t) for t in targets if t.exists()]
-    if existing:
-        raise UsageError(f"{', '.join(existing)} already exist(s); not overwriting (move it away first)")
+    if config_path.exists():
+        if not with_prompts:
+            raise UsageError(f"{config_path} already exists; not overwriting (move it away first; "
+                             "yt2post init --prompts adds only the prompt templates)")
+        return _add_prompts(config_path)
     text = builtin_config_file().read_text(encoding="utf-8")
+    line = f"wrote {config_path}"
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
-        Path("prompts").mkdir(exist_ok=True)
-        for template in templates:
-            (Path("prompts") / template.name).write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        line += " and " + _copied(Path("prompts"))
     config_path.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {config_path}" + (f" and {len(templates)} prompt templates in prompts/" if templates else ""))
+    click.echo(line)
+    return ExitStatus.OK
+
+
+def _template_names() -> list[str]:
+    from pipeline.resources import builtin_prompts_dir
+
+    return sorted(t.name for t in builtin_prompts_dir().glob("*.md"))
+
+
+def _copied(folder: Path) -> str:
+    """Copy the built-in templates ``folder`` does not have yet (one there, perhaps edited, is
+    never written over); what was done, for the command's line."""
+    from pipeline.resources import builtin_prompts_dir
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = _template_names()
+    missing = [name for name in names if not (folder / name).exists()]
+    for name in missing:
+        (folder / name).write_text((builtin_prompts_dir() / name).read_text(encoding="utf-8"), encoding="utf-8")
+    kept = len(names) - len(missing)
+    return f"copied {len(missing)} prompt template(s) into {folder}/" + (f" (kept the {kept} already there)" if kept else "")
+
+
+def _add_prompts(config_path: Path) -> int:
+    """``init --prompts`` after ``init``: the templates into the config's ``prompts_dir`` (set to
+    ``prompts`` when it has none), the user's other settings left exactly as they are."""
+    from pipeline.config import add_top_level_setting, load_config
+    from pipeline.files import atomic_write_text
+
+    configured = load_config(config_path).prompts_dir
+    folder = Path(os.path.relpath(configured)) if configured else Path("prompts")
+    if configured and all((folder / name).exists() for name in _template_names()):
+        click.echo(f"nothing to add: {folder}/ has every prompt template and {config_path} points prompts_dir at it")
+        return ExitStatus.OK
+    edited = None if configured else add_top_level_setting(config_path, "prompts_dir", "prompts")
+    line = _copied(folder)
+    if edited is not None:
+        atomic_write_text(config_path.resolve(), edited)
+        line += f" and set prompts_dir: prompts in {config_path} (your other settings unchanged)"
+    click.echo(line)
     return ExitStatus.OK
 
 

@@ -260,9 +260,9 @@ class LLMClient:
             try:
                 response = json.loads(response)
             except ValueError:
-                self._raise(not_openai_compatible(self.base_url, describe_body(response)))
+                self._raise(not_openai_compatible(self.base_url, describe_body(response), self.config))
         if not isinstance(response, dict) or response.get("choices") is None:
-            self._raise(not_openai_compatible(self.base_url, "a JSON body with no choices"))
+            self._raise(not_openai_compatible(self.base_url, "a JSON body with no choices", self.config))
         return response
 
     def _switch_to_json_object(self) -> None:

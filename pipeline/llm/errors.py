@@ -81,7 +81,7 @@ def classify(exc: BaseException, config: LLMConfig, base_url: str) -> Yt2PostErr
         if "model" in message.lower():
             return LLMModelNotFound(f"the model server has no model {config.model!r} (HTTP 404: {message}); "
                                     "set llm.model to a model it serves")
-        return not_openai_compatible(base_url, f"HTTP 404 ({message})")
+        return not_openai_compatible(base_url, f"HTTP 404 ({message})", config)
     if isinstance(exc, openai.APIStatusError):
         return LLMRequestFailed(f"the model server answered HTTP {exc.status_code}: {server_message(exc)}")
     if isinstance(exc, openai.APITimeoutError):
@@ -90,11 +90,11 @@ def classify(exc: BaseException, config: LLMConfig, base_url: str) -> Yt2PostErr
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
         return LLMUnreachable(f"cannot reach the model server at {base_url} ({type(cause).__name__}: {cause}); "
-                              "check llm.base_url and that the server is running")
+                              f"check {config.base_url_origin()} and that the server is running")
     raise exc
 
 
-def not_openai_compatible(base_url: str, what: str) -> LLMNotOpenAICompatible:
+def not_openai_compatible(base_url: str, what: str, config: LLMConfig) -> LLMNotOpenAICompatible:
     hint = "" if base_url.rstrip("/").endswith("/v1") else " (did you forget /v1 at its end?)"
     return LLMNotOpenAICompatible(
-        f"{base_url} is not an OpenAI-compatible API: it answered {what}; check llm.base_url{hint}")
+        f"{base_url} is not an OpenAI-compatible API: it answered {what}; check {config.base_url_origin()}{hint}")

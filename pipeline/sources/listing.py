@@ -112,7 +112,11 @@ def _date_of(entry: dict[str, Any]) -> str | None:
 
 
 def _ref_from_entry(entry: dict[str, Any], info_path: Path | None = None) -> VideoRef | None:
-    video_id = str(entry.get("id") or "") or (video_id_from_url(str(entry.get("url") or "")) or "")
+    """The video an entry names; None for a playlist or a channel's tab (a ``PL…`` or ``UC…`` id,
+    a tab's URL), which is not a video to fetch."""
+    video_id = str(entry.get("id") or "")
+    if not is_video_id(video_id):
+        video_id = video_id_from_url(str(entry.get("url") or "")) or ""
     if not video_id or entry.get("_type") == "playlist":
         return None
     return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=info_path,
@@ -150,15 +154,20 @@ def _id_of_stem(stem: str) -> str | None:
     return match.group(1) if match else stem if is_video_id(stem) else None
 
 
-def _from_json_file(path: Path) -> list[VideoRef]:
+def _read_json(path: Path) -> Any:
     try:
         text = read_input(path)
-        data: Any = json.loads(text) if not path.name.endswith(".jsonl") else [
+        return json.loads(text) if not path.name.endswith(".jsonl") else [
             json.loads(line) for line in text.splitlines() if line.strip()]
     except FetchError as exc:
         raise UsageError(str(exc)) from None
     except ValueError as exc:
         raise UsageError(f"{path}: not readable as yt-dlp JSON: {exc}") from None
+
+
+def _refs_of_json(data: Any, path: Path) -> list[VideoRef]:
+    """The videos of a yt-dlp JSON document: a video's info.json, a playlist's or channel's
+    (its entries, none when yt-dlp wrote it without them), or a list of flat entries."""
     # Only a list of entries looks for its videos' info.json files beside it: scanning the folder
     # for every video's own info.json would grow with the square of the folder.
     if isinstance(data, list):
@@ -173,6 +182,48 @@ def _from_json_file(path: Path) -> list[VideoRef]:
     return [ref]
 
 
+def _from_json_file(path: Path) -> list[VideoRef]:
+    data = _read_json(path)
+    refs = _refs_of_json(data, path)
+    if not refs:
+        what, urls = _why_no_videos(data)
+        raise UsageError(f"{path}: no videos found: {what}{_instead(urls)}")
+    return refs
+
+
+# What a playlist or channel listing without videos can be replaced with.
+_LISTING = "or a listing from yt-dlp --flat-playlist -J URL > list.json"
+
+
+def _why_no_videos(data: Any) -> tuple[str, list[str]]:
+    """Why a JSON document named no video, and the URLs that would list its videos online."""
+    entries = data if isinstance(data, list) else data.get("entries") if isinstance(data, dict) else None
+    entries = [e for e in entries or [] if isinstance(e, dict)]
+    if entries:
+        urls = [str(e["url"]) for e in entries if is_collection_url(str(e.get("url") or ""))]
+        if urls or any(e.get("_type") == "playlist" for e in entries):  # a channel's root, its playlists tab
+            return f"its {len(entries)} entries are playlists or channel tabs, not videos", urls
+        return f"none of its {len(entries)} entries has a YouTube video id", []
+    if not isinstance(data, dict):
+        return "it lists no entries", []
+    title = str(data.get("title") or data.get("channel") or "").strip()
+    url = next((str(data[k]) for k in ("webpage_url", "original_url", "channel_url")
+                if is_collection_url(str(data.get(k) or ""))), "")
+    named = f" ({title})" if title else ""
+    return (f"it is the info.json of a playlist or channel{named} written without its entries",
+            [channel_videos_url(url)] if url else [])
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _instead(urls: list[str]) -> str:
+    if not urls:
+        return f"; give its URL instead, {_LISTING}"
+    return f"; give the URL{'s' if len(urls) > 1 else ''} instead ({_shown(urls)}), {_LISTING}"
+
+
 def _unreadable_ref(path: Path) -> VideoRef:
     """A folder's info.json that cannot be read is still its video: it fails on its own at fetch,
     naming the file, while the folder's other videos go on."""
@@ -184,13 +235,41 @@ def _unreadable_ref(path: Path) -> VideoRef:
 
 def _from_folder(folder: Path) -> list[VideoRef]:
     refs: list[VideoRef] = []
+    empty: list[tuple[Path, Any]] = []  # playlists' and channels' info.json files without videos
     for path in sorted(folder.glob("*.info.json")):
         try:
-            refs.extend(_from_json_file(path))
+            data = _read_json(path)
+            found = _refs_of_json(data, path)
         except UsageError:
             refs.append(_unreadable_ref(path))
+            continue
+        if not found:
+            empty.append((path, data))
+        refs.extend(found)
+    if not refs:
+        raise UsageError(f"{folder}: no videos found: {_why_empty_folder(folder, empty)}")
     # yt-dlp lists newest first; a folder has no order of its own, so give it that one.
     return sorted(refs, key=lambda r: (r.upload_date or "", r.video_id), reverse=True)
+
+
+def _why_empty_folder(folder: Path, empty: list[tuple[Path, Any]]) -> str:
+    if len(empty) == 1:
+        what, urls = _why_no_videos(empty[0][1])
+        why = f"{empty[0][0].name}: {what}{_instead(urls)}"
+    elif empty:
+        urls = [url for _, data in empty for url in _why_no_videos(data)[1]]
+        names = _shown([path.name for path, _ in empty])
+        why = f"{len(empty)} info.json files of playlists or channels list no videos ({names}){_instead(urls)}"
+    else:
+        why = "no .info.json file in it"
+    # A listing saved by hand (yt-dlp -J > list.json) is a source of its own, not one of the
+    # folder's files: a folder's other JSON files (a live chat, a site's data) are not videos.
+    listings = sorted(p.name for p in folder.iterdir()
+                      if p.name.endswith((".json", ".jsonl")) and not p.name.endswith(".info.json"))
+    if listings:
+        why += (f"; {_shown(listings)}: not read as part of a folder, give "
+                f"{'it' if len(listings) == 1 else 'each'} as a SOURCE of its own")
+    return why
 
 
 def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]],

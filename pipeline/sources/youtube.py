@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,35 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     return params
 
 
+# "[Errno 111] Connection refused": the operating system's words, the heart of a network error.
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
+
+
+def network_reason(message: str) -> tuple[str, bool]:
+    """What failed in a connection (yt-dlp's text, or requests' through youtube-transcript-api),
+    whole and short, and whether it was the proxy."""
+    text = message.lower()
+    proxy = "proxy" in text or "socks" in text
+    errno = _ERRNO.search(message)
+    why = errno.group(1).strip().lower() if errno else ""
+    if proxy:
+        return f"cannot connect to the proxy ({why or 'no answer'})", True
+    if "resolve" in text or "name resolution" in text or "name or service" in text:
+        return f"cannot resolve www.youtube.com ({why or 'no DNS answer'})", False
+    if "timed out" in text:
+        return "no answer within youtube.timeout", False
+    # The library's words, without its "ERROR: [youtube] <id>: " and "(caused by …)" wrapping.
+    plain = message.split("(caused by", 1)[0].removeprefix("ERROR:").strip()
+    plain = re.sub(r"^\[[^\]]+\] [^:]+: ", "", plain)
+    return why or textwrap.shorten(" ".join(plain.split()), 160, placeholder=" …"), False
+
+
+def network_error(message: str, video_id: str) -> FetchError:
+    """A failed connection as one line: what failed, and the setting or the offline way around it."""
+    detail, proxy = network_reason(message)
+    return NetworkError.of(video_id, detail, proxy=proxy)
+
+
 def classify_ytdlp_error(message: str, video_id: str) -> FetchError:
     """Map yt-dlp's error text to one cause with a message that says what to do."""
     text = message.lower().replace("’", "'")
@@ -137,7 +168,7 @@ def classify_ytdlp_error(message: str, video_id: str) -> FetchError:
         return LiveOrUpcoming.of(video_id)
     if any(s in text for s in ("unable to download", "timed out", "connection", "name or service not known",
                                 "temporary failure", "network is unreachable")):
-        return NetworkError.of(video_id, detail)
+        return network_error(message, video_id)
     if any(s in text for s in ("video unavailable", "not available", "has been removed", "copyright",
                                 "does not exist", "terminated")):
         return VideoUnavailable.of(video_id, detail)

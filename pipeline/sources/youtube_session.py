@@ -25,7 +25,8 @@ from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcomin
 from pipeline.models import Metadata, Transcript
 from pipeline.sources.listing import VideoRef
 from pipeline.sources.transcripts import from_snippets
-from pipeline.sources.youtube import classify_ytdlp_error, extract_metadata, ytdlp_params
+from pipeline.sources.youtube import (classify_ytdlp_error, extract_metadata, network_error, network_reason,
+                                     ytdlp_params)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,9 +104,10 @@ def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError |
         return VideoUnavailable.of(video_id, " / ".join(detail.split("\n")))
     if isinstance(exc, (yta.VideoUnavailable, yta.InvalidVideoId)):
         return VideoUnavailable.of(video_id)
-    if isinstance(exc, (yta.YouTubeRequestFailed, requests.RequestException)):
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return NetworkError.of(video_id, first[:160])
+    if isinstance(exc, yta.YouTubeRequestFailed):  # its text is a page of advice; the reason is the HTTP error
+        return network_error(exc.reason, video_id)
+    if isinstance(exc, requests.RequestException):
+        return network_error(str(exc) or type(exc).__name__, video_id)
     if isinstance(exc, yta.CouldNotRetrieveTranscript):
         return FetchError(f"{video_id}: youtube-transcript-api failed: {type(exc).__name__}", video_id=video_id)
     return None
@@ -162,7 +164,7 @@ class YouTubeSession:
             with yt_dlp.YoutubeDL(self._params) as ydl:
                 return ydl.urlopen(url).read().decode("utf-8")
         except (DownloadError, OSError) as exc:
-            raise NetworkError(f"subtitle download failed: {str(exc).splitlines()[0][:160]}") from None
+            raise NetworkError(f"subtitle download failed: {network_reason(str(exc))[0]}") from None
 
     def download_audio(self, video: VideoRef, dest_dir: Path) -> Path:
         import yt_dlp

@@ -20,7 +20,7 @@ from pipeline.review.app import create_app
 from pipeline.review.jobs import Job
 from pipeline.review.security import csrf_token
 from pipeline.store import Store
-from tests.fakellm import FakeLLM
+from tests.fakellm import FakeLLM, default_answer
 from tests import review_desk
 from tests.review_desk import TOKEN, built, out  # noqa: F401 - fixtures
 
@@ -243,4 +243,18 @@ def test_an_empty_candidate_written_as_done_is_not_acceptable(client: TestClient
     assert 'id="accept"' not in client.get(f"/video/{BW}").text
     answer = client.post(f"/video/{BW}/candidate/accept", data={**CSRF, "version": shown_version(client)})
     assert "empty%20heading%20and%20body" in answer.headers["location"]
+    assert post_path(out).read_bytes() == before
+
+
+def test_a_regenerated_article_with_an_empty_section_is_a_failed_job(client: TestClient, out: Path,
+                                                                    fake: FakeLLM) -> None:
+    before = post_path(out).read_bytes()
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        return dict(default_answer(body), sections=[{"heading": "第一节", "start": "00:01", "body": "正文。" * 20},
+                                                    {"heading": "第二节", "start": "05:28", "body": " "}])
+
+    job = regenerate_section(client, fake, 0, answer)
+    assert job.state == "failed" and "section 2 of the model's article has an empty body" in job.error
+    assert Store(out).load(BW, CandidateFile).state == "failed"
     assert post_path(out).read_bytes() == before

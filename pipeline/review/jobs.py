@@ -161,11 +161,12 @@ class Jobs:
             timed[0]["end"] = end
         self._save_candidate(job, {"kind": "section", "section": number, "instruction": instruction,
                                    "replaces": {"heading": heading, "body": body},
-                                   "new": timed[0], "warnings": warnings}, body)
+                                   "new": timed[0], "warnings": warnings})
 
-    def _save_candidate(self, job: Job, data: dict[str, Any], old_body: str) -> None:
-        """Save the candidate, unless it would remove words nobody asked to remove: then the job
-        fails with that cause (and the failed candidate says it). Either way the calls were paid."""
+    def _save_candidate(self, job: Job, data: dict[str, Any], post_body: str = "") -> None:
+        """Save the candidate, unless it would remove words nobody asked to remove (``post_body``:
+        the post an article would replace): then the job fails with that cause, which the failed
+        candidate records. Either way the calls were paid for."""
         totals = total_usage(job.usage)
         # What the desk spent counts toward the video's cost, as a run's calls do.
         if totals["calls"]:
@@ -173,7 +174,7 @@ class Jobs:
                                  totals["cost_usd"])
         data.update(state="done", model=self.config.llm.model, usage_total=totals, finished_at=now_iso())
         candidate = CandidateFile.model_validate(data)
-        refuse_removal(candidate, old_body)
+        refuse_removal(candidate, post_body)
         self.store.save(job.video_id, candidate)
 
     # --- retry --------------------------------------------------------------------------

@@ -141,8 +141,7 @@ def check_version(store: Store, video_id: str, post: PostFile | None, shown: str
         reason = "this request does not say which version of the post it was made on (reload the page)"
     else:
         reason = "the post changed since this page showed it (in another tab, a text editor or a run)"
-    kept_note = f"; your version is kept as {kept.name}" if kept else ""
-    raise PostChanged(f"not done: {reason}; nothing was written over it{kept_note}",
+    raise PostChanged(f"not done: {reason}; nothing was written over it",
                       video_id=video_id, shown=shown, current=post.text if post else "", theirs=theirs, kept=kept)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -106,6 +108,14 @@ def serve_desk(out: Path, config: Config | None = None, fake: FakeLLM | None = N
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def shown_version(client: Any, video_id: str) -> str:
+    """The version of the post a video page carries in its forms (a TestClient signed in)."""
+    page = client.get(f"/video/{video_id}").text
+    versions = set(re.findall(r'name="version" value="([0-9a-f]+)"', page))
+    assert len(versions) == 1, versions  # every form of the page: the one version it showed
+    return versions.pop()
 
 
 # Fixtures for the desk's test modules (each imports them): the pipeline runs once per module,

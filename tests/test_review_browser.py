@@ -9,6 +9,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import frontmatter
@@ -108,18 +109,45 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def screenshot(browser: WebDriver, name: str, tmp_path: Path, height: int, at: str = "") -> None:
-    """A PNG of the page (from its top, or from the element with id ``at``)."""
-    target = (SCREENSHOTS or tmp_path) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    browser.set_window_size(1280, height)
-    browser.execute_script("const e = document.getElementById(arguments[0]);"
-                           "if (e) e.scrollIntoView({block: 'start'}); else window.scrollTo(0, 0)", at)
+@contextmanager
+def viewport(browser: WebDriver, width: int, height: int) -> Iterator[None]:
+    """The page as a screen ``width`` CSS pixels wide shows it: below 600, a phone's (touch,
+    the page's viewport meta tag applied)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
     try:
-        assert browser.save_screenshot(str(target))
+        yield
     finally:
-        browser.set_window_size(1360, 900)
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def screenshot(browser: WebDriver, name: str, tmp_path: Path, height: int, at: str = "", width: int = 1280,
+               into: Path | None = None) -> Path:
+    """A PNG of the page ``width`` pixels wide (from its top, or from the element with id ``at``),
+    into docs/ when asked (else ``tmp_path``), or into ``into``."""
+    target = (into or SCREENSHOTS or tmp_path) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with viewport(browser, width, height):
+        browser.execute_script("const e = document.getElementById(arguments[0]);"
+                               "if (e) e.scrollIntoView({block: 'start'}); else window.scrollTo(0, 0)", at)
+        assert browser.save_screenshot(str(target))
     assert target.stat().st_size > 10_000
+    return target
+
+
+def sideways(browser: WebDriver) -> int:
+    """How many pixels the page is wider than the screen (0: nothing scrolls sideways)."""
+    return int(browser.execute_script(
+        "return Math.max(0, document.documentElement.scrollWidth - window.innerWidth,"
+        " document.documentElement.scrollWidth - document.documentElement.clientWidth)"))
+
+
+def on_first_screen(browser: WebDriver, selector: str) -> bool:
+    """Whether the element's top is on the screen the page opens with (not scrolled)."""
+    return bool(browser.execute_script(
+        "window.scrollTo(0, 0); const e = document.querySelector(arguments[0]);"
+        "const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.top < window.innerHeight",
+        selector))
 
 
 def post_of(out: Path, video_id: str) -> Path:
@@ -421,3 +449,131 @@ def test_the_browser_is_refused_without_token_csrf_or_a_local_host(desk: Served,
     browser.get(f"{desk.base}/video/{BW}")
     assert "403" in browser.find_element(By.TAG_NAME, "body").text
     assert browser.find_elements(By.ID, "rendered") == []
+
+
+def response_status(browser: WebDriver) -> int:
+    return int(browser.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus"))
+
+
+def set_title(browser: WebDriver, title: str) -> None:
+    click(browser, "#edit-open")
+    field = browser.find_element(By.NAME, "fm_title")
+    field.clear()
+    field.send_keys(title)
+
+
+def test_a_save_from_a_tab_that_did_not_see_another_tabs_save_is_refused_and_lost_nowhere(
+        desk: Served, browser: WebDriver, tmp_path: Path) -> None:
+    path = post_of(desk.out, BW)
+    browser.get(f"{desk.base}/video/{BW}")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        browser.get(f"{desk.base}/video/{BW}")
+        set_title(browser, "第二个标签页保存的标题")
+        click(browser, "#save")
+        assert "saved" in browser.find_element(By.ID, "message").text
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+    second_tab = path.read_text(encoding="utf-8")
+
+    set_title(browser, "第一个标签页的标题")  # this tab still shows the post before the other's save
+    click(browser, "#save")
+    assert response_status(browser) == 409
+    assert "the post changed since this page showed it" in browser.find_element(By.ID, "conflict-reason").text
+    assert path.read_text(encoding="utf-8") == second_tab  # the other tab's save stands
+    kept = path.with_name(browser.find_element(By.ID, "conflict-kept").text)
+    assert frontmatter.loads(kept.read_text(encoding="utf-8"))["title"] == "第一个标签页的标题"  # and this one's is kept
+    diff = browser.find_element(By.ID, "conflict-diff").text
+    assert "- title: 第二个标签页保存的标题" in diff and "+ title: 第一个标签页的标题" in diff
+    screenshot(browser, "review-conflict.png", tmp_path, 640)
+    # The refusal's page is the post as it is now: the reviewer can redo the change from it.
+    assert browser.find_element(By.CSS_SELECTOR, "h1").text == "第二个标签页保存的标题"
+    set_title(browser, "第一个标签页的标题")
+    click(browser, "#save")
+    assert "saved" in browser.find_element(By.ID, "message").text
+    assert frontmatter.loads(path.read_text(encoding="utf-8"))["title"] == "第一个标签页的标题"
+
+
+def test_a_heading_changed_in_a_text_editor_survives_a_save_of_the_title(desk: Served, browser: WebDriver) -> None:
+    path = post_of(desk.out, BW)
+    browser.get(f"{desk.base}/video/{BW}")
+    in_editor = path.read_text(encoding="utf-8").replace("### 第13节：视频的要点", "### 编辑器里改的小标题")
+    path.write_text(in_editor, encoding="utf-8")
+    set_title(browser, "桌面上改的标题")
+    click(browser, "#save")
+    assert response_status(browser) == 409
+    assert path.read_text(encoding="utf-8") == in_editor
+    assert "- ### 编辑器里改的小标题" in browser.find_element(By.ID, "conflict-diff").text
+    kept = path.with_name(browser.find_element(By.ID, "conflict-kept").text)
+    assert frontmatter.loads(kept.read_text(encoding="utf-8"))["title"] == "桌面上改的标题"
+
+
+def test_an_empty_regenerated_section_is_a_failed_job_that_cannot_be_accepted(
+        desk: Served, browser: WebDriver, fake: FakeLLM) -> None:
+    path = post_of(desk.out, BW)
+    before = path.read_bytes()
+    browser.get(f"{desk.base}/video/{BW}")
+    click(browser, "#regen-open")
+    Select(browser.find_element(By.ID, "regen-section")).select_by_value("2")
+    regenerate(browser, fake, lambda body: {"heading": "", "start": "", "body": ""}, until="candidate-error")
+    error = browser.find_element(By.ID, "candidate-error").text
+    assert "empty heading and body" in error and "would delete the words it replaces" in error
+    assert browser.find_elements(By.ID, "accept") == []
+    assert path.read_bytes() == before
+    # The section is still there, its words on the page.
+    assert browser.find_element(By.CSS_SELECTOR, "#s-2 h3").text == "第13节：视频的要点"
+
+
+def _with_warnings(out: Path, count: int) -> None:
+    store = Store(out)
+    article = store.read(BW, "article")
+    article["warnings"] = [f"section {n}: its start time 99:{n:02d} is past the end of the video; dropped"
+                           for n in range(count)]
+    store.write(BW, "article", article)
+
+
+def test_the_main_actions_are_on_the_first_screen_above_the_post(desk: Served, browser: WebDriver) -> None:
+    _with_warnings(desk.out, 25)  # a long list of warnings must not push the post away
+    browser.get(f"{desk.base}/video/{BW}")
+    with viewport(browser, 1280, 800):
+        for selector in ("#approve", "#edit-open", "#regen-open", "#s-1 h3"):
+            assert on_first_screen(browser, selector), selector
+        assert browser.find_element(By.ID, "warnings").text.startswith("25 warning(s)")  # one line until opened
+        # Edit opens where it is, before the post.
+        click(browser, "#edit-open")
+        assert browser.find_element(By.ID, "body").location["y"] < browser.find_element(By.ID, "rendered").location["y"]
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_the_list_and_a_video_page_fit_the_screen(desk: Served, browser: WebDriver, fake: FakeLLM, tmp_path: Path,
+                                                  width: int) -> None:
+    _with_warnings(desk.out, 3)
+    size = "phone" if width < 600 else "wide"
+    browser.get(f"{desk.base}/")
+    with viewport(browser, width, 860):
+        assert sideways(browser) == 0
+        for video_id in (MV, BW, FAILED):  # every row shows its state, flags and cost on the screen
+            row = browser.find_element(By.CSS_SELECTOR, f"#desk tr[data-video='{video_id}']")
+            for cell in row.find_elements(By.TAG_NAME, "td"):
+                box = browser.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.right]", cell)
+                assert 0 <= box[0] and box[1] <= width, (video_id, cell.text)
+    # The phone's screenshots are the README's; the wide ones are the other tests' (review-desk.png).
+    screenshot(browser, f"review-desk-{size}.png", tmp_path, 860, width=width, into=None if width < 600 else tmp_path)
+
+    browser.get(f"{desk.base}/video/{BW}")
+    with viewport(browser, width, 860):
+        assert sideways(browser) == 0
+        post = browser.find_element(By.ID, "post").rect
+        transcript = browser.find_element(By.ID, "transcript").rect
+        if width < 600:
+            assert transcript["y"] >= post["y"] + post["height"] - 1  # the transcript below the post
+            for selector in ("#approve", "#edit-open", "#regen-open"):
+                assert on_first_screen(browser, selector), selector
+        else:
+            assert transcript["x"] >= post["x"] + post["width"] - 1  # beside it
+    screenshot(browser, f"review-video-{size}.png", tmp_path, 860, width=width, into=None if width < 600 else tmp_path)
+    with viewport(browser, width, 860):
+        click(browser, "#edit-open")
+        assert sideways(browser) == 0  # the edit form fits too

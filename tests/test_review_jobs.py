@@ -16,7 +16,7 @@ from pipeline.review.jobs import BUSY, Job
 from pipeline.review.security import csrf_token
 from pipeline.store import Store
 from tests.fakellm import FakeLLM
-from tests.review_desk import TOKEN, built, out  # noqa: F401 - fixtures
+from tests.review_desk import TOKEN, built, out, shown_version  # noqa: F401 - fixtures
 
 BW, FAILED = "bwRHIkYqYJo", "gogEJyoSB9s"
 LOCAL = "http://127.0.0.1:8765"
@@ -65,7 +65,8 @@ def test_a_failed_regeneration_shows_no_password_of_the_model_servers_url(out: P
     config = Config.model_validate({"llm": {"base_url": f"http://desk-user:Pa55word-secret@127.0.0.1:{port}/v1",
                                             "max_attempts": 1}})
     with desk(out, config) as client:
-        assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter"}).status_code == 303
+        assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter",
+                                                            "version": shown_version(client, BW)}).status_code == 303
         job = finished(client, BW)
         assert job.state == "failed" and "cannot reach the model server" in job.error
         page = client.get(f"/video/{BW}").text
@@ -81,7 +82,8 @@ def test_a_regenerations_cost_adds_to_the_videos_spend_as_a_runs_does(out: Path)
     with FakeLLM() as fake:
         config = Config.model_validate({"llm": {"base_url": fake.base_url}})
         with desk(out, config) as client:
-            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "section": "1"}).status_code == 303
+            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "section": "1",
+                                                                "version": shown_version(client, BW)}).status_code == 303
             job = finished(client, BW)
     assert job.state == "done" and job.usage
     tokens = sum(u.prompt_tokens + u.completion_tokens for u in job.usage)
@@ -106,7 +108,7 @@ def test_a_second_click_between_the_first_ones_check_and_start_is_refused(out: P
         def path(self, video_id: str, name: str) -> Path:
             if name == CANDIDATE and not self.fired:
                 self.fired = True
-                second = threading.Thread(target=lambda: answers.append(_regenerate(app, BW, {"section": "1"})))
+                second = threading.Thread(target=lambda: answers.append(_regenerate(app, BW, form)))
                 second.start()
                 second.join(timeout=1.0)  # with the fix it waits for the first click's lock
                 if not second.is_alive():  # it started a job: let that job finish its candidate
@@ -117,8 +119,9 @@ def test_a_second_click_between_the_first_ones_check_and_start_is_refused(out: P
         config = Config.model_validate({"llm": {"base_url": fake.base_url}})
         with desk(out, config) as client:
             app = client.app.starlette  # type: ignore[attr-defined]
+            form = {"section": "1", "version": shown_version(client, BW)}
             app.state.store = SecondClickInTheWindow(out)
-            answers.append(_regenerate(app, BW, {"section": "1"}))
+            answers.append(_regenerate(app, BW, form))
             job = finished(client, BW)
             deadline = time.monotonic() + 10
             while len(answers) < 2 and time.monotonic() < deadline:
@@ -139,7 +142,7 @@ def test_an_actions_error_message_is_masked_too(out: Path, tmp_path: Path) -> No
     config = Config.model_validate({"llm": {"base_url": "http://desk-user:Pa55word-secret@127.0.0.1:9/v1"},
                                     "review": {"site_dir": str(blocker / "Pa55word-secret")}})
     with desk(out, config) as client:
-        answer = client.post(f"/video/{BW}/approve", data=CSRF)
+        answer = client.post(f"/video/{BW}/approve", data={**CSRF, "version": shown_version(client, BW)})
     location = answer.headers["location"]
     assert answer.status_code == 303 and "not%20done" in location
     assert "Pa55word-secret" not in location and "%5Bredacted%5D" in location
@@ -151,10 +154,12 @@ def test_a_candidates_preview_is_what_accept_writes_with_section_links_on(out: P
     with FakeLLM() as fake:
         config = Config.model_validate({"llm": {"base_url": fake.base_url}, "post": {"section_links": True}})
         with desk(out, config) as client:
-            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter"}).status_code == 303
+            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "instruction": "shorter",
+                                                                "version": shown_version(client, BW)}).status_code == 303
             assert finished(client, BW).state == "done"
             page = client.get(f"/video/{BW}").text
-            assert client.post(f"/video/{BW}/candidate/accept", data=CSRF).status_code == 303
+            assert client.post(f"/video/{BW}/candidate/accept",
+                               data={**CSRF, "version": shown_version(client, BW)}).status_code == 303
     post = next((out / "posts").glob("*.md")).read_text(encoding="utf-8")
     link = next(line for line in post.splitlines() if line.startswith("[▶ "))
     assert "+ " + link.replace("&", "&amp;") in page

@@ -35,7 +35,7 @@ def test_save_writes_the_form_in_the_posts_shape_and_it_becomes_an_edit(store: S
     assert not before.edited
     form = {f"fm_{k}": (", ".join(v) if isinstance(v, list) else str(v)) for k, v in before.front.items()}
     form.update(fm_title="  审稿人的  标题 ", fm_tags="AI Chips, ai-chips, Nvidia", body="### 一\r\n\r\n正文。\r\n")
-    posts.save(store, BW, form, Config())
+    posts.save(store, BW, form, Config(), before.version)
     after = current(store)
     assert after.front["title"] == "审稿人的 标题" and after.front["tags"] == ["ai-chips", "nvidia"]
     assert after.body == "### 一\n\n正文。" and after.front["draft"] is True
@@ -45,26 +45,26 @@ def test_save_writes_the_form_in_the_posts_shape_and_it_becomes_an_edit(store: S
 
 
 def test_save_refuses_a_value_outside_the_taxonomy_and_changes_nothing(store: Store) -> None:
-    before = current(store).text
+    before = current(store)
     with pytest.raises(ValueError, match="area must be one of"):
-        posts.save(store, BW, {"fm_area": "astrology"}, Config())
-    assert current(store).text == before
+        posts.save(store, BW, {"fm_area": "astrology"}, Config(), before.version)
+    assert current(store).text == before.text
 
 
 def test_approve_changes_only_the_draft_line(store: Store) -> None:
-    before = current(store).text
-    posts.approve(store, BW, Config())
-    assert current(store).text == before.replace("\ndraft: true\n", "\ndraft: false\n")
+    before = current(store)
+    posts.approve(store, BW, Config(), before.version)
+    assert current(store).text == before.text.replace("\ndraft: true\n", "\ndraft: false\n")
 
 
 def test_accepting_a_whole_article_over_an_edited_post_keeps_the_edit_beside_it(store: Store) -> None:
     post = current(store)
     edited = post.text.replace("series: ''", "series: my-series")
     post.path.write_text(edited, encoding="utf-8")
-    candidate = {"kind": "article", "state": "done", "article": {
+    candidate = {"kind": "article", "state": "done", "instruction": "只写一节", "article": {
         "title": "新标题", "summary": "新摘要。", "tags": ["New Tag"],
         "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
-    posts.accept(store, BW, candidate, Config())
+    posts.accept(store, BW, candidate, Config(), current(store).version)
     after = frontmatter.loads(current(store).text)
     assert after["title"] == "新标题" and after["tags"] == ["new-tag"] and after["series"] == "my-series"
     assert after.content == "### 新的一节\n\n新的正文。"
@@ -73,17 +73,18 @@ def test_accepting_a_whole_article_over_an_edited_post_keeps_the_edit_beside_it(
 
 
 def test_a_section_candidate_for_a_section_the_post_no_longer_has_is_refused(store: Store) -> None:
-    candidate = {"kind": "section", "section": 9, "state": "done", "new": {"heading": "x", "body": "y"}}
-    with pytest.raises(ValueError, match="no longer has a section 9"):
-        posts.accept(store, BW, candidate, Config())
+    candidate = {"kind": "section", "section": 9, "state": "done", "new": {"heading": "x", "body": "y"},
+                 "replaces": {"heading": "x", "body": "y"}}
+    with pytest.raises(posts.UnusableCandidate, match="section 9 as it was regenerated .* no longer in the post"):
+        posts.accept(store, BW, candidate, Config(), current(store).version)
 
 
 def test_a_video_without_a_post_cannot_be_approved(store: Store) -> None:
     with pytest.raises(ArtifactError):
-        posts.approve(store, "gogEJyoSB9s", Config())
+        posts.approve(store, "gogEJyoSB9s", Config(), "")
 
 
-ARTICLE_CANDIDATE = {"kind": "article", "state": "done", "article": {
+ARTICLE_CANDIDATE = {"kind": "article", "state": "done", "instruction": "只写一节", "article": {
     "title": "新标题", "summary": "新摘要。", "tags": ["new-tag"],
     "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
 
@@ -96,22 +97,24 @@ def test_a_post_path_outside_the_posts_folder_is_refused(store: Store, tmp_path:
     before = outside.read_bytes()
     record = store.read(BW, "post")
     store.write(BW, "post", dict(record, path=str(outside)))  # post.json changed by hand
+    version = current(store).version  # the page showed the file outside
     with pytest.raises(ArtifactError, match=f"{BW}: refusing to write .*outside the posts folder"):
         if action == "save":
-            posts.save(store, BW, {"body": "pwned"}, Config())
+            posts.save(store, BW, {"body": "pwned"}, Config(), version)
         elif action == "approve":
-            posts.approve(store, BW, Config())
+            posts.approve(store, BW, Config(), version)
         else:
-            posts.accept(store, BW, ARTICLE_CANDIDATE, Config())
+            posts.accept(store, BW, ARTICLE_CANDIDATE, Config(), version)
     assert outside.read_bytes() == before
     assert list(outside.parent.iterdir()) == [outside]  # no backup beside it either
 
 
 @pytest.mark.parametrize("action", ["save", "approve", "accept"])
 def test_desk_writes_wait_for_the_videos_lock(store: Store, action: str) -> None:
-    calls = {"save": lambda: posts.save(store, BW, {"body": "### 一\n\n正文。"}, Config()),
-             "approve": lambda: posts.approve(store, BW, Config()),
-             "accept": lambda: posts.accept(store, BW, ARTICLE_CANDIDATE, Config())}
+    version = current(store).version
+    calls = {"save": lambda: posts.save(store, BW, {"body": "### 一\n\n正文。"}, Config(), version),
+             "approve": lambda: posts.approve(store, BW, Config(), version),
+             "accept": lambda: posts.accept(store, BW, ARTICLE_CANDIDATE, Config(), version)}
     before = current(store).text
     done = threading.Event()
     with store.video_lock(BW):  # as the write stage holds it while it looks at and writes the post

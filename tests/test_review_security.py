@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -190,6 +191,21 @@ def test_cli_warns_when_the_desk_listens_beyond_loopback(out: Path) -> None:
     assert "warning: the review desk listens on 0.0.0.0, beyond this machine" in stderr
 
 
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_stopping_the_desk_says_so_in_one_line(out: Path, signum: int, status: int) -> None:
+    proc = _start_cli("--out", str(out))
+    try:
+        _url(proc)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == status
+    assert stderr.splitlines() == ["review desk stopped"]  # not a batch run's "rerun to resume"
+
+
 def test_cli_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -295,8 +311,11 @@ def test_a_hostile_source_url_gives_no_javascript_link_on_the_page_or_in_an_acce
     from pipeline.config import Config
     from pipeline.review import posts
 
-    candidate = {"kind": "article", "state": "done", "article": {
+    candidate = {"kind": "article", "state": "done", "instruction": "只写一节", "article": {
         "title": "新标题", "summary": "新摘要。", "tags": ["new-tag"],
         "sections": [{"heading": "新的一节", "body": "新的正文。", "start": 1.0, "end": 582.0}]}}
-    path = posts.accept(Store(out), BW, candidate, Config.model_validate({"post": {"section_links": True}}))
+    shown = posts.find_post(Store(out), BW)
+    assert shown is not None
+    path = posts.accept(Store(out), BW, candidate, Config.model_validate({"post": {"section_links": True}}),
+                        shown.version)
     assert "(javascript:" not in path.read_text(encoding="utf-8")

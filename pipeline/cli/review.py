@@ -8,6 +8,7 @@ import click
 
 from pipeline.cli.base import _load, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
+from pipeline.lock import TERMINATED_STATUS, Terminated
 
 
 @main.command("review")
@@ -32,5 +33,12 @@ def review_command(config_path: str | None, out: str, verbose: bool, host: str, 
         click.echo(f"review desk for {out}: {desk.url}")
         click.echo("The URL carries the desk's token: keep it to yourself. Ctrl-C stops the desk.")
 
-    serve(out, config, host=host, port=port, open_browser=not no_browser, announce=announce)
+    try:
+        serve(out, config, host=host, port=port, open_browser=not no_browser, announce=announce)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C (or SIGTERM) is how a desk ends, not a cut-short run: there is nothing to resume.
+        # Uvicorn has answered the requests in flight; a regeneration still running is dropped
+        # (it would only have written a candidate, never the post).
+        click.echo("review desk stopped", err=True)
+        return TERMINATED_STATUS if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED
     return ExitStatus.OK

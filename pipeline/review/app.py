@@ -82,6 +82,12 @@ def video(request: Request) -> Response:
     video_id = _video_id(request)
     if video_id is None:
         return PlainTextResponse("404: no such video in this output folder", status_code=404)
+    return _video_page(request, video_id)
+
+
+def _video_page(request: Request, video_id: str, changed: posts.PostChanged | None = None) -> HTMLResponse:
+    """The video page; after an action refused because the post changed (``changed``), with
+    that refusal and its diff on top, answered with 409."""
     app = request.app
     store: Store = app.state.store
     config: Config = app.state.config
@@ -103,6 +109,7 @@ def video(request: Request) -> Response:
     sections: list[PostSection] = []
     proofs: list[Evidence] = []
     if post is not None:
+        app.state.shown.remember(post)
         prelude, sections = post_sections(post.body, list(article.get("sections") or []), flags)
         proofs = evidence(flags, sections, paragraphs)
     candidate_file = store.load_readable(video_id, CandidateFile)
@@ -112,18 +119,36 @@ def video(request: Request) -> Response:
         try:
             # As Accept would write it: with the section links, when they are on.
             diff = diff_lines(post.text, posts.candidate_text(post, candidate_file, section_links_url(source, config)))
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, Yt2PostError) as exc:
             candidate = dict(candidate, state="failed", error=f"cannot apply this candidate: {exc}")
     job = app.state.jobs.get(video_id)
-    return _page(
+    page = _page(
         request, "video.html", video_id=video_id, row=row, meta=meta, article=article, transcript=transcript,
         paragraphs=paragraphs, post=post, prelude=prelude, sections=sections, evidence=proofs, flags=flags,
         candidate=candidate, diff=diff, job=job.public() if job else None, source=source,
         link=lambda seconds: video_link(source, seconds), taxonomy=config.taxonomy,
         front=post.front if post else {}, message=request.query_params.get("msg", ""),
         warnings=problems + list(article.get("warnings") or []) + list(transcript.get("notes") or []),
-        status=store.status(video_id),
+        status=store.status(video_id), version=post.version if post else "",
+        conflict=_conflict(app, changed) if changed else None,
     )
+    if changed:
+        page.status_code = 409
+    return page
+
+
+def _conflict(app: Any, changed: posts.PostChanged) -> dict[str, Any]:
+    """What the page shows of a refused action: the reason, where the desk's text is kept, and
+    the diff of the two versions: the file against the desk's text, else the text the page had
+    shown (while the desk still has it) against the file."""
+    if changed.theirs is not None:
+        old, new, label = changed.current, changed.theirs, "− on disk now, + yours"
+    else:
+        old = app.state.shown.text(changed.shown) if changed.shown else None
+        new, label = changed.current, "− as the page showed it, + on disk now"
+    diff = diff_lines(old, new) if old is not None else []
+    return {"message": str(changed), "kept": changed.kept.name if changed.kept else "", "diff": diff,
+            "label": label if diff else ""}
 
 
 def _dump(artifact: Artifact | None) -> dict[str, Any]:
@@ -149,6 +174,9 @@ def _action(func: Any) -> Any:
             return PlainTextResponse("404: no such video in this output folder", status_code=404)
         try:
             message = await run_in_threadpool(func, request.app, video_id, {k: str(v) for k, v in form.items()})
+        except posts.PostChanged as exc:
+            request.app.state.index.forget(video_id)
+            return await run_in_threadpool(_video_page, request, video_id, exc)
         except (Yt2PostError, ValueError, OSError) as exc:
             message = redact(f"not done: {exc}")
         request.app.state.index.forget(video_id)
@@ -159,12 +187,12 @@ def _action(func: Any) -> Any:
 
 
 def _save(app: Any, video_id: str, form: dict[str, str]) -> str:
-    path = posts.save(app.state.store, video_id, form, app.state.config)
+    path = posts.save(app.state.store, video_id, form, app.state.config, form.get("version"))
     return f"saved {path.name}; it is now your edit and no run will overwrite it"
 
 
 def _approve(app: Any, video_id: str, form: dict[str, str]) -> str:
-    path = posts.approve(app.state.store, video_id, app.state.config)
+    path = posts.approve(app.state.store, video_id, app.state.config, form.get("version"))
     site = app.state.config.review.site_dir
     return f"approved {path.name}" + (f" and copied into {site}" if site else "")
 
@@ -186,6 +214,10 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
     if jobs.running(video_id):
         return "not started: this video already has work running"
     instruction = form.get("instruction", "").strip()[:MAX_INSTRUCTION]
+    # A regeneration writes nothing yet, but the section it rewrites, and the text its candidate
+    # will be shown against, must be the ones the reviewer saw.
+    post = posts.find_post(app.state.store, video_id)
+    posts.check_version(app.state.store, video_id, post, form.get("version"))
 
     def remove_old_candidate() -> None:
         # Before the job starts (a quick job's result must not be removed) and under the jobs'
@@ -194,7 +226,6 @@ def _regenerate(app: Any, video_id: str, form: dict[str, str]) -> str:
 
     number = int(form.get("section") or 0)
     if number:
-        post = posts.find_post(app.state.store, video_id)
         if post is None:
             raise ValueError("this video has no post yet")
         article = _dump(app.state.store.load_readable(video_id, ArticleFile))
@@ -215,7 +246,7 @@ def _accept(app: Any, video_id: str, form: dict[str, str]) -> str:
     candidate = app.state.store.load(video_id, CandidateFile)
     if candidate.state != "done":
         raise ValueError("there is no finished candidate to accept")
-    path = posts.accept(app.state.store, video_id, candidate, app.state.config)
+    path = posts.accept(app.state.store, video_id, candidate, app.state.config, form.get("version"))
     return f"candidate accepted into {path.name}"
 
 
@@ -245,6 +276,7 @@ def create_app(out: Path | str, config: Config, *, token: str, allowed_hosts: se
     app.state.config = config
     app.state.index = DeskIndex(store)
     app.state.jobs = Jobs(config, store)
+    app.state.shown = posts.ShownPosts()
     app.state.templates = _templates()
     app.state.csrf = csrf_token(token)
     guarded = Guard(app, token=token, allowed_hosts=allowed_hosts, allow_ip_hosts=allow_ip_hosts)

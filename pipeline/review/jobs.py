@@ -19,8 +19,10 @@ from pipeline.llm.client import LLMClient
 from pipeline.artifacts import CandidateFile, MetadataFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, Transcript, Usage
 from pipeline.llm.prompts import Prompts
+from pipeline.errors import Yt2PostError
 from pipeline.lock import OutputLocked
 from pipeline.redact import redact
+from pipeline.review.posts import find_post, refuse_removal
 from pipeline.store import Store, now_iso
 from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
 from pipeline.llm.timing import timed_sections
@@ -109,7 +111,9 @@ class Jobs:
                 job.state, job.progress = "busy", BUSY
             except Exception as exc:  # reported on the page; the desk itself goes on
                 log.warning("%s: %s failed: %s", video_id, kind, exc)
-                job.state, job.error = "failed", redact(f"{type(exc).__name__}: {exc}")
+                # A typed error's message is its one line; anything else also names its type.
+                error = str(exc) if isinstance(exc, Yt2PostError) else f"{type(exc).__name__}: {exc}"
+                job.state, job.error = "failed", redact(error)
                 if kind != "retry":
                     self.store.save(video_id, CandidateFile(kind=kind, state="failed", error=job.error,
                                                             finished_at=now_iso()))
@@ -129,6 +133,7 @@ class Jobs:
         return summarizer, meta, transcript
 
     def regenerate_article(self, job: Job, instruction: str) -> None:
+        post = find_post(self.store, job.video_id)
         summarizer, meta, transcript = self._summarizer(job.video_id, instruction)
         job.usage = summarizer.usage
         job.progress = "writing the whole article"
@@ -137,7 +142,7 @@ class Jobs:
         data = article.model_dump()
         data.update(sections=sections, warnings=warnings)
         self._save_candidate(job, {"kind": "article", "section": None, "instruction": instruction,
-                                   "article": data})
+                                   "article": data}, post.body if post is not None else "")
 
     def regenerate_section(self, job: Job, number: int, heading: str, body: str, start: float | None,
                            end: float | None, instruction: str) -> None:
@@ -158,14 +163,19 @@ class Jobs:
                                    "replaces": {"heading": heading, "body": body},
                                    "new": timed[0], "warnings": warnings})
 
-    def _save_candidate(self, job: Job, data: dict[str, Any]) -> None:
+    def _save_candidate(self, job: Job, data: dict[str, Any], post_body: str = "") -> None:
+        """Save the candidate, unless it would remove words nobody asked to remove (``post_body``:
+        the post an article would replace): then the job fails with that cause, which the failed
+        candidate records. Either way the calls were paid for."""
         totals = total_usage(job.usage)
-        data.update(state="done", model=self.config.llm.model, usage_total=totals, finished_at=now_iso())
-        self.store.save(job.video_id, CandidateFile.model_validate(data))
         # What the desk spent counts toward the video's cost, as a run's calls do.
         if totals["calls"]:
             self.store.add_spend(job.video_id, totals["prompt_tokens"] + totals["completion_tokens"],
                                  totals["cost_usd"])
+        data.update(state="done", model=self.config.llm.model, usage_total=totals, finished_at=now_iso())
+        candidate = CandidateFile.model_validate(data)
+        refuse_removal(candidate, post_body)
+        self.store.save(job.video_id, candidate)
 
     # --- retry --------------------------------------------------------------------------
 

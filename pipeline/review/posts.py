@@ -3,11 +3,21 @@
 Every write is atomic (``atomic_write_text``). The pipeline keeps in ``post.json`` the hash of
 what it wrote; a post whose bytes differ is the reviewer's and no later run overwrites it. So
 a saved, approved or accepted post is protected exactly as an edit in a text editor is.
+
+The other way round too: the desk never writes over what its page did not show. Each action
+carries the version of the post the page showed (``PostFile.version``, a hash of the file's
+bytes) and is refused (``PostChanged``) when the file changed since, with the desk's own text
+kept beside it. A candidate that would remove text nobody asked to remove is refused
+(``UnusableCandidate``), and a section candidate replaces the section it was made from, found
+by its text, wherever it now stands.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,8 +27,9 @@ import frontmatter
 import yaml
 
 from pipeline.config import Config
-from pipeline.errors import ArtifactError
-from pipeline.artifacts import CandidateFile, MetadataFile
+from pipeline.errors import ArtifactError, Yt2PostError
+from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile
+from pipeline.models import Section
 from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
@@ -30,6 +41,29 @@ from pipeline.review.render import split_sections
 
 SLUG_LISTS = ("tags", "companies_orgs", "products_models", "media_books")
 _DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
+# Without an instruction, a regenerated text shorter than this share of the text it replaces
+# would remove words nobody asked to remove (characters counted without spaces).
+SHRINK_LIMIT = 0.25
+
+
+class PostChanged(Yt2PostError):
+    """The post is not the version the desk's page showed (``shown``): the action is refused,
+    nothing is written over it; ``current`` is the file as it is, ``theirs`` the desk's text (a
+    save) and ``kept`` where that text now is."""
+
+    cause = "changed"
+
+    def __init__(self, message: str, *, video_id: str, shown: str | None, current: str,
+                 theirs: str | None = None, kept: Path | None = None) -> None:
+        super().__init__(message, video_id=video_id)
+        self.shown, self.current, self.theirs, self.kept = shown, current, theirs, kept
+
+
+class UnusableCandidate(Yt2PostError):
+    """A regenerated text that would remove words (an empty answer, a shrunk section), or a
+    section candidate whose section is no longer in the post."""
+
+    cause = "candidate"
 
 
 @dataclass
@@ -39,6 +73,32 @@ class PostFile:
     front: dict[str, Any]
     body: str
     edited: bool
+    version: str  # the hash of the file's bytes as read
+
+
+def version_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ShownPosts:
+    """The posts' texts as the desk's pages showed them, by version, so that a refused action
+    can show what changed since its page. Only the latest few hundred are kept."""
+
+    def __init__(self, keep: int = 300) -> None:
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def remember(self, post: PostFile) -> None:
+        with self._lock:
+            self._texts[post.version] = post.text
+            self._texts.move_to_end(post.version)
+            while len(self._texts) > self._keep:
+                self._texts.popitem(last=False)
+
+    def text(self, version: str) -> str | None:
+        with self._lock:
+            return self._texts.get(version)
 
 
 def find_post(store: Store, video_id: str) -> PostFile | None:
@@ -49,12 +109,13 @@ def find_post(store: Store, video_id: str) -> PostFile | None:
     if existing is None:
         return None
     try:
-        text = existing.path.read_text(encoding="utf-8")
+        data = existing.path.read_bytes()
+        text = data.decode("utf-8")
         post = frontmatter.loads(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
                             video_id=video_id) from None
-    return PostFile(existing.path, text, dict(post.metadata), post.content, existing.edited)
+    return PostFile(existing.path, text, dict(post.metadata), post.content, existing.edited, version_of(data))
 
 
 def _require(store: Store, video_id: str) -> PostFile:
@@ -62,6 +123,37 @@ def _require(store: Store, video_id: str) -> PostFile:
     if post is None:
         raise ArtifactError(f"{video_id}: this video has no post yet", video_id=video_id)
     return post
+
+
+def check_version(store: Store, video_id: str, post: PostFile | None, shown: str | None,
+                  theirs: str | None = None) -> None:
+    """Refuse an action made on another version of the post than ``post`` (``shown``: the
+    version its page carried). The desk's own text ``theirs``, if any, is kept first, as
+    ``<name>.md.conflict-<time>`` beside the post: neither version is lost."""
+    current = post.version if post is not None else ""
+    if shown and shown == current:
+        return
+    kept = None
+    if theirs is not None and post is not None:
+        kept = beside(post.path, "conflict")
+        _write(store, video_id, kept, theirs)
+    if not shown:
+        reason = "this request does not say which version of the post it was made on (reload the page)"
+    else:
+        reason = "the post changed since this page showed it (in another tab, a text editor or a run)"
+    raise PostChanged(f"not done: {reason}; nothing was written over it",
+                      video_id=video_id, shown=shown, current=post.text if post else "", theirs=theirs, kept=kept)
+
+
+def beside(path: Path, kind: str) -> Path:
+    """A new file beside the post: ``<name>.md.<kind>-<time>`` (Eleventy builds no such file)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.{kind}-{stamp}")
+    number = 1
+    while candidate.exists():  # two in one second: each keeps its own file
+        number += 1
+        candidate = path.with_name(f"{path.name}.{kind}-{stamp}-{number}")
+    return candidate
 
 
 def compose(front: dict[str, Any], body: str) -> str:
@@ -100,19 +192,23 @@ def _write(store: Store, video_id: str, path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
-def save(store: Store, video_id: str, form: dict[str, str], config: Config) -> Path:
+def save(store: Store, video_id: str, form: dict[str, str], config: Config, version: str | None) -> Path:
+    """The edit form written as the post, if the post is still the ``version`` the form was made on."""
     # Under the video's lock, as the write stage: neither replaces what the other just wrote.
     with store.video_lock(video_id):
         post = _require(store, video_id)
         body = form.get("body", post.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-        _write(store, video_id, post.path, compose(edited_front_matter(post.front, form, config), body))
+        text = compose(edited_front_matter(post.front, form, config), body)
+        check_version(store, video_id, post, version, theirs=text)
+        _write(store, video_id, post.path, text)
     return post.path
 
 
-def approve(store: Store, video_id: str, config: Config) -> Path:
+def approve(store: Store, video_id: str, config: Config, version: str | None) -> Path:
     """``draft: false``, changing nothing else in the file; then the copy into ``review.site_dir``."""
     with store.video_lock(video_id):
         post = _require(store, video_id)
+        check_version(store, video_id, post, version)
         head, sep, rest = post.text[3:].partition("\n---")
         if _DRAFT_LINE.search(head):
             text = "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
@@ -125,25 +221,86 @@ def approve(store: Store, video_id: str, config: Config) -> Path:
     return post.path
 
 
+def _cleaned(section: Section) -> tuple[str, str]:
+    """A section's heading and body as the post gets them."""
+    return " ".join(sanitize_markdown(section.heading).split()), sanitize_markdown(section.body).strip()
+
+
+def _length(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _section_of(candidate: CandidateFile) -> tuple[Section, Section]:
+    """A section candidate's new section and the one it replaces (``replaces``)."""
+    if candidate.new is None or candidate.replaces is None:
+        raise UnusableCandidate("the candidate does not say which section it replaces, or with what: "
+                                "regenerate the section again")
+    return candidate.new, candidate.replaces
+
+
+def _article_of(candidate: CandidateFile) -> CandidateArticle:
+    if candidate.article is None:
+        raise UnusableCandidate("the candidate holds no article: regenerate it again")
+    return candidate.article
+
+
+def refuse_removal(candidate: CandidateFile, post_body: str) -> None:
+    """Refuse (``UnusableCandidate``) a candidate that would remove words nobody asked to remove:
+    an empty title, section heading or body (an empty or refused answer; text that cleaning
+    empties counts as empty), or, without an instruction, a text under ``SHRINK_LIMIT`` of the
+    length of what it replaces: the section's body (``replaces``), or ``post_body``, the post's."""
+    if candidate.kind == "section":
+        new, replaces = _section_of(candidate)
+        parts, old = [("the model's section", *_cleaned(new))], replaces.body
+    else:
+        article = _article_of(candidate)
+        if not sanitize_inline(article.title):
+            raise UnusableCandidate("the model's article has an empty title (an empty or refused answer)")
+        parts = [(f"section {n} of the model's article", *_cleaned(s)) for n, s in enumerate(article.sections, 1)]
+        old = post_body
+    for what, heading, body in parts:
+        empty = [name for name, text in (("heading", heading), ("body", body)) if not text]
+        if empty:
+            raise UnusableCandidate(f"{what} has an empty {' and '.join(empty)} (an empty or refused answer): "
+                                    "accepting it would delete the words it replaces")
+    new_length, old_length = sum(_length(body) for _, _, body in parts), _length(sanitize_markdown(old))
+    if not candidate.instruction.strip() and new_length < SHRINK_LIMIT * old_length:
+        raise UnusableCandidate(f"the model's text is {new_length} characters, under a quarter of the {old_length} "
+                                "it replaces, and no instruction asked for a shorter one")
+
+
+def _replaced(sections: list[tuple[str, str]], replaces: Section, number: int) -> int:
+    """The index of the section a section candidate replaces: the one that still has the text it
+    was made from (``replaces``), wherever edits since have moved it; ``number`` was its place."""
+    wanted = (" ".join(replaces.heading.split()), " ".join(replaces.body.split()))
+    found = [i for i, (heading, body) in enumerate(sections)
+             if (" ".join(heading.split()), " ".join(body.split())) == wanted]
+    if number - 1 in found:
+        return number - 1
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UnusableCandidate(f"section {number} as it was regenerated (“{replaces.heading}”) is no longer in "
+                                "the post: it was edited or removed since; regenerate it again")
+    raise UnusableCandidate(f"section {number} as it was regenerated (“{replaces.heading}”) is in the post "
+                            f"{len(found)} times: remove the copies, or regenerate it again")
+
+
 def candidate_text(post: PostFile, candidate: CandidateFile | dict[str, Any],
                    section_links_url: str | None = None) -> str:
     """The post as it would be with the candidate: one section replaced in the current text (the
-    reviewer's other edits stay), or a new body with the new title, summary and tags."""
+    reviewer's other edits stay), or a new body with the new title, summary and tags. Raises
+    ``UnusableCandidate`` when the candidate cannot be accepted (see ``refuse_removal``)."""
     if not isinstance(candidate, CandidateFile):
         candidate = CandidateFile.model_validate(candidate)
+    refuse_removal(candidate, post.body)
     if candidate.kind == "section":
-        number, new = candidate.section, candidate.new
-        if number is None or new is None:
-            raise ValueError("the section candidate names no section")
+        new, replaces = _section_of(candidate)
         prelude, sections = split_sections(post.body)
-        if not 1 <= number <= len(sections):
-            raise ValueError(f"the post no longer has a section {number}")
-        sections[number - 1] = (" ".join(sanitize_markdown(new.heading).split()), sanitize_markdown(new.body).strip())
+        sections[_replaced(sections, replaces, candidate.section or 0)] = _cleaned(new)
         body = prelude + "\n\n".join(f"### {h}\n\n{b}" for h, b in sections)
         return compose(post.front, body)
-    article = candidate.article
-    if article is None:
-        raise ValueError("the candidate holds no article")
+    article = _article_of(candidate)
     front = dict(post.front)
     for key in ("title", "summary"):
         if key in front:
@@ -153,17 +310,18 @@ def candidate_text(post: PostFile, candidate: CandidateFile | dict[str, Any],
     return compose(front, render_body([s.model_dump() for s in article.sections], section_links_url))
 
 
-def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any], config: Config) -> Path:
+def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any], config: Config,
+           version: str | None) -> Path:
     if not isinstance(candidate, CandidateFile):
         candidate = CandidateFile.model_validate(candidate)
     with store.video_lock(video_id):
         post = _require(store, video_id)
+        check_version(store, video_id, post, version)
         source = canonical_source(store.load(video_id, MetadataFile))
         text = candidate_text(post, candidate, section_links_url(source, config))
-        if post.edited and candidate.kind != "section":
-            # A whole new article replaces the reviewer's text: keep their version beside it.
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            _write(store, video_id, post.path.with_name(f"{post.path.name}.bak-{stamp}"), post.text)
+        if post.edited:
+            # The candidate replaces some of the reviewer's words: keep their version beside it.
+            _write(store, video_id, beside(post.path, "bak"), post.text)
         _write(store, video_id, post.path, text)
         store.path(video_id, "candidate").unlink(missing_ok=True)
     return post.path

@@ -333,7 +333,8 @@ def test_ass_text_is_the_last_format_field_with_its_commas() -> None:
     text = ("[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
             "Style: Default,Arial,20\n\n[Events]\n"
             "Format: Layer, Start, End, Style, Actor, MarginL, MarginR, MarginV, Effect, Text\n"
-            "Dialogue: 0,0:02:17.40,0:02:20.40,Default,,0,0,0,,Senator, we're making\\Nour final approach into Coruscant.\n"
+            "Dialogue: 0,0:02:17.40,0:02:20.40,Default,,0,0,0,,Senator, we're making\\N"
+            "our final approach into Coruscant.\n"
             "Dialogue: 0,1:02:20.50,1:02:22.50,Default,,0,0,0,,Very good, Lieutenant.\n")
     assert detect_format("track", text) == "ass"
     assert [(s.start, s.end, s.text) for s in parse_captions(text, "ass")] == [

@@ -387,8 +387,10 @@ def _sami_text(html_text: str) -> list[str]:
     return [" ".join(line.split()) for line in html.unescape(text).replace("\xa0", " ").split("\n")]
 
 
-def _language_matches(have: str, wanted: str) -> bool:
-    return have.lower() == wanted.lower() or have.lower().split("-")[0] == wanted.lower().split("-")[0]
+def language_matches(track_lang: str, wanted: str) -> bool:
+    """``en`` matches ``en``, ``en-US``, ``en-GB`` and ``en-orig``; ``zh-Hans`` matches only itself."""
+    track, want = track_lang.lower(), wanted.lower()
+    return track == want or track.split("-")[0] == want
 
 
 def sami_cues(text: str, languages: Sequence[str] = ()) -> tuple[list[Cue], str | None]:
@@ -417,7 +419,7 @@ def sami_cues(text: str, languages: Sequence[str] = ()) -> tuple[list[Cue], str 
                 by_class.setdefault(name, []).append((int(start_match.group(1)) / 1000, lines))
     declared = _sami_class_languages(text)
     chosen = next((name for wanted in languages for name in by_class
-                   if (language := _class_language(name, declared)) and _language_matches(language, wanted)), None)
+                   if (language := _class_language(name, declared)) and language_matches(language, wanted)), None)
     if chosen is None:
         chosen = max(by_class, key=lambda name: sum(len("".join(lines)) for _, lines in by_class[name]), default="")
     timed = sorted(by_class.get(chosen, []), key=lambda item: item[0])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.sources.caption_formats import READABLE, CaptionFormatError
+from pipeline.sources.caption_formats import READABLE, CaptionFormatError, language_matches
 from pipeline.sources.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
 from pipeline.config import Config
@@ -44,12 +44,6 @@ def preferred_languages(meta: Metadata, config: Config) -> list[str]:
     for lang in languages:
         seen.setdefault(lang, None)
     return list(seen)
-
-
-def language_matches(track_lang: str, wanted: str) -> bool:
-    """``en`` matches ``en``, ``en-US``, ``en-GB`` and ``en-orig``; ``zh-Hans`` matches only itself."""
-    track, want = track_lang.lower(), wanted.lower()
-    return track == want or track.split("-")[0] == want
 
 
 def finish(segments: list[Segment], meta: Metadata, config: Config, *, source: str,

@@ -94,6 +94,12 @@ def test_a_sami_file_gives_the_class_of_the_preferred_language(tmp_path: Path) -
     korean = user_file(tmp_path / "movie.smi", Config(transcript={"languages": ["ko", "en"]}))
     assert korean.language == "ko" and korean.text() == "안녕하세요 반갑습니다 날씨가 좋네요"
     assert korean.encoding == "cp949"
+    # Without a <STYLE>, the classes' names say their languages; none asked for: the most text.
+    bare = (tmp_path / "movie.smi").read_bytes().decode("cp949").split("<BODY>", 1)[1]
+    (tmp_path / "bare.smi").write_text("<SAMI><BODY>" + bare, encoding="utf-8")
+    assert user_file(tmp_path / "bare.smi", Config(transcript={"languages": ["en"]})).language == "en"
+    fallback = user_file(tmp_path / "bare.smi", Config(transcript={"languages": ["fr"]}))
+    assert fallback.language == "en" and fallback.text().startswith("Hello")
 
 
 @pytest.mark.parametrize(("content", "says"), [

@@ -61,7 +61,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _HTML_BR = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Language codes SAMI files use that are not ISO 639-1 ("KRCC", "lang:kr-KR", "JPCC").
-_SAMI_CODES = {"kr": "ko", "jp": "ja", "cn": "zh", "tw": "zh", "gb": "en", "us": "en", "sp": "es"}
+_SAMI_CODES = {"kr": "ko", "jp": "ja", "cn": "zh", "tw": "zh"}
 _CHINESE_REGIONS = {"tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant", "hant": "zh-Hant", "cn": "zh-Hans",
                     "sg": "zh-Hans", "hans": "zh-Hans"}
 
@@ -378,8 +378,10 @@ def _sami_class_languages(text: str) -> dict[str, str]:
 def _class_language(name: str, declared: dict[str, str]) -> str | None:
     if name in declared:
         return declared[name]
-    # Undeclared: the class name says it ("KRCC", "ENUSCC", "JPCC").
-    return _sami_language(name[:2], name[2:4]) if len(name) >= 4 and name[:2].isalpha() else None
+    # Undeclared: a class named by SAMI's convention says it ("KRCC", "ENUSCC", "JPCC").
+    if len(name) >= 4 and name.endswith("cc") and name[:2].isalpha():
+        return _sami_language(name[:2], name[2:-2] or None)
+    return None
 
 
 def _sami_text(html_text: str) -> list[str]:

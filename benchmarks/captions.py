@@ -97,6 +97,7 @@ CORPUS: list[Entry] = [
     Entry(C + "subshare-charlotte-01-tucaptions.zh-Hant.ass", "zh-Hant", "ass", "utf-8"),
     Entry(C + "subshare-charlotte-01-dhr.zh-Hant.big5hkscs.ass", "zh-Hant", "ass", "big5hkscs"),
     Entry(C + "subshare-ashita-no-joe-01.zh-Hans.utf8bom-crlf.ass", "zh-Hans", "ass", "utf-8-sig"),
+    Entry(C + "subshare-charlotte-05-flsnow.ja.cp932.ass", "ja", "ass", "cp932"),
     Entry(C + "cpm0722-zero-no-tsukaima.ko.cp949.smi", "ko", "sami", "cp949"),
     Entry(C + "cpm0722-kamisama-ni-natta-hi.ko.utf16.smi", "ko", "sami", "utf-16"),
     Entry(C + "cpm0722-railgun-02.ko.smi", "ko", "sami", "utf-8-sig"),

@@ -47,6 +47,7 @@ def user_file(path: Path, config: Config | None = None):
     ("subshare-charlotte-01-tucaptions.zh-Hant.ass", "utf-8", "見渡せる場所に 今朝は辿り着く"),
     ("subshare-charlotte-01-dhr.zh-Hant.big5hkscs.ass", "big5hkscs", "雖然曾經有個哲學家說過「我思故我在」"),
     ("subshare-ashita-no-joe-01.zh-Hans.utf8bom-crlf.ass", "utf-8-sig", "有事的话就别躲躲藏藏快点出来"),
+    ("subshare-charlotte-05-flsnow.ja.cp932.ass", "cp932", "(男子生徒)昨日 ラジオ聞いたよ｡"),
     ("cpm0722-zero-no-tsukaima.ko.cp949.smi", "cp949", "이 운명에 마법을 건 네가 갑자기"),
     ("cpm0722-kamisama-ni-natta-hi.ko.utf16.smi", "utf-16", "수많은 보석을 담아넣은 보물상자 같은 추억이 되었다!"),
     ("cpm0722-railgun-02.ko.smi", "utf-8-sig", "이번엔 안 놓친다"),

@@ -9,8 +9,8 @@ reason a person can act on; a file that is none of them is named for what it loo
 
 ASS, SAMI and LRC are read here rather than with pysubs2: its ASS reader ignores the file's own
 ``Format:`` line (a file whose events list other fields loses words), its SAMI reader joins every
-language's ``<P Class>`` into one text and needs ``<SAMI>`` as the very first bytes, and it has
-no SBV or LRC reader.
+language's ``<P Class>`` into one text (and its format guess needs ``<SAMI>`` as the very first
+characters), and it has no SBV or LRC reader.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ _SAMI_CLASS = re.compile(r"\bclass\s*=\s*[\"']?([\w-]+)", re.IGNORECASE)
 _SAMI_BODY = re.compile(r"<body\b", re.IGNORECASE)
 _SAMI_STYLE_CLASS = re.compile(r"\.([\w-]+)\s*\{([^{}]*)\}")
 _SAMI_LANG = re.compile(r"\blang\s*:\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # closed ones only: an unclosed one loses no words
 _HTML_BR = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Language codes SAMI files use that are not ISO 639-1 ("KRCC", "lang:kr-KR", "JPCC").

@@ -10,8 +10,9 @@ For every file of the corpus (``tests/fixtures/captions/`` and the caption files
 - files that failed to parse.
 
 The reference words come from a reader of its own (``xml.etree`` for the XML formats, a
-line reader for SRT/VTT, ``json`` for json3) that decodes each file with the encoding its
-provenance records; nothing here calls the pipeline's parser or cleaner. The transcript
+line reader for SRT/VTT/SBV/LRC, ``json`` for json3, ``html.parser`` for SAMI, a field
+splitter for ASS/SSA) that decodes each file with the encoding its provenance records; nothing
+here calls the pipeline's parser or cleaner. The transcript
 side is the real path of ``yt2post run --subtitles FILE``.
 
     python benchmarks/captions.py          # Markdown table, per file and overall
@@ -27,6 +28,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +47,7 @@ MAX_DUPLICATION = 1.02
 class Entry:
     path: str  # relative to tests/fixtures
     language: str
-    fmt: str  # srt, vtt, json3, srv3, ttml, transcript-xml
+    fmt: str  # srt, vtt, json3, srv3, ttml, transcript-xml, ass, sami, sbv, lrc
     encoding: str  # a Python codec name: how the reference reader decodes the bytes
     rolling: bool = False  # YouTube rolling auto-captions: each line is said once
 
@@ -92,6 +94,22 @@ CORPUS: list[Entry] = [
     Entry(C + "bwRHIkYqYJo.fr.srt", "fr", "srt", "utf-8", rolling=True),
     Entry(C + "bwRHIkYqYJo.de.srt", "de", "srt", "utf-8"),
     Entry(C + "j6TL7ufqoLc.ru.vtt", "ru", "vtt", "utf-8"),
+    Entry(C + "subshare-charlotte-01-tucaptions.zh-Hant.ass", "zh-Hant", "ass", "utf-8"),
+    Entry(C + "subshare-charlotte-01-dhr.zh-Hant.big5hkscs.ass", "zh-Hant", "ass", "big5hkscs"),
+    Entry(C + "subshare-ashita-no-joe-01.zh-Hans.utf8bom-crlf.ass", "zh-Hans", "ass", "utf-8-sig"),
+    Entry(C + "subshare-charlotte-05-flsnow.ja.cp932.ass", "ja", "ass", "cp932"),
+    Entry(C + "cpm0722-zero-no-tsukaima.ko.cp949.smi", "ko", "sami", "cp949"),
+    Entry(C + "cpm0722-kamisama-ni-natta-hi.ko.utf16.smi", "ko", "sami", "utf-16"),
+    Entry(C + "cpm0722-railgun-02.ko.smi", "ko", "sami", "utf-8-sig"),
+    Entry(C + "mantas-done-nova.en.smi", "en", "sami", "utf-8"),
+    Entry(C + "ndeloof-docker-securite.fr.sbv", "fr", "sbv", "utf-8"),
+    Entry(C + "daveshap-state-of-industry.en.sbv", "en", "sbv", "utf-8"),
+    Entry(C + "zhanyanjie-smart-medicine.zh-Hant.sbv", "zh-Hant", "sbv", "utf-8"),
+    Entry(C + "ken-kichi-weekly-report.ja.cp932.sbv", "ja", "sbv", "cp932"),
+    Entry(C + "bbmusic-test.zh-Hans.cp936.lrc", "zh-Hans", "lrc", "gbk"),
+    Entry(C + "flasher-zui-jia-sun-you.zh-Hans.lrc", "zh-Hans", "lrc", "utf-8-sig"),
+    Entry(C + "liblyric-word-stamps.en.lrc", "en", "lrc", "utf-8"),
+    Entry(C + "cjrzh-lyric.ja.lrc", "ja", "lrc", "utf-8"),
     Entry(S + "bwRHIkYqYJo.en.srt", "en", "srt", "utf-8", rolling=True),
     Entry(S + "wrolpi_example1.en.vtt", "en", "vtt", "utf-8", rolling=True),
     Entry(S + "wrolpi_example3.en.srt", "en", "srt", "utf-8", rolling=True),
@@ -177,6 +195,96 @@ def _timed_lines(text: str, fmt: str) -> list[str]:
     return out
 
 
+_SBV_TIMING = re.compile(r"^\d+:\d\d:\d\d\.\d+,\d+:\d\d:\d\d\.\d+$")
+
+
+def _sbv_lines(text: str) -> list[str]:
+    """SBV: the lines after each timing line, up to a blank line."""
+    out: list[str] = []
+    in_cue = False
+    for line in text.splitlines():
+        if _SBV_TIMING.match(line.strip()):
+            in_cue = True
+        elif not line.strip():
+            in_cue = False
+        elif in_cue:
+            out.append(line)
+    return out
+
+
+def _lrc_lines(text: str) -> list[str]:
+    """LRC: each line once per time stamp it starts with, in time order; tags, word stamps and
+    lines without a time stamp are not lyrics."""
+    timed: list[tuple[float, str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        stamps: list[float] = []
+        while line.startswith("[") and "]" in line:
+            stamp, line = line[1:].split("]", 1)
+            minutes, _, rest = stamp.partition(":")
+            if not minutes.isdigit() or not rest[:1].isdigit():
+                break  # a tag such as [ar:Artist]
+            stamps.append(int(minutes) * 60 + float(rest.replace(":", ".")))
+            line = line.strip()
+        lyric = re.sub(r"<\d+:\d+(?:[.:]\d+)?>", " ", line)
+        timed.extend((at, lyric) for at in stamps)
+    return [lyric for _, lyric in sorted(timed, key=lambda item: item[0])]
+
+
+def _ass_lines(text: str) -> list[str]:
+    """ASS/SSA: the Text field (the last of the [Events] Format fields) of each Dialogue line,
+    without its {...} blocks and the vector drawing between {\\p1} and {\\p0}; an event drawn
+    again with the same times and text (a sign's border and fill) is read once."""
+    fields: list[str] = []
+    section = ""
+    shown: dict[tuple[str, str, str], None] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.lower()
+        elif section == "[events]" and line.lower().startswith("format:"):
+            fields = [name.strip().lower() for name in line[7:].split(",")]
+        elif section == "[events]" and line.startswith("Dialogue:"):
+            values = line[9:].split(",", len(fields) - 1)
+            visible, drawing = [], False
+            for piece in re.split(r"(\{[^{}]*\})", values[-1]):
+                if piece.startswith("{") and piece.endswith("}"):
+                    for scale in re.findall(r"\\p([0-9.]+)", piece):
+                        drawing = float(scale) != 0
+                elif not drawing:
+                    visible.append(piece)
+            words = re.sub(r"\\[Nnh]", " ", "".join(visible))
+            shown[(values[fields.index("start")].strip(), values[fields.index("end")].strip(), words)] = None
+    return [words for _, _, words in shown]
+
+
+class _SamiReader(HTMLParser):
+    """SAMI: the text of the <P> elements of one class (its name starts with the class prefix)."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.prefixes = prefixes
+        self.lines: list[str] = []
+        self.keeping = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "sync":
+            self.keeping = False
+            self.lines.append("")
+        elif tag == "p":
+            self.keeping = (dict(attrs).get("class") or "").lower().startswith(self.prefixes)
+            self.lines.append("")
+        elif tag == "br" and self.keeping:
+            self.lines.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self.keeping:
+            self.lines[-1] += data.replace("\xa0", " ")
+
+
+_SAMI_PREFIXES = {"ko": ("kr", "ko"), "en": ("en",), "ja": ("ja", "jp")}
+
+
 def _element_text(element: ET.Element) -> str:
     parts = [element.text or ""]
     for child in element:
@@ -193,6 +301,16 @@ def reference_lines(entry: Entry) -> list[str]:
     text = (FIXTURES / entry.path).read_bytes().decode(entry.encoding)
     if entry.fmt in ("srt", "vtt"):
         raw = _timed_lines(text, entry.fmt)
+    elif entry.fmt == "sbv":
+        raw = _sbv_lines(text)
+    elif entry.fmt == "lrc":
+        raw = _lrc_lines(text)
+    elif entry.fmt == "ass":
+        raw = _ass_lines(text)
+    elif entry.fmt == "sami":
+        reader = _SamiReader(_SAMI_PREFIXES[entry.language.split("-")[0]])
+        reader.feed(text)
+        raw = reader.lines
     elif entry.fmt == "json3":
         raw = []
         for event in json.loads(text).get("events", []):

@@ -35,10 +35,14 @@ def test_corpus_covers_languages_formats_and_encodings() -> None:
     assert {"zh-Hans", "zh-Hant", "ja", "ko", "ru", "es", "fr", "en"} <= languages
     assert languages & {"ar", "he", "fa"}  # right to left
     assert len({lang.split("-")[0] for lang in languages}) >= 10
-    assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml"} <= {e.fmt for e in CORPUS}
+    assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml", "ass", "sami", "sbv", "lrc"} <= {
+        e.fmt for e in CORPUS}
     assert any(e.rolling and e.fmt == "vtt" for e in CORPUS) and any(e.rolling and e.fmt == "srt" for e in CORPUS)
-    assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251", "gb18030", "big5", "cp932"} <= {
-        e.encoding for e in CORPUS}
+    assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251", "gb18030", "big5", "cp932", "cp949",
+            "gbk", "big5hkscs"} <= {e.encoding for e in CORPUS}
+    # Each new format in more than one language and encoding.
+    for fmt in ("ass", "sami", "sbv", "lrc"):
+        assert len({(e.language, e.encoding) for e in CORPUS if e.fmt == fmt}) >= 3, fmt
     assert len(CORPUS) >= 30
 
 
@@ -50,7 +54,7 @@ def test_every_corpus_file_is_traced() -> None:
     for entry in CORPUS:
         rows = " ".join(line for line in traced.splitlines() if f"`{Path(entry.path).name}`" in line)
         assert re.search(r"\b[0-9a-f]{40}\b", rows), entry.path  # the commit it was taken from
-        assert re.search(r"MIT|GPL|Apache|none stated", rows), entry.path  # its licence
+        assert re.search(r"MIT|GPL|Apache|WTFPL|none stated", rows), entry.path  # its licence
 
 
 def test_no_file_fails_and_recall_and_duplication_meet_the_targets(results) -> None:
@@ -89,3 +93,19 @@ def test_the_reference_reader_sees_what_the_benchmark_must_count() -> None:
     lines = reference_lines(netflix)
     assert "[Alba] En 1928," in lines and not any("ríen emocionadas" in line for line in lines)
     assert words("GPT 是缩写。w^(L)，[3, 2]") == ["gpt", "是", "缩", "写", "w", "l", "3", "2"]
+
+
+def test_the_reference_readers_of_ass_sami_sbv_and_lrc() -> None:
+    """What each new reader counts: the measure fails when the pipeline drops or adds these."""
+    fansub = reference_lines(Entry("captions/subshare-charlotte-01-tucaptions.zh-Hant.ass", "zh-Hant", "ass",
+                                   "utf-8"))
+    assert fansub.count("見渡せる場所に 今朝は辿り着く") == 1  # drawn three times, shown once
+    assert fansub.count("我等你") == 4 and not any("m -115" in line or "<ED>" in line for line in fansub)
+    assert "The subtitles is edited by TUcaptions." in fansub
+    korean = reference_lines(Entry("captions/cpm0722-zero-no-tsukaima.ko.cp949.smi", "ko", "sami", "cp949"))
+    assert korean[:2] == ["First kissから始まる", "첫키스로 시작하는"]
+    assert not any("제작자" in line for line in korean)  # the comment in the body
+    lyrics = reference_lines(Entry("captions/liblyric-word-stamps.en.lrc", "en", "lrc", "utf-8"))
+    assert lyrics == ["Line 1", "Line 2 line 2"]  # no [ti:] tags, no <00:02.50> word stamps
+    french = reference_lines(Entry("captions/ndeloof-docker-securite.fr.sbv", "fr", "sbv", "utf-8"))
+    assert french[:2] == ["pour cette nouvelle vidéo avec l'apport", "d'un soutien que vous m'avez hurlements"]

@@ -324,3 +324,45 @@ def test_yt_dlp_stamps_read_to_the_same_bit_as_any_other() -> None:
         stamp = f"{h:02d}:{m:02d}:{rest // 1000:02d},{rest % 1000:03d}"
         assert seconds(stamp) == general(stamp), stamp
     assert seconds("00:00:01:123") == general("00:00:01:123") == 183.0
+
+
+# --- ASS/SSA, SBV and LRC details ---------------------------------------------------------------
+
+def test_ass_text_is_the_last_format_field_with_its_commas() -> None:
+    # mantas-done/subtitles tests/files/ass.ass (an "Actor" field where Aegisub writes "Name").
+    text = ("[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
+            "Style: Default,Arial,20\n\n[Events]\n"
+            "Format: Layer, Start, End, Style, Actor, MarginL, MarginR, MarginV, Effect, Text\n"
+            "Dialogue: 0,0:02:17.40,0:02:20.40,Default,,0,0,0,,Senator, we're making\\N"
+            "our final approach into Coruscant.\n"
+            "Dialogue: 0,1:02:20.50,1:02:22.50,Default,,0,0,0,,Very good, Lieutenant.\n")
+    assert detect_format("track", text) == "ass"
+    assert [(s.start, s.end, s.text) for s in parse_captions(text, "ass")] == [
+        (137.4, 140.4, "Senator, we're making our final approach into Coruscant."),
+        (3740.5, 3742.5, "Very good, Lieutenant.")]
+    # An SSA v4 file: "Marked=0" first, and a Format line with fewer fields than ASS has.
+    ssa = ("[Events]\nFormat: Marked, Start, End, Style, Text\n"
+           "Dialogue: Marked=0,0:00:01.00,0:00:02.50,Default,{\\i1}Well, well,{\\i0} well.\\hOK\n"
+           "Comment: Marked=0,0:00:03.00,0:00:04.00,Default,not shown\n"
+           "Dialogue: Marked=0,0:00:05.00,0:00:06.00,Default,{\\p1}m 0 0 l 10 0{\\p0}Shop{\\p2}m 1 1{\\p0}\n")
+    assert [(s.start, s.end, s.text) for s in parse_captions(ssa, "ass")] == [
+        (1.0, 2.5, "Well, well, well. OK"), (5.0, 6.0, "Shop")]
+
+
+def test_sbv_keeps_zero_length_and_overlapping_cues_once() -> None:
+    text = ("0:00:01.000,0:00:01.000\nzero length\n\n0:00:00.500,0:00:03.000\nstarts earlier\nand overlaps\n\n"
+            "0:00:02.000,0:00:04.000\nthe next one\n")
+    assert detect_format("track", text) == "sbv"
+    assert [(s.start, s.end, s.text) for s in parse_captions(text, "sbv")] == [
+        (0.5, 1.0, "starts earlier and overlaps"), (1.0, 1.0, "zero length"), (2.0, 4.0, "the next one")]
+
+
+def test_lrc_lines_at_each_of_their_stamps_without_tags_or_word_stamps() -> None:
+    text = ("[ti:给我一首歌的时间]\n[ar:周杰伦]\n[offset:500]\n"
+            "[00:18.02][01:31.05]雨淋湿了天空\n[00:20.35]毁得很<00:21.10>讲究\n[01:33.60]\n"
+            "not a lyric line\n[01:21:10]錯錯錯\n")
+    assert detect_format("track", text) == "lrc"
+    assert [(s.start, s.end, s.text) for s in parse_captions(text, "lrc")] == [
+        (17.52, 19.85, "雨淋湿了天空"), (19.85, 80.6, "毁得很 讲究"), (80.6, 90.55, "錯錯錯"), (90.55, 93.1, "雨淋湿了天空")]
+    with pytest.raises(ValueError, match="without any time-stamped"):
+        parse_captions("[ti:x]\n[ar:y]\n", "lrc")

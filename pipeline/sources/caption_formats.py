@@ -2,8 +2,15 @@
 
 WebVTT (including YouTube's rolling auto captions and the old ``Style:``/``##`` header), SRT
 (including yt-dlp's conversions of rolling captions), json3, timedtext format 3 (srv3, and
-srv2), YouTube's old timed-text XML (``<transcript><text start dur>``, srv1) and TTML. A file
-that is not what it claims raises ``CaptionFormatError`` with a reason a person can act on.
+srv2), YouTube's old timed-text XML (``<transcript><text start dur>``, srv1), TTML, and the
+formats users bring: ASS/SSA (fansubs), SAMI (``.smi``, Korean subtitles), SBV (YouTube Studio's
+export) and LRC (lyrics). A file that is not what it claims raises ``CaptionFormatError`` with a
+reason a person can act on; a file that is none of them is named for what it looks like.
+
+ASS, SAMI and LRC are read here rather than with pysubs2: its ASS reader ignores the file's own
+``Format:`` line (a file whose events list other fields loses words), its SAMI reader joins every
+language's ``<P Class>`` into one text (and its format guess needs ``<SAMI>`` as the very first
+characters), and it has no SBV or LRC reader.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 # A cue before cleaning: start and end in seconds, and its raw text lines.
@@ -24,10 +32,43 @@ _XML_BR = re.compile(r"<(?:\w+:)?br\b[^>]*>")
 _XML_ANY_TAG = re.compile(r"<[^>]*>")
 _TICK_RATE = re.compile(r"tickRate\s*=\s*[\"'](\d+)")
 _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+# SBV, YouTube Studio's export: "0:00:01.000,0:00:04.000" and then the cue's lines.
+_SBV_STAMP = r"\d+:\d{2}:\d{2}\.\d{1,3}"
+SBV_TIMING = re.compile(rf"^\s*({_SBV_STAMP}),({_SBV_STAMP})\s*$")
+_TIMINGS = {"vtt": (TIMING, "-->"), "srt": (TIMING, "-->"), "sbv": (SBV_TIMING, ",")}
+# LRC: "[01:02.34]" (also "[01:02]", "[01:02:34]", "[1:02.345]") before the line, several for a
+# repeated chorus; "<01:02.50>" word stamps inside it; "[ar:Artist]" tags on lines of their own.
+_LRC_STAMP = r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]"
+_LRC_STAMPS = re.compile(rf"^\s*((?:{_LRC_STAMP}\s*)+)(.*)$")
+_LRC_ONE_STAMP = re.compile(_LRC_STAMP)
+_LRC_WORD_STAMP = re.compile(r"<\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?>")
+_LRC_TAG = re.compile(r"^\s*\[([A-Za-z#]+):(.*)\]\s*$")
+# ASS/SSA: every {...} block is an override (or a comment) that is never shown; \p1 (any scale
+# above 0) starts vector drawing, whose "m 0 0 l 100 0" text is no words, and \p0 ends it.
+_ASS_BLOCK = re.compile(r"\{([^{}]*)\}")
+_ASS_DRAWING = re.compile(r"\\p(\d+(?:\.\d+)?)")
+_ASS_BREAK = re.compile(r"\\[Nn]")
+_ASS_FIELDS = ("layer", "start", "end", "style", "name", "marginl", "marginr", "marginv", "effect", "text")
+# SAMI: <SYNC Start=ms> blocks holding a <P Class=…> per language, with HTML inside.
+_SAMI_SYNC = re.compile(r"<sync\b([^>]*)>", re.IGNORECASE)
+_SAMI_P = re.compile(r"<p\b([^>]*)>", re.IGNORECASE)
+_SAMI_START = re.compile(r"\bstart\s*=\s*[\"']?\s*(\d+)", re.IGNORECASE)
+_SAMI_CLASS = re.compile(r"\bclass\s*=\s*[\"']?([\w-]+)", re.IGNORECASE)
+_SAMI_BODY = re.compile(r"<body\b", re.IGNORECASE)
+_SAMI_STYLE_CLASS = re.compile(r"\.([\w-]+)\s*\{([^{}]*)\}")
+_SAMI_LANG = re.compile(r"\blang\s*:\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?", re.IGNORECASE)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # closed ones only: an unclosed one loses no words
+_HTML_BR = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# Language codes SAMI files use that are not ISO 639-1 ("KRCC", "lang:kr-KR", "JPCC").
+_SAMI_CODES = {"kr": "ko", "jp": "ja", "cn": "zh", "tw": "zh"}
+_CHINESE_REGIONS = {"tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant", "hant": "zh-Hant", "cn": "zh-Hans",
+                    "sg": "zh-Hans", "hans": "zh-Hans"}
 
 EXTENSIONS = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "json3": "json3", "srv3": "srv3", "srv2": "srv3",
-              "srv1": "transcript-xml", "ttml": "ttml", "dfxp": "ttml"}
-READABLE = "SRT, WebVTT, json3, srv1/srv2/srv3, TTML or YouTube timed-text XML"
+              "srv1": "transcript-xml", "ttml": "ttml", "dfxp": "ttml", "ass": "ass", "ssa": "ass",
+              "smi": "sami", "sami": "sami", "sbv": "sbv", "lrc": "lrc"}
+READABLE = "SRT, WebVTT, ASS/SSA, SAMI, SBV, LRC, json3, srv1/srv2/srv3, TTML or YouTube timed-text XML"
 
 
 class CaptionFormatError(ValueError):
@@ -40,6 +81,7 @@ def detect_format(name: str, text: str) -> str:
     if ext in EXTENSIONS:
         return EXTENSIONS[ext]
     head = text.lstrip("\ufeff \r\n\t")[:2000]
+    lowered = head.lower()
     if head.startswith("WEBVTT"):
         return "vtt"
     if head.startswith("{") and '"events"' in text:
@@ -48,11 +90,39 @@ def detect_format(name: str, text: str) -> str:
         for marker, fmt in (("<timedtext", "srv3"), ("<transcript", "transcript-xml"), ("<tt", "ttml")):
             if marker in head:
                 return fmt
-    if any(TIMING.match(line) for line in head.splitlines()[:6]):
+    if "<sami" in lowered or "<sync " in lowered:  # also a SAMI body without <SAMI>, as players read it
+        return "sami"
+    lines = [line for line in head.splitlines() if line.strip()][:20]
+    if any(TIMING.match(line) for line in lines[:6]):
         return "srt"
-    kind = ("an HTML page" if "<html" in head.lower() else "an XML file" if head.startswith("<")
-            else "a JSON file" if head.startswith(("{", "[")) else "text")
-    raise CaptionFormatError(f"not a caption file: {kind} that is none of {READABLE}")
+    if "[script info]" in lowered or "[events]" in lowered:
+        return "ass"
+    if lines and SBV_TIMING.match(lines[0]):
+        return "sbv"
+    if any(_LRC_STAMPS.match(line) for line in lines):
+        return "lrc"
+    raise CaptionFormatError(f"not a caption file: {_looks_like(head, text, lines)} that is none of {READABLE}")
+
+
+def _looks_like(head: str, text: str, lines: list[str]) -> str:
+    """What a file that is no caption format looks like, for the message that refuses it."""
+    lowered = head.lower()
+    if "<html" in lowered or "<!doctype html" in lowered:
+        return "an HTML page"
+    if head.startswith("<"):
+        root = re.match(r"<(?:\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<?([A-Za-z][\w:.-]*)", head, re.DOTALL)
+        return f"an XML file (<{root.group(1)}>)" if root else "an XML file"
+    if head.startswith(("{", "[")):
+        try:
+            json.loads(text)
+            return "a JSON file"
+        except ValueError:
+            pass
+    if lines and all(_LRC_TAG.match(line) for line in lines):
+        return "a lyric file with tags ([ti:], [ar:]) but no time-stamped [mm:ss.xx] line"
+    if head.startswith("["):
+        return f"text beginning {lines[0].strip()[:40]!r}"
+    return "text"
 
 
 def seconds(stamp: str) -> float:
@@ -65,15 +135,19 @@ def seconds(stamp: str) -> float:
     return total
 
 
-def timed_cues(text: str, vtt: bool = True) -> list[Cue]:
-    """Cues of VTT or SRT. A timing line starts a cue and every following line belongs to it,
-    so a cue whose first text line is empty (yt-dlp's SRT of rolling captions) keeps its text,
-    and so does a cue not followed by a blank line (old youtube-dl VTT). A ``NOTE`` (or
-    ``STYLE``/``REGION``) block after a blank line is a comment, also between cues."""
+def timed_cues(text: str, fmt: str = "vtt") -> list[Cue]:
+    """Cues of VTT, SRT or SBV. A timing line starts a cue and every following line belongs to
+    it, so a cue whose first text line is empty (yt-dlp's SRT of rolling captions) keeps its
+    text, and so does a cue not followed by a blank line (old youtube-dl VTT). A ``NOTE`` (or
+    ``STYLE``/``REGION``) block after a blank line is a comment, also between cues. SBV has
+    neither cue identifiers nor comments."""
+    timing, marker = _TIMINGS[fmt]
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
-    timings = [(index, match) for index, line in enumerate(lines) if "-->" in line and (match := TIMING.match(line))]
+    timings = [(index, match) for index, line in enumerate(lines) if marker in line and (match := timing.match(line))]
     starts = [index for index, _ in timings]
-    comments = _comment_lines(lines, set(starts)) if vtt and any(w in text for w in _VTT_BLOCKS) else set()
+    if fmt == "sbv" and not timings:
+        raise CaptionFormatError("an SBV file without any 0:00:01.000,0:00:04.000 timing line")
+    comments = _comment_lines(lines, set(starts)) if fmt == "vtt" and any(w in text for w in _VTT_BLOCKS) else set()
     stamps: dict[str, float] = {}  # a cue mostly starts at the stamp the one before ends at
 
     def at(stamp: str) -> float:
@@ -87,7 +161,8 @@ def timed_cues(text: str, vtt: bool = True) -> list[Cue]:
         end = starts[number + 1] if number + 1 < len(starts) else len(lines)
         # A cue identifier (SRT's counter, or a VTT id): a line after a blank one, right before
         # the next timing line.
-        if end < len(lines) and end - 1 > start and lines[end - 1].strip() and not lines[end - 2].strip():
+        if (fmt != "sbv" and end < len(lines) and end - 1 > start and lines[end - 1].strip()
+                and not lines[end - 2].strip()):
             end -= 1
         body = [line for index, line in enumerate(lines[start + 1:end], start + 1) if index not in comments] \
             if comments else lines[start + 1:end]
@@ -188,11 +263,186 @@ def xml_cues(text: str) -> list[Cue]:
     return cues
 
 
-def read_cues(text: str, fmt: str) -> list[Cue]:
-    if fmt in ("vtt", "srt"):
-        return timed_cues(text, vtt=fmt == "vtt")
+def _ass_lines(text: str) -> list[str]:
+    """The shown lines of an ASS event's Text: override blocks and vector drawings gone, ``\\N``
+    and ``\\n`` breaking lines, ``\\h`` a space."""
+    shown: list[str] = []
+    drawing = False
+    position = 0
+    for block in _ASS_BLOCK.finditer(text):
+        if not drawing:
+            shown.append(text[position:block.start()])
+        for scale in _ASS_DRAWING.findall(block.group(1)):
+            drawing = float(scale) > 0
+        position = block.end()
+    if not drawing:
+        shown.append(text[position:])
+    return _ASS_BREAK.split("".join(shown).replace("\\h", " "))
+
+
+def ass_cues(text: str) -> list[Cue]:
+    """The ``Dialogue:`` events of an ASS or SSA file, their fields named by the ``[Events]``
+    section's ``Format:`` line; Text is the last field, so commas inside it are kept. Comment
+    events are not shown and are skipped. Every Dialogue line is kept whatever its style (a
+    sign, a karaoke line, a song's translation), except an exact repeat: fansubs draw a sign or
+    a karaoke line two or three times on top of itself (border, fill, glow) with the same
+    times and text, and it is read once."""
+    fields = list(_ASS_FIELDS)
+    section = ""
+    events = 0
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    cues: list[Cue] = []
+    for raw in text.lstrip("\ufeff").splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line.lower()
+            continue
+        if section not in ("", "[events]"):
+            continue  # styles, fonts and pictures (uuencoded), script info
+        key, colon, value = line.partition(":")
+        key = key.strip().lower()
+        if not colon or key not in ("format", "dialogue", "comment"):
+            continue
+        if key == "format":
+            fields = [name.strip().lower() for name in value.split(",")]
+            continue
+        events += 1
+        values = value.split(",", len(fields) - 1)
+        if key == "comment" or len(values) < len(fields) or "text" not in fields:
+            continue
+        event = dict(zip(fields, values))
+        lines = tuple(_ass_lines(event["text"]))
+        start_stamp, end_stamp = event.get("start", "").strip(), event.get("end", "").strip()
+        if (start_stamp, end_stamp, lines) in seen:
+            continue
+        seen.add((start_stamp, end_stamp, lines))
+        try:
+            start, end = seconds(start_stamp), seconds(end_stamp)
+        except ValueError:
+            raise CaptionFormatError(f"bad time in ASS event {line[:60]!r}") from None
+        cues.append((start, end, list(lines)))
+    if not events:
+        raise CaptionFormatError("an ASS/SSA file without any Dialogue: line")
+    return cues
+
+
+def _lrc_seconds(minutes: str, rest: str) -> float:
+    # "01:02.34", and "01:02:34" where a colon stands for the decimal point
+    return int(minutes) * 60 + float(rest.replace(":", "."))
+
+
+def lrc_cues(text: str) -> list[Cue]:
+    """The lines of an LRC lyric file at each of their time stamps, in time order; each line
+    lasts until the next one starts. Word stamps ``<mm:ss.xx>`` go, tags (``[ar:]``, ``[ti:]``)
+    are metadata, and ``[offset:+ms]`` moves every line earlier, as players do. A line without
+    a time stamp is not shown by players and is skipped."""
+    stamped: list[tuple[float, str]] = []
+    offset = 0.0
+    for line in text.lstrip("\ufeff").splitlines():
+        match = _LRC_STAMPS.match(line)
+        if match:
+            words = " ".join(_LRC_WORD_STAMP.sub(" ", match.group(4)).split())
+            stamped.extend((_lrc_seconds(m, s), words) for m, s in _LRC_ONE_STAMP.findall(match.group(1)))
+            continue
+        tag = _LRC_TAG.match(line)
+        if tag and tag.group(1).lower() == "offset":
+            try:
+                offset = float(tag.group(2).strip()) / 1000
+            except ValueError:
+                pass  # players ignore an offset they cannot read
+    if not stamped:
+        raise CaptionFormatError("an LRC file without any time-stamped [mm:ss.xx] line")
+    stamped.sort(key=lambda item: item[0])
+    times = [max(0.0, at - offset) for at, _ in stamped]
+    return [(at, times[index + 1] if index + 1 < len(times) else at, [words] if words else [])
+            for index, (at, (_, words)) in enumerate(zip(times, stamped))]
+
+
+def _sami_language(code: str, region: str | None) -> str:
+    primary = _SAMI_CODES.get(code.lower(), code.lower())
+    if primary == "zh":
+        return _CHINESE_REGIONS.get((region or code).lower(), "zh")
+    return primary
+
+
+def _sami_class_languages(text: str) -> dict[str, str]:
+    """Each class the ``<STYLE>`` declares, with the language of its ``lang:``."""
+    languages: dict[str, str] = {}
+    for name, body in _SAMI_STYLE_CLASS.findall(_SAMI_BODY.split(text, 1)[0]):
+        lang = _SAMI_LANG.search(body)
+        if lang:
+            languages[name.lower()] = _sami_language(lang.group(1), lang.group(2))
+    return languages
+
+
+def _class_language(name: str, declared: dict[str, str]) -> str | None:
+    if name in declared:
+        return declared[name]
+    # Undeclared: a class named by SAMI's convention says it ("KRCC", "ENUSCC", "JPCC").
+    if len(name) >= 4 and name.endswith("cc") and name[:2].isalpha():
+        return _sami_language(name[:2], name[2:-2] or None)
+    return None
+
+
+def _sami_text(html_text: str) -> list[str]:
+    text = _HTML_TAG.sub("", _HTML_BR.sub("\n", html_text))
+    return [" ".join(line.split()) for line in html.unescape(text).replace("\xa0", " ").split("\n")]
+
+
+def language_matches(track_lang: str, wanted: str) -> bool:
+    """``en`` matches ``en``, ``en-US``, ``en-GB`` and ``en-orig``; ``zh-Hans`` matches only itself."""
+    track, want = track_lang.lower(), wanted.lower()
+    return track == want or track.split("-")[0] == want
+
+
+def sami_cues(text: str, languages: Sequence[str] = ()) -> tuple[list[Cue], str | None]:
+    """The cues of one ``<P Class>`` of a SAMI file, and that class's language: the first of
+    ``languages`` a class is in, else the class with the most text. A cue lasts until the next
+    ``<SYNC>`` of its class (``&nbsp;`` cues are the blank ones that end it)."""
+    body = _HTML_COMMENT.sub("", text)
+    syncs = list(_SAMI_SYNC.finditer(body))
+    if not syncs:
+        raise CaptionFormatError("a SAMI file without any <SYNC Start=…> caption")
+    by_class: dict[str, list[tuple[float, list[str]]]] = {}
+    for index, sync in enumerate(syncs):
+        start_match = _SAMI_START.search(sync.group(1))
+        if not start_match:
+            continue
+        block = body[sync.end():syncs[index + 1].start() if index + 1 < len(syncs) else len(body)]
+        paragraphs = list(_SAMI_P.finditer(block))
+        pieces = [("", block[:paragraphs[0].start()] if paragraphs else block)]
+        for number, paragraph in enumerate(paragraphs):
+            name = _SAMI_CLASS.search(paragraph.group(1))
+            stop = paragraphs[number + 1].start() if number + 1 < len(paragraphs) else len(block)
+            pieces.append(((name.group(1).lower() if name else ""), block[paragraph.end():stop]))
+        for name, content in pieces:
+            lines = [line for line in _sami_text(content) if line]
+            if name or lines:
+                by_class.setdefault(name, []).append((int(start_match.group(1)) / 1000, lines))
+    declared = _sami_class_languages(text)
+    chosen = next((name for wanted in languages for name in by_class
+                   if (language := _class_language(name, declared)) and language_matches(language, wanted)), None)
+    if chosen is None:
+        chosen = max(by_class, key=lambda name: sum(len("".join(lines)) for _, lines in by_class[name]), default="")
+    timed = sorted(by_class.get(chosen, []), key=lambda item: item[0])
+    cues = [(start, timed[index + 1][0] if index + 1 < len(timed) else start, lines)
+            for index, (start, lines) in enumerate(timed) if lines]
+    return cues, _class_language(chosen, declared) if chosen else None
+
+
+def read_cues(text: str, fmt: str, languages: Sequence[str] = ()) -> tuple[list[Cue], str | None]:
+    """The raw cues of a caption file, and the language the file itself says they are in (the
+    ``<P Class>`` of a SAMI file chosen by ``languages``), else None."""
+    if fmt in _TIMINGS:
+        return timed_cues(text, fmt), None
     if fmt == "json3":
-        return json3_cues(text)
+        return json3_cues(text), None
     if fmt in ("srv3", "transcript-xml", "ttml"):
-        return xml_cues(text)
+        return xml_cues(text), None
+    if fmt == "ass":
+        return ass_cues(text), None
+    if fmt == "lrc":
+        return lrc_cues(text), None
+    if fmt == "sami":
+        return sami_cues(text, languages)
     raise CaptionFormatError(f"unsupported caption format {fmt!r}")

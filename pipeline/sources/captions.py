@@ -9,7 +9,7 @@ sound cues or entities, and speaker markers become speaker changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from pipeline.sources.caption_formats import Cue, CaptionFormatError, detect_for
 from pipeline.models import Chapter, Paragraph, Segment
 
 __all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",
-           "parse_captions"]
+           "parse_caption_file", "parse_captions"]
 
 # Hangul is absent: Korean separates words with spaces. Kana and CJK punctuation are in.
 _CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -133,10 +133,17 @@ def _segments(cues: list[Cue]) -> list[Segment]:
     return segments
 
 
+def parse_caption_file(text: str, fmt: str, languages: Sequence[str] = ()) -> tuple[list[Segment], str | None]:
+    """Parse and clean a caption file's text: segments in time order (none when the file has
+    only sound cues), and the language the file itself names (the ``<P Class>`` of a SAMI file
+    chosen by ``languages``), else None. Raises ``CaptionFormatError`` for a file that is not ``fmt``."""
+    cues, language = read_cues(text, fmt, languages)
+    return _segments(cues), language
+
+
 def parse_captions(text: str, fmt: str) -> list[Segment]:
-    """Parse and clean a caption file's text; segments in time order (none when the file has
-    only sound cues). Raises ``CaptionFormatError`` for a file that is not ``fmt``."""
-    return _segments(read_cues(text, fmt))
+    """``parse_caption_file`` without the language."""
+    return parse_caption_file(text, fmt)[0]
 
 
 def clean_snippets(snippets: Iterable[tuple[str, float, float]]) -> list[Segment]:

@@ -12,6 +12,7 @@ candidate in that language's usual code pages wins among the equally clean ones.
 from __future__ import annotations
 
 import codecs
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ _CODE_PAGES = {
     "zh": ("gb18030", "gbk", "gb2312", "big5", "big5hkscs"), "ja": ("cp932", "shift_jis", "euc_jp"),
     "ko": ("cp949", "euc_kr"), "th": ("cp874", "tis_620"),
 }
+# Characters no text file holds: C0 controls other than tab and line ends, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # How much messier than the best guess a candidate of the named language may read.
 _CHAOS_MARGIN = 0.01
 
@@ -100,6 +103,16 @@ def decode(data: bytes, language: str | None = None) -> DecodedText:
     matches = from_bytes(data)  # also finds UTF-16 without a byte-order mark
     best = matches.best()
     if best is None:
+        # Short Japanese text in Shift_JIS reads just above the detector's mess threshold: a code
+        # page of the file's language that decodes every byte into text without control
+        # characters is a better answer than "binary" (a single-byte code page decodes any bytes).
+        for wanted in _language_code_pages(language):
+            try:
+                text = data.decode(wanted)
+            except UnicodeDecodeError:
+                continue
+            if not _CONTROL.search(text):
+                return DecodedText(text, wanted)
         raise TextFileError("binary, not text in any encoding charset-normalizer knows")
     for wanted in _language_code_pages(language):
         for match in matches:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.sources.caption_formats import READABLE, CaptionFormatError
-from pipeline.sources.captions import build_paragraphs, clean_snippets, convert_chinese, detect_format, parse_captions
+from pipeline.sources.caption_formats import READABLE, CaptionFormatError, language_matches
+from pipeline.sources.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
+                                      parse_caption_file)
 from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
@@ -43,12 +44,6 @@ def preferred_languages(meta: Metadata, config: Config) -> list[str]:
     for lang in languages:
         seen.setdefault(lang, None)
     return list(seen)
-
-
-def language_matches(track_lang: str, wanted: str) -> bool:
-    """``en`` matches ``en``, ``en-US``, ``en-GB`` and ``en-orig``; ``zh-Hans`` matches only itself."""
-    track, want = track_lang.lower(), wanted.lower()
-    return track == want or track.split("-")[0] == want
 
 
 def finish(segments: list[Segment], meta: Metadata, config: Config, *, source: str,
@@ -83,8 +78,9 @@ class Track:
 
 
 # Beside an info.json, also hand-made files: old timed-text XML saved as ``.xml``, SRT saved
-# as ``.txt``, and files without a language in the name (``<stem>.srt``).
-_SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt", "dfxp", "webvtt"))
+# as ``.txt``, the formats users bring (fansubs' ASS/SSA, Korean SAMI, YouTube Studio's SBV,
+# LRC lyrics), and files without a language in the name (``<stem>.srt``).
+_SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt", "dfxp", "webvtt", "ass", "ssa", "smi", "sami", "sbv", "lrc"))
 
 
 def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:
@@ -163,8 +159,8 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def _parse(text: str, name: str) -> list[Segment]:
-    return parse_captions(text, detect_format(name, text))
+def _parse(text: str, name: str, languages: list[str]) -> tuple[list[Segment], str | None]:
+    return parse_caption_file(text, detect_format(name, text), languages)
 
 
 def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False,
@@ -175,14 +171,15 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
     tracks = subtitle_tracks(meta, online=online)
     tried: set[tuple[str, str, bool]] = set()
     skipped: list[str] = []
-    for track in choose_tracks(tracks, preferred_languages(meta, config)):
+    languages = preferred_languages(meta, config)
+    for track in choose_tracks(tracks, languages):
         key = (track.language, track.label, track.generated)
         if key in tried:
             continue
         tried.add(key)
         try:
             decoded = _read_track(track, download, config.max_input_mb, track.language or meta.language)
-            segments = _parse(decoded.text, track.label)
+            segments, file_language = _parse(decoded.text, track.label, languages)
         except _UNREADABLE as exc:
             skipped.append(f"{track.label}: {_reason(exc)}")
             log.warning("%s: subtitle track %s skipped: %s", meta.id, track.label, _reason(exc))
@@ -191,7 +188,8 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
             skipped.append(f"{track.label}: no words (only sound cues, or empty)")
             continue
         source = "yt-dlp-automatic-captions" if track.generated else "yt-dlp-subtitles"
-        language = track.language.removesuffix("-orig") or meta.language
+        # A SAMI file's <P Class> says its language better than a name without one.
+        language = file_language or track.language.removesuffix("-orig") or meta.language
         return finish(segments, meta, config, source=source, language=language,
                       is_generated=track.generated, track=track.label, encoding=decoded.encoding,
                       notes=[f"skipped subtitle track {problem}" for problem in skipped])
@@ -213,7 +211,7 @@ def from_subtitle_file(path: Path, meta: Metadata, config: Config) -> Transcript
     where = f"{meta.id}: --subtitles {path}"
     try:
         decoded = read_caption_text(path, config.max_input_mb, language or meta.language)
-        segments = _parse(decoded.text, path.name)
+        segments, file_language = _parse(decoded.text, path.name, preferred_languages(meta, config))
     except (InputTooLarge, NotARegularFile) as exc:
         raise type(exc)(f"{where}: {exc.message}", video_id=meta.id) from None
     except _UNREADABLE as exc:
@@ -224,7 +222,7 @@ def from_subtitle_file(path: Path, meta: Metadata, config: Config) -> Transcript
     if not segments:
         raise NoTranscript(f"{where}: no words in it (only sound cues, or no cues); give another caption "
                            "file, or pass --allow-description", video_id=meta.id)
-    return finish(segments, meta, config, source="user-subtitles", language=language or meta.language,
+    return finish(segments, meta, config, source="user-subtitles", language=file_language or language or meta.language,
                   is_generated=False, track=path.name, encoding=decoded.encoding)
 
 

@@ -36,7 +36,8 @@ def test_a_run_stopped_before_summarize_still_marks_the_fetch(tmp_path: Path, fa
     ids = make_videos(tmp_path / "videos", 2)
     out = tmp_path / "out"
     Store(out).record_error(ids[0], "fetch", RuntimeError("an earlier failure"))
-    fake_llm.queue(*[Reply(status=401)] * 4)
+    # The refusal comes late enough for both fetches (one local worker) to be done first.
+    fake_llm.queue(*[Reply(status=401, delay=2.0)] * 4)
     report = run([str(tmp_path / "videos")], _config(fake_llm), out)
     assert report.summary.stopped_by is not None
     for video_id in ids:

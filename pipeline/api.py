@@ -20,7 +20,8 @@ from pipeline.context import RunOptions
 from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
 from pipeline.sources.listing import VideoRef, expand_sources
 from pipeline.sources.urls import video_id_from_url
-from pipeline.store import STAGES, Store
+from pipeline.stages import NAMES, needing
+from pipeline.store import Store
 
 if TYPE_CHECKING:
     from pipeline.llm.prompts import Prompts
@@ -92,21 +93,22 @@ def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] 
 
 def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -> Prompts | None:
     """What would fail every video is a configuration error before any work: templates that
-    are missing or do not render, a missing API key. Returns the checked templates for the run."""
-    if "summarize" not in stages:
+    are missing or do not render, a missing API key, for the stages that need them (``needs``).
+    Returns the checked templates for the run."""
+    if not needing("prompts", stages) and not needing("model", stages):
         return None
     from pipeline.llm.prompts import Prompts
     from pipeline.llm.summarize import check_prompts
 
     prompts = Prompts(config)
     check_prompts(config, prompts)
-    if not dry_run:
+    if needing("model", stages) and not dry_run:
         config.llm.api_key()
     return prompts
 
 
 def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | str = "output", *,
-        stages: Sequence[str] = STAGES, options: RunOptions | None = None, selection: dict[str, Any] | None = None,
+        stages: Sequence[str] = NAMES, options: RunOptions | None = None, selection: dict[str, Any] | None = None,
         retry_failed: bool = False, dry_run: bool = False, new: bool = False, mark_seen: bool = False,
         videos: list[VideoRef] | None = None, reporter: Reporter | None = None, llm: Any | None = None,
         wait: bool = True, on_wait: Callable[[str], None] | None = None) -> RunReport:

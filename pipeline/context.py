@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.config import Config
 from pipeline.llm.cost import Budget
-from pipeline.store import STAGES, Store
+from pipeline.store import Store
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunOptions:
-    stages: tuple[str, ...] = STAGES
+    stages: tuple[str, ...] = ()  # the stages to run, in order (``pipeline.stages``); ``api.run`` sets them
     force: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)  # ``--set`` front-matter values
     overwrite_edited: bool = False

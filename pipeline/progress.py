@@ -31,8 +31,7 @@ from rich.text import Text
 
 from pipeline.models import StageResult
 from pipeline.redact import redact
-from pipeline.stages import BY_NAME
-from pipeline.store import STAGES
+from pipeline.stages import BY_NAME, NAMES
 
 
 def duration(seconds: float) -> str:
@@ -49,17 +48,17 @@ class Tally:
         self.lock = threading.Lock()
         self.clock = clock
         self.started = clock()
-        self.outcomes: dict[str, Counter[str]] = {stage: Counter() for stage in STAGES}
+        self.outcomes: dict[str, Counter[str]] = {stage: Counter() for stage in NAMES}
         self.current: dict[str, str] = {}  # video id -> stage running now
         self.tokens = 0
         self.cost = 0.0
         # Told by ``run_started``; until then neither the total nor the time left is known.
         self.videos = 0
-        self.stages: tuple[str, ...] = STAGES
+        self.stages: tuple[str, ...] = NAMES
         self.workers: dict[str, int] = {}  # pool name -> workers
         self.through: set[str] = set()  # videos the run is done with: last stage finished, or failed
         self.began: dict[tuple[str, str], float] = {}  # (video id, stage) -> when it started
-        self.durations: dict[str, list[float]] = {stage: [] for stage in STAGES}
+        self.durations: dict[str, list[float]] = {stage: [] for stage in NAMES}
         self.batches: dict[str, dict[str, Any]] = {}  # batch id -> its record as last polled
         self.next_check: float | None = None  # wall-clock time of the next look at the batches
 
@@ -198,7 +197,7 @@ class LiveReporter(PlainReporter):
             table = Table(box=None, show_header=True, header_style="bold")
             for column in ("stage", "done", "skipped", "failed"):
                 table.add_column(column)
-            for stage in STAGES:
+            for stage in NAMES:
                 counts = tally.outcomes[stage]
                 table.add_row(stage, str(counts["done"] + counts["kept"]), str(counts["skipped"]),
                               str(counts["failed"]))

@@ -1,24 +1,34 @@
-"""The stages as objects, in the order a video goes through them.
+"""The stages as objects, in the order a video goes through them: the one list of stages that
+the runner, ``status``, the progress display, the CLI's stage commands, the review desk and the
+pre-flight checks all read.
 
 Each has the same small interface: its name, the worker pool it runs in (``local`` for disk
-and YouTube work, ``llm`` for model calls, bounded by ``llm.concurrency``), and ``run``, which
-fingerprints the stage's inputs, skips when its artifacts already carry that fingerprint, and
-otherwise writes them. The runner knows nothing else about them: adding a stage means adding
-one object to ``ALL``.
+and network work, ``llm`` for model calls, bounded by ``llm.concurrency``), the artifact whose
+presence shows it done (``status`` counts a stage done by it), what it needs before any work
+(``needs``: ``prompts`` and ``model`` are checked by the pre-flight), the word for a video it
+is the last done for (``state``, as the desk shows it), the help of its command, and ``run``,
+which fingerprints the stage's inputs, skips when its artifacts already carry that fingerprint,
+and otherwise writes them. Adding a stage means adding one object to ``ALL``.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from pipeline.context import RunContext
-from pipeline.models import StageResult
-from pipeline.sources.listing import VideoRef
+if TYPE_CHECKING:  # the CLI builds its stage commands from this list: importing it stays cheap
+    from pipeline.context import RunContext
+    from pipeline.models import StageResult
+    from pipeline.sources.listing import VideoRef
 
 
 class Stage(Protocol):
     name: str
     pool: Literal["local", "llm"]
+    artifact: str
+    needs: frozenset[str]
+    state: str
+    help: str
+    cli_options: tuple[str, ...]  # option groups its command takes beyond the common ones
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult: ...
 
@@ -26,6 +36,13 @@ class Stage(Protocol):
 class FetchStage:
     name = "fetch"
     pool: Literal["local", "llm"] = "local"
+    artifact = "transcript"
+    needs: frozenset[str] = frozenset({"network"})
+    state = "fetched"
+    cli_options = ("words",)  # --subtitles, --allow-description
+    help = """Run the fetch stage: metadata.json and transcript.json.
+
+    A video whose artifacts are current for their inputs is skipped; --force redoes it."""
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
         from pipeline.sources.fetch import FetchOptions, fetch
@@ -37,6 +54,13 @@ class FetchStage:
 class SummarizeStage:
     name = "summarize"
     pool: Literal["local", "llm"] = "llm"
+    artifact = "article"
+    needs: frozenset[str] = frozenset({"prompts", "model"})
+    state = "summarized"
+    cli_options = ()
+    help = """Run the summarize stage: article.json.
+
+    A video whose article is current for its inputs is skipped; --force redoes it."""
 
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
         from pipeline.llm.summarize import SummaryInputs, estimate, summarize
@@ -64,6 +88,14 @@ class SummarizeStage:
 class WriteStage:
     name = "write"
     pool: Literal["local", "llm"] = "local"
+    artifact = "post"
+    needs: frozenset[str] = frozenset()
+    state = "draft"
+    cli_options = ("overwrite_edited",)
+    help = """Run the write stage: the Markdown post.
+
+    A post that is current is skipped, one a reviewer edited is kept; --force redoes the
+    others, --overwrite-edited replaces edited ones too (after a backup)."""
 
     @staticmethod
     def _overrides(ctx: RunContext, video_id: str) -> dict[str, object]:
@@ -84,3 +116,9 @@ class WriteStage:
 
 ALL: tuple[Stage, ...] = (FetchStage(), SummarizeStage(), WriteStage())
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in ALL}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+
+
+def needing(need: str, names: tuple[str, ...] | list[str]) -> bool:
+    """Whether any of the named stages needs ``need`` (``prompts``, ``model``, ``network``)."""
+    return any(need in BY_NAME[name].needs for name in names)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
-from pipeline.store import STAGES, Store
+from pipeline.stages import ALL
+from pipeline.store import Store
 
 
 @dataclass
@@ -48,10 +49,10 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
 def video_status(store: Store, video_id: str) -> VideoStatus:
     status = store.load_status(video_id)
     # "skipped" means its artifact was already current: for the reader, that stage is done.
-    stages = {s: "done" if (mark := status.stages.get(s)) and mark.outcome else "" for s in STAGES}
-    for stage, artifact in (("fetch", "transcript"), ("summarize", "article"), ("write", "post")):
-        if not stages[stage] and store.exists(video_id, artifact):
-            stages[stage] = "done"
+    stages = {s.name: "done" if (mark := status.stages.get(s.name)) and mark.outcome else "" for s in ALL}
+    for stage in ALL:
+        if not stages[stage.name] and store.exists(video_id, stage.artifact):
+            stages[stage.name] = "done"
     meta = store.load_readable(video_id, MetadataFile)
     # What every run spent on this video, added up (an article redone keeps its earlier cost);
     # videos from before that record show their article's calls.

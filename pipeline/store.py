@@ -38,7 +38,6 @@ from pipeline.errors import ArtifactError, ArtifactMissing, DiskFull
 from pipeline.files import atomic_write_text, ensure_inside, exclusive, remove_stale_temp_files
 from pipeline.redact import redact
 
-STAGES = ("fetch", "summarize", "write")
 # Keys that describe how an artifact was made rather than what it says: they do not take
 # part in the content hash that downstream fingerprints are built from.
 BOOKKEEPING_KEYS = frozenset({"fingerprint", "usage", "usage_total", "created_at", "fetched_at",

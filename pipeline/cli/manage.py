@@ -15,7 +15,9 @@ import click
 from pipeline.cli.base import DEFAULT_CONFIG, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
-_HEADER = ("video", "title", "fetch", "summarize", "write", "review", "tokens", "cost", "post", "error")
+from pipeline.stages import NAMES
+
+_HEADER = ("video", "title", *NAMES, "review", "tokens", "cost", "post", "error")
 
 
 @main.command()
@@ -51,8 +53,8 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
         error = f"[{s.cause}] {s.error.get('message', '')}" if s.error else ""
         cost = f"${s.cost_usd:.4f}" if s.cost_usd is not None else "-"
         review = "ignored" if s.ignored else (s.review or "-")
-        rows.append((s.video_id, s.title or "-", s.stages["fetch"] or "-", s.stages["summarize"] or "-",
-                     s.stages["write"] or "-", review, str(s.tokens), cost, s.post or "-", error))
+        rows.append((s.video_id, s.title or "-", *(s.stages[name] or "-" for name in NAMES), review,
+                     str(s.tokens), cost, s.post or "-", error))
     _print_table(rows)
     total_cost = sum(s.cost_usd or 0 for s in statuses)
     click.echo(f"total: {len(statuses)} video(s), {sum(s.tokens for s in statuses)} tokens, ${total_cost:.4f}")

@@ -20,6 +20,7 @@ from pipeline.cli.base import (
     words_options,
 )
 from pipeline.errors import ExitStatus, UsageError
+from pipeline.stages import ALL, NAMES
 
 if TYPE_CHECKING:
     from pipeline.api import RunReport
@@ -155,7 +156,7 @@ def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bo
              "batch_import": tuple(Path(f) for f in batch_import)}
     if (new or mark_seen) and (retry_failed or subtitles):
         raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
-    return _run(("fetch", "summarize", "write"), sources, config_path, out, verbose, force, sets,
+    return _run(NAMES, sources, config_path, out, verbose, force, sets,
                 subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
                 dry_run=dry_run, max_cost=max_cost, new=new or mark_seen, mark_seen=mark_seen, quiet=quiet,
                 batch=batch, limit=limit, since=since, reverse=reverse or None)
@@ -177,15 +178,11 @@ def _stage_command(stage: str, doc: str, *extra: Callable[[Any], Any]) -> None:
                     reverse=reverse or None, **more)
 
 
-_stage_command("fetch", """Run the fetch stage: metadata.json and transcript.json.
-
-    A video whose artifacts are current for their inputs is skipped; --force redoes it.""", words_options)
-_stage_command("summarize", """Run the summarize stage: article.json.
-
-    A video whose article is current for its inputs is skipped; --force redoes it.""")
-_stage_command("write", """Run the write stage: the Markdown post.
-
-    A post that is current is skipped, one a reviewer edited is kept; --force redoes the
-    others, --overwrite-edited replaces edited ones too (after a backup).""",
-               click.option("--overwrite-edited", is_flag=True,
-                            help="Replace posts a reviewer edited (a backup of each is saved beside it)."))
+# The option groups a stage's command takes beside the common ones (``Stage.cli_options``).
+_STAGE_OPTIONS: dict[str, Callable[[Any], Any]] = {
+    "words": words_options,
+    "overwrite_edited": click.option("--overwrite-edited", is_flag=True,
+                                     help="Replace posts a reviewer edited (a backup of each is saved beside it)."),
+}
+for _stage in ALL:
+    _stage_command(_stage.name, _stage.help, *(_STAGE_OPTIONS[group] for group in _stage.cli_options))

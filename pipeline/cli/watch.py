@@ -31,7 +31,7 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
     A look that finds the output folder busy (another run) is skipped with one line; the exit
     status is the worst of the looks (1 when some video failed)."""
     from pipeline.redact import redact
-    from pipeline.store import STAGES
+    from pipeline.stages import NAMES
     from pipeline.watch import OutputBusy
 
     worst = ExitStatus.OK
@@ -39,7 +39,7 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
     while True:
         look += 1
         try:
-            status = _run(STAGES, sources, config_path, out, verbose, new=True, mark_seen=mark_seen, quiet=quiet,
+            status = _run(NAMES, sources, config_path, out, verbose, new=True, mark_seen=mark_seen, quiet=quiet,
                           batch={"batch_api": batch_api}, limit=limit, since=since, reverse=reverse or None)
         except OutputBusy as exc:
             click.echo(f"skipped a look: {exc}", err=True)

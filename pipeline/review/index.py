@@ -22,11 +22,14 @@ import yaml
 from pipeline.artifacts import MetadataFile
 from pipeline.errors import StorageError
 from pipeline.post.write import iso_date
+from pipeline.stages import ALL
 from pipeline.status import video_status
 from pipeline.files import atomic_write_text
 from pipeline.store import Store, read_front_matter
 
-STATES = ("failed", "fetched", "summarized", "draft", "edited", "approved", "ignored")
+# A video's state: failed, the state of the furthest stage done before the last (whose outcome
+# is the post, with its own review state), the post's review state, or ignored.
+STATES = ("failed", *(stage.state for stage in ALL[:-1]), "draft", "edited", "approved", "ignored")
 CACHE_NAME = ".review-index.json"
 CACHE_VERSION = 3
 PER_PAGE = 50
@@ -78,9 +81,10 @@ def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, 
         return "approved"
     if review in ("draft", "edited"):
         return review
-    if stages.get("summarize"):
-        return "summarized"
-    return "fetched"
+    for stage in reversed(ALL[:-1]):
+        if stages.get(stage.name):
+            return stage.state
+    return ALL[0].state
 
 
 def build_row(store: Store, video_id: str) -> Row:

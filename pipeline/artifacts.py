@@ -166,6 +166,9 @@ class PostRecord(Artifact):
     warnings: list[str] = Field(default_factory=list)
     edited: bool = False
     regenerated: str | None = None
+    # The post format that wrote it (``pipeline.post.formats``), which reads it back. A file from
+    # before formats existed holds an Eleventy post.
+    format: str = "eleventy"
 
     def reviewers(self, path: Path, data: bytes) -> bool:
         """Whether the post at ``path`` (holding ``data``) is the reviewer's: anything the

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
+from pipeline.post.formats import get_format
 from pipeline.stages import ALL
 from pipeline.store import Store
 
@@ -39,7 +40,7 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     if not path.is_file():
         return shown, "missing"
     data = path.read_bytes()
-    if b"\ndraft: false\n" in data.split(b"\n---", 1)[0] + b"\n":
+    if not get_format(record.format).is_draft(data.decode("utf-8", "replace")):
         return shown, "published"
     if record.reviewers(path, data):  # as the write stage decides
         return shown, "edited"

@@ -17,15 +17,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from pipeline.artifacts import MetadataFile
+from pipeline.artifacts import MetadataFile, PostRecord
 from pipeline.errors import StorageError
 from pipeline.post.write import iso_date
 from pipeline.stages import ALL
 from pipeline.status import video_status
 from pipeline.files import atomic_write_text
-from pipeline.store import Store, read_front_matter
+from pipeline.post.formats import get_format
+from pipeline.store import Store
 
 # A video's state: failed, the state of the furthest stage done before the last (whose outcome
 # is the post, with its own review state), the post's review state, or ignored.
@@ -94,9 +94,10 @@ def build_row(store: Store, video_id: str) -> Row:
     error = vs.error or {}
     post_title = ""
     if vs.post and vs.review != "missing":
+        record = store.load_readable(video_id, PostRecord) or PostRecord()
         try:
-            post_title = str(read_front_matter(store.resolve(vs.post)).get("title") or "")
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            post_title = get_format(record.format).loads(store.resolve(vs.post).read_text(encoding="utf-8")).title
+        except (OSError, UnicodeDecodeError, ValueError):
             post_title = ""  # a post broken by hand still has a row; its page says what is wrong
     return Row(
         video_id=video_id,

@@ -15,7 +15,6 @@ by its text, wherever it now stands.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,24 +22,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import frontmatter
-import yaml
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, Yt2PostError
-from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile
+from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
 from pipeline.models import Section
 from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store
-from pipeline.post.write import (canonical_source, dump_post, guard_liquid, locate_post, render_body,
+from pipeline.post.formats import PostFormat, get_format
+from pipeline.post.write import (canonical_source, locate_post, render_body,
                                  section_links_url)
 
 from pipeline.review.render import split_sections
 
 SLUG_LISTS = ("tags", "companies_orgs", "products_models", "media_books")
-_DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
 # Without an instruction, a regenerated text shorter than this share of the text it replaces
 # would remove words nobody asked to remove (characters counted without spaces).
 SHRINK_LIMIT = 0.25
@@ -74,6 +71,7 @@ class PostFile:
     body: str
     edited: bool
     version: str  # the hash of the file's bytes as read
+    format: PostFormat  # the format that wrote it (``post.json``), which reads and writes it
 
 
 def version_of(data: bytes) -> str:
@@ -105,17 +103,19 @@ def find_post(store: Store, video_id: str) -> PostFile | None:
     meta = store.load_optional(video_id, MetadataFile)
     if meta is None:
         return None
-    existing = locate_post(store, video_id, canonical_source(meta))
+    record = store.load_optional(video_id, PostRecord) or PostRecord()
+    existing = locate_post(store, video_id, canonical_source(meta), record)
     if existing is None:
         return None
+    post_format = get_format(record.format)
     try:
         data = existing.path.read_bytes()
         text = data.decode("utf-8")
-        post = frontmatter.loads(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        post = post_format.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
                             video_id=video_id) from None
-    return PostFile(existing.path, text, dict(post.metadata), post.content, existing.edited, version_of(data))
+    return PostFile(existing.path, text, post.front, post.body, existing.edited, version_of(data), post_format)
 
 
 def _require(store: Store, video_id: str) -> PostFile:
@@ -156,17 +156,12 @@ def beside(path: Path, kind: str) -> Path:
     return candidate
 
 
-def compose(front: dict[str, Any], body: str) -> str:
-    """A post in the pipeline's own shape (python-frontmatter, keys sorted)."""
-    return dump_post(frontmatter.Post(body, **guard_liquid(front, body)))
 
 
 def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: Config) -> dict[str, Any]:
     """The front matter from the edit form: every field the post has, typed as it was."""
     out: dict[str, Any] = {}
     for key, value in current.items():
-        if key == "templateEngineOverride":
-            continue
         given = form.get(f"fm_{key}")
         if given is None or isinstance(value, bool):
             out[key] = value  # draft changes only through Approve
@@ -198,7 +193,7 @@ def save(store: Store, video_id: str, form: dict[str, str], config: Config, vers
     with store.video_lock(video_id):
         post = _require(store, video_id)
         body = form.get("body", post.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-        text = compose(edited_front_matter(post.front, form, config), body)
+        text = post.format.dumps(edited_front_matter(post.front, form, config), body)
         check_version(store, video_id, post, version, theirs=text)
         _write(store, video_id, post.path, text)
     return post.path
@@ -209,11 +204,7 @@ def approve(store: Store, video_id: str, config: Config, version: str | None) ->
     with store.video_lock(video_id):
         post = _require(store, video_id)
         check_version(store, video_id, post, version)
-        head, sep, rest = post.text[3:].partition("\n---")
-        if _DRAFT_LINE.search(head):
-            text = "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
-        else:
-            text = compose(dict(post.front, draft=False), post.body)
+        text = post.format.approve(post.text)
         _write(store, video_id, post.path, text)
     if config.review.site_dir:
         site = Path(config.review.site_dir).expanduser()
@@ -299,15 +290,12 @@ def candidate_text(post: PostFile, candidate: CandidateFile | dict[str, Any],
         prelude, sections = split_sections(post.body)
         sections[_replaced(sections, replaces, candidate.section or 0)] = _cleaned(new)
         body = prelude + "\n\n".join(f"### {h}\n\n{b}" for h, b in sections)
-        return compose(post.front, body)
+        return post.format.dumps(post.front, body)
     article = _article_of(candidate)
-    front = dict(post.front)
-    for key in ("title", "summary"):
-        if key in front:
-            front[key] = sanitize_inline(getattr(article, key))
-    if "tags" in front:
-        front["tags"] = list(article.tags)  # slugs already: the article's model made them
-    return compose(front, render_body([s.model_dump() for s in article.sections], section_links_url))
+    # The tags are slugs already: the article's model made them.
+    front = post.format.with_article(post.front, title=sanitize_inline(article.title),
+                                     summary=sanitize_inline(article.summary), tags=list(article.tags))
+    return post.format.dumps(front, render_body([s.model_dump() for s in article.sections], section_links_url))
 
 
 def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any], config: Config,

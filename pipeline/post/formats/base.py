@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pipeline.config import Config
@@ -38,7 +38,7 @@ class PostText:
     front: dict[str, Any]
     body: str
     draft: bool
-    extra: dict[str, Any] = field(default_factory=dict)
+    title: str
 
 
 class PostFormat(Protocol):
@@ -58,6 +58,14 @@ class PostFormat(Protocol):
 
     def loads(self, text: str) -> PostText:
         """A post's text read back; raises ValueError when it is not a post of this format."""
+        ...
+
+    def with_article(self, front: dict[str, Any], *, title: str, summary: str, tags: list[str]) -> dict[str, Any]:
+        """The front matter with a regenerated article's title, summary and tags."""
+        ...
+
+    def is_draft(self, text: str) -> bool:
+        """Whether the post's text is still a draft (``status`` asks it of every post: cheap)."""
         ...
 
     def file_name(self, content: PostContent) -> str:

@@ -67,12 +67,18 @@ class Eleventy:
         if not isinstance(front, dict):
             raise ValueError("its front matter is not a mapping of fields")
         front.pop(_GUARD, None)  # the format's own guard, put back by dumps when it is needed
-        return PostText(front=front, body=body, draft=front.get("draft") is not False)
+        return PostText(front=front, body=body, draft=front.get("draft") is not False,
+                        title=str(front.get("title") or ""))
 
     def is_draft(self, text: str) -> bool:
         """The draft state without parsing the front matter (``status`` asks it of every post)."""
         head, _body = _split(text)
         return not (head is not None and re.search(r"^draft:\s*false\s*$", head, re.MULTILINE))
+
+    def with_article(self, front: dict[str, Any], *, title: str, summary: str, tags: list[str]) -> dict[str, Any]:
+        """The front matter with a regenerated article's title, summary and tags (where the post has them)."""
+        new = {"title": title, "summary": summary, "tags": tags}
+        return {key: new.get(key, value) for key, value in front.items()}
 
     def file_name(self, content: PostContent) -> str:
         return f"{content.date or 'undated'}-{content.slug or content.video_id}.md"

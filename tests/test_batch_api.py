@@ -480,3 +480,27 @@ def test_batch_spend_is_added_up_and_foreign_result_lines_are_passed_over(cli, f
     result = cli("run", "videos", "--batch-import", "foreign.jsonl")
     assert result.code == 0, result.stderr
     assert "2 skipped" in result.stdout and len(api.batches) == 1
+
+
+def test_a_batch_record_of_a_newer_yt2post_is_read_but_never_written_over(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path, "    wait: false\n")
+    api = batch_api(fake_llm)
+    api.hold = True
+    assert cli("run", "videos").code == 0
+    (path,) = (tmp_path / "output" / "batches").glob("*.json")
+    newer = json.loads(path.read_text()) | {"schema_version": 99, "shards": ["a later version's field"]}
+    path.write_text(json.dumps(newer))
+    before = path.read_bytes()
+    listed = cli("batches")  # reading is fine, as far as it goes
+    assert listed.code == 0 and "in_progress" in listed.stdout
+
+    api.hold = False
+    api.finish_all()
+    result = cli("run", "videos")  # the poll would rewrite the record: refused, in one line
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {Path('output') / 'batches' / path.name} was written by a newer yt2post (version 99 of the file; "
+        "this one knows 1): upgrade yt2post to change it")
+    assert cli("batches", "cancel").code == 1
+    assert path.read_bytes() == before

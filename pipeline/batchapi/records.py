@@ -8,16 +8,11 @@ last polled, which file of requests it holds and whether its results have been a
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from pipeline.artifacts import BatchFile, BatchRecordFile, shape_problem
-from pipeline.errors import ArtifactError
-from pipeline.files import atomic_write_text
+from pipeline.artifacts import BatchFile, BatchRecordFile
 from pipeline.store import Store, fingerprint, now_iso
 
 BATCH_ARTIFACT = BatchFile.FILE
@@ -111,9 +106,12 @@ class VideoBatch:
 
 
 class Registry:
-    """``batches/<id>.json``: every batch this output folder sent, as last seen."""
+    """``batches/<id>.json``: every batch this output folder sent, as last seen. Read and written
+    by the store through ``BatchRecordFile`` like every artifact: older versions migrated, and a
+    record a newer yt2post wrote read as far as it goes but never written over."""
 
     def __init__(self, root: Path) -> None:
+        self.store = Store(root)
         self.folder = Path(root) / BATCHES_DIR
 
     def path(self, batch_id: str) -> Path:
@@ -123,33 +121,22 @@ class Registry:
     def save(self, record: dict[str, Any]) -> None:
         """Write ``record`` through its model: a field of the wrong type is a bug, caught here."""
         record["updated_at"] = now_iso()
-        data = BatchRecordFile.model_validate(record).to_json_dict()
-        atomic_write_text(self.path(record["id"]), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        path = self.path(record["id"])
+        self.store.save_file(path, BatchRecordFile.model_validate(record), str(path))
 
     def load(self, batch_id: str) -> dict[str, Any] | None:
-        path = self.path(batch_id)
-        if not path.is_file():
-            return None
-        return self._read(path)
+        return self._read(self.path(batch_id))
 
-    def _read(self, path: Path) -> dict[str, Any]:
-        """The record as its model reads it (older versions migrated, unknown keys passed over),
-        handed on as a dict: the Batch API code updates records field by field."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ArtifactError(f"{path}: not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or "id" not in data:
-            raise ArtifactError(f"{path}: not a batch record")
-        try:
-            return BatchRecordFile.model_validate(data).to_json_dict()
-        except ValidationError as exc:
-            raise ArtifactError(f"{path}: not a batch record: {shape_problem(exc)}") from None
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        """The record as its model reads it, handed on as a dict: the Batch API code updates
+        records field by field."""
+        record = self.store.load_file(path, BatchRecordFile, str(path))
+        return None if record is None else record.to_json_dict()
 
     def all(self) -> list[dict[str, Any]]:
         if not self.folder.is_dir():
             return []
-        records = [self._read(p) for p in sorted(self.folder.glob("*.json"))]
+        records = [r for r in map(self._read, sorted(self.folder.glob("*.json"))) if r is not None]
         return sorted(records, key=lambda r: (r.get("created_at") or 0, r["id"]))
 
     def unfinished(self) -> list[dict[str, Any]]:

@@ -17,7 +17,12 @@ from pipeline.store import Store, fingerprint, now_iso
 
 BATCH_ARTIFACT = BatchFile.FILE
 BATCHES_DIR = "batches"
-TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
+# The provider's final statuses, and "lost": ours for a batch it answered 404 for, GIVE_UP_AFTER times.
+TERMINAL = frozenset({"completed", "expired", "failed", "cancelled", "lost"})
+# A batch or result file the provider answers HTTP 404 for (purged, or llm.base_url now names
+# another provider) is looked at this many times in a row, across runs, before its unanswered
+# requests are given up on: they fail, and are asked again like any failed request.
+GIVE_UP_AFTER = 3
 
 # Request states: "pending" (known, not sent), "submitting" (in a file being sent: its batch id is
 # not recorded yet), "submitted", "answered", "failed" (this attempt failed; see "errors").
@@ -99,6 +104,22 @@ class VideoBatch:
             request["attempt"] += 1
             request.update(custom_id=custom_id(self.video_id, key, request["attempt"]), state="pending",
                            batch_id=None, file_key=None)
+
+    def release(self, batch_id: str, message: str) -> int:
+        """The requests still waiting on ``batch_id``, which will answer no more: failed with
+        ``message``, so they are asked again. Returns how many."""
+        with self.lock:
+            waiting = [r for r in self.requests.values() if r.get("batch_id") == batch_id and r["state"] == "submitted"]
+            for request in waiting:
+                self.fail(request, message)
+            return len(waiting)
+
+    def fail(self, request: dict[str, Any], message: str) -> None:
+        """This attempt at ``request`` failed (``message`` says why): asked again, up to
+        ``llm.batch.max_attempts`` times in a run."""
+        with self.lock:
+            request["state"] = "failed"
+            request["errors"].append({"message": message, "at": error_time(), "batch_id": request.get("batch_id")})
 
     def in_state(self, *states: str) -> list[dict[str, Any]]:
         with self.lock:

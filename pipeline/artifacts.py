@@ -279,6 +279,10 @@ class BatchRecordFile(Artifact):
     requests: int | None = None
     tokens: int | None = None
     videos: list[str] = Field(default_factory=list)
+    # HTTP 404s in a row for the batch or its result files; at ``GIVE_UP_AFTER`` (records.py) the
+    # requests it has not answered are given up on, and ``gave_up`` says why.
+    not_found: int = 0
+    gave_up: str | None = None
     updated_at: str | None = None
 
 

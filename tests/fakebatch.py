@@ -5,6 +5,11 @@ responder or schema-shaped default), so a batch gives the same answers a live ca
 moves one status per retrieve: by default validating → in_progress → finalizing → completed;
 tests script other sequences (``expired`` with some lines done, ``failed``), hold batches in
 progress (``hold``), and count every request line ever submitted (``lines``).
+
+Faults of a provider's output, by script: result lines that are not JSON, cut short, not an
+object, or whose ``response`` is a string (``corrupt``), an output file that answers 404
+(``output_missing``); and ``purge`` forgets batches, which then answer 404 like a purged batch or
+one asked of another provider.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ class Script:
 
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     done: int | None = None  # for "expired": how many lines finished first (None: all)
+    # Request line index -> how its result line is spoiled in the output file: "malformed" (not
+    # JSON), "truncated" (cut in the middle), "not_object" (a JSON list), "string_response"
+    # (``response`` is a string), "garbage" (a proxy's error page: no custom_id at all).
+    corrupt: dict[int, str] | None = None
+    output_missing: bool = False  # the output file's id answers 404 (deleted at the provider)
 
 
 class FakeBatchAPI:
@@ -67,6 +77,12 @@ class FakeBatchAPI:
                 done = batch["script"].done if statuses[-1] == "expired" else None
                 self._finish(batch, len(batch["lines"]) if done is None else done, "batch_expired")
 
+    def purge(self, *batch_ids: str) -> None:
+        """The provider forgets these batches (all, without ids): each then answers 404."""
+        with self.lock:
+            for batch_id in batch_ids or list(self.batches):
+                del self.batches[batch_id]
+
     # --- HTTP ----------------------------------------------------------------------------
 
     def handle(self, handler: Any, method: str, raw: bytes) -> None:
@@ -81,6 +97,9 @@ class FakeBatchAPI:
                 return _send_bytes(handler, self.files[parts[1]]["data"])
             if method == "GET" and len(parts) == 2 and parts[1] in self.files:
                 return handler._send(200, self._file_object(parts[1]))
+            if method == "GET" and len(parts) >= 2:
+                return handler._send(404, {"error": {"message": f"No such File object: {parts[1]}",
+                                                     "type": "invalid_request_error", "param": "id", "code": None}})
         if parts[0] == "batches":
             if method == "POST" and len(parts) == 1:
                 return handler._send(200, self._create(json.loads(raw or b"{}")))
@@ -95,6 +114,9 @@ class FakeBatchAPI:
                     return handler._send(200, self._retrieve(parts[1]))
                 if method == "POST" and len(parts) == 3 and parts[2] == "cancel":
                     return handler._send(200, self._cancel(parts[1]))
+            if len(parts) >= 2:
+                return handler._send(404, {"error": {"message": f"No batch found with id '{parts[1]}'.",
+                                                     "type": "invalid_request_error", "param": None, "code": None}})
         handler._send(404, {"error": {"message": f"no route {method} {handler.path}", "type": "invalid_request_error"}})
 
     # --- files ---------------------------------------------------------------------------
@@ -182,12 +204,14 @@ class FakeBatchAPI:
     def _finish(self, batch: dict[str, Any], answered: int, unanswered_code: str) -> None:
         """Answer the first ``answered`` lines through the chat server; the rest go to the error file."""
         outputs, errors = [], []
+        corrupt = batch["script"].corrupt or {}
         for index, line in enumerate(batch["lines"]):
             if index < answered:
                 status, body = self._answer(line["body"])
-                outputs.append({"id": f"batch_req_{uuid.uuid4().hex[:12]}", "custom_id": line["custom_id"],
-                                "response": {"status_code": status, "request_id": uuid.uuid4().hex, "body": body},
-                                "error": None})
+                output = {"id": f"batch_req_{uuid.uuid4().hex[:12]}", "custom_id": line["custom_id"],
+                          "response": {"status_code": status, "request_id": uuid.uuid4().hex, "body": body},
+                          "error": None}
+                outputs.append(_spoiled(output, corrupt[index]) if index in corrupt else output)
                 batch["completed" if status == 200 else "failed"] += 1
             else:
                 errors.append({"id": f"batch_req_{uuid.uuid4().hex[:12]}", "custom_id": line["custom_id"],
@@ -197,12 +221,15 @@ class FakeBatchAPI:
         outputs.reverse()  # the order of result lines means nothing: make sure no one relies on it
         if outputs:
             batch["output_file_id"] = self._store_output(outputs)
+            if batch["script"].output_missing:
+                del self.files[batch["output_file_id"]]
         if errors:
             batch["error_file_id"] = self._store_output(errors)
 
-    def _store_output(self, lines: list[dict[str, Any]]) -> str:
+    def _store_output(self, lines: list[dict[str, Any] | str]) -> str:
         file_id = f"file-{uuid.uuid4().hex[:16]}"
-        data = ("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n").encode("utf-8")
+        data = ("\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+                          for line in lines) + "\n").encode("utf-8")
         self.files[file_id] = {"name": "output.jsonl", "data": data, "purpose": "batch_output",
                                "created_at": int(time.time())}
         return file_id
@@ -228,6 +255,22 @@ class FakeBatchAPI:
             "created_at": batch["created_at"], "metadata": batch["metadata"],
             "request_counts": {"total": len(batch["lines"]), "completed": batch["completed"], "failed": batch["failed"]},
         }
+
+
+def _spoiled(output: dict[str, Any], how: str) -> str:
+    """One result line as a faulty provider (or a cut download) might write it."""
+    text = json.dumps(output, ensure_ascii=False)
+    if how == "malformed":
+        return text.replace('"error": null', '"error": nul')
+    if how == "truncated":
+        return text[: len(text) // 2]
+    if how == "not_object":
+        return json.dumps([output], ensure_ascii=False)
+    if how == "string_response":
+        return json.dumps(output | {"response": "upstream answered 502"}, ensure_ascii=False)
+    if how == "garbage":
+        return "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    raise ValueError(how)
 
 
 def _send_bytes(handler: Any, data: bytes) -> None:

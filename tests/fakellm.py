@@ -45,6 +45,8 @@ class Reply:
     # Seconds between single bytes of the body: a server that never falls silent long enough
     # for a read timeout, yet never finishes.
     trickle: float | None = None
+    # Seconds between single bytes of the status line and headers: the answer never even starts.
+    trickle_headers: float | None = None
 
 
 Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any] | str"]
@@ -340,9 +342,23 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay if reply.delay is not None else fake.latency)
             if self._fault(reply):
                 return
+            if reply.trickle_headers is not None:
+                return self._trickle_headers(reply.trickle_headers)
             self._send(200, completion(body, reply), reply.headers, trickle=reply.trickle)
         finally:
             fake._leave()
+
+    def _trickle_headers(self, seconds: float) -> None:
+        """A status line and headers a byte at a time, without end: no read ever waits long."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Padding: " + b"." * 10_000
+        self.close_connection = True
+        try:
+            for index in range(len(head)):
+                self.wfile.write(head[index:index + 1])
+                self.wfile.flush()
+                time.sleep(seconds)
+        except OSError:  # the client gave up, as it should
+            pass
 
     def _audio(self, raw: bytes) -> None:
         fake = self.fake

@@ -312,5 +312,5 @@ def test_a_batch_registry_file_is_read_through_its_model(tmp_path: Path) -> None
     assert next(iter(saved)) == "schema_version" and saved["applied"] is True
     (registry.folder / "batch_bad.json").write_text(json.dumps({"id": "batch_bad", "requests": "many"}),
                                                     encoding="utf-8")
-    with pytest.raises(ArtifactError, match="batch_bad.json: not a batch record: requests"):
+    with pytest.raises(ArtifactError, match="batch_bad.json does not have the expected shape: requests"):
         registry.load("batch_bad")

@@ -480,3 +480,174 @@ def test_batch_spend_is_added_up_and_foreign_result_lines_are_passed_over(cli, f
     result = cli("run", "videos", "--batch-import", "foreign.jsonl")
     assert result.code == 0, result.stderr
     assert "2 skipped" in result.stdout and len(api.batches) == 1
+
+
+def batches_left_running(cli, fake_llm, tmp_path: Path, extra: str = ""):
+    """Two videos whose requests were sent by a run that did not wait: their batches still run."""
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path, "    wait: false\n" + extra)
+    api = batch_api(fake_llm)
+    api.hold = True
+    assert cli("run", "videos").code == 0
+    return api
+
+
+def test_a_batch_record_of_a_newer_yt2post_is_read_but_never_written_over(cli, fake_llm, tmp_path: Path) -> None:
+    api = batches_left_running(cli, fake_llm, tmp_path)
+    (path,) = (tmp_path / "output" / "batches").glob("*.json")
+    newer = json.loads(path.read_text()) | {"schema_version": 99, "shards": ["a later version's field"]}
+    path.write_text(json.dumps(newer))
+    before = path.read_bytes()
+    listed = cli("batches")  # reading is fine, as far as it goes
+    assert listed.code == 0 and "in_progress" in listed.stdout
+
+    api.hold = False
+    api.finish_all()
+    result = cli("run", "videos")  # the poll would rewrite the record: refused, in one line
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {Path('output') / 'batches' / path.name} was written by a newer yt2post (version 99 of the file; "
+        "this one knows 1): upgrade yt2post to change it")
+    assert cli("batches", "cancel").code == 1
+    assert path.read_bytes() == before
+
+
+def batch_records(out: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((out / "batches").glob("*.json"))]
+
+
+@pytest.mark.parametrize("how", ["malformed", "truncated", "not_object", "string_response", "garbage"])
+def test_a_spoiled_result_line_fails_only_its_request_which_is_sent_again(cli, fake_llm, tmp_path: Path,
+                                                                         how: str) -> None:
+    make_videos(tmp_path / "videos", 3)
+    batch_config(tmp_path)
+    api = batch_api(fake_llm)
+    api.script(Script(corrupt={1: how}))  # the second request's result line
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "3 video(s): 3 done" in result.stdout and "Traceback" not in result.stderr
+    first, second = sorted(api.batches.values(), key=lambda b: b["seq"])
+    spoiled = first["lines"][1]["custom_id"]
+    assert [line["custom_id"] for line in second["lines"]] == [spoiled[:-1] + "2"]  # only it, once more
+    # The output file has the lines in reverse: the spoiled one is line 2 of 3.
+    assert re.search(rf"warning: batch {first['id']}: line 2 of its output file is not a result line", result.stderr)
+    record = json.loads((tmp_path / "output" / "videos" / spoiled.split(".")[0] / "batch.json").read_text())
+    (request,) = record["requests"].values()
+    assert request["state"] == "answered" and f"batch {first['id']}" in request["errors"][0]["message"]
+    assert len(posts(tmp_path / "output")) == 3
+    assert all(r["applied"] for r in batch_records(tmp_path / "output"))
+
+
+def test_an_imported_line_whose_response_is_a_string_is_one_line_naming_it(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    api = batch_api(fake_llm)
+    assert cli("run", "videos", "--batch-export", "round1").code == 0
+    run_elsewhere(api, tmp_path / "round1" / "requests-001.jsonl", tmp_path / "results.jsonl")
+    good = (tmp_path / "results.jsonl").read_text()
+    lines = [json.loads(line) for line in good.splitlines()]
+    lines[1]["response"] = "upstream answered 502"
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = cli("run", "videos", "--batch-import", "results.jsonl")
+    assert result.code == 2 and "Traceback" not in result.stderr and "fetch " not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: results.jsonl:2: not a batch result line (its response is a JSON string, not an object)")
+    (tmp_path / "results.jsonl").write_text(good)  # nothing was lost: the mended file applies
+    mended = cli("run", "videos", "--batch-import", "results.jsonl")
+    assert mended.code == 0 and "2 done" in mended.stdout
+
+
+def test_an_output_file_that_answers_404_is_given_up_after_three_tries(cli, fake_llm, tmp_path: Path) -> None:
+    make_videos(tmp_path / "videos", 2)
+    batch_config(tmp_path)
+    api = batch_api(fake_llm)
+    api.script(Script(output_missing=True))
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "2 video(s): 2 done" in result.stdout and "no Batch API" not in result.stderr
+    first, second = sorted(api.batches.values(), key=lambda b: b["seq"])
+    assert len(second["lines"]) == 2  # both requests again, as attempt 2
+    assert re.search(rf"warning: batch {first['id']}: HTTP 404 for its output file file-\w+ \(1 of 3\)", result.stderr)
+    assert re.search(rf"warning: batch {first['id']}: HTTP 404 for its output file file-\w+ \(3 of 3\); "
+                     "given up: the requests it did not answer are retried", result.stderr)
+    (lost,) = [r for r in batch_records(tmp_path / "output") if r["id"] == first["id"]]
+    assert lost["applied"] and lost["not_found"] == 3
+    assert len(posts(tmp_path / "output")) == 2
+
+
+def test_a_batch_the_provider_no_longer_knows_is_given_up_and_sent_again(cli, fake_llm, tmp_path: Path) -> None:
+    api = batches_left_running(cli, fake_llm, tmp_path)
+    (gone,) = api.batches
+    api.purge()  # purged at the provider, or llm.base_url now points at another one
+    api.hold = False
+    batch_config(tmp_path)
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "2 video(s): 2 done" in result.stdout and "no Batch API" not in result.stderr
+    assert re.search(rf"warning: batch {gone}: HTTP 404 while checking it \(3 of 3\); given up: the requests it "
+                     "did not answer are retried", result.stderr)
+    assert len(api.batches) == 1 and len(api.lines) == 4
+    assert cli("batches").stdout.strip() == "no pending batches in output"
+    assert len(posts(tmp_path / "output")) == 2
+
+
+def test_cancel_goes_past_a_batch_the_provider_no_longer_knows(cli, fake_llm, tmp_path: Path) -> None:
+    api = batches_left_running(cli, fake_llm, tmp_path, "    max_requests: 1\n")
+    gone, known = sorted(api.batches, key=lambda b: api.batches[b]["seq"])
+    api.purge(gone)
+    cancelled = cli("batches", "cancel")
+    assert cancelled.code == 0, cancelled.stderr
+    assert cancelled.stdout.strip() == f"cancelled 1 batch(es): {known}"
+    assert re.search(rf"warning: batch {gone}: HTTP 404 while cancelling it \(1 of 3\)", cancelled.stderr)
+
+
+def test_a_batch_adopted_after_a_kill_that_then_fails_releases_its_requests(cli, fake_llm, tmp_path: Path) -> None:
+    """A kill between creating a batch and recording it: the next run adopts the batch, which
+    fails at the provider; its requests are sent again instead of waiting forever."""
+    import openai
+
+    from pipeline.batchapi.jobs import BatchJobs
+    from pipeline.batchapi.records import VideoBatch
+    from pipeline.config import LLMConfig
+    from pipeline.store import Store
+
+    make_videos(tmp_path / "videos", 2)
+    assert cli("run", "videos", "--batch-export", "unused").code == 0  # the requests, on disk
+    store = Store(tmp_path / "output")
+    records = {v: VideoBatch(store, v) for v in ("batch000000", "batch000001")}
+    api = batch_api(fake_llm)
+    api.script(Script(("validating", "failed")))
+    client = openai.OpenAI(base_url=fake_llm.base_url, api_key="sk-test")
+    with pytest.raises(Killed):
+        BatchJobs(LLMConfig(base_url=fake_llm.base_url), store,
+                  client=_Client(client, batches=_DiesAfter(client.batches, "create"))).submit(records)
+    assert len(api.batches) == 1 and not (tmp_path / "output" / "batches").exists()
+
+    batch_config(tmp_path)
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "2 video(s): 2 done" in result.stdout
+    first, second = sorted(api.batches.values(), key=lambda b: b["seq"])
+    assert first["history"] == ["validating", "failed"] and len(second["lines"]) == 2
+    (adopted,) = [r for r in batch_records(tmp_path / "output") if r["id"] == first["id"]]
+    assert adopted["videos"] == ["batch000000", "batch000001"] and adopted["requests"] == 2
+    assert len(posts(tmp_path / "output")) == 2
+
+
+@pytest.mark.parametrize("record", ["without_videos", "deleted"])
+def test_a_request_waiting_on_a_finished_or_unrecorded_batch_is_sent_again(cli, fake_llm, tmp_path: Path,
+                                                                           record: str) -> None:
+    """Whatever made the batch's record (an older version's, without ``videos``) or removed it
+    (by hand), a request still waiting on a batch that is over is released and asked again."""
+    api = batches_left_running(cli, fake_llm, tmp_path)
+    (path,) = (tmp_path / "output" / "batches").glob("*.json")
+    if record == "deleted":
+        path.unlink()
+    else:  # cancelled while nothing ran, and recorded without its videos
+        data = json.loads(path.read_text())
+        path.write_text(json.dumps({k: v for k, v in data.items() if k != "videos"} | {"status": "cancelled"}))
+    api.hold = False
+    batch_config(tmp_path)
+    result = cli("run", "videos")
+    assert result.code == 0, result.stderr
+    assert "2 video(s): 2 done" in result.stdout and len(api.batches) == 2
+    assert len(posts(tmp_path / "output")) == 2

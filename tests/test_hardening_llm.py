@@ -39,6 +39,22 @@ def test_a_call_after_a_trickle_is_retried_and_succeeds(fake_llm) -> None:
     assert fake_llm.calls == 2 and isinstance(answer, Answer)
 
 
+def test_a_server_trickling_its_headers_cannot_hold_a_call_past_its_deadline(fake_llm) -> None:
+    # One header byte every half second: each read waits far less than llm.timeout, and the
+    # headers never end. The call gives up at the deadline and is retried like any timeout.
+    fake_llm.queue(Reply(trickle_headers=0.5), Reply(trickle_headers=0.5), Reply(json={"text": "ok"}))
+    client = LLMClient(LLMConfig(base_url=fake_llm.base_url, timeout=1.5, max_attempts=2, max_backoff=0.1))
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    started = time.monotonic()
+    with pytest.raises(LLMError) as caught:
+        client.structured(messages, Answer, name="answer", purpose="test")
+    took = time.monotonic() - started
+    assert fake_llm.calls == 2 and 2 * 1.5 <= took < 2 * 1.5 + 1.5, took  # two attempts, each cut at 1.5 s
+    assert "did not answer within llm.timeout (1.5 s)" in str(caught.value), caught.value
+    answer, _ = client.structured(messages, Answer, name="answer", purpose="test")  # the server recovers
+    assert answer.text == "ok" and fake_llm.calls == 3
+
+
 def test_slow_but_whole_answers_within_the_deadline_are_kept(fake_llm) -> None:
     # About 1 s of single bytes (far longer than any one read), well inside the 5 s deadline.
     fake_llm.queue(Reply(json={"text": "ok"}, trickle=0.003))

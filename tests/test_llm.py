@@ -3,6 +3,7 @@ structured output in both modes, and clear errors."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -170,3 +171,32 @@ def test_missing_key_for_openai_itself_is_a_config_error(monkeypatch: pytest.Mon
 def test_extract_json_rejects_prose() -> None:
     with pytest.raises(ValueError):
         extract_json("I cannot answer in JSON")
+
+
+CODE_BODY = "在 Python 里这样写：\n```python\nprint('hi')\n```\n然后运行。"
+
+
+@pytest.mark.parametrize("structured_output", ["json_schema", "json_object"])
+def test_a_code_block_inside_a_valid_answer_is_kept(fake_llm: FakeLLM, structured_output: str) -> None:
+    # A programming video's section quotes code: the answer is whole JSON, the fence is in a string.
+    fake_llm.queue(Reply(json={"title": CODE_BODY, "tags": ["```js\nx()\n```"]}))
+    answer, usage = ask(fake_llm, structured_output=structured_output)
+    assert answer.title == CODE_BODY and answer.tags == ["```js\nx()\n```"]
+    assert fake_llm.calls == 1 and len(usage) == 1  # paid once: no retry with a made-up error
+
+
+def test_a_fenced_answer_whose_strings_quote_code_is_read_whole(fake_llm: FakeLLM) -> None:
+    inner = json.dumps({"title": CODE_BODY, "tags": []}, ensure_ascii=False)
+    fake_llm.queue(Reply(content=f"```json\n{inner}\n```"))
+    assert ask(fake_llm)[0].title == CODE_BODY and fake_llm.calls == 1
+
+
+def test_think_tags_inside_the_answer_are_words_not_reasoning(fake_llm: FakeLLM) -> None:
+    title = "推理模型会先写 <think>这里是思考</think>，再给答案"
+    fake_llm.queue(Reply(json={"title": title, "tags": []}))
+    assert ask(fake_llm)[0].title == title
+    # A reasoning model's block before the JSON goes; the same tags inside its strings stay.
+    fake_llm.queue(Reply(content='<think>The user wants {"a": 1}.</think>\n'
+                                 + json.dumps({"title": title, "tags": ["<think>x</think>"]}, ensure_ascii=False)))
+    answer, _ = ask(fake_llm)
+    assert answer.title == title and answer.tags == ["<think>x</think>"]

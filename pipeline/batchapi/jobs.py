@@ -3,12 +3,18 @@
 The format is OpenAI's (``/v1/files`` with ``purpose=batch``, ``/v1/batches`` with the 24 h
 window), which several other providers and vLLM's ``run-batch`` also speak. Result lines are
 matched by ``custom_id``; their order means nothing.
+
+Nothing the provider does leaves a request waiting for good: a result line that cannot be read
+fails the request it names (or, naming none, leaves it unanswered); a batch or result file that
+answers 404 is given up on after ``GIVE_UP_AFTER`` looks; and a batch in a final state releases
+every request it did not answer, however its record came about.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +23,8 @@ from typing import Any
 import openai
 
 from pipeline.batchapi.llm import ENDPOINT
-from pipeline.batchapi.records import BATCH_ARTIFACT, TERMINAL, Registry, VideoBatch, error_time, parse_custom_id
+from pipeline.batchapi.records import (BATCH_ARTIFACT, GIVE_UP_AFTER, TERMINAL, Registry, VideoBatch,
+                                      parse_custom_id)
 from pipeline.config import LLMConfig
 from pipeline.errors import LLMAuthError, LLMRequestFailed, LLMSetupError
 from pipeline.llm.errors import server_message
@@ -26,6 +33,10 @@ from pipeline.llm.tokens import estimate_messages_tokens
 
 log = logging.getLogger(__name__)
 METADATA_KEY = "yt2post_file"  # set on each batch, so a batch created just before a kill is found again
+# The id a result line names, found in a line that is not JSON (cut short, spoiled): providers
+# write ``id`` and ``custom_id`` first.
+_CUSTOM_ID = re.compile(r'"custom_id"\s*:\s*"([^"\\]+)"')
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 
 
 def make_client(config: LLMConfig) -> openai.OpenAI:
@@ -114,9 +125,11 @@ class BatchJobs:
         """Requests caught mid-submission by a kill: adopt the batch that was created for their
         file if there is one, else send them again (they never reached the provider)."""
         by_file: dict[str, list[dict[str, Any]]] = {}
+        videos: dict[str, set[str]] = {}
         for record in records.values():
             for request in record.in_state("submitting"):
                 by_file.setdefault(request["file_key"], []).append(request)
+                videos.setdefault(request["file_key"], set()).add(record.video_id)
         if not by_file:
             return
         found = {r["file_key"]: r["id"] for r in self.registry.all() if r.get("file_key") in by_file}
@@ -128,7 +141,10 @@ class BatchJobs:
                     key = (batch.metadata or {}).get(METADATA_KEY)
                     if key in missing:
                         found[key] = batch.id
-                        self.registry.save(_batch_record(batch, {"file_key": key, "applied": False}))
+                        self.registry.save(_batch_record(batch, {
+                            "file_key": key, "applied": False, "requests": len(by_file[key]),
+                            "tokens": sum(estimate_messages_tokens(r["body"]["messages"]) for r in by_file[key]),
+                            "videos": sorted(videos[key])}))
                         missing.discard(key)
                     if not missing:
                         break
@@ -206,10 +222,12 @@ class BatchJobs:
                 if previous.get("status") in TERMINAL:
                     records.append(previous)
                     continue
-                with self._errors(f"checking batch {previous['id']}"):
-                    batch = self.client.batches.retrieve(previous["id"])
-                record = _batch_record(batch, previous)
-                self.registry.save(record)
+                batch = self._ask(previous, f"checking batch {previous['id']}", "HTTP 404 while checking it",
+                                  lambda: self.client.batches.retrieve(previous["id"]))
+                record = previous
+                if batch is not None:
+                    record = _batch_record(batch, previous)
+                    self.registry.save(record)
                 records.append(record)
             if on_poll is not None:
                 on_poll(records)
@@ -221,13 +239,46 @@ class BatchJobs:
             interval = min(interval * 1.5, self.config.batch.poll_max_interval)
 
     def download(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The result lines of a finished batch. A file that answers 404 is asked for again after
+        ``poll_interval``, until the batch is given up on: then only the other file counts."""
         lines: list[dict[str, Any]] = []
-        for key in ("output_file_id", "error_file_id"):
-            if record.get(key):
-                with self._errors(f"downloading the results of batch {record['id']}"):
-                    text = self.client.files.content(record[key]).text
-                lines.extend(json.loads(line) for line in text.splitlines() if line.strip())
+        for key, kind in (("output_file_id", "output"), ("error_file_id", "error")):
+            file_id = record.get(key)
+            content = None
+            while file_id and content is None:
+                content = self._ask(record, f"downloading the results of batch {record['id']}",
+                                    f"HTTP 404 for its {kind} file {file_id}",
+                                    lambda: self.client.files.content(file_id))
+                if content is None:
+                    if record.get("gave_up"):
+                        break
+                    self.sleep(self.config.batch.poll_interval)
+            if content is not None:
+                lines.extend(result_lines(content.text, f"batch {record['id']}: line {{}} of its {kind} file"))
         return lines
+
+    def _ask(self, record: dict[str, Any], doing: str, missing: str, call: Callable[[], Any]) -> Any:
+        """``call``, about the batch ``record``; None when the provider answers 404 (``missing``
+        says for what), which counts towards giving the batch up."""
+        with self._errors(doing):
+            try:
+                answer = call()
+            except openai.NotFoundError:
+                answer = None
+        if answer is not None:
+            record["not_found"] = 0
+            return answer
+        record["not_found"] = count = int(record.get("not_found") or 0) + 1
+        if count < GIVE_UP_AFTER:
+            log.warning("batch %s: %s (%d of %d); looking again later", record["id"], missing, count, GIVE_UP_AFTER)
+        else:
+            record["gave_up"] = record.get("gave_up") or f"{missing} ({count} of {GIVE_UP_AFTER})"
+            if record.get("status") not in TERMINAL:
+                record["status"] = "lost"
+            log.warning("batch %s: %s (%d of %d); given up: the requests it did not answer are retried",
+                        record["id"], missing, count, GIVE_UP_AFTER)
+        self.registry.save(record)
+        return None
 
     def apply_finished(self, records: list[dict[str, Any]]) -> int:
         """Download and apply the results of every finished batch; returns how many lines applied."""
@@ -241,15 +292,35 @@ class BatchJobs:
         return applied
 
     def cancel_all(self) -> list[str]:
+        """Cancel every running batch; one the provider does not know is passed over (and counts
+        towards giving it up)."""
         cancelled = []
         for record in self.registry.unfinished():
             if record.get("status") in TERMINAL:
                 continue
-            with self._errors(f"cancelling batch {record['id']}"):
-                batch = self.client.batches.cancel(record["id"])
-            self.registry.save(_batch_record(batch, record))
-            cancelled.append(record["id"])
+            batch = self._ask(record, f"cancelling batch {record['id']}", "HTTP 404 while cancelling it",
+                              lambda: self.client.batches.cancel(record["id"]))
+            if batch is not None:
+                self.registry.save(_batch_record(batch, record))
+                cancelled.append(record["id"])
         return cancelled
+
+    def release_unanswered(self, records: dict[str, VideoBatch]) -> None:
+        """Requests still waiting on a batch that will answer no more (its results applied, or no
+        record of it left): failed, so they are asked again. Whatever made the batch's record
+        (one adopted after a kill, an older version's without its videos) or removed it."""
+        batches: dict[str, dict[str, Any] | None] = {}
+        for record in records.values():
+            ids = {request["batch_id"] or "" for request in record.in_state("submitted")}
+            released = 0
+            for batch_id in ids:
+                if batch_id not in batches:
+                    batches[batch_id] = self.registry.load(batch_id) if batch_id else None
+                batch = batches[batch_id]
+                if batch is None or batch.get("applied"):
+                    released += record.release(batch_id, _unanswered(batch_id, batch))
+            if released:
+                record.save()
 
 
 def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str, Any] | None = None) -> int:
@@ -278,19 +349,59 @@ def apply_results(store: Store, lines: list[dict[str, Any]], *, batch: dict[str,
             if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
                 request.update(state="answered", answer=response["body"], via="batch")
             else:
-                request["state"] = "failed"
-                request["errors"].append({"message": _line_error(line), "at": error_time(),
-                                          "batch_id": request.get("batch_id")})
+                record.fail(request, _line_error(line))
             applied += 1
         if batch is not None:
-            for request in record.requests.values():
-                if request.get("batch_id") == batch["id"] and request["state"] == "submitted":
-                    request["state"] = "failed"
-                    request["errors"].append({"message": f"batch {batch['id']} ended {batch['status']} without "
-                                                         "an answer to this request", "at": error_time(),
-                                              "batch_id": batch["id"]})
+            record.release(batch["id"], _unanswered(batch["id"], batch))
         record.save()
     return applied
+
+
+def _unanswered(batch_id: str, batch: dict[str, Any] | None) -> str:
+    """Why a request of ``batch_id`` got no answer, the batch being over (``batch``: its record)."""
+    if batch is None:
+        return f"batch {batch_id} has no record in batches/ any more; no answer to this request"
+    if batch.get("gave_up"):
+        return f"batch {batch_id} gave no answer to this request: {batch['gave_up']}"
+    return f"batch {batch_id} ended {batch.get('status')} without an answer to this request"
+
+
+def line_problem(item: Any) -> str | None:
+    """Why a parsed result line cannot be used; None when it can."""
+    if not isinstance(item, dict):
+        return f"a JSON {_JSON_KINDS.get(type(item), 'value')}, not an object"
+    if not isinstance(item.get("custom_id"), str):
+        return "no custom_id"
+    response = item.get("response")
+    if response is not None and not isinstance(response, dict):
+        return f"its response is a JSON {_JSON_KINDS.get(type(response), 'value')}, not an object"
+    return None
+
+
+def result_lines(text: str, where: str) -> list[dict[str, Any]]:
+    """The lines of a provider's result file. One that cannot be used (not JSON, cut short, not
+    an object) fails the request whose custom_id it shows, if any, and the others still count:
+    one spoiled line must not hold back answers already paid for. ``where`` names a line
+    (``batch B: line {} of its output file``) in the warning and the request's error."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+            problem = line_problem(item)
+        except ValueError as exc:
+            problem = f"not valid JSON: {exc}"
+        if problem is None:
+            lines.append(item)
+            continue
+        message = f"{where.format(number)} is not a result line ({problem})"
+        named = _CUSTOM_ID.search(raw)
+        log.warning("%s; %s", message, f"its request {named.group(1)} is retried" if named else "it names no request")
+        if named:
+            lines.append({"custom_id": named.group(1), "response": None,
+                          "error": {"code": "unreadable_result", "message": message}})
+    return lines
 
 
 def _line_error(line: dict[str, Any]) -> str:

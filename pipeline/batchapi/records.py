@@ -8,21 +8,21 @@ last polled, which file of requests it holds and whether its results have been a
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from pipeline.artifacts import BatchFile, BatchRecordFile, shape_problem
-from pipeline.errors import ArtifactError
-from pipeline.files import atomic_write_text
+from pipeline.artifacts import BatchFile, BatchRecordFile
 from pipeline.store import Store, fingerprint, now_iso
 
 BATCH_ARTIFACT = BatchFile.FILE
 BATCHES_DIR = "batches"
-TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
+# The provider's final statuses, and "lost": ours for a batch it answered 404 for, GIVE_UP_AFTER times.
+TERMINAL = frozenset({"completed", "expired", "failed", "cancelled", "lost"})
+# A batch or result file the provider answers HTTP 404 for (purged, or llm.base_url now names
+# another provider) is looked at this many times in a row, across runs, before its unanswered
+# requests are given up on: they fail, and are asked again like any failed request.
+GIVE_UP_AFTER = 3
 
 # Request states: "pending" (known, not sent), "submitting" (in a file being sent: its batch id is
 # not recorded yet), "submitted", "answered", "failed" (this attempt failed; see "errors").
@@ -105,15 +105,34 @@ class VideoBatch:
             request.update(custom_id=custom_id(self.video_id, key, request["attempt"]), state="pending",
                            batch_id=None, file_key=None)
 
+    def release(self, batch_id: str, message: str) -> int:
+        """The requests still waiting on ``batch_id``, which will answer no more: failed with
+        ``message``, so they are asked again. Returns how many."""
+        with self.lock:
+            waiting = [r for r in self.requests.values() if r.get("batch_id") == batch_id and r["state"] == "submitted"]
+            for request in waiting:
+                self.fail(request, message)
+            return len(waiting)
+
+    def fail(self, request: dict[str, Any], message: str) -> None:
+        """This attempt at ``request`` failed (``message`` says why): asked again, up to
+        ``llm.batch.max_attempts`` times in a run."""
+        with self.lock:
+            request["state"] = "failed"
+            request["errors"].append({"message": message, "at": error_time(), "batch_id": request.get("batch_id")})
+
     def in_state(self, *states: str) -> list[dict[str, Any]]:
         with self.lock:
             return [r for r in self.requests.values() if r["state"] in states]
 
 
 class Registry:
-    """``batches/<id>.json``: every batch this output folder sent, as last seen."""
+    """``batches/<id>.json``: every batch this output folder sent, as last seen. Read and written
+    by the store through ``BatchRecordFile`` like every artifact: older versions migrated, and a
+    record a newer yt2post wrote read as far as it goes but never written over."""
 
     def __init__(self, root: Path) -> None:
+        self.store = Store(root)
         self.folder = Path(root) / BATCHES_DIR
 
     def path(self, batch_id: str) -> Path:
@@ -123,33 +142,22 @@ class Registry:
     def save(self, record: dict[str, Any]) -> None:
         """Write ``record`` through its model: a field of the wrong type is a bug, caught here."""
         record["updated_at"] = now_iso()
-        data = BatchRecordFile.model_validate(record).to_json_dict()
-        atomic_write_text(self.path(record["id"]), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        path = self.path(record["id"])
+        self.store.save_file(path, BatchRecordFile.model_validate(record), str(path))
 
     def load(self, batch_id: str) -> dict[str, Any] | None:
-        path = self.path(batch_id)
-        if not path.is_file():
-            return None
-        return self._read(path)
+        return self._read(self.path(batch_id))
 
-    def _read(self, path: Path) -> dict[str, Any]:
-        """The record as its model reads it (older versions migrated, unknown keys passed over),
-        handed on as a dict: the Batch API code updates records field by field."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ArtifactError(f"{path}: not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or "id" not in data:
-            raise ArtifactError(f"{path}: not a batch record")
-        try:
-            return BatchRecordFile.model_validate(data).to_json_dict()
-        except ValidationError as exc:
-            raise ArtifactError(f"{path}: not a batch record: {shape_problem(exc)}") from None
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        """The record as its model reads it, handed on as a dict: the Batch API code updates
+        records field by field."""
+        record = self.store.load_file(path, BatchRecordFile, str(path))
+        return None if record is None else record.to_json_dict()
 
     def all(self) -> list[dict[str, Any]]:
         if not self.folder.is_dir():
             return []
-        records = [self._read(p) for p in sorted(self.folder.glob("*.json"))]
+        records = [r for r in map(self._read, sorted(self.folder.glob("*.json"))) if r is not None]
         return sorted(records, key=lambda r: (r.get("created_at") or 0, r["id"]))
 
     def unfinished(self) -> list[dict[str, Any]]:

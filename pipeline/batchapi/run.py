@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.batchapi.jobs import BatchJobs, apply_results, request_line, split_lines
+from pipeline.batchapi.jobs import BatchJobs, apply_results, line_problem, request_line, split_lines
 from pipeline.batchapi.llm import BatchLLM, Deferred
 from pipeline.batchapi.records import TERMINAL, VideoBatch, error_time
 from pipeline.config import Config
@@ -85,6 +85,7 @@ class BatchRun:
         finished: list[VideoRef] = []
         last_pass = False  # llm.batch.wait: false, and batches are still running
         while waiting:
+            self.jobs.release_unanswered({v.video_id: records[v.video_id] for v in waiting})
             deferred = []
             for video in waiting:
                 outcome = self._attempt(video.video_id, records[video.video_id], prompts, tags)
@@ -253,7 +254,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
             item = json.loads(line)
         except ValueError as exc:
             raise UsageError(f"{path}:{number}: not a JSON line: {exc}") from None
-        if not isinstance(item, dict) or "custom_id" not in item:
-            raise UsageError(f"{path}:{number}: not a batch result line (no custom_id)")
+        problem = line_problem(item)
+        if problem is not None:
+            raise UsageError(f"{path}:{number}: not a batch result line ({problem})")
         lines.append(item)
     return lines

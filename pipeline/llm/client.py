@@ -45,7 +45,8 @@ T = TypeVar("T", bound=BaseModel)
 Validator = Callable[[T], None]  # raises ValueError with a message the model can act on
 
 _RETRY_STATUS = {408, 409, 429}
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+# Where a reasoning model puts its reasoning: before the answer, never inside it.
+_LEADING_THINK = re.compile(r"\A\s*<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 
 
@@ -100,22 +101,37 @@ def _strict_schema(model: type[BaseModel], enums: dict[str, list[str]] | None = 
 
 
 def extract_json(content: str) -> Any:
-    """Parse a JSON object out of an answer that may carry reasoning or code fences."""
-    text = _THINK.sub("", content).strip()
-    # A model that started thinking but never closed the tag leaves the JSON after it.
-    if "<think>" in text.lower() and "</think>" not in text.lower():
-        text = text[text.lower().index("<think>") + 7 :]
-    fenced = _FENCE.search(text)
-    if fenced:
-        text = fenced.group(1).strip()
+    """Parse a JSON object out of an answer that may carry reasoning or code fences.
+
+    An answer that is JSON as it stands (strict structured output) is taken as it is: its
+    strings may quote code fences or ``<think>`` tags (a programming video, a talk about
+    reasoning models), and those are words. Only an answer that is not JSON is cleaned up: a
+    reasoning block before it goes, then a fence around it."""
     # strict=False: small models in json_object mode put raw newlines inside strings.
     try:
-        return json.loads(text, strict=False)
+        return json.loads(content, strict=False)
     except ValueError:
-        start, end = text.find("{"), text.rfind("}")
-        if start != -1 and end > start:
-            return json.loads(text[start : end + 1], strict=False)
-        raise
+        pass
+    text = _LEADING_THINK.sub("", content, count=1).strip()
+    # A model that started thinking but never closed the tag leaves the JSON after it.
+    if text[:7].lower() == "<think>":
+        text = text[7:]
+    candidates = [text]
+    fenced = _FENCE.search(text)
+    if fenced:
+        candidates.append(fenced.group(1).strip())
+    # The outermost braces: prose around the object, or a fence whose strings quote fences too.
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        candidates.append(text[start : end + 1])
+    error: ValueError | None = None
+    for candidate in candidates:
+        try:
+            return json.loads(candidate, strict=False)
+        except ValueError as exc:
+            error = exc
+    assert error is not None
+    raise error
 
 
 def _retry_after_seconds(exc: BaseException) -> float | None:

@@ -13,7 +13,8 @@ Layout under the output directory::
     posts/<file>.md                    the draft posts
 
 Each file has its model in ``pipeline/artifacts.py``; ``load``/``save`` read and write them
-through it (``read``/``write`` are the untyped layer beneath).
+through it (``read``/``write`` are the untyped layer beneath); ``load_file``/``save_file`` do
+the same for the typed files of the output folder that belong to no video (``sources/``).
 
 Every file is written to a temporary name and renamed into place, so an interrupted
 run never leaves half an artifact behind.
@@ -237,14 +238,7 @@ class Store:
     def load(self, video_id: str, model: type[A]) -> A:
         """The artifact ``model`` names, validated (and migrated from an older version); a
         missing or malformed file is an ArtifactError naming the video and the file."""
-        data = self.read(video_id, model.FILE)
-        try:
-            artifact = model.model_validate(data)
-        except ValidationError as exc:
-            raise ArtifactError(f"{video_id}: {model.FILE}.json does not have the expected shape: "
-                                f"{shape_problem(exc)}", video_id=video_id) from None
-        artifact._stored = data
-        return artifact
+        return _validated(model, self.read(video_id, model.FILE), f"{video_id}: {model.FILE}.json", video_id)
 
     def load_optional(self, video_id: str, model: type[A]) -> A | None:
         """None where the file is missing; a malformed one is still an error."""
@@ -266,12 +260,41 @@ class Store:
         the fields it does not know (reading one is fine, as far as it goes)."""
         # A freshly built object (not loaded) is checked against the file it would replace.
         stored = artifact._stored if artifact._stored is not None else (self.read_optional(video_id, artifact.FILE) or {})
-        version = stored.get("schema_version", 0)
-        if isinstance(version, int) and version > artifact.VERSION:
-            raise ArtifactError(f"{video_id}: {artifact.FILE}.json was written by a newer yt2post (version {version} "
-                                f"of the file; this one knows {artifact.VERSION}): upgrade yt2post to change it",
-                                video_id=video_id)
+        refuse_newer(stored, type(artifact), f"{video_id}: {artifact.FILE}.json", video_id)
         return self.write(video_id, artifact.FILE, artifact.to_json_dict())
+
+    # --- typed files of the output folder that belong to no video (``sources/<hash>.json``) --
+
+    def load_file(self, path: Path, model: type[A], label: str) -> A | None:
+        """The artifact at ``path`` (inside the output folder), validated and migrated like a
+        video's; None when missing. ``label`` names the file in errors."""
+        data = self._read_file(path, label)
+        return None if data is None else _validated(model, data, label)
+
+    def _read_file(self, path: Path, label: str) -> dict[str, Any] | None:
+        try:
+            raw, _ = read_stamped(ensure_inside(path, self.root, doing="read"))
+            data = json.loads(raw.decode("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(f"{label} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ArtifactError(f"{label} must hold a JSON object")
+        return data
+
+    def save_file(self, path: Path, artifact: Artifact, label: str) -> Path:
+        """Write ``artifact`` at ``path`` as ``save`` writes a video's, never over a newer file."""
+        if artifact._stored is not None:
+            stored = artifact._stored
+        else:  # a freshly built object is checked against the file it would replace
+            try:
+                stored = self._read_file(path, label) or {}
+            except ArtifactError:
+                stored = {}
+        refuse_newer(stored, type(artifact), label)
+        atomic_write_text(ensure_inside(path, self.root), dumps_artifact(artifact.to_json_dict()))
+        return path
 
     def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:
         data = self.read_optional(video_id, name)
@@ -356,6 +379,26 @@ class Store:
         if not self.videos_dir.is_dir():
             return []
         return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _validated(model: type[A], data: dict[str, Any], label: str, video_id: str | None = None) -> A:
+    """``data`` read through ``model``; a file that does not fit it is one line naming it."""
+    try:
+        artifact = model.model_validate(data)
+    except ValidationError as exc:
+        raise ArtifactError(f"{label} does not have the expected shape: {shape_problem(exc)}",
+                            video_id=video_id) from None
+    artifact._stored = data
+    return artifact
+
+
+def refuse_newer(stored: dict[str, Any], model: type[Artifact], label: str, video_id: str | None = None) -> None:
+    """A file a newer yt2post wrote is never written over: this program would drop the fields
+    it does not know (reading one is fine, as far as it goes)."""
+    version = stored.get("schema_version", 0)
+    if isinstance(version, int) and version > model.VERSION:
+        raise ArtifactError(f"{label} was written by a newer yt2post (version {version} of the file; this one "
+                            f"knows {model.VERSION}): upgrade yt2post to change it", video_id=video_id)
 
 
 def _apply_marks(status: StatusFile, marks: Sequence[tuple[str, StageMark]]) -> None:

@@ -237,6 +237,22 @@ def test_a_watched_source_record_from_before_versions_loads_and_saves_versioned(
         SourceRecord.load(tmp_path, source)
 
 
+def test_a_watched_source_record_from_a_newer_yt2post_is_read_but_never_written_over(tmp_path: Path) -> None:
+    from pipeline.watch import SourceRecord, record_path
+
+    source = "https://www.youtube.com/@example/videos"
+    path = record_path(tmp_path, source)
+    path.parent.mkdir(parents=True)
+    newer = {"schema_version": 7, "source": source, "seen": {BW: "2025-01-01T00:00:00+00:00"}, "future": [1]}
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    record = SourceRecord.load(tmp_path, source)
+    assert list(record.seen) == [BW]  # read as far as it goes
+    record.mark_seen(["newVideo000"], "2025-02-01T00:00:00+00:00")
+    with pytest.raises(ArtifactError, match="newer yt2post .*version 7.*upgrade yt2post"):
+        record.save()
+    assert json.loads(path.read_text(encoding="utf-8")) == newer
+
+
 def test_summarize_saves_the_article_cleaned_and_the_post_shows_it_as_saved(cli, fake_llm, tmp_path: Path) -> None:
     from tests.fakellm import Reply
 

@@ -18,6 +18,7 @@ from pipeline.artifacts import (
     CandidateFile,
     FlagsFile,
     MetadataFile,
+    PartsFile,
     PostRecord,
     StatusFile,
     TranscriptFile,
@@ -60,6 +61,14 @@ VERSION_0: dict[type[Artifact], dict[str, Any]] = {
         "usage_total": {"calls": 1, "prompt_tokens": 900, "cached_tokens": 0, "completion_tokens": 300,
                         "cost_usd": 0.0003},
         "created_at": "2025-01-01T00:00:00+00:00",
+    },
+    PartsFile: {  # new with versions; a file without the key would still be read as this shape
+        "fingerprint": "a" * 32,
+        "parts": {"d" * 32: {"sections": [{"heading": "开场", "start": "00:00", "body": "正文。"}],
+                             "usage": [{"purpose": "sections 1/3", "model": "gpt-4o-mini", "prompt_tokens": 9000,
+                                        "cached_tokens": 0, "completion_tokens": 3000, "cost_usd": 0.003}],
+                             "answered_at": "2025-01-01T00:00:00+00:00"}},
+        "updated_at": "2025-01-01T00:00:00+00:00",
     },
     PostRecord: {
         "path": "posts/2021-07-20-trying-to-wheelie.md", "source": f"https://www.youtube.com/watch?v={BW}",

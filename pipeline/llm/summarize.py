@@ -3,12 +3,14 @@
 A transcript that fits the model's context is written in one call. A longer one is split
 (along chapters when the video has them) into parts whose sections are written concurrently
 (map); title, summary, tags and classification then come from the sections (reduce), so
-the transcript is sent only once.
+the transcript is sent only once. Each part's answer is saved as it arrives (``parts.json``,
+``SavedParts``) and reused by a rerun for the same input, until the article is written.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from pipeline.config import Config
 from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated
 from pipeline.llm.client import LLMClient
-from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
+from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
@@ -118,8 +120,9 @@ class Summarizer:
     """Writes one video's article; holds what every call for that video shares."""
 
     def __init__(self, config: Config, llm: LLMClient, prompts: Prompts, meta: Metadata,
-                 transcript: Transcript, tags: list[str]) -> None:
+                 transcript: Transcript, tags: list[str], saved: SavedParts | None = None) -> None:
         self.config = config
+        self.saved = saved  # the part answers of earlier runs, and where new ones are kept
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
@@ -175,19 +178,8 @@ class Summarizer:
 
     def part_messages(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
                       count: int) -> list[dict[str, str]]:
-        previous, following = neighbours
-        return self.prompts.messages("sections.md", **dict(
-            self.base,
-            part={
-                "number": number,
-                "count": count,
-                "start": format_timestamp(part.start),
-                "end": format_timestamp(part.end),
-                "text": part.text(),
-                "previous": _describe_part(previous),
-                "next": _describe_part(following),
-            },
-        ))
+        return self.prompts.messages("sections.md", **dict(self.base, part=_part_context(part, neighbours,
+                                                                                          number, count)))
 
     def overview_messages(self, sections: list[Section]) -> list[dict[str, str]]:
         return self.prompts.messages("overview.md", **dict(
@@ -206,21 +198,43 @@ class Summarizer:
         return article
 
     def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
-                       count: int) -> list[Section]:
-        messages = self.part_messages(part, neighbours, number, count)
+                       count: int) -> tuple[list[Section], list[Usage]]:
+        """The part's sections and the calls they took: an earlier run's saved answer for the
+        same input, else the model's, saved as soon as it arrives."""
+        context = _part_context(part, neighbours, number, count)
+        key = fingerprint("part/1", context)
+        known = self.saved.get(key) if self.saved is not None else None
+        if known is not None:
+            for usage in known.usage:
+                self._record(usage)
+            return [Section(**s.model_dump()) for s in known.sections], known.usage
+        messages = self.prompts.messages("sections.md", **dict(self.base, part=context))
+        spent: list[Usage] = []
+
+        def record(usage: Usage) -> None:
+            self._record(usage)
+            spent.append(usage)
+
         for _ in range(2):  # a part that produced nothing is redone once
             try:
                 result, _ = self.llm.structured(messages, PartSections, name="article_sections",
-                                                purpose=f"sections {number}/{count}", on_usage=self._record)
+                                                purpose=f"sections {number}/{count}", on_usage=record)
             except LLMTruncated:
-                return [s for half in _halves(part) for s in self._part_sections(half, neighbours, number, count)]
+                halves = [self._part_sections(half, neighbours, number, count) for half in _halves(part)]
+                sections = [s for half_sections, _ in halves for s in half_sections]
+                spent += [u for _, half_spent in halves for u in half_spent]
+                break
             sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
             if sections:
-                return sections
-        raise IncompleteArticle(
-            f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
-            "produced no sections, even after a redo"
-        )
+                break
+        else:
+            raise IncompleteArticle(
+                f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
+                "produced no sections, even after a redo"
+            )
+        if self.saved is not None:
+            self.saved.put(key, sections, spent)
+        return sections, spent
 
     def map_reduce(self, parts: list[Part]) -> Article:
         count = len(parts)
@@ -230,7 +244,7 @@ class Summarizer:
                             (parts[i - 1] if i else None, parts[i + 1] if i + 1 < count else None), i + 1, count)
                 for i, part in enumerate(parts)
             ]
-            per_part = [f.result() for f in futures]
+            per_part = [f.result()[0] for f in futures]
         sections = merge_sections(per_part)
         overview, _ = self.llm.structured(
             self.overview_messages(sections), Overview, name="article_overview",
@@ -254,6 +268,55 @@ def _halves(part: Part) -> list[Part]:
             f"the model's answer was cut off at llm.max_output_tokens even for a short part "
             f"({format_timestamp(part.start)}–{format_timestamp(part.end)}); raise llm.max_output_tokens"
         ) from None
+
+
+def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], number: int, count: int) -> dict[str, Any]:
+    """What the part's prompt says about the part: with the summarize fingerprint, its input."""
+    previous, following = neighbours
+    return {
+        "number": number,
+        "count": count,
+        "start": format_timestamp(part.start),
+        "end": format_timestamp(part.end),
+        "text": part.text(),
+        "previous": _describe_part(previous),
+        "next": _describe_part(following),
+    }
+
+
+class SavedParts:
+    """A long video's part answers (``parts.json``): each saved as it arrives, under the
+    fingerprint of its input, so that a rerun after a kill, a full disk or a failed overview
+    asks only for the parts not answered yet. Answers are for one summarize fingerprint: those
+    of other inputs (another model, an edited transcript or prompt) are never used."""
+
+    def __init__(self, store: Store, video_id: str, inputs_fingerprint: str) -> None:
+        self.store = store
+        self.video_id = video_id
+        loaded = store.load_readable(video_id, PartsFile)  # a damaged file only costs its answers
+        if loaded is not None and loaded.fingerprint == inputs_fingerprint:
+            self.file = loaded
+        else:
+            self.file = PartsFile(fingerprint=inputs_fingerprint)
+            self.file._stored = loaded.stored() if loaded is not None else None  # for save's version check
+        self._lock = threading.Lock()  # parts answer from several threads
+
+    def get(self, key: str) -> PartAnswer | None:
+        with self._lock:
+            return self.file.parts.get(key)
+
+    def put(self, key: str, sections: list[Section], usage: list[Usage]) -> None:
+        with self._lock:
+            self.file.parts[key] = PartAnswer(sections=[PartSection(**s.model_dump()) for s in sections],
+                                              usage=usage, answered_at=now_iso())
+            self.file.updated_at = now_iso()
+            self.store.save(self.video_id, self.file)
+            self.file._stored = None  # what it replaces next time is what it just wrote
+
+    def done(self) -> None:
+        """The article is written: its answers are all in ``article.json`` now."""
+        if self.file.parts or self.file._stored is not None:
+            self.store.remove(self.video_id, PartsFile)
 
 
 def _describe_part(part: Part | None) -> str:
@@ -329,7 +392,9 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         return StageResult(video_id, "summarize", "skipped")
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
-    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
+    # A forced redo of a current article does not reuse the answers that made it.
+    saved = None if store.is_current(video_id, "article", expected) else SavedParts(store, video_id, expected)
+    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved)
     article, parts = summarizer.run()
     sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
     for warning in warnings:
@@ -347,6 +412,8 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         "created_at": now_iso(),
     })
     store.save(video_id, record)
+    if saved is not None:
+        saved.done()
     totals = record.usage_total
     return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
                        tokens=totals.prompt_tokens + totals.completion_tokens, cost_usd=totals.cost_usd)

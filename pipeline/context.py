@@ -78,6 +78,12 @@ class RunContext:
         return self._once("prompts", lambda: Prompts(self.config))
 
     @property
+    def call_slots(self) -> threading.BoundedSemaphore:
+        """The run's model calls, ``llm.concurrency`` at a time, each held until its answer is
+        saved (``pipeline.llm.summarize``): a long video's parts and the other videos share them."""
+        return self._once("call_slots", lambda: threading.BoundedSemaphore(max(1, self.config.llm.concurrency)))
+
+    @property
     def site_tags(self) -> list[str]:
         """The site's most used tags, read once per run: reading every post for every video
         would grow with the square."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -120,9 +122,11 @@ class Summarizer:
     """Writes one video's article; holds what every call for that video shares."""
 
     def __init__(self, config: Config, llm: LLMClient, prompts: Prompts, meta: Metadata,
-                 transcript: Transcript, tags: list[str], saved: SavedParts | None = None) -> None:
+                 transcript: Transcript, tags: list[str], saved: SavedParts | None = None,
+                 slots: threading.Semaphore | None = None) -> None:
         self.config = config
         self.saved = saved  # the part answers of earlier runs, and where new ones are kept
+        self.slots = slots  # the run's model calls, llm.concurrency at a time (see _call_slot)
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
@@ -135,6 +139,18 @@ class Summarizer:
         }
         self.enums = {"area": config.taxonomy.areas, "category": config.taxonomy.categories}
         self.usage: list[Usage] = []
+
+    @contextmanager
+    def _call_slot(self) -> Iterator[None]:
+        """One model call of the run: started only with one of the run's ``llm.concurrency``
+        slots, and only with room on the disk for its answer, looked at once the slot is ours
+        (a call that waited for a slot while another video filled the disk would be paid for
+        nothing). A part's answer is saved before the slot is given back, so a kill or a full
+        disk loses at most the answers of the calls in flight."""
+        with self.slots if self.slots is not None else nullcontext():
+            if self.saved is not None:
+                self.saved.store.ensure_room(self.saved.video_id)
+            yield
 
     def _record(self, usage: Usage) -> None:
         self.usage.append(usage)  # list.append is atomic: parts report from several threads
@@ -189,11 +205,12 @@ class Summarizer:
 
     def single(self, part: Part) -> Article:
         try:
-            article, _ = self.llm.structured(
-                self.article_messages(part), Article, name="article",
-                purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
-            )
-        except LLMTruncated:
+            with self._call_slot():
+                article, _ = self.llm.structured(
+                    self.article_messages(part), Article, name="article",
+                    purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
+                )
+        except LLMTruncated:  # the slot is given back: the halves take their own
             return self.map_reduce(_halves(part))
         return article
 
@@ -217,24 +234,27 @@ class Summarizer:
 
         for _ in range(2):  # a part that produced nothing is redone once
             try:
-                result, _ = self.llm.structured(messages, PartSections, name="article_sections",
-                                                purpose=f"sections {number}/{count}", on_usage=record)
-            except LLMTruncated:
+                with self._call_slot():
+                    result, _ = self.llm.structured(messages, PartSections, name="article_sections",
+                                                    purpose=f"sections {number}/{count}", on_usage=record)
+                    sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
+                    if sections:
+                        self._keep(key, sections, spent)
+                        return sections, spent
+            except LLMTruncated:  # the slot is given back: the halves take their own
                 halves = [self._part_sections(half, neighbours, number, count) for half in _halves(part)]
                 sections = [s for half_sections, _ in halves for s in half_sections]
                 spent += [u for _, half_spent in halves for u in half_spent]
-                break
-            sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
-            if sections:
-                break
-        else:
-            raise IncompleteArticle(
-                f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
-                "produced no sections, even after a redo"
-            )
+                self._keep(key, sections, spent)  # the whole part too: a rerun asks for neither half
+                return sections, spent
+        raise IncompleteArticle(
+            f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
+            "produced no sections, even after a redo"
+        )
+
+    def _keep(self, key: str, sections: list[Section], spent: list[Usage]) -> None:
         if self.saved is not None:
             self.saved.put(key, sections, spent)
-        return sections, spent
 
     def map_reduce(self, parts: list[Part]) -> Article:
         count = len(parts)
@@ -246,10 +266,11 @@ class Summarizer:
             ]
             per_part = [f.result()[0] for f in futures]
         sections = merge_sections(per_part)
-        overview, _ = self.llm.structured(
-            self.overview_messages(sections), Overview, name="article_overview",
-            purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
-        )
+        with self._call_slot():
+            overview, _ = self.llm.structured(
+                self.overview_messages(sections), Overview, name="article_overview",
+                purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
+            )
         return Article(**overview.model_dump(), sections=sections)
 
     def run(self) -> tuple[Article, int]:
@@ -384,7 +405,7 @@ class SummaryInputs:
 
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
               prompts: Prompts | None = None, tags: list[str] | None = None,
-              inputs: SummaryInputs | None = None) -> StageResult:
+              inputs: SummaryInputs | None = None, slots: threading.Semaphore | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
     inputs = inputs or SummaryInputs.load(video_id, config, store, prompts)
     meta, transcript, prompts, expected = inputs.meta, inputs.transcript, inputs.prompts, inputs.fingerprint
@@ -394,7 +415,7 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         tags = site_tags(store.posts_dir, config.reuse_tags)
     # A forced redo of a current article does not reuse the answers that made it.
     saved = None if store.is_current(video_id, "article", expected) else SavedParts(store, video_id, expected)
-    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved)
+    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, slots)
     article, parts = summarizer.run()
     sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
     for warning in warnings:

@@ -413,8 +413,7 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         return StageResult(video_id, "summarize", "skipped")
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
-    # A forced redo of a current article does not reuse the answers that made it.
-    saved = None if store.is_current(video_id, "article", expected) else SavedParts(store, video_id, expected)
+    saved = SavedParts(store, video_id, expected)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, slots)
     article, parts = summarizer.run()
     sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
@@ -433,8 +432,7 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         "created_at": now_iso(),
     })
     store.save(video_id, record)
-    if saved is not None:
-        saved.done()
+    saved.done()
     totals = record.usage_total
     return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
                        tokens=totals.prompt_tokens + totals.completion_tokens, cost_usd=totals.cost_usd)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -118,6 +118,9 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
     )
 
 
+Keep = Callable[[Article], None]  # saves the finished article (``Summarizer.run``)
+
+
 class Summarizer:
     """Writes one video's article; holds what every call for that video shares."""
 
@@ -145,8 +148,9 @@ class Summarizer:
         """One model call of the run: started only with one of the run's ``llm.concurrency``
         slots, and only with room on the disk for its answer, looked at once the slot is ours
         (a call that waited for a slot while another video filled the disk would be paid for
-        nothing). A part's answer is saved before the slot is given back, so a kill or a full
-        disk loses at most the answers of the calls in flight."""
+        nothing). Every answer is saved before the slot is given back (a part's in
+        ``parts.json``, the last one with the article: ``keep``), so a kill or a full disk loses
+        at most the answers of the calls in flight."""
         with self.slots if self.slots is not None else nullcontext():
             if self.saved is not None:
                 self.saved.store.ensure_room(self.saved.video_id)
@@ -203,15 +207,17 @@ class Summarizer:
 
     # --- calls -------------------------------------------------------------------------
 
-    def single(self, part: Part) -> Article:
+    def single(self, part: Part, keep: Keep | None = None) -> Article:
         try:
             with self._call_slot():
                 article, _ = self.llm.structured(
                     self.article_messages(part), Article, name="article",
                     purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
                 )
+                if keep is not None:
+                    keep(article)
         except LLMTruncated:  # the slot is given back: the halves take their own
-            return self.map_reduce(_halves(part))
+            return self.map_reduce(_halves(part), keep)
         return article
 
     def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
@@ -256,7 +262,7 @@ class Summarizer:
         if self.saved is not None:
             self.saved.put(key, sections, spent)
 
-    def map_reduce(self, parts: list[Part]) -> Article:
+    def map_reduce(self, parts: list[Part], keep: Keep | None = None) -> Article:
         count = len(parts)
         with ThreadPoolExecutor(max_workers=min(count, self.config.llm.concurrency)) as pool:
             futures = [
@@ -271,13 +277,20 @@ class Summarizer:
                 self.overview_messages(sections), Overview, name="article_overview",
                 purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
             )
-        return Article(**overview.model_dump(), sections=sections)
+            article = Article(**overview.model_dump(), sections=sections)
+            if keep is not None:
+                keep(article)
+        return article
 
-    def run(self) -> tuple[Article, int]:
+    def run(self, keep: Callable[[Article, int], None] | None = None) -> tuple[Article, int]:
+        """The article, and how many parts it was written from; ``keep(article, parts)`` saves
+        it while the last call's slot is held."""
         parts = self.plan()
-        if len(parts) == 1:
-            return self.single(parts[0]), 1
-        return self.map_reduce(parts), len(parts)
+        count = len(parts)
+        kept = (lambda article: keep(article, count)) if keep is not None else None
+        if count == 1:
+            return self.single(parts[0], kept), 1
+        return self.map_reduce(parts, kept), count
 
 
 def _halves(part: Part) -> list[Part]:
@@ -415,24 +428,30 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         tags = site_tags(store.posts_dir, config.reuse_tags)
     saved = SavedParts(store, video_id, expected)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, slots)
-    article, parts = summarizer.run()
-    sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
-    for warning in warnings:
-        log.warning("%s: %s", video_id, warning)
-    # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
-    record = ArticleFile.model_validate(article.model_dump() | {
-        "sections": sections,
-        "fingerprint": expected,
-        "model": config.llm.model,
-        "parts": parts,
-        "transcript_source": transcript.source,
-        "warnings": warnings,
-        "usage": [u.model_dump() for u in summarizer.usage],
-        "usage_total": total_usage(summarizer.usage),
-        "created_at": now_iso(),
-    })
-    store.save(video_id, record)
+    records: list[ArticleFile] = []
+
+    def keep(article: Article, parts: int) -> None:
+        sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
+        for warning in warnings:
+            log.warning("%s: %s", video_id, warning)
+        # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
+        record = ArticleFile.model_validate(article.model_dump() | {
+            "sections": sections,
+            "fingerprint": expected,
+            "model": config.llm.model,
+            "parts": parts,
+            "transcript_source": transcript.source,
+            "warnings": warnings,
+            "usage": [u.model_dump() for u in summarizer.usage],
+            "usage_total": total_usage(summarizer.usage),
+            "created_at": now_iso(),
+        })
+        store.save(video_id, record)
+        records.append(record)
+
+    _, parts = summarizer.run(keep)
     saved.done()
+    record = records[0]
     totals = record.usage_total
     return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
                        tokens=totals.prompt_tokens + totals.completion_tokens, cost_usd=totals.cost_usd)

@@ -93,10 +93,13 @@ def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] 
 
 
 def _names_one_video(source: str) -> bool:
-    """A SOURCE that names one video: its URL or id, or its info.json; not a folder, a list
-    file, a playlist or a channel, which name whatever they hold."""
-    if Path(source).is_file():
-        return source.endswith(".info.json")
+    """A SOURCE that names one video: its URL or id, its info.json or its audio or video file;
+    not a folder, a list file, a playlist or a channel, which name whatever they hold."""
+    from pipeline.sources.listing import MEDIA_EXTS
+
+    path = Path(source)
+    if path.is_file():
+        return source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS
     return video_id_from_url(source) is not None
 
 

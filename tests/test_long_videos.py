@@ -193,6 +193,9 @@ def test_a_failed_overview_keeps_the_parts_already_paid_for(cli, fake_llm, tmp_p
 
     fake_llm.reset()
     fake_llm.responder = None
+    dry = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert next(line for line in dry.stdout.splitlines() if line.startswith("cdiD-9MMpb0")).split("\t")[1] == "1"
     again = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
     assert again.code == 0, again.stderr
     assert fake_llm.calls == 1 and is_overview(fake_llm.requests[0])

@@ -225,7 +225,7 @@ class Summarizer:
         """The part's sections and the calls they took: an earlier run's saved answer for the
         same input, else the model's, saved as soon as it arrives."""
         context = _part_context(part, neighbours, number, count)
-        key = fingerprint("part/1", context)
+        key = _part_key(context)
         known = self.saved.get(key) if self.saved is not None else None
         if known is not None:
             for usage in known.usage:
@@ -265,11 +265,8 @@ class Summarizer:
     def map_reduce(self, parts: list[Part], keep: Keep | None = None) -> Article:
         count = len(parts)
         with ThreadPoolExecutor(max_workers=min(count, self.config.llm.concurrency)) as pool:
-            futures = [
-                pool.submit(self._part_sections, part,
-                            (parts[i - 1] if i else None, parts[i + 1] if i + 1 < count else None), i + 1, count)
-                for i, part in enumerate(parts)
-            ]
+            futures = [pool.submit(self._part_sections, part, _neighbours(parts, i), i + 1, count)
+                       for i, part in enumerate(parts)]
             per_part = [f.result()[0] for f in futures]
         sections = merge_sections(per_part)
         with self._call_slot():
@@ -316,6 +313,16 @@ def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], numbe
         "previous": _describe_part(previous),
         "next": _describe_part(following),
     }
+
+
+def _part_key(context: dict[str, Any]) -> str:
+    """A part's answer is kept under this fingerprint of its input (with the summarize
+    fingerprint of the whole file): the site's tags, which change with every post, are not in it."""
+    return fingerprint("part/1", context)
+
+
+def _neighbours(parts: list[Part], index: int) -> tuple[Part | None, Part | None]:
+    return (parts[index - 1] if index else None, parts[index + 1] if index + 1 < len(parts) else None)
 
 
 class SavedParts:
@@ -489,14 +496,19 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]
     parts = summarizer.plan()
     overhead = summarizer.overhead_tokens
-    transcript_tokens = sum(p.tokens for p in parts)
-    article_tokens = estimate_article_tokens(transcript_tokens)
-    calls = 1 if len(parts) == 1 else len(parts) + 1
-    prompt_tokens = overhead * len(parts) + transcript_tokens
+    article_tokens = estimate_article_tokens(sum(p.tokens for p in parts))
+    asked = parts
+    if len(parts) > 1:  # the parts an earlier run has answered are not asked for again
+        saved = SavedParts(store, video_id, inputs.fingerprint)
+        asked = [part for i, part in enumerate(parts)
+                 if saved.get(_part_key(_part_context(part, _neighbours(parts, i), i + 1, len(parts)))) is None]
+    asked_tokens = sum(p.tokens for p in asked)
+    calls = 1 if len(parts) == 1 else len(asked) + 1
+    prompt_tokens = overhead * len(asked) + asked_tokens
     if len(parts) > 1:
         # The reduce call reads section headings and excerpts, a fraction of the article.
         prompt_tokens += overhead + min(article_tokens, len(parts) * 8 * EXCERPT_CHARS)
-    completion_tokens = article_tokens + (300 if len(parts) > 1 else 0)
+    completion_tokens = (estimate_article_tokens(asked_tokens) if asked else 0) + (300 if len(parts) > 1 else 0)
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)

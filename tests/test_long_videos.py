@@ -255,3 +255,41 @@ def test_a_long_video_killed_mid_way_pays_on_the_rerun_only_for_what_was_not_ans
     assert fake_llm.calls <= uninterrupted + in_flight, (killed_run, fake_llm.calls - killed_run, uninterrupted)
     article = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json").read_text())
     assert len(article["sections"]) >= article["parts"]
+
+
+def test_sigterm_in_the_middle_of_a_long_video_starts_no_more_of_its_parts(fake_llm, tmp_path: Path) -> None:
+    """"No new work starts" holds inside a long video too: after SIGTERM the part in flight
+    finishes and is kept, its other parts are not asked for (the rerun asks for them), and the
+    video counts as not started, not failed."""
+    import signal
+
+    from tests.conftest import run_in_process
+    from tests.processes import Hold, Watched
+
+    segments = three_hours()
+    srt = write_srt(segments, tmp_path / "long.srt")
+    info = info_json(tmp_path, "cdiD-9MMpb0", "Andrej Karpathy: Tesla AI", segments[-1].end)
+    (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 1\n", encoding="utf-8")
+    fake_llm.responder = hold = Hold()
+    run = Watched(["run", str(info), "--subtitles", str(srt)], tmp_path, fake_llm)
+    try:
+        hold.wait_held()
+        run.proc.send_signal(signal.SIGTERM)
+        run.wait_for_stderr("stopping:")
+    finally:
+        hold.release()
+    code, out, err = run.finish(timeout=60)
+    assert code == 143, (out, err)
+    assert fake_llm.calls == 1, err  # the part in flight, and nothing after the stop
+    folder = tmp_path / "output" / "videos" / "cdiD-9MMpb0"
+    assert len(json.loads((folder / "parts.json").read_text(encoding="utf-8"))["parts"]) == 1
+    assert not (folder / "article.json").exists()
+    status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
+    assert status.get("error") is None, status
+
+    fake_llm.reset()
+    fake_llm.responder = None
+    again = run_in_process(tmp_path, fake_llm, "run", str(info), "--subtitles", str(srt))
+    assert again.code == 0, again.stderr
+    article = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    assert fake_llm.calls == article["parts"]  # the other parts and the overview

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
 from pipeline.llm.cost import call_cost
-from pipeline.errors import IncompleteArticle, LLMTruncated
+from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
@@ -126,10 +126,10 @@ class Summarizer:
 
     def __init__(self, config: Config, llm: LLMClient, prompts: Prompts, meta: Metadata,
                  transcript: Transcript, tags: list[str], saved: SavedParts | None = None,
-                 slots: threading.Semaphore | None = None) -> None:
+                 calls: CallSlots | None = None) -> None:
         self.config = config
         self.saved = saved  # the part answers of earlier runs, and where new ones are kept
-        self.slots = slots  # the run's model calls, llm.concurrency at a time (see _call_slot)
+        self.calls = calls  # the run's model calls, llm.concurrency at a time (see _call_slot)
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
@@ -142,6 +142,7 @@ class Summarizer:
         }
         self.enums = {"area": config.taxonomy.areas, "category": config.taxonomy.categories}
         self.usage: list[Usage] = []
+        self.video_id = meta.id
 
     @contextmanager
     def _call_slot(self) -> Iterator[None]:
@@ -150,8 +151,11 @@ class Summarizer:
         (a call that waited for a slot while another video filled the disk would be paid for
         nothing). Every answer is saved before the slot is given back (a part's in
         ``parts.json``, the last one with the article: ``keep``), so a kill or a full disk loses
-        at most the answers of the calls in flight."""
-        with self.slots if self.slots is not None else nullcontext():
+        at most the answers of the calls in flight. Once the run is stopping (Ctrl-C,
+        SIGTERM) no call starts: a long video's other parts wait for the rerun."""
+        with self.calls.slots if self.calls is not None else nullcontext():
+            if self.calls is not None and self.calls.stopping.is_set():
+                raise RunStopping(f"{self.video_id}: stopped before its next model call")
             if self.saved is not None:
                 self.saved.store.ensure_room(self.saved.video_id)
             yield
@@ -325,6 +329,15 @@ def _neighbours(parts: list[Part], index: int) -> tuple[Part | None, Part | None
     return (parts[index - 1] if index else None, parts[index + 1] if index + 1 < len(parts) else None)
 
 
+class CallSlots:
+    """The model calls of a run's summarize stage: ``llm.concurrency`` at a time (a long video's
+    parts and the other videos share them), and none started once the run is stopping."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.stopping = threading.Event()
+
+
 class SavedParts:
     """A long video's part answers (``parts.json``): each saved as it arrives, under the
     fingerprint of its input, so that a rerun after a kill, a full disk or a failed overview
@@ -425,7 +438,7 @@ class SummaryInputs:
 
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
               prompts: Prompts | None = None, tags: list[str] | None = None,
-              inputs: SummaryInputs | None = None, slots: threading.Semaphore | None = None) -> StageResult:
+              inputs: SummaryInputs | None = None, calls: CallSlots | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
     inputs = inputs or SummaryInputs.load(video_id, config, store, prompts)
     meta, transcript, prompts, expected = inputs.meta, inputs.transcript, inputs.prompts, inputs.fingerprint
@@ -434,7 +447,7 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
     saved = SavedParts(store, video_id, expected)
-    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, slots)
+    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, calls)
     records: list[ArticleFile] = []
 
     def keep(article: Article, parts: int) -> None:

@@ -261,10 +261,8 @@ def test_sigterm_in_the_middle_of_a_long_video_starts_no_more_of_its_parts(fake_
     """"No new work starts" holds inside a long video too: after SIGTERM the part in flight
     finishes and is kept, its other parts are not asked for (the rerun asks for them), and the
     video counts as not started, not failed."""
-    import signal
-
     from tests.conftest import run_in_process
-    from tests.processes import Hold, Watched
+    from tests.processes import Hold, Watched, terminate_while_held
 
     segments = three_hours()
     srt = write_srt(segments, tmp_path / "long.srt")
@@ -272,12 +270,7 @@ def test_sigterm_in_the_middle_of_a_long_video_starts_no_more_of_its_parts(fake_
     (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 1\n", encoding="utf-8")
     fake_llm.responder = hold = Hold()
     run = Watched(["run", str(info), "--subtitles", str(srt)], tmp_path, fake_llm)
-    try:
-        hold.wait_held()
-        run.proc.send_signal(signal.SIGTERM)
-        run.wait_for_stderr("stopping:")
-    finally:
-        hold.release()
+    terminate_while_held(run, hold)
     code, out, err = run.finish(timeout=60)
     assert code == 143, (out, err)
     assert fake_llm.calls == 1, err  # the part in flight, and nothing after the stop

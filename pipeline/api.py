@@ -33,6 +33,7 @@ class RunReport:
     summary: RunSummary
     estimates: list[Any] | None = None  # ``dry_run``: each video's planned calls, tokens, cost
     ignored: list[str] = field(default_factory=list)  # videos the reviewer rejected, left alone
+    approved: list[str] = field(default_factory=list)  # approved posts a forced run left out (not named)
     left_out: int = 0  # recorded failures ``retry_failed`` left out: not among the sources
     source_errors: list[str] = field(default_factory=list)  # "FILE:LINE: reason" of list files
     watched: Selection | None = None  # ``new``: what the sources list, and which of it is new
@@ -73,22 +74,34 @@ def flat_extractor(config: Config) -> Callable[[str], dict[str, Any]]:
 
 
 def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] | None = None,
-                   **selection: Any) -> list[VideoRef]:
-    """Every video of the sources, each once, in order; bad list-file lines go to ``problems``."""
+                   named: set[str] | None = None, **selection: Any) -> list[VideoRef]:
+    """Every video of the sources, each once, in order; bad list-file lines go to ``problems``,
+    the videos a SOURCE names on its own (``_names_one_video``) to ``named``."""
     if not sources:
         raise UsageError("give at least one SOURCE (a video URL or id, an .info.json, a folder or a list file)")
     videos: list[VideoRef] = []
     for source in sources:
         known = _known_video(source, store)
-        if known is not None:
-            videos.append(known)
-        else:
-            videos.extend(expand_sources([source], problems=problems,
-                                         **{k: v for k, v in selection.items() if v is not None}))
+        found = [known] if known is not None else expand_sources(
+            [source], problems=problems, **{k: v for k, v in selection.items() if v is not None})
+        if named is not None and (known is not None or _names_one_video(source)):
+            named.update(video.video_id for video in found)
+        videos.extend(found)
     unique: dict[str, VideoRef] = {}
     for video in videos:
         unique.setdefault(video.video_id, video)
     return list(unique.values())
+
+
+def _names_one_video(source: str) -> bool:
+    """A SOURCE that names one video: its URL or id, its info.json or its audio or video file;
+    not a folder, a list file, a playlist or a channel, which name whatever they hold."""
+    from pipeline.sources.listing import MEDIA_EXTS
+
+    path = Path(source)
+    if path.is_file():
+        return source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS
+    return video_id_from_url(source) is not None
 
 
 def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -> Prompts | None:
@@ -183,9 +196,12 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
                 retry_failed: bool, dry_run: bool, videos: list[VideoRef] | None, reporter: Reporter | None,
                 llm: Any | None, selection: dict[str, Any]) -> None:
     stages = options.stages
+    named: set[str] = set()
     if videos is None:
-        videos = _select(sources, store, report, retry_failed, selection)
+        videos = _select(sources, store, report, retry_failed, selection, named)
     videos = _without_ignored(videos, store, report)
+    if options.force:
+        videos = _without_approved(videos, store, report, named)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
@@ -206,13 +222,14 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
 
 
 def _select(sources: Sequence[str], store: Store, report: RunReport, retry_failed: bool,
-            selection: dict[str, Any]) -> list[VideoRef]:
+            selection: dict[str, Any], named: set[str]) -> list[VideoRef]:
     if not retry_failed:
-        return resolve_videos(sources, store, problems=report.source_errors, **selection)
+        return resolve_videos(sources, store, problems=report.source_errors, named=named, **selection)
     failed = failed_videos(store)
     if not sources:
         return failed
-    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, **selection)}
+    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
+                                                 **selection)}
     chosen = [v for v in failed if v.video_id in wanted]
     report.left_out = len(failed) - len(chosen)
     return chosen
@@ -223,6 +240,22 @@ def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) ->
     for video in videos:
         if store.has_video(video.video_id) and store.load_status(video.video_id).ignored:
             report.ignored.append(video.video_id)
+        else:
+            kept.append(video)
+    return kept
+
+
+def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, named: set[str]) -> list[VideoRef]:
+    """``--force`` redoes no approved post (``draft: false``: an approved post is never
+    regenerated) unless its video was named on its own; then it is redone like any post the
+    reviewer changed, the new text beside it."""
+    from pipeline.status import review_state
+
+    kept = []
+    for video in videos:
+        if video.video_id not in named and store.has_video(video.video_id) \
+                and review_state(store, video.video_id)[1] == "published":
+            report.approved.append(video.video_id)
         else:
             kept.append(video)
     return kept

@@ -22,6 +22,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from pipeline.llm.client import LLMClient
     from pipeline.llm.prompts import Prompts
+    from pipeline.llm.summarize import CallSlots
     from pipeline.sources.youtube_session import YouTubeSession
 
 
@@ -76,6 +77,14 @@ class RunContext:
         from pipeline.llm.prompts import Prompts
 
         return self._once("prompts", lambda: Prompts(self.config))
+
+    @property
+    def call_slots(self) -> CallSlots:
+        """The run's model calls, ``llm.concurrency`` at a time, each held until its answer is
+        saved, none started once the run is stopping (``pipeline.llm.summarize.CallSlots``)."""
+        from pipeline.llm.summarize import CallSlots
+
+        return self._once("call_slots", lambda: CallSlots(self.config.llm.concurrency))
 
     @property
     def site_tags(self) -> list[str]:

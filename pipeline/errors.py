@@ -204,6 +204,13 @@ class IncompleteArticle(LLMError):
     cause = "llm_incomplete"
 
 
+class RunStopping(Yt2PostError):
+    """Ctrl-C or SIGTERM came while the video was under way: its next model call was not
+    started. What it had is kept (a long video's part answers too); it counts as not started."""
+
+    cause = "stopped"
+
+
 class BudgetExceeded(Yt2PostError):
     """``--max-cost`` would be passed by starting this video."""
 

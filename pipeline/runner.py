@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
-from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
+from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, RunStopping, Yt2PostError
 from pipeline.models import StageResult
 from pipeline.redact import redact
 from pipeline.sources.listing import VideoRef
@@ -148,6 +148,8 @@ class Runner:
             except (BudgetExceeded, LLMSetupError) as exc:
                 self._stop_run(exc)
                 return False
+            except RunStopping:
+                return False  # not started: what it had is kept for the rerun
             except DiskFull as exc:
                 # The video failed; every later write would too, so start nothing new rather
                 # than pay for answers there is no room to save.
@@ -216,6 +218,7 @@ class Runner:
                 pass
         except KeyboardInterrupt:
             self._stop.set()
+            self.context.call_slots.stopping.set()
             for pool in self._pools.values():
                 pool.shutdown(wait=False, cancel_futures=True)
             self.reporter.stopping()

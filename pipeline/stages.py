@@ -77,7 +77,7 @@ class SummarizeStage:
                 ctx.budget.reserve(video_id, reserved)
         actual: float | None = None
         try:
-            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, **shared)
+            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, calls=ctx.call_slots, **shared)
             actual = result.cost_usd
         finally:
             if ctx.budget is not None and reserved:

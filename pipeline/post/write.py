@@ -10,7 +10,9 @@ beside it under a name Eleventy does not pick up.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +31,7 @@ from pipeline.models import Metadata, StageResult
 from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
 from pipeline.sources.urls import canonical_url, is_video_id
-from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
+from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 
 WRITER_VERSION = "write/1"
@@ -154,11 +156,38 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
 
 
+def _post_names(store: Store, meta: Metadata) -> Iterator[Path]:
+    """The names a new post may take, in order: its date and title, then with its id (another
+    video of the same date and title has the first), then numbered."""
+    preferred = store.posts_dir / post_file_name(meta)
+    yield preferred
+    yield preferred.with_name(f"{preferred.stem}-{meta.id}.md")
+    for number in itertools.count(2):
+        yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
+
+
 def _free_path(store: Store, meta: Metadata, source: str) -> Path:
-    path = store.posts_dir / post_file_name(meta)
-    if path.exists() and front_matter_source(path) != source:
-        path = path.with_name(f"{path.stem}-{meta.id}.md")
-    return path
+    """The first name that is free or holds a post of this source (found in place)."""
+    return next(path for path in _post_names(store, meta)
+                if not path.exists() or front_matter_source(path) == source)
+
+
+def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str) -> Path:
+    """Write a new post under the first free name, choosing it and creating the file in one
+    step: another worker's post of the same date and title may take a name between our look
+    and our write. Its record comes first: a kill before the post is in place leaves a record
+    of a post that is not there, and the next run writes it afresh."""
+    for path in _post_names(store, meta):
+        if path.exists():
+            continue
+        ensure_inside(path, store.posts_dir)
+        store.save(video_id, record.model_copy(update={"path": store.relative(path)}))
+        try:
+            create_new_text(path, text)
+        except FileExistsError:
+            continue  # taken since we looked
+        return path
+    raise AssertionError("unreachable: the names go on")
 
 
 def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config: Config,
@@ -248,10 +277,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
                          written_at=now_iso(), warnings=warnings)
     if existing is None:
-        # A new post's record can come first: a kill before the post is in place leaves a
-        # record of a post that is not there, and the next run writes it afresh.
-        store.save(video_id, written)
-        atomic_write_text(target, text)
+        target = _create_post(store, video_id, meta, written, text)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.

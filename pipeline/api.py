@@ -18,8 +18,9 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
 from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
-from pipeline.sources.listing import VideoRef, expand_sources
-from pipeline.sources.urls import video_id_from_url
+from pipeline.models import VideoRef
+from pipeline.sites import DEFAULT, store_id, video_of_url
+from pipeline.sources.listing import expand_sources, site_lister
 from pipeline.stages import NAMES, needing
 from pipeline.store import Store
 
@@ -52,25 +53,16 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
     reach it the same way again, so its current artifacts are not fetched anew."""
     if Path(source).exists():
         return None
-    video_id = video_id_from_url(source) or (source if "/" not in source and len(source) <= 64 else None)
+    found = video_of_url(source)
+    video_id = store_id(found[0].name, found[1]) if found else (
+        source if "/" not in source and len(source) <= 64 else None)
     if not video_id:
         return None
     info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
     if info and info.info_path and Path(info.info_path).is_file():
-        return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path))
+        return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path),
+                        site=found[0].name if found else DEFAULT)
     return None
-
-
-def flat_extractor(config: Config) -> Callable[[str], dict[str, Any]]:
-    """Listing playlists and channels with the ``youtube:`` settings (proxy, cookies, timeout)."""
-    from functools import partial
-
-    from pipeline.sources.listing import default_flat_extract
-    from pipeline.sources.youtube import ytdlp_params
-
-    youtube = config.youtube
-    return partial(default_flat_extract, params=ytdlp_params(youtube.proxy, youtube.cookies_file,
-                                                             youtube.cookies_from_browser, youtube.timeout))
 
 
 def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] | None = None,
@@ -101,7 +93,7 @@ def _names_one_video(source: str) -> bool:
     path = Path(source)
     if path.is_file():
         return source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS
-    return video_id_from_url(source) is not None
+    return video_of_url(source) is not None
 
 
 def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -> Prompts | None:
@@ -142,7 +134,7 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     set_max_input_mb(config.max_input_mb)
     options = options or RunOptions(stages=tuple(stages))
     options.stages = tuple(stages)
-    selection = {"flat_extract": flat_extractor(config), **(selection or {})}
+    selection = {"flat_extract": site_lister(config), **(selection or {})}
     report = RunReport(summary=RunSummary())
     with _lock(Path(out), new=new, wait=wait, on_wait=on_wait):
         if new:
@@ -266,7 +258,8 @@ def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[s
     take that back. Returns the ids that were not in the output folder."""
     unknown = []
     for video_id in video_ids:
-        video_id = video_id_from_url(video_id) or video_id
+        found = video_of_url(video_id)
+        video_id = store_id(found[0].name, found[1]) if found else video_id
         if not store.has_video(video_id):
             if not ignored:
                 unknown.append(video_id)

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # the CLI builds its stage commands from this list: importing it stays cheap
     from pipeline.context import RunContext
-    from pipeline.models import StageResult
-    from pipeline.sources.listing import VideoRef
+    from pipeline.models import StageResult, VideoRef
 
 
 class Stage(Protocol):
@@ -48,7 +47,7 @@ class FetchStage:
         from pipeline.sources.fetch import FetchOptions, fetch
 
         options = FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
-        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, youtube=ctx.youtube, options=options)
+        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, session=ctx.session(video.site), options=options)
 
 
 class SummarizeStage:

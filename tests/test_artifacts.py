@@ -192,7 +192,7 @@ def test_the_article_is_cleaned_by_its_model_for_summarize_and_write_alike() -> 
     assert article.tags == ["large-language-models", "ai"] and article.companies_orgs == ["openai"]
     # The writer takes the same cleaned values, whether given the model or a plain dict.
     meta = Metadata(id=BW, title="t", channel="c", upload_date="20210720")
-    assert build_post(raw, meta, Config()).metadata == build_post(article, meta, Config()).metadata
+    assert build_post(raw, meta, Config()).front == build_post(article, meta, Config()).front
 
 
 def test_status_helpers_keep_their_shape_over_status_file(tmp_path: Path) -> None:

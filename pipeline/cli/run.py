@@ -67,12 +67,13 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
          quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
 
     from pipeline import api
-    from pipeline.config import parse_overrides
+    from pipeline.post.formats import get_format
+    from pipeline.post.overrides import parse_overrides
     from pipeline.context import RunOptions
     from pipeline.progress import make_reporter
 
     config = _load(config_path)
-    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
+    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), get_format(config.post.format), config.taxonomy),
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
                          allow_description=allow_description, verbose=verbose, max_cost=max_cost,
                          **(batch or {}))

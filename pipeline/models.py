@@ -39,6 +39,9 @@ class Segment(Lenient):
     text: str
     # True where the captions marked a change of speaker (">>" or a leading "- ").
     speaker_change: bool = False
+    # Who speaks, where the source names them (a podcast transcript's VTT voice, JSON speaker,
+    # HTML <cite>); None where it does not (YouTube captions keep a name in the text).
+    speaker: str | None = None
 
 
 class Paragraph(Lenient):
@@ -48,6 +51,7 @@ class Paragraph(Lenient):
     end: float
     text: str
     chapter: str | None = None
+    speaker: str | None = None  # who speaks in it, where the transcript names them
 
 
 class Metadata(Lenient):
@@ -63,6 +67,8 @@ class Metadata(Lenient):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     chapters: list[Chapter] = Field(default_factory=list)
+    # The guests a podcast feed names (<podcast:person role="guest">); empty for a video.
+    guests: list[str] = Field(default_factory=list)
     language: str | None = None
     webpage_url: str = ""
     channel_id: str = ""

@@ -277,9 +277,32 @@ def _persons(item: Element) -> list[Person]:
 # --- the feed ----------------------------------------------------------------------------
 
 
+# The prefixes feeds use without declaring them (podcastparser's test feeds, hand-made feeds):
+# expat refuses an unbound prefix, so they are declared on the root element and the feed read again.
+_KNOWN_PREFIXES = {b"podcast": PODCAST_NAMESPACES[0].encode(), b"itunes": b"http://www.itunes.com/dtds/podcast-1.0.dtd",
+                   b"content": b"http://purl.org/rss/1.0/modules/content/", b"atom": ATOM.encode(),
+                   b"media": b"http://search.yahoo.com/mrss/"}
+_ROOT_TAG = re.compile(rb"<(rss|feed|rdf:RDF)\b([^>]*)>")
+
+
+def _declared(data: bytes) -> bytes:
+    """``data`` with the well-known prefixes it uses but does not declare declared on its root."""
+    match = _ROOT_TAG.search(data)
+    if not match:
+        return data
+    missing = b"".join(b' xmlns:%s="%s"' % (prefix, uri) for prefix, uri in _KNOWN_PREFIXES.items()
+                       if b"<" + prefix + b":" in data and b"xmlns:" + prefix + b"=" not in data)
+    return data[:match.end(2)] + missing + data[match.end(2):] if missing else data
+
+
 def _defused_root(data: bytes, source: str) -> Element:
     try:
-        return DefusedET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        try:
+            return DefusedET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        except ParseError as exc:
+            if "unbound prefix" not in str(exc) or _declared(data) == data:
+                raise
+            return DefusedET.fromstring(_declared(data), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         # EntitiesForbidden: a bomb or an external entity; named for what it is, never expanded.
         raise FeedError(f"{source}: refused: the feed declares XML entities ({type(exc).__name__}); "
@@ -301,7 +324,9 @@ def _enclosure(entry: Any, notes: list[str]) -> Enclosure | None:
 def _episode(entry: Any, item: Element | None, namespace: str, language: str | None) -> Episode:
     notes: list[str] = []
     enclosure = _enclosure(entry, notes)
-    link = _safe_url(entry.get("link"), "episode link", notes) or ""
+    # feedparser offers a guid as the link when the item has none: only an http(s) one is a page.
+    raw_link = entry.get("link") or ""
+    link = (_safe_url(raw_link, "episode link", notes) if not entry.get("guidislink") or "://" in raw_link else "") or ""
     guid = _text(entry.get("id")) or (enclosure.url if enclosure else "") or link
     title = _text(entry.get("title"))
     date = _date(entry)

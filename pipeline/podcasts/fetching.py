@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from pipeline.errors import FetchError, InputTooLarge, NetworkError
 from pipeline.redact import MASK, redact
@@ -155,6 +157,17 @@ def _open(url: str, *, what: str, timeout: float, max_redirects: int, session: r
     raise PodcastHttpError(f"{what} {masked_url(url)}: more than {max_redirects} redirects (a redirect loop?)")
 
 
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: each piece is what one socket read gave (``iter_content`` waits
+    for a whole chunk, so a server sending a byte a second would hold it past any deadline)."""
+    raw = response.raw
+    try:
+        while chunk := raw.read1(_CHUNK, decode_content=True):
+            yield chunk
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise requests.ConnectionError(str(exc)) from None
+
+
 def _limit(max_mb: float) -> int:
     return int(max_mb * 1_000_000)
 
@@ -180,7 +193,7 @@ def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAU
                 raise _too_large(what, url, max_mb)
             body = bytearray()
             try:
-                for chunk in response.iter_content(_CHUNK):
+                for chunk in _chunks(response):
                     body += chunk
                     if len(body) > limit:
                         raise _too_large(what, url, max_mb)
@@ -219,7 +232,7 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with part.open("ab" if resumed else "wb") as handle:
-                    for chunk in response.iter_content(_CHUNK):
+                    for chunk in _chunks(response):
                         size += len(chunk)
                         if size > limit:
                             raise _too_large(what, url, max_mb)

@@ -97,12 +97,17 @@ def paragraphs_of(segments: list[Segment], chapters: list[Chapter] | None = None
 
 
 def _labels(texts: Sequence[str]) -> set[str]:
-    """The ``Name:`` labels that start at least ``_MIN_LABELLED`` of ``texts``."""
+    """The ``Name:`` labels that name speakers in ``texts``: every label where at least half of
+    the texts start with one (a plain-text transcript), else those that start at least
+    ``_MIN_LABELLED`` texts (an SRT labels only a turn's first cue)."""
     counts: dict[str, int] = {}
     for text in texts:
         match = _LABEL.match(text)
         if match:
             counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    labelled = sum(counts.values())
+    if labelled >= _MIN_LABELLED and 2 * labelled >= len(texts):
+        return set(counts)
     return {name for name, count in counts.items() if count >= _MIN_LABELLED}
 
 

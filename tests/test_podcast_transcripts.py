@@ -165,3 +165,21 @@ def test_transcript_text_is_sanitised_of_invisible_characters():
     body = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Eve\u202e>Hello\u200b there\n".encode()
     transcript = read_transcript(body, TranscriptLink(url="https://x/t.vtt", type="text/vtt"), "podcast-x")
     assert [(p.speaker, p.text) for p in transcript.paragraphs] == [("Eve", "Hello there")]
+
+
+def test_speakers_reach_the_file_and_a_videos_file_is_unchanged(tmp_path):
+    from pipeline.artifacts import TranscriptFile
+    from pipeline.store import Store
+
+    store = Store(tmp_path)
+    podcast = read("buzzsprout-example.json", "application/json")
+    store.save("podcast-0123456789abcdef", TranscriptFile.model_validate(podcast.model_dump()))
+    saved = store.read("podcast-0123456789abcdef", "transcript")
+    assert [p["speaker"] for p in saved["paragraphs"]] == ["Darth Vader", "Luke"]
+    assert store.load("podcast-0123456789abcdef", TranscriptFile).paragraphs[1].speaker == "Luke"
+    # A video's words name no speaker: no "speaker" key is written, so its content hash stays.
+    video = Transcript(video_id="bwRHIkYqYJo", source="youtube-transcript-api",
+                       segments=[{"start": 0, "end": 1, "text": "hi"}], paragraphs=[{"start": 0, "end": 1, "text": "hi"}])
+    store.save("bwRHIkYqYJo", TranscriptFile.model_validate(video.model_dump()))
+    saved = store.read("bwRHIkYqYJo", "transcript")
+    assert "speaker" not in saved["segments"][0] and "speaker" not in saved["paragraphs"][0]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputTooLarge
-from pipeline.podcasts.feed import (FeedError, episode_metadata, is_episode_id, parse_chapters, parse_duration,
-                                    parse_feed)
+from pipeline.errors import InputTooLarge, NotARegularFile
+from pipeline.podcasts.feed import (FeedError, episode_metadata, find_episode, is_episode_id, load_feed, parse_chapters,
+                                    parse_duration, parse_feed, split_episode_ref)
 from pipeline.podcasts.fetching import fetch
 from tests.podcastserver import FIXTURES, PodcastServer
 
@@ -110,6 +110,33 @@ def test_one_corrupt_item_fails_alone():
     assert bad.notes == ["transcript URL 'file:///etc/passwd' is refused: only http(s) URLs are fetched (file:)"]
 
 
+def test_an_item_that_is_not_well_formed_fails_alone():
+    data = (b"<rss version='2.0' xmlns:podcast='https://podcastindex.org/namespace/1.0'><channel><title>S</title>"
+            b"<podcast:guid>feed-guid-1</podcast:guid>"
+            b"<item><title>One</title><guid>a</guid><enclosure url='https://a/1.mp3'/>"
+            b"<podcast:transcript url='https://a/1.vtt' type='text/vtt'/>"
+            b"<podcast:person role='guest'>Ann Lee</podcast:person></item>"
+            b"<item><title>Q&A with Bob</title><guid>b</guid><enclosure url='https://a/2.mp3'/></item>"
+            b"<item><title>Three</title><guid>c</guid><enclosure url='https://a/3.mp3'/></item>"
+            b"</channel></rss>")
+    first, broken, third = parse_feed(data, max_mb=1).episodes
+    assert first.error is None and first.guests == ["Ann Lee"] and [t.url for t in first.transcripts] == ["https://a/1.vtt"]
+    assert third.error is None and third.title == "Three"
+    assert broken.error.startswith("item 2 cannot be read: not well-formed XML")
+    assert broken.guid == "b" and is_episode_id(broken.id)
+    # The ids are those the well-formed feed gives.
+    fixed = parse_feed(data.replace(b"Q&A", b"Q&amp;A"), max_mb=1)
+    assert [e.id for e in fixed.episodes] == [first.id, broken.id, third.id]
+
+
+def test_the_lenient_path_still_refuses_entities():
+    data = (b'<?xml version="1.0"?><!DOCTYPE rss [<oops <!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<rss version='2.0'><channel><title>&x;</title><item><title>&x;</title><guid>a</guid></item></channel></rss>")
+    # expat stops before it reaches the entity; the lenient reading must not go on to read it.
+    with pytest.raises(FeedError, match="not well-formed XML"):
+        parse_feed(data, max_mb=1)
+
+
 def test_an_entity_bomb_is_refused_in_one_line():
     bomb = b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">' + b"".join(
         b'<!ENTITY %s "%s">' % (chr(98 + i).encode(), (b"&%s;" % chr(97 + i).encode()) * 10) for i in range(9)
@@ -205,3 +232,30 @@ def test_fixtures_have_provenance():
         if path.is_file() and path.name != "PROVENANCE.md":
             assert str(path.relative_to(FIXTURES)) in provenance, path
     assert Path(__file__).exists()
+
+
+def test_a_feed_from_a_url_or_a_saved_file(tmp_path):
+    with PodcastServer() as server:
+        url = server.serve_file("/feed.rss", "feeds/pc20rss.xml")
+        from_url = load_feed(url, max_mb=5)
+    saved = tmp_path / "pc20.rss"
+    saved.write_bytes((FEEDS / "pc20rss.xml").read_bytes())
+    from_file = load_feed(str(saved), max_mb=5)
+    assert [e.id for e in from_url.episodes] == [e.id for e in from_file.episodes] and len(from_file.episodes) == 56
+    with pytest.raises(FeedError, match="no such file"):
+        load_feed(str(tmp_path / "missing.xml"), max_mb=5)
+    with pytest.raises(NotARegularFile, match=f"{tmp_path}: not a regular file"):
+        load_feed(str(tmp_path), max_mb=5)
+    with pytest.raises(InputTooLarge, match="pc20.rss: .* over max_input_mb"):
+        load_feed(str(saved), max_mb=0.1)
+
+
+def test_one_episode_of_a_feed():
+    feed = feed_of("themnshow.xml")
+    assert split_episode_ref("https://x/feed.xml") == ("https://x/feed.xml", None)
+    source, key = split_episode_ref("https://x/feed.xml#episode=32b8f150-5771-47d6-9f89-9177761f0f4e")
+    assert source == "https://x/feed.xml" and find_episode(feed, key).title == "Community"
+    audio = feed.episodes[2].enclosure.url
+    assert find_episode(feed, split_episode_ref(f"feed.xml#episode={audio}?ref=share")[1]) is feed.episodes[2]
+    assert find_episode(feed, feed.episodes[3].id) is feed.episodes[3]
+    assert find_episode(feed, "no-such-guid") is None

@@ -22,6 +22,8 @@ import json
 import re
 import time
 from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote
 from html.parser import HTMLParser
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -34,10 +36,12 @@ from pydantic import BaseModel, Field
 from pipeline.errors import FetchError, InputTooLarge
 from pipeline.models import Chapter, Metadata
 from pipeline.post.sanitize import strip_invisible
-from pipeline.podcasts.fetching import UnsafeUrl, check_url, masked_url
+from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
+from pipeline.sources.textfiles import TextFileError, read_capped
 
-__all__ = ["Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
-           "episode_metadata", "parse_chapters", "parse_duration", "parse_feed"]
+__all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
+           "episode_metadata", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
+           "split_episode_ref"]
 
 # The namespace's current URI and the GitHub URLs older feeds declare (any case).
 PODCAST_NAMESPACES = ("https://podcastindex.org/namespace/1.0",
@@ -141,7 +145,7 @@ def parse_duration(value: object) -> float | None:
 def _date(entry: Any) -> str:
     """YYYYMMDD of the entry's date (feedparser reads RFC 822 in all its forms, and ISO 8601)."""
     for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)  # not entry.get: it maps one to the other with a warning
         if parsed:
             return time.strftime("%Y%m%d", time.gmtime(calendar.timegm(parsed)))
     return ""
@@ -295,6 +299,31 @@ def _declared(data: bytes) -> bytes:
     return data[:match.end(2)] + missing + data[match.end(2):] if missing else data
 
 
+_ITEM = re.compile(rb"<item\b.*?</item\s*>", re.DOTALL)
+_DECLARATION = re.compile(rb"""\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _items_one_by_one(data: bytes) -> list[Element | str]:
+    """The ``<item>`` elements of a feed that is not well-formed XML, each parsed alone (with the
+    root's namespace declarations): an item that is broken is its parse error's text, the
+    others are read whole. Atom feeds are not split (an ``entry`` is rarely the broken part)."""
+    root = _ROOT_TAG.search(data)
+    declared = dict.fromkeys(_KNOWN_PREFIXES)
+    for match in _DECLARATION.finditer(root.group(2) if root else b""):
+        declared[match.group(1)] = match.group(2) if match.group(2) is not None else match.group(3)
+    wrapper = b"<items" + b"".join(b' xmlns:%s="%s"' % (prefix, uri or _KNOWN_PREFIXES.get(prefix, b"urn:x-undeclared"))
+                                   for prefix, uri in declared.items()) + b">"
+    items: list[Element | str] = []
+    for chunk in _ITEM.finditer(data):
+        try:
+            items.append(DefusedET.fromstring(wrapper + chunk.group(0) + b"</items>", forbid_entities=True,
+                                              forbid_external=True)[0])
+        except (ParseError, DefusedXmlException) as exc:
+            items.append(f"not well-formed XML ({exc})")
+    return items
+
+
 def _defused_root(data: bytes, source: str) -> Element:
     try:
         try:
@@ -356,24 +385,40 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
     source = masked_url(url) if url else "the feed"
     if len(data) > int(max_mb * 1_000_000):
         raise InputTooLarge(f"{source}: {len(data) / 1e6:.1f} MB is over max_input_mb ({max_mb:g} MB)")
-    root = _defused_root(data, source)
+    items: list[Element | str]
+    try:
+        root = _defused_root(data, source)
+        channel: Element | None = _channel(root)
+        items = list(_items(root))
+    except FeedError as exc:
+        # A feed that is not well-formed XML, yet has items (an unescaped "&" in one title is
+        # the usual case): feedparser's lenient reading, and each item parsed alone so that the
+        # broken one fails alone. Still no entity declarations: the lenient path must not be a
+        # way round the refusal above.
+        if "not well-formed" not in exc.message or _ENTITY.search(data) or not _ITEM.search(data):
+            raise
+        root, channel, items = None, None, _items_one_by_one(data)
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version") and not parsed.entries:
-        raise FeedError(f"{source}: not an RSS or Atom feed (the document is <{_local(root.tag)[1]}>)")
-    channel = _channel(root)
-    guid_tags = _podcast_children(channel, "guid")
-    podcast_guid = _text(guid_tags[0].text) if guid_tags else ""
+        raise FeedError(f"{source}: not an RSS or Atom feed (the document is <{_local(root.tag)[1]}>)"
+                        if root is not None else f"{source}: not an RSS or Atom feed")
+    guid_tags = _podcast_children(channel, "guid") if channel is not None else []
+    podcast_guid = _text(guid_tags[0].text) if guid_tags else _text(parsed.feed.get("podcast_guid"))
     info = parsed.feed
     title = _text(info.get("title"))
     language = _text(info.get("language")) or None
-    items = _items(root)
     aligned = len(items) == len(parsed.entries)  # feedparser and the tree see the same items
     episodes = []
     for index, entry in enumerate(parsed.entries):
+        item = items[index] if aligned else None
         try:
-            episodes.append(_episode(entry, items[index] if aligned else None, podcast_guid or title, language))
+            if isinstance(item, str):
+                raise ValueError(item)
+            episodes.append(_episode(entry, item, podcast_guid or title, language))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            episodes.append(Episode(id=f"item{index + 1}", guid="", title=_text(entry.get("title")),
+            guid = _text(entry.get("id"))
+            episodes.append(Episode(id=episode_id(guid, podcast_guid or title) if guid else f"item{index + 1}",
+                                    guid=guid, title=_text(entry.get("title")),
                                     error=f"item {index + 1} cannot be read: {exc}"))
     return Feed(url=url, title=title, author=_text(info.get("itunes_author") or info.get("author")),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
@@ -431,3 +476,46 @@ _SAFE_ID = re.compile(r"^[0-9a-f]+$")
 def is_episode_id(value: str) -> bool:
     """Whether ``value`` is an id ``episode_id`` makes (safe as a folder name part)."""
     return len(value) == ID_LENGTH and bool(_SAFE_ID.match(value))
+
+
+# --- a feed from where the user points, one episode of it ----------------------------------------
+
+# One episode of a feed: the feed, "#episode=", and the item's guid or enclosure URL
+# (percent-encoded where it holds "#" or "&"). A fragment is never sent to the server.
+EPISODE_FRAGMENT = "#episode="
+
+
+def split_episode_ref(source: str) -> tuple[str, str | None]:
+    """``FEED#episode=KEY`` as (``FEED``, ``KEY``); a source without it as (source, None)."""
+    feed, marker, key = source.partition(EPISODE_FRAGMENT)
+    return (feed, unquote(key).strip() or None) if marker else (source, None)
+
+
+def find_episode(feed: Feed, key: str) -> Episode | None:
+    """The episode ``key`` names: its guid, its id, or its enclosure URL (with or without the query)."""
+    def bare(url: str) -> str:
+        return url.split("?", 1)[0].split("#", 1)[0]
+
+    for episode in feed.episodes:
+        if key in (episode.guid, episode.id):
+            return episode
+    for episode in feed.episodes:
+        if episode.enclosure and (episode.enclosure.url == key or bare(episode.enclosure.url) == bare(key)):
+            return episode
+    return None
+
+
+def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> Feed:
+    """The feed at an http(s) URL, or in a saved feed file (``.xml``, ``.rss``), at most ``max_mb`` MB.
+    Raises ``FeedError``, ``InputTooLarge``, ``NotARegularFile`` or what ``fetch`` raises, in one line."""
+    if "://" in source:
+        answer = fetch(source, max_mb=max_mb, what="feed", timeout=timeout)
+        return parse_feed(answer.data, max_mb=max_mb, url=source)
+    path = Path(source).expanduser()
+    try:
+        data = read_capped(path, max_mb)
+    except TextFileError as exc:
+        raise FeedError(f"{source}: {exc}") from None
+    except FetchError as exc:
+        raise type(exc)(f"{source}: {exc.message}") from None
+    return parse_feed(data, max_mb=max_mb, url=str(path))

@@ -131,3 +131,11 @@ def test_a_download_over_the_cap_leaves_nothing(server, tmp_path):
 
 def test_check_url_accepts_http_and_https():
     assert check_url(" https://example.com/feed.xml ") == "https://example.com/feed.xml"
+
+
+def test_a_connection_error_never_shows_the_token():
+    url = "http://127.0.0.1:9/rss/show?auth=Zx81abcdEFGH1234ijkl"  # port 9: nothing listens
+    with pytest.raises(NetworkError) as caught:
+        fetch(url, max_mb=1, timeout=5)
+    assert "Zx81abcdEFGH1234ijkl" not in str(caught.value) and "auth=[redacted]" in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -15,9 +15,9 @@ import pytest
 
 from pipeline.errors import NoTranscript
 from pipeline.models import Transcript
-from pipeline.podcasts.feed import TranscriptLink
+from pipeline.podcasts.feed import TranscriptLink, fetch_chapters, parse_feed
 from pipeline.podcasts.fetching import fetch
-from pipeline.podcasts.transcripts import TranscriptReadError, choose, read_best, read_transcript
+from pipeline.podcasts.transcripts import TranscriptReadError, choose, fetch_transcript, read_best, read_transcript
 from tests.podcastserver import FIXTURES, PodcastServer
 
 TRANSCRIPTS = FIXTURES / "transcripts"
@@ -183,3 +183,25 @@ def test_speakers_reach_the_file_and_a_videos_file_is_unchanged(tmp_path):
     store.save("bwRHIkYqYJo", TranscriptFile.model_validate(video.model_dump()))
     saved = store.read("bwRHIkYqYJo", "transcript")
     assert "speaker" not in saved["segments"][0] and "speaker" not in saved["paragraphs"][0]
+
+
+def test_an_episode_of_a_served_feed_with_its_transcript_and_chapters():
+    with PodcastServer() as server:
+        feed_xml = (FIXTURES / "feeds" / "themnshow.xml").read_bytes()
+        # The first episode's transcript and chapters, served here; its transcript is the real SRT.
+        feed_xml = feed_xml.replace(b"https://mikeneumann.show/assets/static/themnshow054-20240914-DRAFT-transcript.srt",
+                                    server.url("/t.srt").encode())
+        feed_xml = feed_xml.replace(b"https://mikeneumann.show/assets/static/themnshow054-20240914-DRAFT-chapters.json",
+                                    server.url("/chapters.json").encode())
+        server.serve_file("/t.srt", "transcripts/buzzsprout-example.srt", "application/x-subrip")
+        server.serve("/chapters.json", b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"},'
+                                       b' {"startTime": 300, "title": "Later"}]}')
+        episode = parse_feed(feed_xml, max_mb=5).episodes[0]
+        chapters, problem = fetch_chapters(episode, max_mb=5)
+        transcript = fetch_transcript(episode, "podcast-" + episode.id, max_mb=5, chapters=chapters)
+        missing, why = fetch_chapters(parse_feed(feed_xml.replace(b"/chapters.json", b"/gone.json"), max_mb=5).episodes[0],
+                                      max_mb=5)
+    assert problem is None and [c.title for c in chapters] == ["Start", "Later"]
+    assert transcript.language == "EN" and transcript.paragraphs[0].speaker == "Travis"
+    assert {p.chapter for p in transcript.paragraphs} == {"Start", "Later"}
+    assert missing == [] and "HTTP 404" in why

@@ -40,7 +40,7 @@ from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fe
 from pipeline.sources.textfiles import TextFileError, read_capped
 
 __all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
-           "episode_metadata", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
+           "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
            "split_episode_ref"]
 
 # The namespace's current URI and the GitHub URLs older feeds declare (any case).
@@ -519,3 +519,16 @@ def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -
     except FetchError as exc:
         raise type(exc)(f"{source}: {exc.message}") from None
     return parse_feed(data, max_mb=max_mb, url=str(path))
+
+
+def fetch_chapters(episode: Episode, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[Chapter], str | None]:
+    """The episode's ``podcast:chapters``, and None; or no chapters and why (chapters only help
+    to cut the article into sections: a missing or broken file never fails the episode)."""
+    if not episode.chapters_url:
+        return [], None
+    try:
+        return parse_chapters(fetch(episode.chapters_url, max_mb=max_mb, what="chapters", timeout=timeout).data), None
+    except FetchError as exc:
+        return [], exc.message
+    except ValueError as exc:
+        return [], f"chapters {masked_url(episode.chapters_url)}: {exc}"

@@ -23,7 +23,7 @@ import requests
 import urllib3
 
 from pipeline.errors import FetchError, InputTooLarge, NetworkError
-from pipeline.redact import MASK, redact
+from pipeline.redact import MASK, Redactor, redact
 
 __all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "check_url", "credentials_of", "download", "fetch",
            "masked_url"]
@@ -102,6 +102,11 @@ def credentials_of(url: str) -> set[str]:
     return {secret for secret in found if secret}
 
 
+def _scrub(url: str, text: str) -> str:
+    """A library's message about ``url`` (it quotes the URL, or a redirect's) without its secrets."""
+    return Redactor(credentials_of(url))(redact(" ".join(text.split())))
+
+
 def check_url(url: str, what: str = "URL") -> str:
     """``url`` when it is http(s) with a host; ``UnsafeUrl`` in one line otherwise."""
     try:
@@ -140,8 +145,7 @@ def _open(url: str, *, what: str, timeout: float, max_redirects: int, session: r
         except requests.Timeout:
             raise NetworkError(f"{what} {masked_url(url)}: no answer within {timeout:g} s") from None
         except requests.RequestException as exc:
-            raise NetworkError(f"{what} {masked_url(url)}: {redact(type(exc).__name__)}: "
-                               f"{masked_url(str(exc))}") from None
+            raise NetworkError(f"{what} {masked_url(url)}: {type(exc).__name__}: {_scrub(url, str(exc))}") from None
         if response.is_redirect and "location" in response.headers:
             response.close()
             target = urljoin(current, response.headers["location"])
@@ -201,7 +205,7 @@ def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAU
                         raise NetworkError(f"{what} {masked_url(url)}: the answer took over {timeout:g} s")
             except requests.RequestException as exc:
                 raise NetworkError(f"{what} {masked_url(url)}: the answer broke off: "
-                                   f"{masked_url(str(exc))}") from None
+                                   f"{_scrub(url, str(exc))}") from None
             return Fetched(final, bytes(body), response.headers.get("content-type"))
     finally:
         if own:
@@ -239,7 +243,7 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
                         handle.write(chunk)
             except requests.RequestException as exc:
                 raise NetworkError(f"{what} {masked_url(url)}: the download broke off at {size} bytes "
-                                   f"(it resumes from there): {masked_url(str(exc))}") from None
+                                   f"(it resumes from there): {_scrub(url, str(exc))}") from None
         part.replace(dest)
         return dest
     except InputTooLarge:

@@ -22,15 +22,16 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Chapter, Paragraph, Segment, Transcript
-from pipeline.podcasts.feed import TranscriptLink
-from pipeline.podcasts.fetching import masked_url
+from pipeline.podcasts.feed import Episode, TranscriptLink
+from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.post.sanitize import strip_invisible
 from pipeline.sources.caption_clean import voice
 from pipeline.sources.caption_formats import CaptionFormatError, language_matches, read_cues, seconds
 from pipeline.sources.captions import build_paragraphs, clean_snippets, parse_caption_file
 from pipeline.sources.textfiles import TextFileError, decode
 
-__all__ = ["FORMATS", "TranscriptReadError", "choose", "read_best", "read_transcript", "transcript_format"]
+__all__ = ["FORMATS", "TranscriptReadError", "choose", "fetch_transcript", "read_best", "read_transcript",
+           "transcript_format"]
 
 # MIME type -> the reader's format name.
 FORMATS = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/srt": "srt", "text/srt": "srt",
@@ -280,9 +281,10 @@ def _plain(text: str) -> list[Segment]:
 
 
 def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapters: list[Chapter] | None = None,
-                    paragraph_seconds: float = 90.0) -> Transcript:
+                    paragraph_seconds: float = 90.0, language: str | None = None) -> Transcript:
     """The transcript in ``data``, read as ``link``'s type says, as ``transcript.json`` holds it
-    (``source`` "podcast-transcript", ``track`` the masked URL). Raises ``TranscriptReadError``."""
+    (``source`` "podcast-transcript", ``track`` the masked URL; ``language`` the tag's, else
+    ``language``, the episode's). Raises ``TranscriptReadError``."""
     fmt = transcript_format(link)
     if fmt is None:
         raise TranscriptReadError(f"no reader for the type {link.type!r}")
@@ -297,7 +299,7 @@ def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapter
     segments = readers[fmt](text)
     if not segments:
         raise TranscriptReadError("no words in it")
-    return Transcript(video_id=video_id, source=SOURCE, language=link.language, track=masked_url(link.url),
+    return Transcript(video_id=video_id, source=SOURCE, language=link.language or language, track=masked_url(link.url),
                       encoding=decoded.encoding, segments=segments,
                       paragraphs=paragraphs_of(segments, chapters, paragraph_seconds))
 
@@ -314,7 +316,7 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
         shown = f"{link.type or 'transcript'} {masked_url(link.url)}"
         try:
             transcript = read_transcript(fetch(link.url), link, video_id, chapters=chapters,
-                                         paragraph_seconds=paragraph_seconds)
+                                         paragraph_seconds=paragraph_seconds, language=language)
         except FetchError as exc:
             failures.append(f"{shown}: {exc.message}")
             continue
@@ -329,3 +331,17 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
     else:
         detail = "; ".join(failures)
     raise NoTranscript.of(video_id, detail)
+
+
+def fetch_transcript(episode: Episode, video_id: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT,
+                     languages: Sequence[str] = (), chapters: list[Chapter] | None = None,
+                     paragraph_seconds: float = 90.0) -> Transcript:
+    """The episode's best transcript, downloaded over http(s) within ``max_mb`` and ``timeout``
+    (``read_best``); the URLs the feed gave that were not http(s) are in its ``notes`` too."""
+    def get(url: str) -> bytes:
+        return fetch(url, max_mb=max_mb, what="transcript", timeout=timeout).data
+
+    transcript = read_best(episode.transcripts, get, video_id, languages=languages, language=episode.language,
+                           chapters=chapters, paragraph_seconds=paragraph_seconds)
+    transcript.notes[:0] = [note for note in episode.notes if note.startswith("transcript URL")]
+    return transcript

@@ -259,3 +259,17 @@ def test_one_episode_of_a_feed():
     assert find_episode(feed, split_episode_ref(f"feed.xml#episode={audio}?ref=share")[1]) is feed.episodes[2]
     assert find_episode(feed, feed.episodes[3].id) is feed.episodes[3]
     assert find_episode(feed, "no-such-guid") is None
+
+
+def test_items_feedparser_does_not_count_keep_their_tags():
+    # An <x:item> of another namespace is no episode: feedparser skips it, and so must the tree,
+    # or every episode after it would take the podcast: tags of the one before.
+    data = (b"<rss version='2.0' xmlns:podcast='https://podcastindex.org/namespace/1.0' xmlns:x='http://example.com/x'>"
+            b"<channel><title>S</title><x:list><x:item>not an episode</x:item></x:list>"
+            b"<item><guid>a</guid><enclosure url='https://a/1.mp3'/>"
+            b"<podcast:transcript url='https://a/1.vtt' type='text/vtt'/></item>"
+            b"<item><guid>b</guid><enclosure url='https://a/2.mp3'/>"
+            b"<podcast:transcript url='https://a/2.vtt' type='text/vtt'/></item></channel></rss>")
+    feed = parse_feed(data, max_mb=1)
+    assert {e.guid: [t.url for t in e.transcripts] for e in feed.episodes} == {
+        "a": ["https://a/1.vtt"], "b": ["https://a/2.vtt"]}

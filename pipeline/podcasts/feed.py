@@ -47,6 +47,7 @@ __all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Per
 PODCAST_NAMESPACES = ("https://podcastindex.org/namespace/1.0",
                       "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md")
 ATOM = "http://www.w3.org/2005/Atom"
+RSS1 = "http://purl.org/rss/1.0/"
 ID_LENGTH = 16  # hex digits of the episode id: 64 bits, no collision among any feed's episodes
 
 
@@ -232,9 +233,17 @@ def _items(root: Element) -> list[Element]:
         if not isinstance(element.tag, str):
             continue
         namespace, local = _local(element.tag)
-        if (local == "item" and not _is_podcast(namespace)) or (local == "entry" and namespace == ATOM):
+        if (local == "item" and namespace in ("", RSS1)) or (local == "entry" and namespace == ATOM):
             found.append(element)
     return found
+
+
+def _guid_of(item: Element) -> str:
+    """The text of an item's ``guid`` (RSS) or ``id`` (Atom)."""
+    for child in item:
+        if isinstance(child.tag, str) and _local(child.tag)[1] in ("guid", "id"):
+            return _text(child.text)
+    return ""
 
 
 def _channel(root: Element) -> Element:
@@ -407,10 +416,13 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
     info = parsed.feed
     title = _text(info.get("title"))
     language = _text(info.get("language")) or None
-    aligned = len(items) == len(parsed.entries)  # feedparser and the tree see the same items
+    # feedparser and the tree mostly see the same items in the same order; where they do not,
+    # an entry's element is the one with its guid.
+    aligned = len(items) == len(parsed.entries)
+    by_guid = {} if aligned else {_guid_of(item): item for item in items if isinstance(item, Element)}
     episodes = []
     for index, entry in enumerate(parsed.entries):
-        item = items[index] if aligned else None
+        item = items[index] if aligned else by_guid.get(_text(entry.get("id")))
         try:
             if isinstance(item, str):
                 raise ValueError(item)

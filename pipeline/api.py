@@ -202,8 +202,15 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
         if call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
             raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
     prompts = preflight(config, stages, dry_run=dry_run)
-    # The client itself is built by the run's warm-up, while the first videos are fetched.
-    runner = Runner(config, store, options, reporter or _SilentReporter(), llm=llm, prompts=prompts)
+    reporter = reporter or _SilentReporter()
+    executor = None
+    if not dry_run and needing("model", stages) and _batch_api(config, options):
+        from pipeline.batchapi.executor import BatchApiExecutor
+        from pipeline.llm.client import LLMClient
+
+        executor = BatchApiExecutor(config, store, options, reporter, live=llm or LLMClient(config.llm))
+    # The live client itself is built by the run's warm-up, while the first videos are fetched.
+    runner = Runner(config, store, options, reporter, llm=llm, prompts=prompts, executor=executor)
     if dry_run:
         report.estimates = runner.plan(videos)
     else:
@@ -211,6 +218,12 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
             reporter.run_started(len(videos), stages, runner.workers(videos))
         runner.run(videos)
     report.summary = runner.summary
+
+
+def _batch_api(config: Config, options: RunOptions) -> bool:
+    """Whether the model is asked through the provider's Batch API (or its export and import)."""
+    return config.llm.mode == "batch" or options.batch_api or options.batch_export is not None \
+        or bool(options.batch_import)
 
 
 def _select(sources: Sequence[str], store: Store, report: RunReport, retry_failed: bool,

@@ -61,6 +61,12 @@ class ArtifactMissing(ArtifactError):
 # --- fetch -----------------------------------------------------------------------------
 
 
+class Deferred(Exception):
+    """One of the video's model calls waits for an answer the executor does not have yet (a
+    batch of the Batch API): the video waits for the next round. Not a ``Yt2PostError``: a
+    deferred video has not failed."""
+
+
 class FetchError(Yt2PostError):
     """The video's metadata or words could not be had. ``cause`` says why."""
 

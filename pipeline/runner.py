@@ -15,11 +15,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
-from pipeline.context import RunContext, RunOptions
-from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, RunStopping, Yt2PostError
+from pipeline.context import Executor, Reporter, RunContext, RunOptions, RunOverview
+from pipeline.errors import BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, Yt2PostError
 from pipeline.models import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sites import DEFAULT, get_site
@@ -30,23 +30,6 @@ if TYPE_CHECKING:
     from pipeline.llm.summarize import Estimate
 
 log = logging.getLogger(__name__)
-
-
-class Reporter(Protocol):
-    def stage_started(self, video_id: str, stage: str) -> None: ...
-    def stage_finished(self, result: StageResult) -> None: ...
-    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
-    def stopping(self) -> None: ...  # Ctrl-C or SIGTERM: nothing new starts; work in flight finishes
-
-
-@runtime_checkable
-class RunOverview(Protocol):
-    """What a reporter that shows the whole run (the live display) is told besides each stage;
-    a reporter without these methods is not told."""
-
-    def run_started(self, videos: int, stages: tuple[str, ...], workers: dict[str, int]) -> None: ...
-    def batches_polled(self, batches: list[dict[str, Any]]) -> None: ...  # each as just polled
-    def next_batch_check(self, seconds: float) -> None: ...  # the batches are polled again then
 
 
 @dataclass
@@ -95,16 +78,19 @@ class Runner:
     """The stages of ``options.stages`` over many videos; what happened is in ``summary``."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,
-                 llm: Any | None = None, prompts: Any | None = None) -> None:
+                 llm: Any | None = None, prompts: Any | None = None, executor: Executor | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.reporter = reporter
-        self.context = RunContext(config, store, options, llm=llm, prompts=prompts)
+        # How the summarize stage's calls are made when not live (the Batch API): in rounds.
+        self.executor = executor if any(BY_NAME[name].pool == "llm" for name in options.stages) else None
+        self.context = RunContext(config, store, options, llm=llm, prompts=prompts, executor=self.executor)
         self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
         self.summary = RunSummary()
         self._stop = threading.Event()
+        self._waiting: list[tuple[VideoRef, tuple[Stage, ...]]] = []  # deferred: each with the stages left
 
     @property
     def llm(self) -> Any:
@@ -149,6 +135,11 @@ class Runner:
                 return False
             except RunStopping:
                 return False  # not started: what it had is kept for the rerun
+            except Deferred:
+                # Waiting for the executor's answers: not failed, run again in the next round.
+                with self._lock:
+                    self._waiting.append((video, self.stages[self.stages.index(stage):]))
+                return False
             except DiskFull as exc:
                 # The video failed; every later write would too, so start nothing new rather
                 # than pay for answers there is no room to save.
@@ -192,25 +183,49 @@ class Runner:
         Each stage runs in the pool for its kind of work: fetch and write in the local pool
         (a site's requests are paced by its own limiter), summarize in the LLM pool, whose
         size is ``llm.concurrency``. A video moves to the next pool when a stage succeeds, so
-        an LLM worker never waits on disk or network work between two calls.
+        an LLM worker never waits on disk or network work between two calls. With an executor
+        (the Batch API), the videos it deferred run again, from the stage that waited, in
+        rounds until it has nothing more to answer.
         """
-        if "summarize" in self.options.stages and self._batch_mode():
-            return self._run_batch(videos)
         self.summary.videos = len(videos)
         self.summary.final_stage = self.stages[-1].name
         if not videos:
             return self.summary
         self.store.remove_stale_temp_files()
-        stages = self.stages
-        if any(stage.pool == "llm" for stage in stages):
+        if any(stage.pool == "llm" for stage in self.stages) and self.executor is None:
             # Build the client and templates while the first videos are fetched.
             threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
-        self._outstanding = len(videos)
+        if self.executor is not None:
+            self.executor.prepare(videos)
+        waiting = self._round([(video, self.stages) for video in videos], videos)
+        while waiting and self.executor is not None and not self._stopped_for_good():
+            again, failed = self.executor.between_rounds([video for video, _ in waiting])
+            left = {video.video_id: stages for video, stages in waiting}
+            for video, exc in failed:
+                self._fail(video, left[video.video_id][0].name, exc)
+            if isinstance(self.summary.stopped_by, BudgetExceeded):
+                self._stop.clear()  # no new video starts, but the ones under way go on
+            waiting = self._round([(video, left[video.video_id]) for video in again], videos)
+        if self.executor is not None:
+            self.summary.batch_note = self.executor.note()  # printed by the CLI after its summary line
+        return self.summary
+
+    def _stopped_for_good(self) -> bool:
+        """Stopped by something other than the budget (which only keeps new videos out)."""
+        return self._stop.is_set() and not isinstance(self.summary.stopped_by, BudgetExceeded)
+
+    def _round(self, work: list[tuple[VideoRef, tuple[Stage, ...]]],
+               videos: list[VideoRef]) -> list[tuple[VideoRef, tuple[Stage, ...]]]:
+        """Each video's stages, in their pools; returns the videos the executor deferred."""
+        self._waiting = []
+        if not work:
+            return []
+        self._outstanding = len(work)
         self._all_done = threading.Event()
         self._pools = {pool: ThreadPoolExecutor(max_workers=size, thread_name_prefix=pool)
                        for pool, size in self.workers(videos).items()}
         try:
-            for video in videos:
+            for video, stages in work:
                 self._submit(video, stages)
             # A timed wait, so that Ctrl-C reaches this thread.
             while not self._all_done.wait(0.2):
@@ -225,26 +240,15 @@ class Runner:
         finally:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
-        return self.summary
+        return list(self._waiting)
 
     def workers(self, videos: list[VideoRef]) -> dict[str, int]:
-        """Each worker pool's size for ``videos``; no model pool when the Batch API answers."""
+        """Each worker pool's size for ``videos``; no model pool when an executor answers (its
+        rounds run in the local pool: they make no network call)."""
         sizes = {"local": _local_workers(videos, self.config), "llm": max(1, self.config.llm.concurrency)}
-        if "summarize" in self.options.stages and self._batch_mode():
+        if self.executor is not None:
             del sizes["llm"]
         return sizes
-
-    def _batch_mode(self) -> bool:
-        opts = self.options
-        return self.config.llm.mode == "batch" or opts.batch_api or opts.batch_export is not None \
-            or bool(opts.batch_import)
-
-    def _run_batch(self, videos: list[VideoRef]) -> RunSummary:
-        """Summarize calls through the provider's Batch API, in rounds (``pipeline.batchapi``)."""
-        from pipeline.batchapi.run import BatchRun
-
-        self.summary = BatchRun(self.config, self.store, self.options, self.reporter, live=self.llm).run(videos)
-        return self.summary
 
     def _warm_up(self) -> None:
         """Build the client and templates before the first video needs them."""
@@ -254,7 +258,8 @@ class Runner:
             pass  # reported by the first video that needs them, with its id
 
     def _submit(self, video: VideoRef, stages: tuple[Stage, ...]) -> None:
-        self._pools[stages[0].pool].submit(self._task, video, stages)
+        pool = self._pools.get(stages[0].pool) or self._pools["local"]
+        pool.submit(self._task, video, stages)
 
     def _task(self, video: VideoRef, stages: tuple[Stage, ...]) -> None:
         """Run the first of ``stages``; on success hand the video on for the rest."""

@@ -67,16 +67,19 @@ class SummarizeStage:
         video_id, store, force = video.video_id, ctx.store, ctx.options.force
         store.ensure_room(video_id)  # no answer is paid for that there is no room to save
         inputs = SummaryInputs.load(video_id, ctx.config, store, ctx.prompts)
-        shared = {"prompts": ctx.prompts, "tags": ctx.site_tags, "inputs": inputs}
         reserved = 0.0
         if ctx.budget is not None:
-            planned = estimate(video_id, ctx.config, store, force=force, **shared)
+            planned = estimate(video_id, ctx.config, store, force=force, prompts=ctx.prompts, tags=ctx.site_tags,
+                               inputs=inputs)
             if not planned.skipped:
                 reserved = planned.cost_usd or 0.0
                 ctx.budget.reserve(video_id, reserved)
         actual: float | None = None
         try:
-            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, calls=ctx.call_slots, **shared)
+            # Live, or through the run's executor (the Batch API), which may defer the video.
+            with ctx.model_calls(video_id, inputs) as calls:
+                result = summarize(video_id, ctx.config, store, llm=calls.llm, force=force, calls=calls.slots,
+                                   prompts=ctx.prompts, tags=calls.tags, inputs=inputs)
             actual = result.cost_usd
         finally:
             if ctx.budget is not None and reserved:

@@ -15,17 +15,11 @@ from typing import Any
 from pipeline.batchapi.records import VideoBatch, request_key
 from pipeline.config import LLMConfig
 from pipeline.llm.cost import call_cost
-from pipeline.errors import LLMRequestFailed
+from pipeline.errors import Deferred, LLMRequestFailed
 from pipeline.llm.client import LLMClient, request_body
 from pipeline.models import Usage
 
 ENDPOINT = "/v1/chat/completions"
-
-
-class Deferred(Exception):
-    """The answer to one of the video's requests is not in yet; the video waits for a batch.
-
-    Not a ``Yt2PostError``: a deferred video has not failed."""
 
 
 class BatchLLM(LLMClient):

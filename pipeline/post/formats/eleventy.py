@@ -17,7 +17,7 @@ import yaml
 from pipeline.config import Config
 from pipeline.post.formats.base import PostContent, PostText
 from pipeline.post.sanitize import has_template_syntax
-from pipeline.post.slugs import slugify
+from pipeline.post.slugs import slugify, title_slug
 
 _DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
 _GUARD = "templateEngineOverride"
@@ -81,7 +81,8 @@ class Eleventy:
         return {key: new.get(key, value) for key, value in front.items()}
 
     def file_name(self, content: PostContent) -> str:
-        return f"{content.date or 'undated'}-{content.slug or content.video_id}.md"
+        # Without a slug of the video's title, the post's own title in pinyin says more than the id.
+        return f"{content.date or 'undated'}-{content.slug or title_slug(content.title) or content.video_id}.md"
 
     def approve(self, text: str) -> str:
         head, sep, rest = text[3:].partition("\n---")

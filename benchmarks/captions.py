@@ -12,8 +12,8 @@ traced in a PROVENANCE.md) it reports:
 
 The reference words come from a reader of its own (``xml.etree`` for the XML formats, a
 line reader for SRT/VTT/SBV/LRC, ``json`` for json3, ``html.parser`` for SAMI, a field
-splitter for ASS/SSA, ``json`` for Bilibili's ``body`` cues) that decodes each file with the encoding its provenance records; nothing
-here calls the pipeline's parser or cleaner. The transcript
+splitter for ASS/SSA, ``json`` for Bilibili's ``body`` cues) that decodes each file with the
+encoding its provenance records; nothing here calls the pipeline's parser or cleaner. The transcript
 side is the real path of ``yt2post run --subtitles FILE``.
 
     python benchmarks/captions.py          # Markdown table, per file and overall

@@ -84,7 +84,8 @@ def bilibili_video(tmp_path: Path, *, with_words: bool) -> Path:
     (with_words) the AI subtitles as the SRT yt-dlp converts them to."""
     videos = tmp_path / "videos"
     videos.mkdir()
-    subtitles: dict[str, list[dict[str, str]]] = {"danmaku": [{"ext": "xml", "url": "https://comment.bilibili.com/1.xml"}]}
+    danmaku = {"ext": "xml", "url": "https://comment.bilibili.com/1.xml"}
+    subtitles: dict[str, list[dict[str, str]]] = {"danmaku": [danmaku]}
     shutil.copyfile(DANMAKU, videos / f"{BV}.danmaku.xml")
     if with_words:
         subtitles["ai-zh"] = [{"ext": "srt"}]

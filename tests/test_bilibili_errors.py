@@ -77,7 +77,8 @@ def ytdlp_error(bilibili_proxy: dict[str, tuple[int, str]], name: str) -> str:
 
 
 @pytest.mark.parametrize(("answer", "cause", "says"), [
-    ("blocked", IpBlocked, "Bilibili's risk control is blocking this IP (Unable to download webpage: HTTP Error 412"),
+    ("blocked", IpBlocked,
+     "Bilibili's risk control is blocking this IP (Unable to download webpage: HTTP Error 412"),
     ("risk", RateLimited, "Bilibili is limiting this IP's requests (You have exceeded the rate limit. Try again later)"),
     ("deleted", VideoUnavailable, "the video is unavailable (This video may be deleted or geo-restricted."),
     ("login", LoginRequired, "Bilibili wants a logged-in account (This video is only available for registered users)"),

@@ -48,6 +48,7 @@ def test_a_long_chinese_title_is_cut_at_a_syllable_within_60_characters() -> Non
     ("人工智能 p02 P2 第二部分", "BV1ai411Z7aQ_p2", "ren-gong-zhi-neng-p02"),
     ("Deep Learning Course p12 12", "BV1xx411c7mD_p12", "deep-learning-course-p12"),
     ("Deep Learning Course p03 Backpropagation", "BV1xx411c7mD_p3", "backpropagation"),
+    ("Tutorial p01 basics p03 第三集", "BV1xx411c7mD_p3", "tutorial-p01-basics-p03"),
 ])
 def test_a_part_is_named_by_its_own_title_or_else_by_the_video_and_its_number(title: str, video_id: str,
                                                                                slug: str) -> None:

@@ -18,7 +18,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003fff
 _KANA = re.compile(r"[\u3040-\u30ff]")  # Japanese: its kanji are not read in pinyin
 # yt-dlp's title of a part: "<video title> p<NN> <part's name>", its id "<BV…>_p<N>".
 _PART_ID = re.compile(r"_p(\d+)$")
-_PART_TITLE = re.compile(r"^(?P<video>.*?)\s+p(?P<number>\d{2,})(?:\s+(?P<part>.*))?$", re.DOTALL)
+_PART_MARK = re.compile(r"\s+p(\d{2,})(?=\s|$)")
 # A part's name that says nothing: its number, or an ordinal such as "P2", "第二部分", "上集".
 _NUMERAL = r"[0-9一二三四五六七八九十百零〇两]+"
 _GENERIC_PART = re.compile(rf"(?:p(?:art)?\s*\d+|\d+|第?{_NUMERAL}(?:部分|部|集|节|節|课|課|期|话|話|回|章|篇|p)?"
@@ -56,14 +56,17 @@ def post_slug(title: str, video_id: str, *, max_length: int = FILE_SLUG_LENGTH) 
     multi-part video (id ``…_pN``, titled ``<video> pNN <part>``) the part's name, or the
     video's title and ``pNN`` when the part's name is only its number. "" when nothing of the
     title has an ASCII form (the caller falls back to the id)."""
-    number, match = _PART_ID.search(video_id), _PART_TITLE.match(title.strip())
-    if number is None or match is None or int(match.group("number")) != int(number.group(1)):
+    part_id = _PART_ID.search(video_id)
+    number = int(part_id.group(1)) if part_id else None
+    # The first " pNN" with the id's number: the video's own title may hold another.
+    mark = next((m for m in _PART_MARK.finditer(title) if int(m.group(1)) == number), None)
+    if mark is None:
         return title_slug(title, max_length=max_length)
-    part = (match.group("part") or "").strip()
+    part = title[mark.end():].strip()
     if any(not _GENERIC_PART.fullmatch(word) for word in part.split()):
         return title_slug(part, max_length=max_length) or title_slug(title, max_length=max_length)
-    marker = f"p{match.group('number')}"
-    video = title_slug(match.group("video"), max_length=max_length - len(marker) - 1)
+    marker = f"p{mark.group(1)}"
+    video = title_slug(title[:mark.start()], max_length=max_length - len(marker) - 1)
     return f"{video}-{marker}" if video else marker
 
 

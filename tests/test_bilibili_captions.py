@@ -128,3 +128,15 @@ def test_a_danmaku_file_given_as_subtitles_is_named_for_what_it_is() -> None:
         from_subtitle_file(DANMAKU, Metadata(id="av80976236"), Config())
     assert str(caught.value).startswith(
         f"av80976236: --subtitles {DANMAKU}: only danmaku (viewers' comments), no subtitles; give a caption file")
+
+
+def test_the_command_line_names_the_danmaku_only_video_in_one_line_and_exits_1(cli, tmp_path: Path) -> None:
+    info = bilibili_video(tmp_path, with_words=False)
+    failed = cli("fetch", str(info.parent))  # the folder of yt-dlp's files
+    assert failed.code == 1 and "Traceback" not in failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].endswith(
+        f": no transcript (no readable subtitle track: {BV}.danmaku.xml: only danmaku (viewers' comments), no "
+        "subtitles); enable speech recognition with asr.backend in config.yaml (endpoint or local), or pass "
+        "--subtitles FILE or --allow-description")
+    assert "no_transcript: 1" in cli("status").stdout

@@ -11,9 +11,15 @@ trickled a byte at a time. Rounds repeat until one exits 0. Then the invariants 
 - no file is torn: every JSON parses, every post loads;
 - nothing was written outside the output folder;
 - no model call was made for a video whose article was already current when its round began;
-- the answered model calls that were lost (their article never written in their round) are at
-  most the number of interrupted rounds (any exit but 0) times ``llm.concurrency``. The extra
-  calls a truncated answer causes (its two halves) are the server's doing and not counted.
+- the answered model calls that were lost are at most the number of interrupted rounds (any
+  exit but 0) times ``llm.concurrency``: counted per call, so a long video's part answers
+  saved in its ``parts.json`` during the round are not lost even though its article was not
+  written. The extra calls a truncated answer causes (its two halves) are the server's doing
+  and not counted.
+
+One video of the mix is long: the real 3.5-hour podcast transcript of ``tests/long_transcripts.py``,
+split into about ten parts (``llm.max_output_tokens`` is lowered for that), so that kills and
+the full disk meet it between part answers.
 
 The seed is printed; ``CHAOS_SEED`` replays a run. Needs root (it mounts a tmpfs).
 
@@ -45,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 import frontmatter  # noqa: E402
 
 from tests.fakellm import FakeLLM, Reply, default_answer  # noqa: E402
+from tests.long_transcripts import three_hours, write_srt  # noqa: E402
 
 FIXTURE_VIDEOS = ROOT / "tests" / "fixtures" / "videos"
 # Real fixture videos with words available offline: inline captions, and a .vtt beside the file.
@@ -60,9 +67,10 @@ def chaos_id(index: int) -> str:
     return f"chaos{index:06d}"  # 11 characters, like a YouTube id
 
 
-def make_videos(folder: Path, count: int) -> list[str]:
+def make_videos(folder: Path, count: int, long: int = 1) -> list[str]:
     """``count`` videos built from the real fixture videos (info.json and caption files), each
-    under its own id, with ``[chaos N]`` in the title so that model calls can be attributed."""
+    under its own id, with ``[chaos N]`` in the title so that model calls can be attributed;
+    the last ``long`` of them carry the 3.5-hour transcript as their caption file."""
     folder.mkdir(parents=True, exist_ok=True)
     infos = {}
     for name in SOURCES:
@@ -77,10 +85,17 @@ def make_videos(folder: Path, count: int) -> list[str]:
         info = dict(infos[name], id=video_id, display_id=video_id,
                     title=f"{infos[name]['title']} [chaos {index}]",
                     webpage_url=f"https://www.youtube.com/watch?v={video_id}")
+        if index >= count - long:
+            segments = three_hours()
+            info.update(duration=segments[-1].end, language="en", chapters=None, subtitles={},
+                        automatic_captions={})
+            info.pop("requested_subtitles", None)
+            write_srt(segments, folder / f"{video_id}.en.srt")
+        else:
+            for caption in FIXTURE_VIDEOS.glob(f"{name}.*"):
+                if not caption.name.endswith(".info.json"):
+                    shutil.copy(caption, folder / caption.name.replace(name, video_id, 1))
         (folder / f"{video_id}.info.json").write_text(json.dumps(info), encoding="utf-8")
-        for caption in FIXTURE_VIDEOS.glob(f"{name}.*"):
-            if not caption.name.endswith(".info.json"):
-                shutil.copy(caption, folder / caption.name.replace(name, video_id, 1))
         ids.append(video_id)
     return ids
 
@@ -173,6 +188,7 @@ class ChaosReport:
     calls: list[Call] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     wasted_calls: int = 0
+    kept_parts: int = 0  # part answers saved in a round that did not finish their video's article
     seconds: float = 0.0
 
     @property
@@ -184,7 +200,8 @@ class ChaosReport:
         faults = sum(1 for c in self.calls if c.fault)
         return (f"chaos seed {self.seed}: {self.videos} videos, {len(self.rounds)} rounds ({actions}), "
                 f"{len(self.calls)} model calls ({faults} faulty), {self.wasted_calls} answered calls lost "
-                f"(bound {self.interruptions * CONCURRENCY}), {self.seconds:.1f} s; "
+                f"(bound {self.interruptions * CONCURRENCY}), {self.kept_parts} part answers kept over an "
+                f"interruption, {self.seconds:.1f} s; "
                 + ("all invariants hold" if not self.problems else f"{len(self.problems)} problem(s)"))
 
 
@@ -198,6 +215,18 @@ def _files(root: Path, skip: tuple[Path, ...]) -> set[str]:
 
 def _articles(out: Path, count: int) -> set[int]:
     return {i for i in range(count) if (out / "videos" / chaos_id(i) / "article.json").is_file()}
+
+
+def _part_answers(out: Path, count: int) -> dict[int, set[str]]:
+    """The part answers each long video has saved so far (``parts.json``), by their keys."""
+    saved = {}
+    for index in range(count):
+        try:
+            data = json.loads((out / "videos" / chaos_id(index) / "parts.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        saved[index] = set(data.get("parts") or {})
+    return saved
 
 
 def _wait_for_moment(process: subprocess.Popen[str], model: FaultyModel, number: int, rng: random.Random) -> bool:
@@ -233,7 +262,8 @@ def run_chaos(seed: int, videos: int, workdir: Path, *, chaos_rounds: int = 7, m
         config = workdir / "config.yaml"
         config.write_text(
             f"llm:\n  base_url: {server.base_url}\n  concurrency: {CONCURRENCY}\n  timeout: {TIMEOUT}\n"
-            "  max_attempts: 8\n  max_backoff: 0.2\n", encoding="utf-8")
+            # Parts of about 6,000 tokens: the long video takes some ten part calls.
+            "  max_attempts: 8\n  max_backoff: 0.2\n  max_output_tokens: 4000\n", encoding="utf-8")
         outside_before = _files(workdir, (disk,))
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
         env.update(OPENAI_API_KEY="sk-chaos", PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
@@ -243,6 +273,7 @@ def run_chaos(seed: int, videos: int, workdir: Path, *, chaos_rounds: int = 7, m
             action = rng.choice(ACTIONS) if number < chaos_rounds else "plain"
             model.round = number
             current = _articles(out, videos)
+            parts_before = _part_answers(out, videos)
             process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.PIPE, text=True)
             round_started = time.monotonic()
@@ -279,13 +310,21 @@ def run_chaos(seed: int, videos: int, workdir: Path, *, chaos_rounds: int = 7, m
                     report.problems.append(f"round {number}: a model call for {chaos_id(call.video)}, whose "
                                            "article was already current")
             written = _articles(out, videos)
+            parts_after = _part_answers(out, videos)
             truncated: set[int | None] = set()
+            answered: dict[int, int] = {}
             for call in this_round:  # in the order the server saw them
                 if call.fault == "truncate":
                     truncated.add(call.video)  # the halves that follow are the server's doing
                 elif call.fault is None and call.video is not None and call.video not in written \
                         and call.video not in truncated:
-                    lost[call.video] = lost.get(call.video, 0) + 1
+                    answered[call.video] = answered.get(call.video, 0) + 1
+            for video, count in answered.items():
+                # Per call: the part answers saved this round are kept, not lost.
+                kept = len(parts_after.get(video, set()) - parts_before.get(video, set()))
+                report.kept_parts += kept
+                if count > kept:
+                    lost[video] = lost.get(video, 0) + count - kept
             if code == 0:
                 break
         else:

@@ -18,8 +18,9 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
 from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
-from pipeline.sources.listing import VideoRef, expand_sources
-from pipeline.sources.urls import video_id_from_url
+from pipeline.models import VideoRef
+from pipeline.sites import DEFAULT, store_id, video_of_url
+from pipeline.sources.listing import expand_sources, site_lister
 from pipeline.stages import NAMES, needing
 from pipeline.store import Store
 
@@ -33,6 +34,7 @@ class RunReport:
     summary: RunSummary
     estimates: list[Any] | None = None  # ``dry_run``: each video's planned calls, tokens, cost
     ignored: list[str] = field(default_factory=list)  # videos the reviewer rejected, left alone
+    approved: list[str] = field(default_factory=list)  # approved posts a forced run left out (not named)
     left_out: int = 0  # recorded failures ``retry_failed`` left out: not among the sources
     source_errors: list[str] = field(default_factory=list)  # "FILE:LINE: reason" of list files
     watched: Selection | None = None  # ``new``: what the sources list, and which of it is new
@@ -51,44 +53,47 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
     reach it the same way again, so its current artifacts are not fetched anew."""
     if Path(source).exists():
         return None
-    video_id = video_id_from_url(source) or (source if "/" not in source and len(source) <= 64 else None)
+    found = video_of_url(source)
+    video_id = store_id(found[0].name, found[1]) if found else (
+        source if "/" not in source and len(source) <= 64 else None)
     if not video_id:
         return None
     info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
     if info and info.info_path and Path(info.info_path).is_file():
-        return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path))
+        return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path),
+                        site=found[0].name if found else DEFAULT)
     return None
 
 
-def flat_extractor(config: Config) -> Callable[[str], dict[str, Any]]:
-    """Listing playlists and channels with the ``youtube:`` settings (proxy, cookies, timeout)."""
-    from functools import partial
-
-    from pipeline.sources.listing import default_flat_extract
-    from pipeline.sources.youtube import ytdlp_params
-
-    youtube = config.youtube
-    return partial(default_flat_extract, params=ytdlp_params(youtube.proxy, youtube.cookies_file,
-                                                             youtube.cookies_from_browser, youtube.timeout))
-
-
 def resolve_videos(sources: Sequence[str], store: Store, *, problems: list[str] | None = None,
-                   **selection: Any) -> list[VideoRef]:
-    """Every video of the sources, each once, in order; bad list-file lines go to ``problems``."""
+                   named: set[str] | None = None, **selection: Any) -> list[VideoRef]:
+    """Every video of the sources, each once, in order; bad list-file lines go to ``problems``,
+    the videos a SOURCE names on its own (``_names_one_video``) to ``named``."""
     if not sources:
         raise UsageError("give at least one SOURCE (a video URL or id, an .info.json, a folder or a list file)")
     videos: list[VideoRef] = []
     for source in sources:
         known = _known_video(source, store)
-        if known is not None:
-            videos.append(known)
-        else:
-            videos.extend(expand_sources([source], problems=problems,
-                                         **{k: v for k, v in selection.items() if v is not None}))
+        found = [known] if known is not None else expand_sources(
+            [source], problems=problems, **{k: v for k, v in selection.items() if v is not None})
+        if named is not None and (known is not None or _names_one_video(source)):
+            named.update(video.video_id for video in found)
+        videos.extend(found)
     unique: dict[str, VideoRef] = {}
     for video in videos:
         unique.setdefault(video.video_id, video)
     return list(unique.values())
+
+
+def _names_one_video(source: str) -> bool:
+    """A SOURCE that names one video: its URL or id, its info.json or its audio or video file;
+    not a folder, a list file, a playlist or a channel, which name whatever they hold."""
+    from pipeline.sources.listing import MEDIA_EXTS
+
+    path = Path(source)
+    if path.is_file():
+        return source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS
+    return video_of_url(source) is not None
 
 
 def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -> Prompts | None:
@@ -129,7 +134,7 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     set_max_input_mb(config.max_input_mb)
     options = options or RunOptions(stages=tuple(stages))
     options.stages = tuple(stages)
-    selection = {"flat_extract": flat_extractor(config), **(selection or {})}
+    selection = {"flat_extract": site_lister(config), **(selection or {})}
     report = RunReport(summary=RunSummary())
     with _lock(Path(out), new=new, wait=wait, on_wait=on_wait):
         if new:
@@ -183,9 +188,12 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
                 retry_failed: bool, dry_run: bool, videos: list[VideoRef] | None, reporter: Reporter | None,
                 llm: Any | None, selection: dict[str, Any]) -> None:
     stages = options.stages
+    named: set[str] = set()
     if videos is None:
-        videos = _select(sources, store, report, retry_failed, selection)
+        videos = _select(sources, store, report, retry_failed, selection, named)
     videos = _without_ignored(videos, store, report)
+    if options.force:
+        videos = _without_approved(videos, store, report, named)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
@@ -206,13 +214,14 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
 
 
 def _select(sources: Sequence[str], store: Store, report: RunReport, retry_failed: bool,
-            selection: dict[str, Any]) -> list[VideoRef]:
+            selection: dict[str, Any], named: set[str]) -> list[VideoRef]:
     if not retry_failed:
-        return resolve_videos(sources, store, problems=report.source_errors, **selection)
+        return resolve_videos(sources, store, problems=report.source_errors, named=named, **selection)
     failed = failed_videos(store)
     if not sources:
         return failed
-    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, **selection)}
+    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
+                                                 **selection)}
     chosen = [v for v in failed if v.video_id in wanted]
     report.left_out = len(failed) - len(chosen)
     return chosen
@@ -228,12 +237,29 @@ def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) ->
     return kept
 
 
+def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, named: set[str]) -> list[VideoRef]:
+    """``--force`` redoes no approved post (``draft: false``: an approved post is never
+    regenerated) unless its video was named on its own; then it is redone like any post the
+    reviewer changed, the new text beside it."""
+    from pipeline.status import review_state
+
+    kept = []
+    for video in videos:
+        if video.video_id not in named and store.has_video(video.video_id) \
+                and review_state(store, video.video_id)[1] == "published":
+            report.approved.append(video.video_id)
+        else:
+            kept.append(video)
+    return kept
+
+
 def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[str]:
     """Mark videos as rejected by the reviewer (never fetched, summarized or written again), or
     take that back. Returns the ids that were not in the output folder."""
     unknown = []
     for video_id in video_ids:
-        video_id = video_id_from_url(video_id) or video_id
+        found = video_of_url(video_id)
+        video_id = store_id(found[0].name, found[1]) if found else video_id
         if not store.has_video(video_id):
             if not ignored:
                 unknown.append(video_id)

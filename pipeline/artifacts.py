@@ -151,6 +151,35 @@ class ArticleFile(Artifact, ArticleContent):
     created_at: str | None = None
 
 
+class PartSection(Lenient):
+    """A section as the model wrote it for one part (``start`` still its ``[12:34]`` marker)."""
+
+    heading: str = ""
+    start: str = ""
+    body: str = ""
+
+
+class PartAnswer(Lenient):
+    """One part's answer and the calls it took (a redo, a truncated answer and its halves)."""
+
+    sections: list[PartSection] = Field(default_factory=list)
+    usage: list[Usage] = Field(default_factory=list)
+    answered_at: str | None = None
+
+
+class PartsFile(Artifact):
+    """``parts.json`` (summarize, long videos only): each part's answer as it arrived, under the
+    fingerprint of that part's input, so that a kill, a full disk or a failed overview loses no
+    answer already paid for. ``fingerprint`` is the summarize fingerprint the answers belong to;
+    the file is removed once ``article.json`` is written."""
+
+    FILE: ClassVar[str] = "parts"
+
+    fingerprint: str | None = None
+    parts: dict[str, PartAnswer] = Field(default_factory=dict)  # the part's input fingerprint -> answer
+    updated_at: str | None = None
+
+
 class PostRecord(Artifact):
     """``post.json`` (write): where the post is and the hash of what the pipeline wrote, so a
     reviewer's edit is told from ours. ``pending_sha256`` is the hash of a write under way."""
@@ -324,5 +353,5 @@ class WatchedSource(Artifact):
 
 
 # The files of a video's folder, each read and written by ``Store.load``/``Store.save``.
-ARTIFACTS: tuple[type[Artifact], ...] = (MetadataFile, TranscriptFile, ArticleFile, PostRecord, FlagsFile,
-                                         StatusFile, BatchFile, CandidateFile)
+ARTIFACTS: tuple[type[Artifact], ...] = (MetadataFile, TranscriptFile, ArticleFile, PartsFile, PostRecord,
+                                         FlagsFile, StatusFile, BatchFile, CandidateFile)

@@ -187,6 +187,8 @@ class FrontMatterDefaults(_Strict):
 
 
 class PostConfig(_Strict):
+    # The site generator the posts are for (``pipeline.post.formats``).
+    format: Literal["eleventy"] = "eleventy"
     # A "[▶ 12:34](video link)" line under each section heading, for sites that want it. Off:
     # the post keeps the seed's exact shape.
     section_links: bool = False
@@ -339,20 +341,10 @@ def _key_suggestion(loc: tuple[int | str, ...]) -> str:
         if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
             return ""
         model = field.annotation
-    return _suggest(str(loc[-1]), list(model.model_fields))
+    return suggest(str(loc[-1]), list(model.model_fields))
 
 
-# The front matter of a post, as in the site's real posts (tests/fixtures/seed-post.md).
-POST_FIELDS = ("area", "category", "companies_orgs", "date", "draft", "guest", "insight", "layout",
-               "media_books", "products_models", "project", "series", "source", "speaker", "status",
-               "summary", "tags", "title")
-FRONT_MATTER_LIST_FIELDS = {"project", "tags", "media_books", "companies_orgs", "products_models"}
-FRONT_MATTER_BOOL_FIELDS = {"draft"}
-_NOT_SETTABLE = {"source": "it is the video's address, which identifies the post"}
-_REQUIRED_TEXT = {"layout", "title", "date"}
-
-
-def _suggest(value: str, choices: Sequence[str]) -> str:
+def suggest(value: str, choices: Sequence[str]) -> str:
     """A typo's likely meaning (a close spelling, else the one value that starts with it), else
     every value allowed: the end of a one-line error."""
     close = difflib.get_close_matches(value, choices, n=3)
@@ -363,36 +355,3 @@ def _suggest(value: str, choices: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if len(close) == 1 else f"; one of: {', '.join(choices)}"
 
 
-def parse_overrides(pairs: list[str], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
-    """Parse ``--set KEY=VALUE`` options into front-matter values of the right type.
-
-    Only fields of the post can be set, ``area``/``category`` only to a taxonomy value: a typo
-    would otherwise end up in every post of the batch."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise UsageError(f"--set {pair!r}: expected KEY=VALUE")
-        if key not in POST_FIELDS:
-            settable = [field for field in POST_FIELDS if field not in _NOT_SETTABLE]
-            raise UsageError(f"--set {key}: not a front-matter field of the post{_suggest(key, settable)}")
-        if key in _NOT_SETTABLE:
-            raise UsageError(f"--set {key}: cannot be set: {_NOT_SETTABLE[key]}")
-        if key in FRONT_MATTER_LIST_FIELDS:
-            overrides[key] = [item.strip() for item in value.split(",") if item.strip()]
-        elif key in FRONT_MATTER_BOOL_FIELDS:
-            lowered = value.lower()
-            if lowered not in {"true", "false", "yes", "no", "1", "0"}:
-                raise UsageError(f"--set {key}={value}: expected true or false")
-            overrides[key] = lowered in {"true", "yes", "1"}
-        else:
-            if not value and key in _REQUIRED_TEXT:
-                raise UsageError(f"--set {key}=: the post needs a {key}; give a value")
-            if taxonomy is not None and key in ("area", "category"):
-                listed = "areas" if key == "area" else "categories"
-                allowed = getattr(taxonomy, listed)
-                if value not in allowed:
-                    raise UsageError(f"--set {key}={value}: not in taxonomy.{listed}{_suggest(value, allowed)}")
-            overrides[key] = value
-    return overrides

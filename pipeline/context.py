@@ -1,7 +1,7 @@
 """What one run knows: its options, and the context every stage of every video shares.
 
 The clients and templates are built on first use, once per run and thread-safely: a fetch-only
-run needs no API key, a local run no YouTube session, and the site's tags are read once (reading
+run needs no API key, a local run no site's session, and the site's tags are read once (reading
 every post for every video would grow with the square).
 """
 
@@ -22,7 +22,8 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from pipeline.llm.client import LLMClient
     from pipeline.llm.prompts import Prompts
-    from pipeline.sources.youtube_session import YouTubeSession
+    from pipeline.llm.summarize import CallSlots
+    from pipeline.sites import SiteSession
 
 
 @dataclass
@@ -44,12 +45,13 @@ class RunContext:
     """The run's settings, store and options, and what its stages share (built on first use)."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, *, llm: LLMClient | None = None,
-                 youtube: YouTubeSession | None = None, prompts: Prompts | None = None) -> None:
+                 sessions: dict[str, SiteSession] | None = None, prompts: Prompts | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
-        self._built: dict[str, Any] = {"llm": llm, "youtube": youtube, "prompts": prompts}
+        self._built: dict[str, Any] = {"llm": llm, "prompts": prompts}
+        self._built.update({f"session:{site}": session for site, session in (sessions or {}).items()})
         self._lock = threading.RLock()
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
@@ -64,18 +66,25 @@ class RunContext:
 
         return self._once("llm", lambda: LLMClient(self.config.llm))
 
-    @property
-    def youtube(self) -> YouTubeSession:
-        """One paced YouTube session for the whole batch, so its limiter is shared."""
-        from pipeline.sources.youtube_session import YouTubeSession
+    def session(self, site: str) -> SiteSession:
+        """One paced session per site for the whole run, so the site's limiter is shared."""
+        from pipeline.sites import get_site
 
-        return self._once("youtube", lambda: YouTubeSession(self.config.youtube))
+        return self._once(f"session:{site}", lambda: get_site(site).session(self.config))
 
     @property
     def prompts(self) -> Prompts:
         from pipeline.llm.prompts import Prompts
 
         return self._once("prompts", lambda: Prompts(self.config))
+
+    @property
+    def call_slots(self) -> CallSlots:
+        """The run's model calls, ``llm.concurrency`` at a time, each held until its answer is
+        saved, none started once the run is stopping (``pipeline.llm.summarize.CallSlots``)."""
+        from pipeline.llm.summarize import CallSlots
+
+        return self._once("call_slots", lambda: CallSlots(self.config.llm.concurrency))
 
     @property
     def site_tags(self) -> list[str]:

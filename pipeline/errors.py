@@ -65,14 +65,14 @@ class FetchError(Yt2PostError):
     """The video's metadata or words could not be had. ``cause`` says why."""
 
     cause = "fetch"
-    #: What happened and what to do about it: written once here for every place that finds it
-    #: (yt-dlp's messages, youtube-transcript-api's exceptions).
+    #: What happened, for any site; a site's module says it in its own words, with its settings
+    #: (``what`` of ``of``), written once there for every place that finds it.
     what = "the video could not be fetched"
 
     @classmethod
-    def of(cls, video_id: str, detail: str = "") -> FetchError:
+    def of(cls, video_id: str, detail: str = "", *, what: str | None = None) -> FetchError:
         """This cause's one line for ``video_id``, with what the library said when it helps."""
-        return cls(f"{video_id}: {cls.what}" + (f": {detail}" if detail else ""), video_id=video_id)
+        return cls(f"{video_id}: {what or cls.what}" + (f": {detail}" if detail else ""), video_id=video_id)
 
 
 class VideoPrivate(FetchError):
@@ -86,11 +86,11 @@ class VideoUnavailable(FetchError):
 
 class AgeRestricted(FetchError):
     cause = "age_restricted"
-    what = "the video is age-restricted; set youtube.cookies_file to a signed-in account's cookies"
+    what = "the video is age-restricted; give the site's cookies of a signed-in account"
 
 
 class MembersOnly(FetchError):
-    cause, what = "members_only", "the video is for channel members only; set youtube.cookies_file to a member's cookies"
+    cause, what = "members_only", "the video is for members only; give the site's cookies of a member"
 
 
 class LiveOrUpcoming(FetchError):
@@ -103,8 +103,7 @@ class NoTranscript(FetchError):
 
 class IpBlocked(FetchError):
     cause, transient = "ip_blocked", True
-    what = ("YouTube is blocking this IP; set youtube.proxy and/or youtube.cookies_file in config.yaml, "
-            "or wait and rerun")
+    what = "the site is blocking this IP; wait and rerun"
 
 
 class RateLimited(IpBlocked):
@@ -124,21 +123,18 @@ class LoginRequired(FetchError):
 
 class PoTokenRequired(FetchError):
     cause = "po_token_required"
-    what = ("YouTube wants a PO token for this video's captions; the yt-dlp caption tracks or speech "
-            "recognition (asr.backend) can still get the words")
+    what = ("the site wants a proof-of-origin token for this video's captions; the yt-dlp caption tracks or "
+            "speech recognition (asr.backend) can still get the words")
 
 
 class NetworkError(FetchError):
-    cause, transient, what = "network", True, "network error talking to YouTube"
+    cause, transient, what = "network", True, "network error"
 
     @classmethod
-    def of(cls, video_id: str, detail: str = "", *, proxy: bool = False) -> FetchError:
-        """``detail``: what failed, whole; ``proxy``: it was the proxy, which is then the fix."""
-        offline = "or run on files yt-dlp wrote elsewhere (see Offline in the README)"
-        way_out = f"check youtube.proxy, {offline}" if proxy else (
-            "check the network; where YouTube is out of reach, set youtube.proxy (and youtube.cookies_file), "
-            + offline)
-        return cls(f"{video_id}: {cls.what}: {detail or 'no answer'}; {way_out}", video_id=video_id)
+    def of(cls, video_id: str, detail: str = "", *, what: str | None = None, way_out: str = "") -> FetchError:
+        """``detail``: what failed, whole; ``way_out``: the settings or files that get around it."""
+        return cls(f"{video_id}: {what or cls.what}: {detail or 'no answer'}" + (f"; {way_out}" if way_out else ""),
+                   video_id=video_id)
 
 
 class AsrError(FetchError):
@@ -217,6 +213,13 @@ class IncompleteArticle(LLMError):
     """A part of a long transcript produced no section, even after a redo."""
 
     cause = "llm_incomplete"
+
+
+class RunStopping(Yt2PostError):
+    """Ctrl-C or SIGTERM came while the video was under way: its next model call was not
+    started. What it had is kept (a long video's part answers too); it counts as not started."""
+
+    cause = "stopped"
 
 
 class BudgetExceeded(Yt2PostError):

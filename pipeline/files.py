@@ -49,6 +49,19 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def create_new_text(path: Path, text: str) -> None:
+    """Write ``text`` whole at ``path`` only if no file has that name: FileExistsError if one
+    does. The finished temporary file is linked to the name, which fails when the name is
+    taken: choosing a name and creating the file are one step, so two writers never both get
+    the same name, nor does one replace the other's file."""
+    try:
+        _atomic_write_bytes(path, text.encode("utf-8"), replace=False)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise storage_error(path, exc) from None
+
+
 def _create_temp(path: Path) -> tuple[int, str]:
     # Mode 0o666 through the umask, as any new file gets (mkstemp would make it private). The
     # name needs no strong randomness (O_EXCL settles a clash), so none is asked of the kernel.
@@ -61,7 +74,7 @@ def _create_temp(path: Path) -> tuple[int, str]:
             continue  # another writer drew the same 32 bits
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def _atomic_write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
     try:
         fd, tmp = _create_temp(path)
     except FileNotFoundError:  # the folder comes first only for a file's first write
@@ -76,7 +89,11 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
             os.close(fd)
         # The rename is what makes the write whole for an interrupted or killed run; no fsync:
         # surviving power loss is not worth a disk flush per artifact.
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # a link, unlike a rename, never replaces a file of that name
+            os.unlink(tmp)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -8,9 +8,27 @@ artifact or one written by a newer version still loads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+
+
+@dataclass(frozen=True)
+class VideoRef:
+    """One video of a run: its store id (the folder under ``videos/``), the site it is from
+    (``pipeline.sites``), how to reach it, and what a listing told of it."""
+
+    video_id: str
+    url: str
+    info_path: Path | None = None
+    media_path: Path | None = None
+    title: str | None = None
+    upload_date: str | None = None  # YYYYMMDD when known
+    duration: float | None = None
+    availability: str | None = None
+    live_status: str | None = None
+    site: str = "youtube"  # the default site, whose videos keep videos/<id>/ (``pipeline.sites``)
 
 
 class Lenient(BaseModel):

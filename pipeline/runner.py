@@ -1,8 +1,8 @@
 """Runs the stages over many videos: concurrently, resumably, recording every failure.
 
-Fetching and writing (local or YouTube-bound, paced by the YouTube limiter) and summarizing
+Fetching and writing (local or bound to a site, paced by the site's limiter) and summarizing
 (LLM-bound, bounded by ``llm.concurrency``) run in separate worker pools, so a video stuck on
-YouTube never holds up the model, and a slow model call never holds up fetching. Each video's
+a site never holds up the model, and a slow model call never holds up fetching. Each video's
 stages run in order; a failure is recorded in that video's status and the others go on.
 """
 
@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pipeline.config import Config
 from pipeline.context import RunContext, RunOptions
-from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, Yt2PostError
-from pipeline.models import StageResult
+from pipeline.errors import BudgetExceeded, DiskFull, LLMSetupError, RunStopping, Yt2PostError
+from pipeline.models import StageResult, VideoRef
 from pipeline.redact import redact
-from pipeline.sources.listing import VideoRef
-from pipeline.sources.urls import canonical_url
+from pipeline.sites import DEFAULT, get_site
 from pipeline.stages import BY_NAME, Stage
 from pipeline.store import Store, now_iso
 
@@ -96,12 +95,12 @@ class Runner:
     """The stages of ``options.stages`` over many videos; what happened is in ``summary``."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, reporter: Reporter,
-                 llm: Any | None = None, youtube: Any | None = None, prompts: Any | None = None) -> None:
+                 llm: Any | None = None, prompts: Any | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
         self.reporter = reporter
-        self.context = RunContext(config, store, options, llm=llm, youtube=youtube, prompts=prompts)
+        self.context = RunContext(config, store, options, llm=llm, prompts=prompts)
         self.stages: tuple[Stage, ...] = tuple(BY_NAME[name] for name in options.stages)
         self._lock = threading.Lock()
         self.summary = RunSummary()
@@ -148,6 +147,8 @@ class Runner:
             except (BudgetExceeded, LLMSetupError) as exc:
                 self._stop_run(exc)
                 return False
+            except RunStopping:
+                return False  # not started: what it had is kept for the rerun
             except DiskFull as exc:
                 # The video failed; every later write would too, so start nothing new rather
                 # than pay for answers there is no room to save.
@@ -189,9 +190,9 @@ class Runner:
         """Every stage for every video; Ctrl-C stops starting new work and keeps what is done.
 
         Each stage runs in the pool for its kind of work: fetch and write in the local pool
-        (YouTube requests are paced by their own limiter), summarize in the LLM pool, whose
+        (a site's requests are paced by its own limiter), summarize in the LLM pool, whose
         size is ``llm.concurrency``. A video moves to the next pool when a stage succeeds, so
-        an LLM worker never waits on disk or YouTube work between two calls.
+        an LLM worker never waits on disk or network work between two calls.
         """
         if "summarize" in self.options.stages and self._batch_mode():
             return self._run_batch(videos)
@@ -216,6 +217,7 @@ class Runner:
                 pass
         except KeyboardInterrupt:
             self._stop.set()
+            self.context.call_slots.stopping.set()
             for pool in self._pools.values():
                 pool.shutdown(wait=False, cancel_futures=True)
             self.reporter.stopping()
@@ -278,7 +280,7 @@ class Runner:
 def _local_workers(videos: list[VideoRef], config: Config) -> int:
     """Reading info.json files and writing posts is CPU work, which Python threads cannot share:
     a second worker only adds contention for the interpreter (about a tenth of the per-video
-    time in ``benchmarks/batch.py``). A video fetched over the network (YouTube) or through
+    time in ``benchmarks/batch.py``). A video fetched over the network (from its site) or through
     speech recognition (any video without captions, once it is on) waits instead, so then two
     workers keep each other going."""
     local = config.asr.backend is None and all(video.info_path is not None for video in videos)
@@ -287,8 +289,10 @@ def _local_workers(videos: list[VideoRef], config: Config) -> int:
 
 def _ref(video: VideoRef) -> dict[str, str | None]:
     """How to reach the video again, kept in its status, so ``--retry-failed`` needs no SOURCE."""
-    return {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
-            "media_path": str(video.media_path) if video.media_path else None}
+    ref = {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
+           "media_path": str(video.media_path) if video.media_path else None}
+    # The default site's videos keep the reference they had before sites existed.
+    return ref if video.site == DEFAULT else {**ref, "site": video.site}
 
 
 def failed_videos(store: Store) -> list[VideoRef]:
@@ -299,10 +303,12 @@ def failed_videos(store: Store) -> list[VideoRef]:
         if status.error is None:
             continue
         ref = status.ref or {}
+        site = str(ref.get("site") or DEFAULT)  # a reference from before sites: the default site's video
         videos.append(VideoRef(
             video_id=video_id,
-            url=ref.get("url") or canonical_url(video_id),
+            url=ref.get("url") or get_site(site).canonical_url(video_id),
             info_path=Path(ref["info_path"]) if ref.get("info_path") else None,
             media_path=Path(ref["media_path"]) if ref.get("media_path") else None,
+            site=site,
         ))
     return videos

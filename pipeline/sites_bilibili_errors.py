@@ -17,7 +17,8 @@ yt-dlp's Bilibili extractors (``yt_dlp/extractor/bilibili.py``) raise these text
   ``Playlist is no longer available``: ``unavailable``; not aired yet: ``live_or_upcoming``;
 - a connection that failed: ``network``.
 
-The messages name the ``bilibili:`` settings that help (``SECTION``).
+The messages name the ``bilibili:`` settings that help (``SECTION``, ``WHAT``), as the YouTube
+site's do (``pipeline/sites/youtube/errors.py``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
 _PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*[^:\s]+:\s*)?")
 
 
+WHAT: dict[type[FetchError], str] = {
+    IpBlocked: f"Bilibili's risk control is blocking this IP; wait and rerun, or set {COOKIES} to a logged-in "
+               f"account's cookies and/or {SECTION}.proxy",
+    RateLimited: f"Bilibili is limiting this IP's requests; wait and rerun (raise {SECTION}.min_interval), or set "
+                 f"{COOKIES}",
+    LoginRequired: f"Bilibili wants a logged-in account; set {COOKIES} to a logged-in account's cookies (SESSDATA)",
+    MembersOnly: f"the video is paid content (premium 大会员, supporter 充电 or a course); set {COOKIES} to the "
+                 "cookies of an account that has it",
+    VideoPrivate: f"the list is private; set {COOKIES} to its owner's cookies",
+    NetworkError: "network error talking to Bilibili",
+}
+SUBTITLES_NEED_LOGIN = f"subtitles need a login: set {COOKIES} to a logged-in account's cookies (SESSDATA)"
+
+
 def detail_of(message: str) -> str:
     """yt-dlp's words without its ``ERROR: [BiliBili] <id>: `` and ``(caused by …)`` wrapping,
     its login hint (a link to yt-dlp's FAQ about command-line options) and excess length."""
@@ -73,50 +88,40 @@ def subtitles_need_login(message: str) -> bool:
     return _SUBTITLES_LOGIN in message.lower()
 
 
-def subtitles_login_required(video_id: str) -> LoginRequired:
-    """The cause of a video whose only subtitles would be its AI subtitles, without a login."""
-    return LoginRequired(f"{video_id}: subtitles need a login: set {COOKIES} to a logged-in account's cookies "
-                         "(SESSDATA)", video_id=video_id)
+def cause(kind: type[FetchError], video_id: str, detail: str = "") -> FetchError:
+    """One cause for ``video_id`` in Bilibili's words (``WHAT``), else the cause's own."""
+    return kind.of(video_id, detail, what=WHAT.get(kind))
 
 
-def _network(message: str, video_id: str) -> NetworkError:
+def _network(message: str, video_id: str) -> FetchError:
     errno = _ERRNO.search(message)
     reason = errno.group(1).strip().lower() if errno else detail_of(message)
-    return NetworkError(f"{video_id}: network error talking to Bilibili: {reason}; check the network (and "
-                        f"{SECTION}.proxy), or run on files yt-dlp wrote elsewhere (see Offline in the README)",
-                        video_id=video_id)
+    return NetworkError.of(video_id, reason, what=WHAT[NetworkError],
+                           way_out=f"check the network (and {SECTION}.proxy), or run on files yt-dlp wrote "
+                                   "elsewhere (see Offline in the README)")
 
 
 def classify_bilibili_error(message: str, video_id: str) -> FetchError:
     """The cause of a Bilibili failure from yt-dlp's text (an error, or the subtitles-login
-    warning), with a one-line message naming the video and what to do."""
+    warning), in one line naming the video, what to do, and what yt-dlp said."""
     text = message.lower()
     detail = detail_of(message)
     if _BLOCKED.search(text):
-        return IpBlocked(f"{video_id}: Bilibili's risk control is blocking this IP ({detail}); wait and rerun, "
-                         f"or set {COOKIES} to a logged-in account's cookies and/or {SECTION}.proxy",
-                         video_id=video_id)
+        return cause(IpBlocked, video_id, detail)
     if _LIMITED.search(text):
-        return RateLimited(f"{video_id}: Bilibili is limiting this IP's requests ({detail}); wait and rerun "
-                           f"(raise {SECTION}.min_interval), or set {COOKIES}", video_id=video_id)
+        return cause(RateLimited, video_id, detail)
     if subtitles_need_login(text):
-        return subtitles_login_required(video_id)
-    if _PREMIUM.search(text):
-        return MembersOnly(f"{video_id}: the video is for Bilibili premium members (大会员) only; set {COOKIES} "
-                           "to a premium account's cookies", video_id=video_id)
-    if _PAID.search(text):
-        return MembersOnly(f"{video_id}: the video is paid content ({detail}); set {COOKIES} to the cookies of "
-                           "an account that has it", video_id=video_id)
+        return LoginRequired.of(video_id, what=SUBTITLES_NEED_LOGIN)
+    if _PREMIUM.search(text) or _PAID.search(text):
+        return cause(MembersOnly, video_id, detail)
     if _PRIVATE.search(text):
-        return VideoPrivate(f"{video_id}: the list is private; set {COOKIES} to its owner's cookies",
-                            video_id=video_id)
+        return cause(VideoPrivate, video_id, detail)
     if _LOGIN.search(text):
-        return LoginRequired(f"{video_id}: Bilibili wants a logged-in account ({detail}); set {COOKIES} to a "
-                             "logged-in account's cookies (SESSDATA)", video_id=video_id)
+        return cause(LoginRequired, video_id, detail)
     if _UNAVAILABLE.search(text):
-        return VideoUnavailable(f"{video_id}: the video is unavailable ({detail})", video_id=video_id)
+        return cause(VideoUnavailable, video_id, detail)
     if _NOT_YET.search(text):
-        return LiveOrUpcoming(f"{video_id}: not aired yet ({detail}); rerun after it airs", video_id=video_id)
+        return cause(LiveOrUpcoming, video_id, detail)
     if _NETWORK.search(text):
         return _network(message, video_id)
     return FetchError(f"{video_id}: yt-dlp failed: {detail}", video_id=video_id)

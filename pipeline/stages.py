@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # the CLI builds its stage commands from this list: importing it stays cheap
     from pipeline.context import RunContext
-    from pipeline.models import StageResult
-    from pipeline.sources.listing import VideoRef
+    from pipeline.models import StageResult, VideoRef
 
 
 class Stage(Protocol):
@@ -48,7 +47,7 @@ class FetchStage:
         from pipeline.sources.fetch import FetchOptions, fetch
 
         options = FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
-        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, youtube=ctx.youtube, options=options)
+        return fetch(video, ctx.config, ctx.store, force=ctx.options.force, session=ctx.session(video.site), options=options)
 
 
 class SummarizeStage:
@@ -77,7 +76,7 @@ class SummarizeStage:
                 ctx.budget.reserve(video_id, reserved)
         actual: float | None = None
         try:
-            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, **shared)
+            result = summarize(video_id, ctx.config, store, llm=ctx.llm, force=force, calls=ctx.call_slots, **shared)
             actual = result.cost_usd
         finally:
             if ctx.budget is not None and reserved:

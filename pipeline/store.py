@@ -5,6 +5,7 @@ Layout under the output directory::
     videos/<video_id>/metadata.json    fetch
     videos/<video_id>/transcript.json  fetch
     videos/<video_id>/article.json     summarize
+    videos/<video_id>/parts.json       summarize: a long video's part answers until its article is written
     videos/<video_id>/post.json        write (path and hash of the post as written)
     videos/<video_id>/flags.json       write (the reviewer's checklist)
     videos/<video_id>/status.json      stages done, last error
@@ -36,7 +37,7 @@ from pydantic import ValidationError
 
 from pipeline.artifacts import Artifact, ErrorRecord, Spent, StageMark, StatusFile, shape_problem
 from pipeline.errors import ArtifactError, ArtifactMissing, DiskFull
-from pipeline.files import atomic_write_text, ensure_inside, exclusive, remove_stale_temp_files
+from pipeline.files import atomic_write_text, ensure_inside, exclusive, remove_stale_temp_files, storage_error
 from pipeline.redact import redact
 
 # Keys that describe how an artifact was made rather than what it says: they do not take
@@ -204,6 +205,14 @@ class Store:
         refuse_newer(stored, type(artifact), label)
         atomic_write_text(ensure_inside(path, self.root), dumps_artifact(artifact.to_json_dict()))
         return path
+
+    def remove(self, video_id: str, model: type[Artifact]) -> None:
+        """Delete the artifact file, if it is there (one that served its purpose: ``parts.json``)."""
+        path = ensure_inside(self.path(video_id, model.FILE), self.videos_dir)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise storage_error(path, exc) from None
 
     def is_current(self, video_id: str, name: str, expected_fingerprint: str) -> bool:
         data = self.read_optional(video_id, name)

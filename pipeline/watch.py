@@ -9,24 +9,24 @@ A video counts as seen once its run succeeded, or was skipped with ``--mark-seen
 that failed stays unseen so the next scheduled run retries it (new uploads often have no
 captions for a while), up to ``MAX_TRIES`` runs; after that it is marked seen, its failure
 stays in its ``status.json`` and ``yt2post run --retry-failed`` retries it on demand.
+
+A record is an artifact (``WatchedSource``), read and written by the store
+(``Store.load_file``/``save_file``): a record a newer yt2post wrote is refused before any work.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from pipeline.artifacts import WatchedSource, shape_problem
+from pipeline.artifacts import WatchedSource
 from pipeline.errors import ArtifactError, UsageError
-from pipeline.sources.listing import VideoRef, expand_sources, select_refs
-from pipeline.files import atomic_write_text
-from pipeline.store import now_iso
+from pipeline.models import VideoRef
+from pipeline.sources.listing import expand_sources, select_refs
+from pipeline.store import Store, now_iso, refuse_newer
 
 SOURCES_DIR = "sources"
 MAX_TRIES = 3  # scheduled runs a failing new video is retried in before it counts as seen
@@ -76,31 +76,38 @@ class SourceRecord:
     last_looked_at: str | None = None
     seen: dict[str, str] = field(default_factory=dict)  # video id -> when first seen
     tries: dict[str, int] = field(default_factory=dict)  # video id -> failed runs so far
+    stored: WatchedSource | None = None  # the file as read: ``save`` never writes over a newer one
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} (the record of source {self.source})"
 
     @classmethod
     def load(cls, root: Path, source: str) -> SourceRecord:
         path = record_path(root, source)
         record = cls(path=path, source=source_key(source))
-        if not path.is_file():
-            return record
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ArtifactError(f"{path}: the record of source {source} is not valid JSON: {exc}") from None
-        try:
-            stored = WatchedSource.model_validate(data)
-        except ValidationError as exc:
-            raise ArtifactError(f"{path}: the record of source {source} does not have the expected shape: "
-                                f"{shape_problem(exc)}") from None
-        record.first_looked_at = stored.first_looked_at
-        record.last_looked_at = stored.last_looked_at
-        record.seen, record.tries = stored.seen, stored.tries
+        stored = Store(root).load_file(path, WatchedSource, record.label)
+        if stored is not None:
+            record.stored = stored
+            record.first_looked_at, record.last_looked_at = stored.first_looked_at, stored.last_looked_at
+            record.seen, record.tries = stored.seen, stored.tries
         return record
 
+    def check_writable(self) -> None:
+        """Before any work: a record this version cannot update would make every run draft
+        the same "new" videos again."""
+        if self.stored is not None:
+            try:
+                refuse_newer(self.stored.stored(), WatchedSource, self.label)
+            except ArtifactError as exc:
+                raise UsageError(str(exc)) from None
+
     def save(self) -> None:
-        data = WatchedSource(source=self.source, first_looked_at=self.first_looked_at,
-                             last_looked_at=self.last_looked_at, seen=self.seen, tries=self.tries).to_json_dict()
-        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        artifact = WatchedSource(source=self.source, first_looked_at=self.first_looked_at,
+                                 last_looked_at=self.last_looked_at, seen=self.seen, tries=self.tries)
+        artifact._stored = self.stored.stored() if self.stored is not None else None
+        Store(self.path.parents[1]).save_file(self.path, artifact, self.label)
+        self.stored = artifact
 
     def mark_seen(self, video_ids: Iterable[str], when: str) -> None:
         for video_id in video_ids:
@@ -133,6 +140,7 @@ def select_new(root: Path, sources: Iterable[str], *, limit: int | None = None, 
     fresh: dict[str, VideoRef] = {}
     for source in sources:
         record = SourceRecord.load(Path(root), source)
+        record.check_writable()
         videos = expand([source], problems=problems)
         records.append(record)
         listed[str(record.path)] = [v.video_id for v in videos]

@@ -115,3 +115,17 @@ class Watched:
         for reader in self._readers:
             reader.join(timeout)
         return code, "".join(self._out), "".join(self._err)
+
+
+def terminate_while_held(run: Watched, hold: Hold, *, once: Any = None) -> None:
+    """SIGTERM while a model call is held (after ``once()``, if given, e.g. a wait for more calls);
+    the held answers come only after the run has said it stops starting work: a fact, not a
+    guess at how long handling the signal takes (under load it once took them all)."""
+    try:
+        hold.wait_held()
+        if once is not None:
+            once()
+        run.proc.send_signal(signal.SIGTERM)
+        run.wait_for_stderr("stopping:")
+    finally:
+        hold.release()

@@ -18,6 +18,7 @@ from pipeline.artifacts import (
     CandidateFile,
     FlagsFile,
     MetadataFile,
+    PartsFile,
     PostRecord,
     StatusFile,
     TranscriptFile,
@@ -60,6 +61,14 @@ VERSION_0: dict[type[Artifact], dict[str, Any]] = {
         "usage_total": {"calls": 1, "prompt_tokens": 900, "cached_tokens": 0, "completion_tokens": 300,
                         "cost_usd": 0.0003},
         "created_at": "2025-01-01T00:00:00+00:00",
+    },
+    PartsFile: {  # new with versions; a file without the key would still be read as this shape
+        "fingerprint": "a" * 32,
+        "parts": {"d" * 32: {"sections": [{"heading": "开场", "start": "00:00", "body": "正文。"}],
+                             "usage": [{"purpose": "sections 1/3", "model": "gpt-4o-mini", "prompt_tokens": 9000,
+                                        "cached_tokens": 0, "completion_tokens": 3000, "cost_usd": 0.003}],
+                             "answered_at": "2025-01-01T00:00:00+00:00"}},
+        "updated_at": "2025-01-01T00:00:00+00:00",
     },
     PostRecord: {
         "path": "posts/2021-07-20-trying-to-wheelie.md", "source": f"https://www.youtube.com/watch?v={BW}",
@@ -183,7 +192,7 @@ def test_the_article_is_cleaned_by_its_model_for_summarize_and_write_alike() -> 
     assert article.tags == ["large-language-models", "ai"] and article.companies_orgs == ["openai"]
     # The writer takes the same cleaned values, whether given the model or a plain dict.
     meta = Metadata(id=BW, title="t", channel="c", upload_date="20210720")
-    assert build_post(raw, meta, Config()).metadata == build_post(article, meta, Config()).metadata
+    assert build_post(raw, meta, Config()).front == build_post(article, meta, Config()).front
 
 
 def test_status_helpers_keep_their_shape_over_status_file(tmp_path: Path) -> None:
@@ -235,6 +244,22 @@ def test_a_watched_source_record_from_before_versions_loads_and_saves_versioned(
     path.write_text(json.dumps({"seen": ["not", "a", "mapping"]}), encoding="utf-8")
     with pytest.raises(ArtifactError, match="seen"):
         SourceRecord.load(tmp_path, source)
+
+
+def test_a_watched_source_record_from_a_newer_yt2post_is_read_but_never_written_over(tmp_path: Path) -> None:
+    from pipeline.watch import SourceRecord, record_path
+
+    source = "https://www.youtube.com/@example/videos"
+    path = record_path(tmp_path, source)
+    path.parent.mkdir(parents=True)
+    newer = {"schema_version": 7, "source": source, "seen": {BW: "2025-01-01T00:00:00+00:00"}, "future": [1]}
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    record = SourceRecord.load(tmp_path, source)
+    assert list(record.seen) == [BW]  # read as far as it goes
+    record.mark_seen(["newVideo000"], "2025-02-01T00:00:00+00:00")
+    with pytest.raises(ArtifactError, match="newer yt2post .*version 7.*upgrade yt2post"):
+        record.save()
+    assert json.loads(path.read_text(encoding="utf-8")) == newer
 
 
 def test_summarize_saves_the_article_cleaned_and_the_post_shows_it_as_saved(cli, fake_llm, tmp_path: Path) -> None:

@@ -98,3 +98,28 @@ def test_without_a_backend_the_error_says_how_to_enable_it(cli, tmp_path: Path) 
     audio = tone(tmp_path / "quiet.wav", 2)
     result = cli("fetch", str(audio))
     assert result.code == 1 and "asr.backend" in result.stderr
+
+
+def test_an_approved_post_of_an_audio_file_is_redone_by_force_only_when_the_file_is_named(
+        cli, fake_llm, tmp_path: Path) -> None:
+    """A media file names its one video, as a URL or an info.json does: ``--force`` with the
+    file redoes it; with a list file that holds it, the approved post is left out."""
+    from pipeline.config import Config
+    from pipeline.review.posts import approve, find_post
+    from pipeline.store import Store
+
+    audio = tone(tmp_path / "My interview.wav", 6)
+    listed = tmp_path / "talks.txt"
+    listed.write_text(f"{audio}\n", encoding="utf-8")
+    config = str(endpoint_config(tmp_path))
+    assert cli("run", str(listed), "--config", config).code == 0
+    [video_id] = Store(tmp_path / "output").video_ids()
+    store = Store(tmp_path / "output")
+    approve(store, video_id, Config(), find_post(store, video_id).version)
+    fake_llm.reset()
+    by_list = cli("run", str(listed), "--config", config, "--force")
+    assert by_list.code == 0, by_list.stderr
+    assert "1 approved post(s) left out" in by_list.stdout and fake_llm.calls == 0
+    named = cli("run", str(audio), "--config", config, "--force")
+    assert named.code == 0, named.stderr
+    assert "left out" not in named.stdout and fake_llm.calls == 1

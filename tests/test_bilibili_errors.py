@@ -76,18 +76,21 @@ def ytdlp_error(bilibili_proxy: dict[str, tuple[int, str]], name: str) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize(("answer", "cause", "says"), [
-    ("blocked", IpBlocked,
-     "Bilibili's risk control is blocking this IP (Unable to download webpage: HTTP Error 412"),
-    ("risk", RateLimited, "Bilibili is limiting this IP's requests (You have exceeded the rate limit. Try again later)"),
-    ("deleted", VideoUnavailable, "the video is unavailable (This video may be deleted or geo-restricted."),
-    ("login", LoginRequired, "Bilibili wants a logged-in account (This video is only available for registered users)"),
+@pytest.mark.parametrize(("answer", "cause", "says", "said"), [
+    ("blocked", IpBlocked, "Bilibili's risk control is blocking this IP; wait and rerun",
+     "Unable to download webpage: HTTP Error 412: Precondition Failed"),
+    ("risk", RateLimited, "Bilibili is limiting this IP's requests; wait and rerun",
+     "You have exceeded the rate limit. Try again later"),
+    ("deleted", VideoUnavailable, "the video is unavailable",
+     "This video may be deleted or geo-restricted. You might want to try a VPN or a proxy server (with --proxy)"),
+    ("login", LoginRequired, "Bilibili wants a logged-in account; set bilibili.cookies_file",
+     "This video is only available for registered users"),
 ])
 def test_yt_dlps_own_bilibili_errors_get_their_cause(bilibili_proxy, answer: str, cause: type[FetchError],
-                                                     says: str) -> None:
+                                                     says: str, said: str) -> None:
     error = classify_bilibili_error(ytdlp_error(bilibili_proxy, answer), BV)
     assert type(error) is cause and error.video_id == BV
-    assert str(error).startswith(f"{BV}: {says}") and "\n" not in str(error)
+    assert str(error).startswith(f"{BV}: {says}") and str(error).endswith(f": {said}") and "\n" not in str(error)
     assert "please report this issue" not in str(error) and "--cookies" not in str(error)
 
 
@@ -140,10 +143,11 @@ def test_the_messages_say_what_to_do() -> None:
                                           BV))
     assert "wait and rerun" in blocked and "bilibili.cookies_file" in blocked and "bilibili.proxy" in blocked
     premium = str(classify_bilibili_error(extractor("This video is for premium members only"), BV))
-    assert "premium members (大会员)" in premium and "bilibili.cookies_file" in premium
+    assert "premium 大会员" in premium and "bilibili.cookies_file" in premium
     network = str(classify_bilibili_error("ERROR: [BiliBili] x: Unable to download webpage: <urlopen error [Errno "
                                           "-3] Temporary failure in name resolution>", BV))
-    assert network.startswith(f"{BV}: network error talking to Bilibili: temporary failure in name resolution;")
+    assert network.startswith(f"{BV}: network error talking to Bilibili: temporary failure in name resolution; "
+                              "check the network (and bilibili.proxy)")
     assert "youtube" not in network.lower()
 
 

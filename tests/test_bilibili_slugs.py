@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.post.formats.base import PostContent
-from pipeline.post.formats.eleventy import Eleventy
 from pipeline.post.slugs import post_slug, slugify, title_slug
 
 
@@ -63,17 +61,3 @@ def test_a_part_of_a_long_title_keeps_its_number_within_60_characters() -> None:
 def test_a_title_that_only_looks_like_a_part_is_a_title() -> None:
     # Not a part's id: "p02" in the title is the title's own.
     assert post_slug("人工智能 p02 新闻", "BV1ai411Z7aQ") == "ren-gong-zhi-neng-p02-xin-wen"
-
-
-def content(**values: str) -> PostContent:
-    base = dict(title="", summary="", date="2025-10-20", source="https://www.bilibili.com/video/BV1ai411Z7aQ",
-                speaker="", tags=[], area="", category="", companies_orgs=[], products_models=[], guest="",
-                insight="", body="", slug="", video_id="BV1ai411Z7aQ")
-    return PostContent(**{**base, **values})
-
-
-def test_the_eleventy_file_name_of_a_post_without_an_ascii_slug_is_its_title_in_pinyin() -> None:
-    eleventy = Eleventy()
-    assert eleventy.file_name(content(title="人工智能的未来")) == "2025-10-20-ren-gong-zhi-neng-de-wei-lai.md"
-    assert eleventy.file_name(content(slug="ai-deal-frenzy", title="人工智能")) == "2025-10-20-ai-deal-frenzy.md"
-    assert eleventy.file_name(content(title="🚀", date="")) == "undated-BV1ai411Z7aQ.md"

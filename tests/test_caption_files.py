@@ -16,9 +16,8 @@ import pytest
 from pipeline.config import Config
 from pipeline.errors import InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.sources.fetch import FetchOptions, fetch
-from pipeline.models import Metadata
-from pipeline.sources.listing import VideoRef
-from pipeline.sources.urls import canonical_url
+from pipeline.models import Metadata, VideoRef
+from pipeline.sites.youtube.urls import canonical_url
 from pipeline.store import Store
 from pipeline.sources.textfiles import TextFileError, decode
 from pipeline.sources.transcripts import from_subtitle_file

@@ -1,4 +1,4 @@
-"""The chaos test: a batch of real local videos under random kills, SIGTERMs, model faults and a
+"""The chaos test: a batch of real local videos (one of them 3.5 hours long) under random kills, SIGTERMs, model faults and a
 full disk, repeated until the command exits 0; then nothing may be lost, torn, paid twice or
 written outside the output folder. ``CHAOS_SEED=N`` replays a run; the longer variant is
 ``benchmarks/chaos.py``. Needs root for its small tmpfs: without it the test fails, loudly."""
@@ -10,7 +10,9 @@ from pathlib import Path
 
 from benchmarks.chaos import CONCURRENCY, run_chaos
 
-DEFAULT_SEED = 12  # kills, a SIGTERM and a full disk, in about 12 s
+# Full disks and kills that meet the long video between part answers (before its part answers
+# were saved, this seed lost 70 answered calls against a bound of 24).
+DEFAULT_SEED = 13
 
 
 def test_chaos(tmp_path: Path) -> None:
@@ -25,3 +27,5 @@ def test_chaos(tmp_path: Path) -> None:
     assert report.interruptions >= 1, report.summary()
     assert any(call.fault for call in report.calls), report.summary()
     assert report.wasted_calls <= report.interruptions * CONCURRENCY
+    # The long video was interrupted between its part answers, and what it had was kept.
+    assert report.kept_parts >= 1, report.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import frontmatter
@@ -138,3 +139,42 @@ def test_status_and_the_writer_agree_on_what_is_the_reviewers(cli, fake_llm, tmp
     os.chmod(post, 0o444)
     row = json.loads(cli("status", "--json").stdout.splitlines()[0])
     assert row["review"] == "edited"
+
+
+def test_a_forced_run_leaves_approved_posts_out_unless_they_are_named(cli, fake_llm, tmp_path: Path) -> None:
+    """``run --force`` over a folder pays for no approved post: the README promises an approved
+    post is never regenerated. Named as a SOURCE of its own, it is redone (the new text beside
+    it, as for any post the reviewer changed)."""
+    from pipeline.config import Config
+    from pipeline.review.posts import approve, find_post
+    from pipeline.store import Store
+    from tests.batch_videos import make_videos
+
+    ids = make_videos(tmp_path / "videos", 3)
+    assert cli("run", "videos").code == 0 and fake_llm.calls == 3
+    approved = ids[1]
+    store = Store(tmp_path / "output")
+    post = approve(store, approved, Config(), find_post(store, approved).version)
+    text = post.read_bytes()
+
+    def asked_for(body: dict) -> str:  # the video a model call was for, by the number in its title
+        return ids[int(re.search(r"Wheelie challenge number (\d+)", body["messages"][-1]["content"]).group(1))]
+
+    fake_llm.reset()
+    dry = cli("run", "videos", "--force", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert approved not in dry.stdout.split("total:")[0]
+    assert "1 approved post(s) left out (name them to redo)" in dry.stdout
+    forced = cli("run", "videos", "--force")
+    assert forced.code == 0, forced.stderr
+    assert fake_llm.calls == 2 and approved not in {asked_for(b) for b in fake_llm.requests}
+    assert forced.stdout.strip().splitlines()[0] == \
+        "2 video(s): 2 done, 0 skipped, 0 failed, 1 approved post(s) left out (name them to redo)"
+    assert post.read_bytes() == text and not Path(f"{post}.regenerated").exists()
+
+    fake_llm.reset()
+    named = cli("run", f"videos/{approved}.info.json", "--force")
+    assert named.code == 0, named.stderr
+    assert fake_llm.calls == 1 and asked_for(fake_llm.requests[0]) == approved
+    assert post.read_bytes() == text and Path(f"{post}.regenerated").is_file()
+    assert "left out" not in named.stdout

@@ -20,8 +20,8 @@ from pipeline.errors import (
     VideoPrivate,
     VideoUnavailable,
 )
-from pipeline.sources.youtube import classify_ytdlp_error
-from pipeline.sources.youtube_session import Limiter
+from pipeline.sites.youtube.errors import classify_ytdlp_error
+from pipeline.sources.limiter import Limiter
 from tests.conftest import FIXTURES, video_dir_with
 
 # Error texts as yt-dlp reports them (see ../shared/NOTES.md).
@@ -96,7 +96,7 @@ def test_an_unreachable_proxy_is_one_whole_line_naming_it(cli, tmp_path: Path) -
                       "(see Offline in the README)"], result.stderr
     from pipeline.config import Config
     from pipeline.models import Metadata
-    from pipeline.sources.youtube_session import YouTubeSession
+    from pipeline.sites.youtube.session import YouTubeSession
 
     config = Config.model_validate({"youtube": {"proxy": f"http://127.0.0.1:{closed_port()}", "max_attempts": 1,
                                                 "min_interval": 0, "jitter": 0}})

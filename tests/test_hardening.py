@@ -12,9 +12,9 @@ from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.models import Metadata
 from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.sources.urls import video_id_from_url
+from pipeline.sites.youtube.urls import video_id_from_url
 from pipeline.store import Store
-from pipeline.post.write import build_post, dump_post, iso_date, post_file_name
+from pipeline.post.write import build_post, iso_date, post_file_name
 from tests.conftest import load_json, video_dir_with
 from tests.fakellm import Reply
 
@@ -116,7 +116,7 @@ def test_info_json_id_with_a_newline_fails_only_that_video(cli, fake_llm, tmp_pa
 def test_channel_and_uploader_are_sanitised() -> None:
     meta = Metadata(id=BW, title="t", channel="<script>alert(1)</script>Chan<img src=x onerror=alert(2)>",
                     uploader="u", upload_date="20210101")
-    post = build_post({"title": "t", "sections": []}, meta, Config())
+    post = build_post({"title": "t", "sections": []}, meta, Config()).front
     assert "<" not in post["speaker"] and "script" not in post["speaker"].lower().replace("&lt;", "")
     assert post["speaker"] == "Chan&lt;img src=x onerror=alert(2)>"
     assert all("<" not in v for v in post["media_books"])
@@ -124,7 +124,7 @@ def test_channel_and_uploader_are_sanitised() -> None:
 
 def test_model_strings_in_front_matter_are_sanitised() -> None:
     article = {"title": "t", "area": "<b>x</b>\u202e", "category": "c\u2066\nat", "sections": []}
-    post = build_post(article, Metadata(id=BW, upload_date="20210101"), Config())
+    post = build_post(article, Metadata(id=BW, upload_date="20210101"), Config()).front
     assert post["area"] == "&lt;b>x&lt;/b>" and post["category"] == "c at"
 
 
@@ -177,7 +177,7 @@ def test_default_post_is_unchanged_by_the_hardening() -> None:
     from tests.test_write_golden import SEED, seed_inputs
 
     article, meta, overrides = seed_inputs()
-    assert dump_post(build_post(article, meta, Config(), overrides)).rstrip("\n") == \
+    assert build_post(article, meta, Config(), overrides).text.rstrip("\n") == \
         SEED.read_text(encoding="utf-8").rstrip("\n")
 
 

@@ -79,7 +79,7 @@ from contextlib import contextmanager  # noqa: E402
 
 from tests.batch_videos import make_videos  # noqa: E402
 from tests.conftest import ROOT, run_in_process  # noqa: E402
-from tests.processes import Hold, Watched, wait_for_entry  # noqa: E402
+from tests.processes import Hold, Watched, terminate_while_held, wait_for_entry  # noqa: E402
 
 
 def _env(fake_llm, **extra: str) -> dict[str, str]:
@@ -169,15 +169,7 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, fake_llm) -> None:
     folder = tmp_path / "videos"
     make_videos(folder, 12)
     run = Watched(["run", str(folder)], tmp_path, fake_llm)
-    try:
-        hold.wait_held()
-        _wait_for(lambda: fake_llm.calls >= 2)
-        run.proc.send_signal(signal.SIGTERM)
-        # A fact, not a guess at how long handling the signal takes: the run says it stopped
-        # starting work before the held answers arrive (under load it once took them all).
-        run.wait_for_stderr("stopping:")
-    finally:
-        hold.release()
+    terminate_while_held(run, hold, once=lambda: _wait_for(lambda: fake_llm.calls >= 2))
     code, out, err = run.finish(timeout=60)
     assert code == 143, (out, err)
     assert err.strip().splitlines()[-1].startswith("terminated:"), err

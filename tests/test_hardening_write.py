@@ -111,7 +111,7 @@ def test_a_new_posts_record_written_before_a_kill_leads_to_a_fresh_post(tmp_path
     store.write(BW, "metadata", {"id": BW, "title": "Wheelie", "upload_date": "20210101"})
     store.write(BW, "article", {"title": "标题", "summary": "摘要", "sections": [{"heading": "h", "body": "b"}],
                                 "tags": [], "area": "a", "category": "c"})
-    real = write_module.atomic_write_text
+    real = write_module.create_new_text  # how a new post is made: name and file in one step
     saves: list[dict] = []
     real_save = Store.save
 
@@ -129,12 +129,12 @@ def test_a_new_posts_record_written_before_a_kill_leads_to_a_fresh_post(tmp_path
         real(path, text)
 
     monkeypatch.setattr(Store, "save", counting_save)
-    monkeypatch.setattr(write_module, "atomic_write_text", dies_before_post)
+    monkeypatch.setattr(write_module, "create_new_text", dies_before_post)
     with pytest.raises(Killed):
         write(BW, Config(), store)
     assert len(saves) == 1 and saves[0]["sha256"] and not saves[0]["pending_sha256"]
     assert not list((tmp_path / "out" / "posts").glob("*.md"))
-    monkeypatch.setattr(write_module, "atomic_write_text", real)
+    monkeypatch.setattr(write_module, "create_new_text", real)
     result = write(BW, Config(), Store(tmp_path / "out"))
     assert result.outcome == "done"
     existing = locate_post(Store(tmp_path / "out"), BW, f"https://www.youtube.com/watch?v={BW}")
@@ -167,3 +167,48 @@ def test_a_post_at_our_name_that_no_lookup_found_is_never_overwritten(tmp_path: 
     assert result.outcome == "kept", result.detail
     assert "审稿人的修改" in post.read_text(encoding="utf-8")
     assert Path(str(post) + ".regenerated").is_file()
+
+
+def test_two_videos_of_the_same_date_and_title_written_at_once_get_a_post_each(cli, fake_llm, tmp_path: Path) -> None:
+    """Two workers writing two videos with the same date and title (online sources run two
+    local workers) each choose a name and create their post in one step: neither post is
+    written over, and each has its own name."""
+    import threading
+
+    from pipeline.config import Config
+    from pipeline.post.write import write
+    from pipeline.store import Store
+    from tests.batch_videos import make_videos
+
+    pairs = 12
+    ids = make_videos(tmp_path / "videos", 2 * pairs)
+    for index, video_id in enumerate(ids):  # video 2k and 2k+1: one date, one title
+        path = tmp_path / "videos" / f"{video_id}.info.json"
+        info = json.loads(path.read_text(encoding="utf-8"))
+        info.update(title=f"The same talk, part {index // 2}", upload_date="20240301")
+        path.write_text(json.dumps(info), encoding="utf-8")
+    for stage in ("fetch", "summarize"):
+        assert cli(stage, "videos").code == 0
+    store = Store(tmp_path / "output")
+    for first, second in zip(ids[::2], ids[1::2]):
+        start = threading.Barrier(2)
+        results = {}
+
+        def worker(video_id: str) -> None:
+            start.wait()
+            results[video_id] = write(video_id, Config(), store)
+
+        threads = [threading.Thread(target=worker, args=(v,)) for v in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {r.outcome for r in results.values()} == {"done"}, results
+    posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
+    assert len(posts) == 2 * pairs, [p.name for p in posts]
+    for video_id in ids:
+        record = load_json(tmp_path / "output" / "videos" / video_id / "post.json")
+        post = tmp_path / "output" / record["path"]
+        assert f"watch?v={video_id}\n" in post.read_text(encoding="utf-8"), (video_id, record["path"])
+        assert hashlib.sha256(post.read_bytes()).hexdigest() == record["sha256"]
+    assert len({load_json(tmp_path / "output" / "videos" / v / "post.json")["path"] for v in ids}) == 2 * pairs

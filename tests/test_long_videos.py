@@ -172,3 +172,117 @@ def test_a_topic_cut_by_a_part_boundary_becomes_one_section() -> None:
     ])
     assert [(s.heading, s.body) for s in merged] == [
         ("开场", "a"), ("自动驾驶的数据引擎", "b\n\nc"), ("机器人", "d")]
+
+
+def is_overview(body: dict) -> bool:
+    return body["response_format"]["json_schema"]["name"] == "article_overview"
+
+
+def test_a_failed_overview_keeps_the_parts_already_paid_for(cli, fake_llm, tmp_path: Path) -> None:
+    """Each part's answer is saved as it arrives (``parts.json``): the rerun after a failed
+    overview asks only for the overview, and the article counts every call that made it."""
+    fake_llm.responder = lambda body: Reply(status=400, error={"error": {"message": "overview refused here"}}) \
+        if is_overview(body) else default_answer(body)
+    failed = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
+    assert failed.code == 1 and "overview refused here" in failed.stderr
+    parts = fake_llm.calls - 1
+    assert parts >= 2
+    folder = tmp_path / "output" / "videos" / "cdiD-9MMpb0"
+    saved = json.loads((folder / "parts.json").read_text(encoding="utf-8"))
+    assert saved["schema_version"] == 1 and len(saved["parts"]) == parts
+
+    fake_llm.reset()
+    fake_llm.responder = None
+    dry = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert next(line for line in dry.stdout.splitlines() if line.startswith("cdiD-9MMpb0")).split("\t")[1] == "1"
+    again = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
+    assert again.code == 0, again.stderr
+    assert fake_llm.calls == 1 and is_overview(fake_llm.requests[0])
+    article = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    assert article["parts"] == parts and article["usage_total"]["calls"] == parts + 1
+    assert not (folder / "parts.json").exists()  # the article holds it all now
+
+
+def test_saved_part_answers_are_used_only_for_the_same_input(cli, fake_llm, tmp_path: Path) -> None:
+    fake_llm.responder = lambda body: Reply(status=400) if is_overview(body) else default_answer(body)
+    assert run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0").code == 1
+    parts = fake_llm.calls - 1
+    fake_llm.reset()
+    fake_llm.responder = None
+    # Another model writes other answers: none of the saved ones is for its input.
+    (tmp_path / "config.yaml").write_text("llm:\n  model: another-model\n", encoding="utf-8")
+    again = run_long(cli, tmp_path, three_hours(), "cdiD-9MMpb0")
+    assert again.code == 0, again.stderr
+    assert fake_llm.calls == parts + 1
+
+
+def test_a_long_video_killed_mid_way_pays_on_the_rerun_only_for_what_was_not_answered(
+        cli, fake_llm, tmp_path: Path) -> None:
+    """Killed (SIGKILL) after some part answers: the killed run and its rerun together pay for
+    no more calls than an uninterrupted run plus the one in flight, counted at the server."""
+    import signal
+
+    from tests.processes import Hold, start_pipeline
+
+    segments = three_hours()
+    srt = write_srt(segments, tmp_path / "long.srt")
+    info = info_json(tmp_path, "cdiD-9MMpb0", "Andrej Karpathy: Tesla AI", segments[-1].end)
+    # One call at a time: the parts answer in order, so two answered means two saved.
+    (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 1\n", encoding="utf-8")
+    whole = cli("run", str(info), "--subtitles", str(srt), "--out", "uninterrupted")
+    assert whole.code == 0, whole.stderr
+    uninterrupted = fake_llm.calls
+    assert uninterrupted >= 4  # three parts or more, and the overview
+
+    fake_llm.reset()
+    hold = Hold(free=2)  # parts 1 and 2 are answered; part 3 is in flight when the kill comes
+    fake_llm.responder = hold
+    proc = start_pipeline(["run", str(info), "--subtitles", str(srt)], tmp_path, fake_llm)
+    try:
+        hold.wait_held()
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        hold.release()
+    assert proc.returncode == -signal.SIGKILL
+    killed_run, in_flight = fake_llm.calls, 1
+    assert killed_run == 3
+
+    fake_llm.responder = None
+    rerun = cli("run", str(info), "--subtitles", str(srt))
+    assert rerun.code == 0, rerun.stderr
+    assert fake_llm.calls <= uninterrupted + in_flight, (killed_run, fake_llm.calls - killed_run, uninterrupted)
+    article = json.loads((tmp_path / "output" / "videos" / "cdiD-9MMpb0" / "article.json").read_text())
+    assert len(article["sections"]) >= article["parts"]
+
+
+def test_sigterm_in_the_middle_of_a_long_video_starts_no_more_of_its_parts(fake_llm, tmp_path: Path) -> None:
+    """"No new work starts" holds inside a long video too: after SIGTERM the part in flight
+    finishes and is kept, its other parts are not asked for (the rerun asks for them), and the
+    video counts as not started, not failed."""
+    from tests.conftest import run_in_process
+    from tests.processes import Hold, Watched, terminate_while_held
+
+    segments = three_hours()
+    srt = write_srt(segments, tmp_path / "long.srt")
+    info = info_json(tmp_path, "cdiD-9MMpb0", "Andrej Karpathy: Tesla AI", segments[-1].end)
+    (tmp_path / "config.yaml").write_text("llm:\n  concurrency: 1\n", encoding="utf-8")
+    fake_llm.responder = hold = Hold()
+    run = Watched(["run", str(info), "--subtitles", str(srt)], tmp_path, fake_llm)
+    terminate_while_held(run, hold)
+    code, out, err = run.finish(timeout=60)
+    assert code == 143, (out, err)
+    assert fake_llm.calls == 1, err  # the part in flight, and nothing after the stop
+    folder = tmp_path / "output" / "videos" / "cdiD-9MMpb0"
+    assert len(json.loads((folder / "parts.json").read_text(encoding="utf-8"))["parts"]) == 1
+    assert not (folder / "article.json").exists()
+    status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
+    assert status.get("error") is None, status
+
+    fake_llm.reset()
+    fake_llm.responder = None
+    again = run_in_process(tmp_path, fake_llm, "run", str(info), "--subtitles", str(srt))
+    assert again.code == 0, again.stderr
+    article = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    assert fake_llm.calls == article["parts"]  # the other parts and the overview

@@ -286,9 +286,9 @@ def test_a_javascript_source_never_becomes_a_link() -> None:
     article = {"title": "标题", "summary": "摘要。", "tags": ["a"], "area": "AI", "category": "x",
                "sections": [{"heading": "一", "body": "正文。", "start": 12.0, "end": 30.0}]}
     config = Config.model_validate({"post": {"section_links": True}})
-    assert "javascript:" not in build_post(article, meta, config).content
+    assert "javascript:" not in build_post(article, meta, config).body
     good = Metadata(id=BW, title="t", webpage_url=f"https://www.youtube.com/watch?v={BW}")
-    assert f"(https://www.youtube.com/watch?v={BW}&t=12s)" in build_post(article, good, config).content
+    assert f"(https://www.youtube.com/watch?v={BW}&t=12s)" in build_post(article, good, config).body
 
 
 def _hostile_source(out: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.sources.listing import expand_sources
-from pipeline.sources.urls import channel_videos_url, is_collection_url, video_id_from_url
+from pipeline.sites.youtube.urls import channel_videos_url, is_collection_url, video_id_from_url
 from tests.conftest import FIXTURES
 
 INFO = FIXTURES / "ytdlp-info"
@@ -212,11 +212,11 @@ def test_bad_sources_are_usage_errors(source: str, message: str) -> None:
 
 
 def test_playlists_and_channels_are_listed_with_the_youtube_settings() -> None:
-    from pipeline.api import flat_extractor
     from pipeline.config import Config
+    from pipeline.sites import get_site
 
     config = Config.model_validate({"youtube": {"proxy": "http://127.0.0.1:9", "cookies_file": "/tmp/c.txt",
                                                 "timeout": 7}})
-    params = flat_extractor(config).keywords["params"]  # type: ignore[attr-defined]
+    params = get_site("youtube").ytdlp_params(config)  # type: ignore[attr-defined]
     assert params["proxy"] == "http://127.0.0.1:9" and params["cookiefile"] == "/tmp/c.txt"
     assert params["socket_timeout"] == 7

@@ -15,7 +15,7 @@ from pipeline.errors import (
     VideoUnavailable,
 )
 from pipeline.models import Metadata
-from pipeline.sources.youtube_session import YouTubeSession
+from pipeline.sites.youtube.session import YouTubeSession
 from tests.recorded_youtube import RecordedYouTube
 
 VIDEO = "GJLlxj_dtq8"  # "Surface Go Review", the video the recorded responses belong to

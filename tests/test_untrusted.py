@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import Config
 from pipeline.models import Metadata
 from pipeline.post.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
-from pipeline.post.write import build_post, dump_post
+from pipeline.post.write import build_post
 from tests.conftest import FIXTURES, video_dir_with
 from tests.fakellm import Reply
 
@@ -26,7 +26,7 @@ def test_front_matter_is_valid_yaml_of_the_right_type(value: str) -> None:
                "area": "tech-engineering", "category": "ai-ml", "companies_orgs": [value], "products_models": [],
                "sections": [{"heading": value, "body": value}]}
     meta = Metadata(id="abcdefghijk", title=value, channel=value, upload_date="20240102")
-    post = frontmatter.loads(dump_post(build_post(article, meta, Config())))
+    post = frontmatter.loads(build_post(article, meta, Config()).text)
     for key in ("title", "summary", "guest", "insight", "speaker", "date", "series", "status", "layout"):
         assert isinstance(post[key], str), key
     for key in ("tags", "media_books", "companies_orgs", "products_models", "project"):

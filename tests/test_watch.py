@@ -238,3 +238,22 @@ def test_quiet_with_new_videos_prints_one_line_whatever_the_model_warns(cli, fak
     write_playlist(tmp_path / "videos", [2, 1, 0])
     watched = cli("watch", str(playlist), "--every", "0.001", "--times", "2", "--quiet")
     assert (watched.code, watched.stdout, watched.stderr) == (0, "1 video(s): 1 done, 0 skipped, 0 failed\n", "")
+
+
+def test_a_record_written_by_a_newer_yt2post_is_refused_before_any_work(cli, fake_llm, tmp_path: Path) -> None:
+    """``sources/<hash>.json`` is guarded like every artifact: this version would drop what a
+    newer one recorded, so it never writes over it, and says so before drafting anything."""
+    make_videos(tmp_path / "videos", 3)
+    playlist = write_playlist(tmp_path / "videos", [1, 0])
+    path = record_path(tmp_path / "output", str(playlist))
+    path.parent.mkdir(parents=True)
+    newer = {"schema_version": 99, "source": str(playlist), "seen": {"batch000000": "2025-01-01T00:00:00+00:00"},
+             "tries": {}, "a_field_from_the_future": {"keep": "me"}}
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    result = cli("run", str(playlist), "--new")
+    assert result.code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "newer yt2post" in lines[0] and path.name in lines[0], result.stderr
+    assert "upgrade yt2post" in lines[0]
+    assert fake_llm.calls == 0
+    assert json.loads(path.read_text(encoding="utf-8")) == newer

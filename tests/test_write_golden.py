@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.models import Metadata
-from pipeline.post.write import build_post, dump_post, post_file_name
+from pipeline.post.write import build_post, post_file_name
 from tests.conftest import FIXTURES
 
 SEED = FIXTURES / "seed-post.md"
@@ -32,13 +32,13 @@ def seed_inputs() -> tuple[dict, Metadata, dict]:
 
 def test_writer_reproduces_seed_post_byte_for_byte() -> None:
     article, meta, overrides = seed_inputs()
-    written = dump_post(build_post(article, meta, Config(), overrides))
+    written = build_post(article, meta, Config(), overrides).text
     assert written.rstrip("\n") == SEED.read_text(encoding="utf-8").rstrip("\n")
 
 
 def test_front_matter_types_match_the_seed() -> None:
     article, meta, overrides = seed_inputs()
-    text = dump_post(build_post(article, meta, Config(), overrides))
+    text = build_post(article, meta, Config(), overrides).text
     data = yaml.safe_load(text.split("---\n")[1])
     seed = yaml.safe_load(SEED.read_text(encoding="utf-8").split("---\n")[1])
     assert list(data) == list(seed)
@@ -52,7 +52,7 @@ def test_front_matter_types_match_the_seed() -> None:
 def test_long_english_summary_is_not_folded() -> None:
     article, meta, overrides = seed_inputs()
     article["summary"] = "A long English summary " * 10
-    text = dump_post(build_post(article, meta, Config(), overrides))
+    text = build_post(article, meta, Config(), overrides).text
     summary_lines = [line for line in text.splitlines() if line.startswith("summary:")]
     assert len(summary_lines) == 1 and summary_lines[0].count("A long English summary") == 10
 

@@ -26,7 +26,7 @@ from pipeline.llm.client import LLMClient
 from pipeline.llm.prompts import Prompts
 from pipeline.context import RunOptions
 from pipeline.runner import Failure, Reporter, RunOverview, Runner, RunSummary
-from pipeline.sources.listing import VideoRef
+from pipeline.models import VideoRef
 from pipeline.store import Store
 from pipeline.llm.summarize import SummaryInputs, estimate, site_tags, summarize
 

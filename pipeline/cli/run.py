@@ -39,6 +39,8 @@ def _print_report(report: RunReport, out: str) -> int:
         parts.append(f"{summary.not_started} not started")
     if report.ignored:
         parts.append(f"{len(report.ignored)} ignored")
+    if report.approved:
+        parts.append(_approved_left_out(report))
     causes = summary.failures_by_cause()
     line = f"{summary.videos} video(s): " + ", ".join(parts)
     if causes:
@@ -65,12 +67,13 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
          quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
 
     from pipeline import api
-    from pipeline.config import parse_overrides
+    from pipeline.post.formats import get_format
+    from pipeline.post.overrides import parse_overrides
     from pipeline.context import RunOptions
     from pipeline.progress import make_reporter
 
     config = _load(config_path)
-    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), config.taxonomy),
+    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), get_format(config.post.format), config.taxonomy),
                          overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
                          allow_description=allow_description, verbose=verbose, max_cost=max_cost,
                          **(batch or {}))
@@ -100,6 +103,10 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     return status
 
 
+def _approved_left_out(report: RunReport) -> str:
+    return f"{len(report.approved)} approved post(s) left out (name them to redo)"
+
+
 def _print_plan(report: RunReport) -> int:
     """``--dry-run``: what the run would spend, per video and in all; nothing was spent."""
     from pipeline.llm.cost import format_cost
@@ -117,6 +124,8 @@ def _print_plan(report: RunReport) -> int:
     click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
                f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} live, "
                f"{batch_total} through the Batch API (dry run: nothing spent)")
+    if report.approved:
+        click.echo(_approved_left_out(report))
     for problem in report.source_errors:
         click.echo(redact(f"error: {problem}"), err=True)
     for failure in report.summary.failures:

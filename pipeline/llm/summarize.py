@@ -3,14 +3,18 @@
 A transcript that fits the model's context is written in one call. A longer one is split
 (along chapters when the video has them) into parts whose sections are written concurrently
 (map); title, summary, tags and classification then come from the sections (reduce), so
-the transcript is sent only once.
+the transcript is sent only once. Each part's answer is saved as it arrives (``parts.json``,
+``SavedParts``) and reused by a rerun for the same input, until the article is written.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,9 +25,9 @@ from pydantic import BaseModel, Field
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
 from pipeline.llm.cost import call_cost
-from pipeline.errors import IncompleteArticle, LLMTruncated
+from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
-from pipeline.artifacts import ArticleFile, MetadataFile, TranscriptFile
+from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
@@ -114,12 +118,18 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
     )
 
 
+Keep = Callable[[Article], None]  # saves the finished article (``Summarizer.run``)
+
+
 class Summarizer:
     """Writes one video's article; holds what every call for that video shares."""
 
     def __init__(self, config: Config, llm: LLMClient, prompts: Prompts, meta: Metadata,
-                 transcript: Transcript, tags: list[str]) -> None:
+                 transcript: Transcript, tags: list[str], saved: SavedParts | None = None,
+                 calls: CallSlots | None = None) -> None:
         self.config = config
+        self.saved = saved  # the part answers of earlier runs, and where new ones are kept
+        self.calls = calls  # the run's model calls, llm.concurrency at a time (see _call_slot)
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
@@ -132,6 +142,23 @@ class Summarizer:
         }
         self.enums = {"area": config.taxonomy.areas, "category": config.taxonomy.categories}
         self.usage: list[Usage] = []
+        self.video_id = meta.id
+
+    @contextmanager
+    def _call_slot(self) -> Iterator[None]:
+        """One model call of the run: started only with one of the run's ``llm.concurrency``
+        slots, and only with room on the disk for its answer, looked at once the slot is ours
+        (a call that waited for a slot while another video filled the disk would be paid for
+        nothing). Every answer is saved before the slot is given back (a part's in
+        ``parts.json``, the last one with the article: ``keep``), so a kill or a full disk loses
+        at most the answers of the calls in flight. Once the run is stopping (Ctrl-C,
+        SIGTERM) no call starts: a long video's other parts wait for the rerun."""
+        with self.calls.slots if self.calls is not None else nullcontext():
+            if self.calls is not None and self.calls.stopping.is_set():
+                raise RunStopping(f"{self.video_id}: stopped before its next model call")
+            if self.saved is not None:
+                self.saved.store.ensure_room(self.saved.video_id)
+            yield
 
     def _record(self, usage: Usage) -> None:
         self.usage.append(usage)  # list.append is atomic: parts report from several threads
@@ -175,19 +202,8 @@ class Summarizer:
 
     def part_messages(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
                       count: int) -> list[dict[str, str]]:
-        previous, following = neighbours
-        return self.prompts.messages("sections.md", **dict(
-            self.base,
-            part={
-                "number": number,
-                "count": count,
-                "start": format_timestamp(part.start),
-                "end": format_timestamp(part.end),
-                "text": part.text(),
-                "previous": _describe_part(previous),
-                "next": _describe_part(following),
-            },
-        ))
+        return self.prompts.messages("sections.md", **dict(self.base, part=_part_context(part, neighbours,
+                                                                                          number, count)))
 
     def overview_messages(self, sections: list[Section]) -> list[dict[str, str]]:
         return self.prompts.messages("overview.md", **dict(
@@ -195,54 +211,87 @@ class Summarizer:
 
     # --- calls -------------------------------------------------------------------------
 
-    def single(self, part: Part) -> Article:
+    def single(self, part: Part, keep: Keep | None = None) -> Article:
         try:
-            article, _ = self.llm.structured(
-                self.article_messages(part), Article, name="article",
-                purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
-            )
-        except LLMTruncated:
-            return self.map_reduce(_halves(part))
+            with self._call_slot():
+                article, _ = self.llm.structured(
+                    self.article_messages(part), Article, name="article",
+                    purpose="article", enums=self.enums, validate=self._check_article, on_usage=self._record,
+                )
+                if keep is not None:
+                    keep(article)
+        except LLMTruncated:  # the slot is given back: the halves take their own
+            return self.map_reduce(_halves(part), keep)
         return article
 
     def _part_sections(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
-                       count: int) -> list[Section]:
-        messages = self.part_messages(part, neighbours, number, count)
+                       count: int) -> tuple[list[Section], list[Usage]]:
+        """The part's sections and the calls they took: an earlier run's saved answer for the
+        same input, else the model's, saved as soon as it arrives."""
+        context = _part_context(part, neighbours, number, count)
+        key = _part_key(context)
+        known = self.saved.get(key) if self.saved is not None else None
+        if known is not None:
+            for usage in known.usage:
+                self._record(usage)
+            return [Section(**s.model_dump()) for s in known.sections], known.usage
+        messages = self.prompts.messages("sections.md", **dict(self.base, part=context))
+        spent: list[Usage] = []
+
+        def record(usage: Usage) -> None:
+            self._record(usage)
+            spent.append(usage)
+
         for _ in range(2):  # a part that produced nothing is redone once
             try:
-                result, _ = self.llm.structured(messages, PartSections, name="article_sections",
-                                                purpose=f"sections {number}/{count}", on_usage=self._record)
-            except LLMTruncated:
-                return [s for half in _halves(part) for s in self._part_sections(half, neighbours, number, count)]
-            sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
-            if sections:
-                return sections
+                with self._call_slot():
+                    result, _ = self.llm.structured(messages, PartSections, name="article_sections",
+                                                    purpose=f"sections {number}/{count}", on_usage=record)
+                    sections = [s for s in result.sections if s.heading.strip() and s.body.strip()]
+                    if sections:
+                        self._keep(key, sections, spent)
+                        return sections, spent
+            except LLMTruncated:  # the slot is given back: the halves take their own
+                halves = [self._part_sections(half, neighbours, number, count) for half in _halves(part)]
+                sections = [s for half_sections, _ in halves for s in half_sections]
+                spent += [u for _, half_spent in halves for u in half_spent]
+                self._keep(key, sections, spent)  # the whole part too: a rerun asks for neither half
+                return sections, spent
         raise IncompleteArticle(
             f"part {number} of {count} ({format_timestamp(part.start)}–{format_timestamp(part.end)}) "
             "produced no sections, even after a redo"
         )
 
-    def map_reduce(self, parts: list[Part]) -> Article:
+    def _keep(self, key: str, sections: list[Section], spent: list[Usage]) -> None:
+        if self.saved is not None:
+            self.saved.put(key, sections, spent)
+
+    def map_reduce(self, parts: list[Part], keep: Keep | None = None) -> Article:
         count = len(parts)
         with ThreadPoolExecutor(max_workers=min(count, self.config.llm.concurrency)) as pool:
-            futures = [
-                pool.submit(self._part_sections, part,
-                            (parts[i - 1] if i else None, parts[i + 1] if i + 1 < count else None), i + 1, count)
-                for i, part in enumerate(parts)
-            ]
-            per_part = [f.result() for f in futures]
+            futures = [pool.submit(self._part_sections, part, _neighbours(parts, i), i + 1, count)
+                       for i, part in enumerate(parts)]
+            per_part = [f.result()[0] for f in futures]
         sections = merge_sections(per_part)
-        overview, _ = self.llm.structured(
-            self.overview_messages(sections), Overview, name="article_overview",
-            purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
-        )
-        return Article(**overview.model_dump(), sections=sections)
+        with self._call_slot():
+            overview, _ = self.llm.structured(
+                self.overview_messages(sections), Overview, name="article_overview",
+                purpose="overview", enums=self.enums, validate=self._check_article, on_usage=self._record,
+            )
+            article = Article(**overview.model_dump(), sections=sections)
+            if keep is not None:
+                keep(article)
+        return article
 
-    def run(self) -> tuple[Article, int]:
+    def run(self, keep: Callable[[Article, int], None] | None = None) -> tuple[Article, int]:
+        """The article, and how many parts it was written from; ``keep(article, parts)`` saves
+        it while the last call's slot is held."""
         parts = self.plan()
-        if len(parts) == 1:
-            return self.single(parts[0]), 1
-        return self.map_reduce(parts), len(parts)
+        count = len(parts)
+        kept = (lambda article: keep(article, count)) if keep is not None else None
+        if count == 1:
+            return self.single(parts[0], kept), 1
+        return self.map_reduce(parts, kept), count
 
 
 def _halves(part: Part) -> list[Part]:
@@ -254,6 +303,74 @@ def _halves(part: Part) -> list[Part]:
             f"the model's answer was cut off at llm.max_output_tokens even for a short part "
             f"({format_timestamp(part.start)}–{format_timestamp(part.end)}); raise llm.max_output_tokens"
         ) from None
+
+
+def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], number: int, count: int) -> dict[str, Any]:
+    """What the part's prompt says about the part: with the summarize fingerprint, its input."""
+    previous, following = neighbours
+    return {
+        "number": number,
+        "count": count,
+        "start": format_timestamp(part.start),
+        "end": format_timestamp(part.end),
+        "text": part.text(),
+        "previous": _describe_part(previous),
+        "next": _describe_part(following),
+    }
+
+
+def _part_key(context: dict[str, Any]) -> str:
+    """A part's answer is kept under this fingerprint of its input (with the summarize
+    fingerprint of the whole file): the site's tags, which change with every post, are not in it."""
+    return fingerprint("part/1", context)
+
+
+def _neighbours(parts: list[Part], index: int) -> tuple[Part | None, Part | None]:
+    return (parts[index - 1] if index else None, parts[index + 1] if index + 1 < len(parts) else None)
+
+
+class CallSlots:
+    """The model calls of a run's summarize stage: ``llm.concurrency`` at a time (a long video's
+    parts and the other videos share them), and none started once the run is stopping."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.stopping = threading.Event()
+
+
+class SavedParts:
+    """A long video's part answers (``parts.json``): each saved as it arrives, under the
+    fingerprint of its input, so that a rerun after a kill, a full disk or a failed overview
+    asks only for the parts not answered yet. Answers are for one summarize fingerprint: those
+    of other inputs (another model, an edited transcript or prompt) are never used."""
+
+    def __init__(self, store: Store, video_id: str, inputs_fingerprint: str) -> None:
+        self.store = store
+        self.video_id = video_id
+        loaded = store.load_readable(video_id, PartsFile)  # a damaged file only costs its answers
+        if loaded is not None and loaded.fingerprint == inputs_fingerprint:
+            self.file = loaded
+        else:
+            self.file = PartsFile(fingerprint=inputs_fingerprint)
+            self.file._stored = loaded.stored() if loaded is not None else None  # for save's version check
+        self._lock = threading.Lock()  # parts answer from several threads
+
+    def get(self, key: str) -> PartAnswer | None:
+        with self._lock:
+            return self.file.parts.get(key)
+
+    def put(self, key: str, sections: list[Section], usage: list[Usage]) -> None:
+        with self._lock:
+            self.file.parts[key] = PartAnswer(sections=[PartSection(**s.model_dump()) for s in sections],
+                                              usage=usage, answered_at=now_iso())
+            self.file.updated_at = now_iso()
+            self.store.save(self.video_id, self.file)
+            self.file._stored = None  # what it replaces next time is what it just wrote
+
+    def done(self) -> None:
+        """The article is written: its answers are all in ``article.json`` now."""
+        if self.file.parts or self.file._stored is not None:
+            self.store.remove(self.video_id, PartsFile)
 
 
 def _describe_part(part: Part | None) -> str:
@@ -321,7 +438,7 @@ class SummaryInputs:
 
 def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, force: bool = False,
               prompts: Prompts | None = None, tags: list[str] | None = None,
-              inputs: SummaryInputs | None = None) -> StageResult:
+              inputs: SummaryInputs | None = None, calls: CallSlots | None = None) -> StageResult:
     """Write ``article.json`` for one video, unless it is current for its inputs."""
     inputs = inputs or SummaryInputs.load(video_id, config, store, prompts)
     meta, transcript, prompts, expected = inputs.meta, inputs.transcript, inputs.prompts, inputs.fingerprint
@@ -329,27 +446,35 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
         return StageResult(video_id, "summarize", "skipped")
     if tags is None:
         tags = site_tags(store.posts_dir, config.reuse_tags)
-    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags)
-    article, parts = summarizer.run()
-    sections, dropped = check_times(article.sections, transcript.paragraphs, meta.duration)
-    warnings = [d.warning for d in dropped]
-    for line in dropped_summary(dropped):  # one line per kind; the detail is in article.json
-        log.warning("%s: %s", video_id, line)
-    for warning in warnings:
-        log.info("%s: %s", video_id, warning)
-    # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
-    record = ArticleFile.model_validate(article.model_dump() | {
-        "sections": sections,
-        "fingerprint": expected,
-        "model": config.llm.model,
-        "parts": parts,
-        "transcript_source": transcript.source,
-        "warnings": warnings,
-        "usage": [u.model_dump() for u in summarizer.usage],
-        "usage_total": total_usage(summarizer.usage),
-        "created_at": now_iso(),
-    })
-    store.save(video_id, record)
+    saved = SavedParts(store, video_id, expected)
+    summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, calls)
+    records: list[ArticleFile] = []
+
+    def keep(article: Article, parts: int) -> None:
+        sections, dropped = check_times(article.sections, transcript.paragraphs, meta.duration)
+        warnings = [d.warning for d in dropped]
+        for line in dropped_summary(dropped):  # one line per kind; the detail is in article.json
+            log.warning("%s: %s", video_id, line)
+        for warning in warnings:
+            log.info("%s: %s", video_id, warning)
+        # ArticleFile cleans the model's answer (titles trimmed, tags as unique slugs): the one place.
+        record = ArticleFile.model_validate(article.model_dump() | {
+            "sections": sections,
+            "fingerprint": expected,
+            "model": config.llm.model,
+            "parts": parts,
+            "transcript_source": transcript.source,
+            "warnings": warnings,
+            "usage": [u.model_dump() for u in summarizer.usage],
+            "usage_total": total_usage(summarizer.usage),
+            "created_at": now_iso(),
+        })
+        store.save(video_id, record)
+        records.append(record)
+
+    _, parts = summarizer.run(keep)
+    saved.done()
+    record = records[0]
     totals = record.usage_total
     return StageResult(video_id, "summarize", "done", detail=f"{parts} part(s), {len(summarizer.usage)} call(s)",
                        tokens=totals.prompt_tokens + totals.completion_tokens, cost_usd=totals.cost_usd)
@@ -387,14 +512,19 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]
     parts = summarizer.plan()
     overhead = summarizer.overhead_tokens
-    transcript_tokens = sum(p.tokens for p in parts)
-    article_tokens = estimate_article_tokens(transcript_tokens)
-    calls = 1 if len(parts) == 1 else len(parts) + 1
-    prompt_tokens = overhead * len(parts) + transcript_tokens
+    article_tokens = estimate_article_tokens(sum(p.tokens for p in parts))
+    asked = parts
+    if len(parts) > 1:  # the parts an earlier run has answered are not asked for again
+        saved = SavedParts(store, video_id, inputs.fingerprint)
+        asked = [part for i, part in enumerate(parts)
+                 if saved.get(_part_key(_part_context(part, _neighbours(parts, i), i + 1, len(parts)))) is None]
+    asked_tokens = sum(p.tokens for p in asked)
+    calls = 1 if len(parts) == 1 else len(asked) + 1
+    prompt_tokens = overhead * len(asked) + asked_tokens
     if len(parts) > 1:
         # The reduce call reads section headings and excerpts, a fraction of the article.
         prompt_tokens += overhead + min(article_tokens, len(parts) * 8 * EXCERPT_CHARS)
-    completion_tokens = article_tokens + (300 if len(parts) > 1 else 0)
+    completion_tokens = (estimate_article_tokens(asked_tokens) if asked else 0) + (300 if len(parts) > 1 else 0)
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 _BLOCKS = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _UNCLOSED_BLOCK = re.compile(r"<\s*(script|style)\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
@@ -51,11 +51,12 @@ def _scheme_is_dangerous(url: str) -> bool:
     return squeezed.startswith(_BAD_SCHEMES)
 
 
-def safe_video_url(url: str) -> str | None:
-    """``url`` when it is a YouTube watch page over http(s), the one kind of link a time is added
-    to (``&t=…s``); None for anything else. Parsed, not searched: ``javascript:alert(1)//youtube.com/watch?v=``
-    contains what a watch link contains. The URL also goes into Markdown links: nothing that could
-    end one (spaces, brackets, quotes) may be in it."""
+def safe_video_url(url: str, seconds: float | None = None) -> str | None:
+    """``url`` (at second ``seconds``) when it is a video page of a known site over http(s), the
+    one kind of link a time is added to; None for anything else. Parsed, not searched (the site
+    decides: ``javascript:alert(1)//youtube.com/watch?v=`` contains what a watch link contains).
+    The URL also goes into Markdown links: nothing that could end one (spaces, brackets, quotes)
+    may be in it."""
     if any(ch.isspace() or ch in "()<>[]\"'`\\" or unicodedata.category(ch)[0] == "C" for ch in url):
         return None
     try:
@@ -64,11 +65,11 @@ def safe_video_url(url: str) -> str | None:
         parts.port  # noqa: B018  # raises on a malformed port
     except ValueError:  # a malformed port or IPv6 address
         return None
-    if parts.scheme.lower() not in ("http", "https") or not (host == "youtube.com" or host.endswith(".youtube.com")):
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    if parts.path != "/watch" or not parse_qs(parts.query).get("v"):
-        return None
-    return url
+    from pipeline.sites import link_at
+
+    return link_at(url, seconds)
 
 
 def _defuse_link(match: re.Match[str]) -> str:

@@ -1,7 +1,6 @@
-"""Stage 3, write: ``article.json`` and ``metadata.json`` in, a Markdown draft out.
-
-The post has exactly the shape of the site's real posts (see ``tests/fixtures/seed-post.md``):
-python-frontmatter's dump, keys sorted, the body as ``### heading`` sections.
+"""Stage 3, write: ``article.json`` and ``metadata.json`` in, a Markdown draft out, in the shape
+of the configured post format (``pipeline.post.formats``; Eleventy's is exactly the site's real
+posts, ``tests/fixtures/seed-post.md``), the body as ``### heading`` sections.
 
 A post a reviewer has touched is never overwritten: ``post.json`` keeps the hash of what the
 pipeline wrote, and a post whose bytes differ is left alone, with the regenerated version put
@@ -10,13 +9,14 @@ beside it under a name Eleventy does not pick up.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 
 from pipeline.llm.chunking import format_timestamp
@@ -26,22 +26,21 @@ from pipeline.post.faithfulness import find_flags
 from pipeline.post.index import find_post_by_source, front_matter_source, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.models import Metadata, StageResult
-from pipeline.post.sanitize import has_template_syntax, safe_video_url, sanitize_inline, sanitize_markdown
+from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
+from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
 from pipeline.post.slugs import slugify
-from pipeline.sources.urls import canonical_url, is_video_id
-from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
+from pipeline.sites import canonical_page
+from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 
 WRITER_VERSION = "write/1"
 REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
-ARTICLE_TEXT_FIELDS = ("title", "summary", "guest", "insight")
 _YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
 def canonical_source(meta: Metadata) -> str:
-    if is_video_id(meta.id):
-        return canonical_url(meta.id)
-    return sanitize_inline(meta.webpage_url or meta.id)
+    """The video's one URL, its post's ``source``: the site's canonical URL, else its page."""
+    return sanitize_inline(canonical_page(meta.id, meta.webpage_url or meta.id))
 
 
 def iso_date(upload_date: str) -> str:
@@ -75,41 +74,49 @@ def render_body(sections: list[dict[str, Any]], video_url: str | None = None) ->
         heading = " ".join(sanitize_markdown(section["heading"]).split())
         body = sanitize_markdown(section["body"]).strip()
         start = section.get("start")
-        if video_url and isinstance(start, (int, float)):
-            body = f"[▶ {format_timestamp(start)}]({video_url}&t={int(start)}s)\n\n{body}"
+        link = safe_video_url(video_url, start) if video_url and isinstance(start, (int, float)) else None
+        if link:
+            body = f"[▶ {format_timestamp(start)}]({link})\n\n{body}"
         blocks.append(f"### {heading}\n\n{body}")
     return "\n\n".join(blocks)
 
 
-def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
-               overrides: dict[str, Any] | None = None) -> frontmatter.Post:
-    """Assemble the post: metadata facts, the article, config defaults, then ``--set`` values.
-    The article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe."""
+def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config) -> PostContent:
+    """What the post says, whatever its format: metadata facts and the article, made safe. The
+    article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe."""
     if not isinstance(article, ArticleContent):
         article = ArticleContent.model_validate(article)
-    defaults = config.front_matter
-    speaker = sanitize_inline(meta.channel or meta.uploader)
-    fields: dict[str, Any] = {
-        "layout": defaults.layout,
-        "status": defaults.status,
-        "draft": defaults.draft,
-        "project": list(defaults.project),
-        "series": defaults.series,
-        "source": canonical_source(meta),
-        "date": post_date(meta)[0],
-        "speaker": speaker,
-        "media_books": [slug] if (slug := slugify(speaker)) else [],
-        "tags": list(article.tags),
-        "area": sanitize_inline(article.area),
-        "category": sanitize_inline(article.category),
-        "companies_orgs": list(article.companies_orgs),
-        "products_models": list(article.products_models),
-    }
-    for key in ARTICLE_TEXT_FIELDS:
-        fields[key] = sanitize_inline(getattr(article, key))
-    fields.update(overrides or {})
-    body = render_body([s.model_dump() for s in article.sections], section_links_url(fields["source"], config))
-    return frontmatter.Post(body, **guard_liquid(fields, body))
+    source = canonical_source(meta)
+    return PostContent(
+        title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
+        source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
+        area=sanitize_inline(article.area), category=sanitize_inline(article.category),
+        companies_orgs=list(article.companies_orgs), products_models=list(article.products_models),
+        guest=sanitize_inline(article.guest), insight=sanitize_inline(article.insight),
+        body=render_body([s.model_dump() for s in article.sections], section_links_url(source, config)))
+
+
+@dataclass
+class BuiltPost:
+    """A post as the write stage builds it: its front matter (``--set`` values applied), its
+    body, and the format that gives its file's text."""
+
+    front: dict[str, Any]
+    body: str
+    format: PostFormat
+
+    @property
+    def text(self) -> str:
+        return self.format.dumps(self.front, self.body)
+
+
+def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
+               overrides: dict[str, Any] | None = None) -> BuiltPost:
+    """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
+    post_format = get_format(config.post.format)
+    content = post_content(article, meta, config)
+    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format)
+
 
 
 def section_links_url(source: str, config: Config) -> str | None:
@@ -117,26 +124,10 @@ def section_links_url(source: str, config: Config) -> str | None:
     return safe_video_url(source) if config.post.section_links else None
 
 
-def guard_liquid(fields: dict[str, Any], body: str) -> dict[str, Any]:
-    """The front matter, with ``templateEngineOverride: md`` exactly when the post's text holds
-    template syntax: Eleventy runs Markdown through Liquid first, where it would execute."""
-    fields = {k: v for k, v in fields.items() if k != "templateEngineOverride"}
-    texts = [body, *(str(v) for v in fields.values() if isinstance(v, str))]
-    texts += [str(item) for v in fields.values() if isinstance(v, list) for item in v]
-    if any(has_template_syntax(text) for text in texts):
-        fields["templateEngineOverride"] = "md"
-    return fields
-
-
-def dump_post(post: frontmatter.Post) -> str:
-    # width: never fold long strings, so a summary stays one line a reviewer can edit and grep.
-    return frontmatter.dumps(post, width=1_000_000) + "\n"
-
-
-def post_file_name(meta: Metadata) -> str:
-    date = post_date(meta)[0] or "undated"
-    slug = slugify(meta.title, max_length=60)
-    return f"{date}-{slug or meta.id}.md"
+def post_file_name(meta: Metadata, config: Config | None = None) -> str:
+    """A new post's file name in the posts folder, as the configured format names it."""
+    post_format = get_format((config or Config()).post.format)
+    return post_format.file_name(post_date(meta)[0], slugify(meta.title, max_length=60), meta.id)
 
 
 @dataclass
@@ -154,11 +145,38 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
 
 
-def _free_path(store: Store, meta: Metadata, source: str) -> Path:
-    path = store.posts_dir / post_file_name(meta)
-    if path.exists() and front_matter_source(path) != source:
-        path = path.with_name(f"{path.stem}-{meta.id}.md")
-    return path
+def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
+    """The names a new post may take, in order: its date and title, then with its id (another
+    video of the same date and title has the first), then numbered."""
+    preferred = store.posts_dir / post_file_name(meta, config)
+    yield preferred
+    yield preferred.with_name(f"{preferred.stem}-{meta.id}.md")
+    for number in itertools.count(2):
+        yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
+
+
+def _free_path(store: Store, meta: Metadata, source: str, config: Config) -> Path:
+    """The first name that is free or holds a post of this source (found in place)."""
+    return next(path for path in _post_names(store, meta, config)
+                if not path.exists() or front_matter_source(path) == source)
+
+
+def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config) -> Path:
+    """Write a new post under the first free name, choosing it and creating the file in one
+    step: another worker's post of the same date and title may take a name between our look
+    and our write. Its record comes first: a kill before the post is in place leaves a record
+    of a post that is not there, and the next run writes it afresh."""
+    for path in _post_names(store, meta, config):
+        if path.exists():
+            continue
+        ensure_inside(path, store.posts_dir)
+        store.save(video_id, record.model_copy(update={"path": store.relative(path)}))
+        try:
+            create_new_text(path, text)
+        except FileExistsError:
+            continue  # taken since we looked
+        return path
+    raise AssertionError("unreachable: the names go on")
 
 
 def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config: Config,
@@ -172,8 +190,9 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
         config.front_matter.model_dump(),
         overrides or {},
-        # Only when on, so that turning the feature in did not rewrite every existing post.
-        *([config.post.model_dump()] if config.post.section_links else []),
+        # Only when on (another format), so that adding the setting did not rewrite every existing post.
+        *([{"section_links": True}] if config.post.section_links else []),
+        *([{"format": config.post.format}] if config.post.format != DEFAULT_FORMAT else []),
         # Only when there is one, so that adding the field did not make every post look changed.
         *([{"release_date": meta_raw["release_date"]}] if meta_raw.get("release_date") else []),
     )
@@ -205,7 +224,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     source = canonical_source(meta)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
-    target = existing.path if existing is not None else _free_path(store, meta, source)
+    target = existing.path if existing is not None else _free_path(store, meta, source, config)
     if existing is None and target.is_file():
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so.
@@ -218,7 +237,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
     try:
-        text = dump_post(build_post(article, meta, config, overrides))
+        text = build_post(article, meta, config, overrides).text
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
@@ -246,12 +265,9 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     ensure_inside(target, store.posts_dir)
     digest = sha256_bytes(text.encode("utf-8"))
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
-                         written_at=now_iso(), warnings=warnings)
+                         written_at=now_iso(), warnings=warnings, format=config.post.format)
     if existing is None:
-        # A new post's record can come first: a kill before the post is in place leaves a
-        # record of a post that is not there, and the next run writes it afresh.
-        store.save(video_id, written)
-        atomic_write_text(target, text)
+        target = _create_post(store, video_id, meta, written, text, config)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.

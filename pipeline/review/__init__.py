@@ -4,6 +4,7 @@ approves or ignores it. See ``app.py`` for the pages, ``security.py`` for who ma
 
 from __future__ import annotations
 
+import warnings
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,4 +62,7 @@ def serve(out: Path | str, config: Config, *, host: str = "127.0.0.1", port: int
     if open_browser:
         webbrowser.open(desk.url)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # A Ctrl-C in the moment before the server's loop starts leaves its coroutine unawaited:
+    # Python would say so on stderr, below the desk's own one line.
+    warnings.filterwarnings("ignore", message="coroutine 'Server.serve' was never awaited", category=RuntimeWarning)
     server.run(sockets=[sock])

@@ -190,8 +190,8 @@ def diff_lines(old: str, new: str, context: int = 2) -> list[DiffLine]:
 
 
 def video_link(source: str, seconds: float | None) -> str:
-    """The video at a second, for YouTube watch links; other sources as they are."""
-    watch = safe_video_url(source)
-    if watch is None:
+    """The video at a second, on its site's page; other sources as they are."""
+    link = safe_video_url(source, seconds)
+    if link is None:
         return source if source.startswith(("https://", "http://")) else ""
-    return watch if seconds is None else f"{watch}&t={int(seconds)}s"
+    return link

@@ -22,24 +22,24 @@ import openai
 
 from pipeline.config import Config
 from pipeline.errors import AsrError
-from pipeline.models import Metadata, Transcript
-from pipeline.sources.listing import MEDIA_EXTS, VideoRef, info_stem
+from pipeline.models import Metadata, Transcript, VideoRef
+from pipeline.sources.listing import MEDIA_EXTS, info_stem
 from pipeline.sources.transcripts import from_snippets
 
 Snippet = tuple[str, float, float]  # text, start, duration
 
 
-def transcribe_video(meta: Metadata, video: VideoRef, config: Config, youtube: Any | None) -> Transcript | None:
+def transcribe_video(meta: Metadata, video: VideoRef, config: Config, session: Any | None) -> Transcript | None:
     """Words by speech recognition, or None when no ASR backend is configured."""
     if config.asr.backend is None:
         return None
     audio = find_local_audio(video, meta)
     if audio is not None:
         return transcribe_file(audio, meta, config)
-    if video.info_path is not None or video.media_path is not None or youtube is None:
+    if video.info_path is not None or video.media_path is not None or session is None:
         return None  # a local source without audio: nothing to transcribe, and no network
     with tempfile.TemporaryDirectory(prefix="yt2post-audio-") as folder:
-        downloaded = youtube.download_audio(video, Path(folder))
+        downloaded = session.download_audio(video, Path(folder))
         return transcribe_file(downloaded, meta, config)
 
 

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
-from pipeline.models import Metadata, StageResult, Transcript
-from pipeline.sources.listing import VideoRef, title_from_media_name
+from pipeline.models import Metadata, StageResult, Transcript, VideoRef
+from pipeline.sources.listing import title_from_media_name
 from pipeline.sources.siblings import files_beside
 from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
-from pipeline.sources.youtube import load_info_json
+from pipeline.sources.ytdlp import load_info_json
 
 if TYPE_CHECKING:
-    from pipeline.sources.youtube_session import YouTubeSession
+    from pipeline.sites import SiteSession
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,19 @@ def media_metadata(video: VideoRef) -> Metadata:
     return Metadata(id=video.video_id, title=title, upload_date=stamp, webpage_url=video.url, origin="file")
 
 
-def load_metadata(video: VideoRef, config: Config, youtube: "YouTubeSession | None" = None) -> Metadata:
+def load_metadata(video: VideoRef, config: Config, session: "SiteSession | None" = None) -> Metadata:
     if video.info_path is not None:
         return load_info_json(video.info_path, config.transcript.languages, config.max_input_mb)
     if video.media_path is not None:
         return media_metadata(video)
-    if youtube is None:
-        from pipeline.sources.youtube_session import YouTubeSession
+    return (session or _session(video, config)).metadata(video, config.transcript.languages)
 
-        youtube = YouTubeSession(config.youtube)
-    return youtube.metadata(video, config.transcript.languages)
+
+def _session(video: VideoRef, config: Config) -> SiteSession:
+    """A session of the video's site for this one video (a run shares one: ``RunContext.session``)."""
+    from pipeline.sites import get_site
+
+    return get_site(video.site).session(config)
 
 
 def description_transcript(meta: Metadata) -> Transcript:
@@ -98,29 +101,26 @@ def description_transcript(meta: Metadata) -> Transcript:
 
 
 def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: FetchOptions,
-                   youtube: "YouTubeSession | None") -> Transcript:
+                   session: "SiteSession | None") -> Transcript:
     if options.subtitles is not None:
         return from_subtitle_file(options.subtitles, meta, config)
     online = video.info_path is None and video.media_path is None
     reasons: list[str] = []
     if online:
-        if youtube is None:
-            from pipeline.sources.youtube_session import YouTubeSession
-
-            youtube = YouTubeSession(config.youtube)
-        transcript = youtube.transcript(meta, preferred_languages(meta, config), config)
+        session = session or _session(video, config)
+        transcript = session.transcript(meta, preferred_languages(meta, config), config)
         if transcript is not None:
             return transcript
-        reasons.append("youtube-transcript-api found none")
+        reasons.append(f"{session.transcripts_name} found none")
     unreadable: list[str] = []  # each caption file that was there but could not be read, and why
     transcript = from_subtitle_tracks(meta, config, online=online, problems=unreadable,
-                                      download=youtube.download_subtitle if online and youtube else None)
+                                      download=session.download_subtitle if online and session else None)
     if transcript is not None:
         return transcript
     reasons.append("no readable subtitle track" + (f": {'; '.join(unreadable)}" if unreadable else ""))
     from pipeline.sources.asr import transcribe_video
 
-    transcript = transcribe_video(meta, video, config, youtube)
+    transcript = transcribe_video(meta, video, config, session)
     if transcript is not None:
         return transcript
     if options.allow_description and meta.description.strip():
@@ -142,7 +142,7 @@ def _listed_tracks(meta: Metadata) -> dict[str, dict[str, list[dict[str, object]
 
 
 def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
-          options: FetchOptions | None = None, youtube: "YouTubeSession | None" = None) -> StageResult:
+          options: FetchOptions | None = None, session: "SiteSession | None" = None) -> StageResult:
     """Write ``metadata.json`` and ``transcript.json`` for one video, unless they are current."""
     options = options or FetchOptions()
     expected = fetch_fingerprint(video, config, options)
@@ -150,10 +150,10 @@ def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
         video.video_id, "transcript", expected
     ):
         return StageResult(video.video_id, "fetch", "skipped")
-    meta = load_metadata(video, config, youtube)
+    meta = load_metadata(video, config, session)
     if meta.id != video.video_id:
         meta = meta.model_copy(update={"id": video.video_id})
-    transcript = get_transcript(meta, video, config, options, youtube)
+    transcript = get_transcript(meta, video, config, options, session)
     stamp = {"fingerprint": expected, "fetched_at": now_iso()}
     # dict(model): the fields as they are, so the segments are not dumped and validated again.
     store.save(video.video_id, MetadataFile.model_validate(dict(meta) | _listed_tracks(meta) | stamp))

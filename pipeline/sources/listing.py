@@ -21,31 +21,19 @@ from typing import Any
 
 from pipeline.errors import FetchError, InputTooLarge, NotARegularFile, UsageError
 from pipeline.sources.textfiles import TextFileError, read_capped
-from pipeline.sources.urls import (VIDEO_ID, canonical_url, channel_videos_url, is_collection_url, is_video_id,
-                                   video_id_from_url)
+from pipeline.config import Config
+from pipeline.models import VideoRef
+from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_url
 
 # yt-dlp's default file names end in " [<video id>]".
-_ID_IN_NAME = re.compile(rf"\[({VIDEO_ID})\]")
-_ID_IN_NAME_AT_END = re.compile(rf"\s*\[{VIDEO_ID}\]$")
+_ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{1,64})\]")
+_ID_IN_NAME_AT_END = re.compile(r"\s*\[[A-Za-z0-9_-]{1,64}\]$")
 _LIST_COMMENT = re.compile(r"(?:^|\s)#")
 DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
 # The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
 # honours the configured value without threading it through each helper.
 _MAX_INPUT_MB: ContextVar[float] = ContextVar("max_input_mb", default=DEFAULT_MAX_INPUT_MB)
 MEDIA_EXTS = {".mp3", ".m4a", ".wav", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".flac", ".aac"}
-
-
-@dataclass(frozen=True)
-class VideoRef:
-    video_id: str
-    url: str
-    info_path: Path | None = None
-    media_path: Path | None = None
-    title: str | None = None
-    upload_date: str | None = None  # YYYYMMDD when known
-    duration: float | None = None
-    availability: str | None = None
-    live_status: str | None = None
 
 
 def read_input(path: Path, max_mb: float | None = None) -> str:
@@ -83,23 +71,15 @@ def title_from_media_name(path: Path) -> str:
     return _ID_IN_NAME_AT_END.sub("", path.stem).strip()
 
 
-def default_flat_extract(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A playlist's or channel's entries in one request per page (``params``: the proxy and
-    cookies of ``youtube:``, from :func:`pipeline.sources.youtube.ytdlp_params`)."""
-    import yt_dlp
+def site_lister(config: Config) -> Callable[[str], dict[str, Any]]:
+    """How a collection URL is listed: by its site, with the site's settings of ``config``."""
+    def listing(url: str) -> dict[str, Any]:
+        site = site_of_url(url)
+        if site is None:
+            raise UsageError(f"{url}: no site lists it")
+        return site.list(url, config)
 
-    from pipeline.sources.youtube import YtDlpLogger, classify_ytdlp_error
-
-    options: dict[str, Any] = {
-        "skip_download": True, "quiet": True, "no_warnings": True, "logger": YtDlpLogger(), **(params or {}),
-        "extract_flat": "in_playlist", "extractor_args": {"youtubetab": {"approximate_date": [""]}},
-    }
-    try:
-        with yt_dlp.YoutubeDL(options) as ydl:
-            info = ydl.extract_info(url, download=False)
-    except yt_dlp.utils.DownloadError as exc:
-        raise classify_ytdlp_error(str(exc), url) from None
-    return info or {}
+    return listing
 
 
 def _date_of(entry: dict[str, Any]) -> str | None:
@@ -111,28 +91,38 @@ def _date_of(entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _ref_from_entry(entry: dict[str, Any], info_path: Path | None = None) -> VideoRef | None:
-    """The video an entry names; None for a playlist or a channel's tab (a ``PL…`` or ``UC…`` id,
-    a tab's URL), which is not a video to fetch."""
-    video_id = str(entry.get("id") or "")
-    if not is_video_id(video_id):
-        video_id = video_id_from_url(str(entry.get("url") or "")) or ""
+def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = None) -> VideoRef | None:
+    """The video of ``site`` an entry names; None for a playlist or a channel's tab (a ``PL…`` or
+    ``UC…`` id, a tab's URL), which is not a video to fetch."""
+    video_id = site.video_id(str(entry.get("id") or "")) or site.video_id(str(entry.get("url") or ""))
     if not video_id or entry.get("_type") == "playlist":
         return None
-    return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=info_path,
+    return VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), info_path=info_path,
                     title=entry.get("title"), upload_date=_date_of(entry), duration=entry.get("duration"),
-                    availability=entry.get("availability"), live_status=entry.get("live_status"))
+                    availability=entry.get("availability"), live_status=entry.get("live_status"), site=site.name)
 
 
-def _entries(entries: list[Any], local: dict[str, Path]) -> list[VideoRef]:
+def _ref_of_info(info: dict[str, Any], path: Path) -> VideoRef | None:
+    """A video's own info.json from a site without a module of its own: its id and its page, as
+    yt-dlp wrote them (the words come from the files beside it)."""
+    video_id = str(info.get("id") or "")
+    if not _ID_IN_NAME.fullmatch(f"[{video_id}]") or info.get("_type") == "playlist":
+        return None
+    return VideoRef(video_id=video_id, url=str(info.get("webpage_url") or ""), info_path=path,
+                    title=info.get("title"), upload_date=_date_of(info), duration=info.get("duration"))
+
+
+def _entries(entries: list[Any], local: dict[str, Path], site: Site | None = None) -> list[VideoRef]:
+    """The videos of a listing of ``site`` (yt-dlp's flat entries; the default site's for files)."""
+    site = site or get_site(DEFAULT)
     refs: list[VideoRef] = []
     for entry in entries:
         if not isinstance(entry, dict):
             continue
         if entry.get("_type") == "playlist":  # a channel root: one nested playlist per tab
-            refs.extend(_entries(entry.get("entries") or [], local))
+            refs.extend(_entries(entry.get("entries") or [], local, site))
             continue
-        ref = _ref_from_entry(entry, local.get(str(entry.get("id"))))
+        ref = _ref_from_entry(entry, site, local.get(str(entry.get("id"))))
         if ref:
             refs.append(ref)
     return refs
@@ -149,9 +139,11 @@ def _local_infos(folder: Path) -> dict[str, Path]:
 
 
 def _id_of_stem(stem: str) -> str | None:
-    """The video id in a yt-dlp file name's stem: ``Title [id]``, or the id alone."""
-    match = _ID_IN_NAME.search(stem)
-    return match.group(1) if match else stem if is_video_id(stem) else None
+    """The video id in a yt-dlp file name's stem: ``Title [id]``, or the id alone (an id of the
+    default site's form: files name no site)."""
+    site = get_site(DEFAULT)
+    candidates = [match.group(1) for match in _ID_IN_NAME.finditer(stem)] or [stem]
+    return next((c for c in candidates if site.video_id(c) == c), None)
 
 
 def _read_json(path: Path) -> Any:
@@ -176,7 +168,7 @@ def _refs_of_json(data: Any, path: Path) -> list[VideoRef]:
         raise UsageError(f"{path}: not a yt-dlp info.json")
     if data.get("_type") == "playlist":
         return _entries(data.get("entries") or [], _local_infos(path.parent))
-    ref = _ref_from_entry(data, path)
+    ref = _ref_from_entry(data, get_site(DEFAULT), path) or _ref_of_info(data, path)
     if ref is None:
         raise UsageError(f"{path}: the info.json has no video id")
     return [ref]
@@ -200,18 +192,28 @@ def _why_no_videos(data: Any) -> tuple[str, list[str]]:
     entries = data if isinstance(data, list) else data.get("entries") if isinstance(data, dict) else None
     entries = [e for e in entries or [] if isinstance(e, dict)]
     if entries:
-        urls = [str(e["url"]) for e in entries if is_collection_url(str(e.get("url") or ""))]
+        urls = [url for e in entries if _is_collection(url := str(e.get("url") or ""))]
         if urls or any(e.get("_type") == "playlist" for e in entries):  # a channel's root, its playlists tab
             return f"its {len(entries)} entries are playlists or channel tabs, not videos", urls
-        return f"none of its {len(entries)} entries has a YouTube video id", []
+        return f"none of its {len(entries)} entries has a {_site_labels()} video id", []
     if not isinstance(data, dict):
         return "it lists no entries", []
     title = str(data.get("title") or data.get("channel") or "").strip()
     url = next((str(data[k]) for k in ("webpage_url", "original_url", "channel_url")
-                if is_collection_url(str(data.get(k) or ""))), "")
+                if _is_collection(str(data.get(k) or ""))), "")
     named = f" ({title})" if title else ""
+    site = site_of_url(url)
     return (f"it is the info.json of a playlist or channel{named} written without its entries",
-            [channel_videos_url(url)] if url else [])
+            [site.collection_url(url)] if site is not None else [])
+
+
+def _is_collection(url: str) -> bool:
+    site = site_of_url(url)
+    return site is not None and site.is_collection(url)
+
+
+def _site_labels() -> str:
+    return " or ".join(site.label for site in SITES.values())
 
 
 def _shown(names: list[str]) -> str:
@@ -230,7 +232,7 @@ def _unreadable_ref(path: Path) -> VideoRef:
     video_id = _id_of_stem(info_stem(path))
     if video_id is None:
         video_id = "info-" + hashlib.sha1(path.name.encode("utf-8", "replace")).hexdigest()[:10]
-    return VideoRef(video_id=video_id, url=canonical_url(video_id), info_path=path)
+    return VideoRef(video_id=video_id, url=get_site(DEFAULT).canonical_url(video_id), info_path=path)
 
 
 def _from_folder(folder: Path) -> list[VideoRef]:
@@ -295,9 +297,9 @@ def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]],
 
 
 def _media_ref(path: Path) -> VideoRef:
-    match = _ID_IN_NAME.search(path.stem)
-    if match:
-        return VideoRef(video_id=match.group(1), url=canonical_url(match.group(1)), media_path=path)
+    video_id = _id_of_stem(path.stem)
+    if video_id and video_id != path.stem:
+        return VideoRef(video_id=video_id, url=get_site(DEFAULT).canonical_url(video_id), media_path=path)
     digest = hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:8]
     return VideoRef(video_id=f"local-{digest}", url=path.resolve().as_uri(), media_path=path,
                     title=path.stem)
@@ -305,7 +307,7 @@ def _media_ref(path: Path) -> VideoRef:
 
 def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
                 problems: list[str] | None = None) -> list[VideoRef]:
-    video_id = video_id_from_url(source)
+    found = video_of_url(source)
     path = Path(source).expanduser()
     if path.exists():
         if path.is_dir():
@@ -315,15 +317,17 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
         if path.suffix.lower() in MEDIA_EXTS:
             return [_media_ref(path)]
         return _from_list_file(path, flat_extract, problems)
-    if video_id:
-        return [VideoRef(video_id=video_id, url=canonical_url(video_id))]
-    if is_collection_url(source):
-        info = flat_extract(channel_videos_url(source))
-        return _entries(info.get("entries") or [], {})
+    if found:
+        site, video_id = found
+        return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), site=site.name)]
+    site = site_of_url(source)
+    if site is not None and site.is_collection(source):
+        info = flat_extract(site.collection_url(source))
+        return _entries(info.get("entries") or [], {}, site)
     if "/" in source or source.endswith((".json", ".txt")) or source.startswith("."):
         if "://" not in source:
             raise UsageError(f"{source}: no such file or folder")
-    raise UsageError(f"{source}: not a YouTube video, playlist or channel URL, a video id, an .info.json, "
+    raise UsageError(f"{source}: not a {_site_labels()} video, playlist or channel URL, a video id, an .info.json, "
                      "a folder, a list file or a media file")
 
 
@@ -336,7 +340,7 @@ def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: s
     ``since`` drops videos known to be older; a video whose date the listing does not give is
     kept (its date is known only after fetching, and dropping it silently would lose it).
     """
-    extract = flat_extract or default_flat_extract
+    extract = flat_extract or site_lister(Config())
     if max_input_mb is not None:
         set_max_input_mb(max_input_mb)
     _since_key(since)  # a bad date is refused before any listing

@@ -27,7 +27,7 @@ from pipeline.models import Metadata, Segment, Transcript
 from pipeline.sources.listing import info_stem
 from pipeline.sources.siblings import files_beside
 from pipeline.sources.textfiles import DecodedText, TextFileError, read_caption_text
-from pipeline.sources.youtube import SUBTITLE_EXTS
+from pipeline.sources.ytdlp import SUBTITLE_EXTS
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from pipeline.post.formats.eleventy import Eleventy
 FORMATS: dict[str, PostFormat] = {
     "eleventy": Eleventy(),
 }
+DEFAULT_FORMAT = next(iter(FORMATS))  # the one of output folders from before formats existed
 
-__all__ = ["FORMATS", "PostContent", "PostFormat", "PostText", "get_format"]
+__all__ = ["DEFAULT_FORMAT", "FORMATS", "PostContent", "PostFormat", "PostText", "get_format"]
 
 
 def get_format(name: str) -> PostFormat:

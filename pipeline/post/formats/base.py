@@ -27,8 +27,6 @@ class PostContent:
     guest: str
     insight: str
     body: str  # Markdown: the sections as ``### heading`` blocks
-    slug: str  # ASCII, for the file name; "" when the title has none
-    video_id: str
 
 
 @dataclass
@@ -47,6 +45,8 @@ class PostFormat(Protocol):
     fields: tuple[str, ...]
     list_fields: frozenset[str]
     bool_fields: frozenset[str]
+    required_fields: frozenset[str]  # text fields ``--set`` may not empty
+    not_settable: dict[str, str]  # fields ``--set`` may not change, and why
 
     def front_matter(self, content: PostContent, config: Config) -> dict[str, Any]:
         """The post's front matter for ``content``, before ``--set`` values."""
@@ -68,8 +68,9 @@ class PostFormat(Protocol):
         """Whether the post's text is still a draft (``status`` asks it of every post: cheap)."""
         ...
 
-    def file_name(self, content: PostContent) -> str:
-        """A new draft's file name inside the posts folder."""
+    def file_name(self, date: str, slug: str, video_id: str) -> str:
+        """A new draft's file name inside the posts folder (``date`` YYYY-MM-DD or "", ``slug``
+        ASCII or "")."""
         ...
 
     def approve(self, text: str) -> str:

@@ -17,7 +17,7 @@ import yaml
 from pipeline.config import Config
 from pipeline.post.formats.base import PostContent, PostText
 from pipeline.post.sanitize import has_template_syntax
-from pipeline.post.slugs import slugify, title_slug
+from pipeline.post.slugs import slugify
 
 _DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
 _GUARD = "templateEngineOverride"
@@ -30,6 +30,8 @@ class Eleventy:
               "summary", "tags", "title")
     list_fields = frozenset({"project", "tags", "media_books", "companies_orgs", "products_models"})
     bool_fields = frozenset({"draft"})
+    required_fields = frozenset({"layout", "title", "date"})
+    not_settable = {"source": "it is the video's address, which identifies the post"}
 
     def front_matter(self, content: PostContent, config: Config) -> dict[str, Any]:
         defaults = config.front_matter
@@ -80,9 +82,8 @@ class Eleventy:
         new = {"title": title, "summary": summary, "tags": tags}
         return {key: new.get(key, value) for key, value in front.items()}
 
-    def file_name(self, content: PostContent) -> str:
-        # Without a slug of the video's title, the post's own title in pinyin says more than the id.
-        return f"{content.date or 'undated'}-{content.slug or title_slug(content.title) or content.video_id}.md"
+    def file_name(self, date: str, slug: str, video_id: str) -> str:
+        return f"{date or 'undated'}-{slug or video_id}.md"
 
     def approve(self, text: str) -> str:
         head, sep, rest = text[3:].partition("\n---")

@@ -22,62 +22,15 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from pipeline.config import Config, YouTubeConfig
 from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
                              PoTokenRequired, VideoPrivate, VideoUnavailable)
-from pipeline.models import Metadata, Transcript
-from pipeline.sources.listing import VideoRef
+from pipeline.models import Metadata, Transcript, VideoRef
+from pipeline.sites.youtube.errors import WHAT, cause, classify_ytdlp_error, network_error, network_reason
+from pipeline.sources.limiter import Limiter, PacedSession
 from pipeline.sources.transcripts import from_snippets
-from pipeline.sources.youtube import (classify_ytdlp_error, extract_metadata, network_error, network_reason,
-                                     ytdlp_params)
+from pipeline.sources.ytdlp import extract_metadata, ytdlp_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-
-
-class Limiter:
-    """Spaces request starts by ``min_interval`` + jitter across threads; can pause everything."""
-
-    def __init__(self, min_interval: float, jitter: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.min_interval = min_interval
-        self.jitter = jitter
-        self._clock = clock
-        self._sleep = sleep
-        self._next = 0.0
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                start = max(self._next, self._paused_until)
-                if start <= now:
-                    self._next = now + self.min_interval + random.uniform(0, self.jitter)
-                    return
-            self._sleep(min(start - now, 1.0))
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    @property
-    def paused(self) -> bool:
-        return self._clock() < self._paused_until
-
-
-class PacedSession(requests.Session):
-    """A requests session whose every request waits at the limiter and has a timeout
-    (youtube-transcript-api sends none, and one hung connection would hang the batch)."""
-
-    def __init__(self, limiter: Limiter, timeout: float) -> None:
-        super().__init__()
-        self._limiter = limiter
-        self._timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout)
-        self._limiter.wait()
-        return super().request(method, url, *args, **kwargs)
 
 
 def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError | None:
@@ -87,23 +40,23 @@ def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError |
     if isinstance(exc, (yta.TranscriptsDisabled, yta.NoTranscriptFound)):
         return None
     if isinstance(exc, yta.RequestBlocked):  # IpBlocked is a subclass
-        return IpBlocked.of(video_id)
+        return cause(IpBlocked, video_id)
     if isinstance(exc, yta.AgeRestricted):
-        return AgeRestricted.of(video_id)
+        return cause(AgeRestricted, video_id)
     if isinstance(exc, yta.PoTokenRequired):
-        return PoTokenRequired.of(video_id)
+        return cause(PoTokenRequired, video_id)
     if isinstance(exc, yta.VideoUnplayable):
         detail = " ".join([str(exc.reason or "")] + [str(s) for s in exc.sub_reasons]).strip()
         text = detail.lower()
         if "private" in text:
-            return VideoPrivate.of(video_id)
+            return cause(VideoPrivate, video_id)
         if "member" in text or "join this channel" in text:
-            return MembersOnly.of(video_id)
+            return cause(MembersOnly, video_id)
         if "live" in text or "premiere" in text or "scheduled" in text:
-            return LiveOrUpcoming.of(video_id)
-        return VideoUnavailable.of(video_id, " / ".join(detail.split("\n")))
+            return cause(LiveOrUpcoming, video_id)
+        return cause(VideoUnavailable, video_id, " / ".join(detail.split("\n")))
     if isinstance(exc, (yta.VideoUnavailable, yta.InvalidVideoId)):
-        return VideoUnavailable.of(video_id)
+        return cause(VideoUnavailable, video_id)
     if isinstance(exc, yta.YouTubeRequestFailed):  # its text is a page of advice; the reason is the HTTP error
         return network_error(exc.reason, video_id)
     if isinstance(exc, requests.RequestException):
@@ -114,7 +67,9 @@ def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError |
 
 
 class YouTubeSession:
-    """What the fetch stage asks of YouTube; one per batch, safe to share between threads."""
+    """What the fetch stage asks of YouTube; one per run, safe to share between threads."""
+
+    transcripts_name = "youtube-transcript-api"
 
     def __init__(self, config: YouTubeConfig, *, transport: requests.adapters.BaseAdapter | None = None,
                  limiter: Limiter | None = None) -> None:
@@ -130,7 +85,7 @@ class YouTubeSession:
         def note_block(exc: BaseException) -> bool:
             if isinstance(exc, IpBlocked):
                 if not self.limiter.paused:
-                    log.warning("%s. Pausing YouTube requests for %.0f s.", IpBlocked.what, self.config.block_pause)
+                    log.warning("%s. Pausing YouTube requests for %.0f s.", WHAT[IpBlocked], self.config.block_pause)
                 self.limiter.pause(self.config.block_pause)
             return isinstance(exc, FetchError) and exc.transient
 
@@ -150,7 +105,7 @@ class YouTubeSession:
     def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata:
         def once() -> Metadata:
             self.limiter.wait()
-            return extract_metadata(video.url, video.video_id, self._params, languages)
+            return extract_metadata(video.url, video.video_id, self._params, classify_ytdlp_error, languages)
 
         return self._with_retries(video.video_id, once)
 

@@ -1,21 +1,22 @@
-"""Video metadata through yt-dlp: from a local ``.info.json`` or, online, from YouTube.
+"""Video metadata through yt-dlp, for any site it reads: from a local ``.info.json`` or online.
 
-Only this module imports yt-dlp for metadata. Its errors arrive as text, so they are matched
-to a small set of causes (see ``pipeline.errors``) by substring.
+Only this module and the sites' own modules import yt-dlp. Its errors arrive as text; each
+site's module matches them to the causes of ``pipeline.errors`` (``classify``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
-                             VideoPrivate, VideoUnavailable)
+from pipeline.errors import FetchError, LiveOrUpcoming
 from pipeline.models import Chapter, Metadata
+
+# A site's reading of yt-dlp's error text for one video (or listing): (message, id) -> the cause.
+Classify = Callable[[str, str], FetchError]
 
 log = logging.getLogger(__name__)
 
@@ -123,60 +124,9 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     return params
 
 
-# "[Errno 111] Connection refused": the operating system's words, the heart of a network error.
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
-
-
-def network_reason(message: str) -> tuple[str, bool]:
-    """What failed in a connection (yt-dlp's text, or requests' through youtube-transcript-api),
-    whole and short, and whether it was the proxy."""
-    text = message.lower()
-    proxy = "proxy" in text or "socks" in text
-    errno = _ERRNO.search(message)
-    why = errno.group(1).strip().lower() if errno else ""
-    if proxy:
-        return f"cannot connect to the proxy ({why or 'no answer'})", True
-    if "resolve" in text or "name resolution" in text or "name or service" in text:
-        return f"cannot resolve www.youtube.com ({why or 'no DNS answer'})", False
-    if "timed out" in text:
-        return "no answer within youtube.timeout", False
-    # The library's words, without its "ERROR: [youtube] <id>: " and "(caused by …)" wrapping.
-    plain = message.split("(caused by", 1)[0].removeprefix("ERROR:").strip()
-    plain = re.sub(r"^\[[^\]]+\] [^:]+: ", "", plain)
-    return why or textwrap.shorten(" ".join(plain.split()), 160, placeholder=" …"), False
-
-
-def network_error(message: str, video_id: str) -> FetchError:
-    """A failed connection as one line: what failed, and the setting or the offline way around it."""
-    detail, proxy = network_reason(message)
-    return NetworkError.of(video_id, detail, proxy=proxy)
-
-
-def classify_ytdlp_error(message: str, video_id: str) -> FetchError:
-    """Map yt-dlp's error text to one cause with a message that says what to do."""
-    text = message.lower().replace("’", "'")
-    detail = message.strip()[:200]
-    if "confirm you're not a bot" in text or "http error 429" in text or "try again later" in text:
-        return IpBlocked.of(video_id)
-    if "private video" in text:
-        return VideoPrivate.of(video_id)
-    if "confirm your age" in text or "age-restricted" in text or "inappropriate for some users" in text:
-        return AgeRestricted.of(video_id)
-    if "members-only" in text or "join this channel" in text or "members only" in text:
-        return MembersOnly.of(video_id)
-    if "premieres in" in text or "live event will begin" in text or "is upcoming" in text or "is live" in text:
-        return LiveOrUpcoming.of(video_id)
-    if any(s in text for s in ("unable to download", "timed out", "connection", "name or service not known",
-                                "temporary failure", "network is unreachable")):
-        return network_error(message, video_id)
-    if any(s in text for s in ("video unavailable", "not available", "has been removed", "copyright",
-                                "does not exist", "terminated")):
-        return VideoUnavailable.of(video_id, detail)
-    return FetchError(f"{video_id}: yt-dlp failed: {detail}", video_id=video_id)
-
-
-def extract_metadata(url: str, video_id: str, params: dict[str, Any], languages: list[str] | None = None) -> Metadata:
-    """Fetch one video's metadata from YouTube (no download)."""
+def extract_metadata(url: str, video_id: str, params: dict[str, Any], classify: Classify,
+                     languages: list[str] | None = None) -> Metadata:
+    """Fetch one video's metadata (no download); ``classify`` reads yt-dlp's errors."""
     import yt_dlp
     from yt_dlp.utils import DownloadError
 
@@ -184,7 +134,7 @@ def extract_metadata(url: str, video_id: str, params: dict[str, Any], languages:
         with yt_dlp.YoutubeDL(params) as ydl:
             info = ydl.extract_info(url, download=False)
     except DownloadError as exc:
-        raise classify_ytdlp_error(str(exc), video_id) from None
+        raise classify(str(exc), video_id) from None
     if not isinstance(info, dict):
         raise FetchError(f"{video_id}: yt-dlp returned no metadata", video_id=video_id)
     live = info.get("live_status")
@@ -192,3 +142,21 @@ def extract_metadata(url: str, video_id: str, params: dict[str, Any], languages:
         raise LiveOrUpcoming(f"{video_id}: the video is {live.replace('_', ' ')}; rerun after it airs "
                              "and its captions are processed", video_id=video_id)
     return metadata_from_info(info, origin="yt-dlp", languages=languages)
+
+
+def extract_flat(url: str, params: dict[str, Any], classify: Classify,
+                 extractor_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A playlist's or channel's entries in one request per page (``params``: the site's proxy
+    and cookies, from :func:`ytdlp_params`)."""
+    import yt_dlp
+
+    options: dict[str, Any] = {
+        "skip_download": True, "quiet": True, "no_warnings": True, "logger": YtDlpLogger(), **params,
+        "extract_flat": "in_playlist", "extractor_args": extractor_args or {},
+    }
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            info = ydl.extract_info(url, download=False)
+    except yt_dlp.utils.DownloadError as exc:
+        raise classify(str(exc), url) from None
+    return info or {}

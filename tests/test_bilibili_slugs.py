@@ -61,3 +61,14 @@ def test_a_part_of_a_long_title_keeps_its_number_within_60_characters() -> None:
 def test_a_title_that_only_looks_like_a_part_is_a_title() -> None:
     # Not a part's id: "p02" in the title is the title's own.
     assert post_slug("人工智能 p02 新闻", "BV1ai411Z7aQ") == "ren-gong-zhi-neng-p02-xin-wen"
+
+
+def test_a_new_post_of_a_chinese_title_or_a_part_is_named_in_pinyin() -> None:
+    from pipeline.models import Metadata
+    from pipeline.post.write import post_file_name
+
+    assert post_file_name(Metadata(id="BV1ai411Z7aQ", title="人工智能的未来", upload_date="20251020")) == \
+        "2025-10-20-ren-gong-zhi-neng-de-wei-lai.md"
+    assert post_file_name(Metadata(id="BV1ai411Z7aQ_p2", title="人工智能 p02 ", upload_date="20251020")) == \
+        "2025-10-20-ren-gong-zhi-neng-p02.md"
+    assert post_file_name(Metadata(id="BV1ai411Z7aQ", title="🚀", upload_date="")) == "undated-BV1ai411Z7aQ.md"

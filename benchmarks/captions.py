@@ -379,7 +379,7 @@ def measure(entry: Entry) -> Result:
     from pipeline.config import Config
     from pipeline.errors import Yt2PostError
     from pipeline.models import Metadata
-    from pipeline.sources.transcripts import from_subtitle_file
+    from pipeline.words.transcripts import from_subtitle_file
 
     reference = Counter(words(" ".join(reference_lines(entry))))
     total = sum(reference.values())

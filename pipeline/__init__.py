@@ -1,4 +1,4 @@
-"""yt2post: turn YouTube videos into reviewable Chinese draft posts.
+"""yt2post: turn videos into reviewable Chinese draft posts.
 
 A batch is one call::
 

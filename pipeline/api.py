@@ -128,7 +128,7 @@ def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | s
     is in the report instead.
     """
     from pipeline.config import load_config
-    from pipeline.sources.listing import set_max_input_mb
+    from pipeline.words.textfiles import set_max_input_mb
 
     config = config or load_config()
     set_max_input_mb(config.max_input_mb)
@@ -238,7 +238,7 @@ def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) ->
 
 
 def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, named: set[str]) -> list[VideoRef]:
-    """``--force`` redoes no approved post (``draft: false``: an approved post is never
+    """``--force`` redoes no approved post (an approved post is never
     regenerated) unless its video was named on its own; then it is redone like any post the
     reviewer changed, the new text beside it."""
     from pipeline.status import review_state
@@ -246,7 +246,7 @@ def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, n
     kept = []
     for video in videos:
         if video.video_id not in named and store.has_video(video.video_id) \
-                and review_state(store, video.video_id)[1] == "published":
+                and review_state(store, video.video_id)[1] == "approved":
             report.approved.append(video.video_id)
         else:
             kept.append(video)

@@ -23,7 +23,7 @@ from typing import Any, Callable, ClassVar
 from pydantic import Field, JsonValue, PrivateAttr, ValidationError, field_validator, model_validator
 
 from pipeline.models import Lenient, Metadata, Section, Transcript, Usage
-from pipeline.post.slugs import unique_slugs
+from pipeline.slugs import unique_slugs
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -20,11 +20,34 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from pipeline.llm.cost import DEFAULT_PRICES, Price
 from pipeline.errors import ConfigError, UsageError
 from pipeline.resources import builtin_config_file
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
+class Price(BaseModel):
+    """USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    input: float
+    output: float
+    cached_input: float | None = None  # None: billed as input
+    # The Batch API's price as a share of the live one (OpenAI: half); set per model where it differs.
+    batch_factor: float = Field(default=0.5, ge=0)
+
+
+DEFAULT_PRICES: dict[str, Price] = {
+    "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
+    "gpt-4o": Price(input=2.50, cached_input=1.25, output=10.00),
+    "gpt-4.1-mini": Price(input=0.40, cached_input=0.10, output=1.60),
+    "gpt-4.1": Price(input=2.00, cached_input=0.50, output=8.00),
+    "gpt-4.1-nano": Price(input=0.10, cached_input=0.025, output=0.40),
+    "deepseek-chat": Price(input=0.27, cached_input=0.07, output=1.10),
+    "qwen-plus": Price(input=0.40, output=1.20),
+}
+
 
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -218,6 +241,10 @@ class Config(_Strict):
     # The largest caption, info.json or list file read (MB): a bigger one fails its video
     # instead of filling memory (a 200 MB "caption" or a link to /dev/zero).
     max_input_mb: float = Field(default=50.0, gt=0)
+
+    def site_settings(self) -> list[YouTubeConfig]:
+        """Every site's section (its proxy and cookies are secrets to mask)."""
+        return [self.youtube]
 
 
 @lru_cache(maxsize=1)

@@ -57,6 +57,10 @@ class Segment(Lenient):
     text: str
     # True where the captions marked a change of speaker (">>" or a leading "- ").
     speaker_change: bool = False
+    # Who speaks, where the source names them (a podcast transcript's VTT voice, JSON speaker,
+    # HTML <cite>); None where it does not (YouTube captions keep a name in the text). Left out
+    # of the file when None, so a video's transcript.json (and its content hash) is as before.
+    speaker: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Paragraph(Lenient):
@@ -66,6 +70,8 @@ class Paragraph(Lenient):
     end: float
     text: str
     chapter: str | None = None
+    # Who speaks in it, where the transcript names them (left out when None, as in Segment).
+    speaker: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Metadata(Lenient):
@@ -81,6 +87,9 @@ class Metadata(Lenient):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     chapters: list[Chapter] = Field(default_factory=list)
+    # The guests a podcast feed names (<podcast:person role="guest">); empty for a video, and
+    # then left out of the file, so a video's metadata.json (and its content hash) is as before.
+    guests: list[str] = Field(default_factory=list, exclude_if=lambda value: not value)
     language: str | None = None
     webpage_url: str = ""
     channel_id: str = ""

@@ -39,13 +39,14 @@ def secrets_of(config: Config | None) -> set[str]:
     # The URL the client really uses: OPENAI_BASE_URL too, when the config names none.
     urls = [os.environ.get("OPENAI_BASE_URL")]
     if config is not None:
-        urls += [config.youtube.proxy, config.llm.base_url, config.asr.base_url]
+        urls += [config.llm.base_url, config.asr.base_url, *(site.proxy for site in config.site_settings())]
     for url in urls:
         if url:
             parts = urlsplit(url)
             found.update({parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""})
-    if config is not None and config.youtube.cookies_file:
-        found.update(_cookie_values(Path(config.youtube.cookies_file).expanduser()))
+    for site in config.site_settings() if config is not None else []:
+        if site.cookies_file:
+            found.update(_cookie_values(Path(site.cookies_file).expanduser()))
     return {s for s in found if s}
 
 

@@ -99,7 +99,7 @@ class WriteStage:
     @staticmethod
     def _overrides(ctx: RunContext, video_id: str) -> dict[str, object]:
         """``--set`` values stay with the video's post until set again: a plain rerun must not
-        turn ``draft: false`` back into the default."""
+        turn an approved post back into a draft."""
         kept = ctx.store.load_status(video_id).overrides or {}
         merged = {**kept, **ctx.options.overrides}
         if merged != kept:

@@ -19,7 +19,7 @@ class VideoStatus:
     title: str
     stages: dict[str, str]  # stage -> "done" or "" (not yet)
     post: str | None
-    review: str  # "", "draft", "edited", "published", "missing"
+    review: str  # "", "draft", "edited", "approved", "missing"
     error: dict[str, Any] | None
     tokens: int
     cost_usd: float | None
@@ -41,7 +41,7 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
         return shown, "missing"
     data = path.read_bytes()
     if not get_format(record.format).is_draft(data.decode("utf-8", "replace")):
-        return shown, "published"
+        return shown, "approved"
     if record.reviewers(path, data):  # as the write stage decides
         return shown, "edited"
     return shown, "draft"

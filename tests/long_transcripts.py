@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.sources.captions import parse_captions
+from pipeline.words.captions import parse_captions
 from pipeline.models import Segment
 from tests.conftest import FIXTURES
 

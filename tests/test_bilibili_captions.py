@@ -13,9 +13,9 @@ import pytest
 from pipeline.config import Config
 from pipeline.errors import NoTranscript
 from pipeline.models import Metadata, VideoRef
-from pipeline.sources.caption_formats import CaptionFormatError, detect_format, read_cues
+from pipeline.words.caption_formats import CaptionFormatError, detect_format, read_cues
 from pipeline.sources.fetch import fetch
-from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks
+from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks
 from pipeline.store import Store
 from tests.conftest import FIXTURES
 

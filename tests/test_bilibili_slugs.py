@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.post.slugs import post_slug, slugify, title_slug
+from pipeline.slugs import post_slug, slugify, title_slug
 
 
 @pytest.mark.parametrize("title", [

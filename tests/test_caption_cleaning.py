@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.sources.captions import parse_captions
+from pipeline.words.captions import parse_captions
 from pipeline.config import Config
 from pipeline.models import Metadata, Segment, Transcript
-from pipeline.sources.transcripts import from_subtitle_file
+from pipeline.words.transcripts import from_subtitle_file
 from tests.conftest import FIXTURES
 
 CAPTIONS = FIXTURES / "captions"
@@ -106,7 +106,7 @@ def test_a_webvtt_voice_is_named_when_it_changes() -> None:
 
 def test_capital_speaker_labels_start_a_speaker() -> None:
     # No file of the corpus has "MAN 2:" labels; the snippets are in youtube-transcript-api's shape.
-    from pipeline.sources.captions import clean_snippets
+    from pipeline.words.captions import clean_snippets
 
     got = clean_snippets([("MAN 2: Where were you?", 0.0, 1.0), ("NARRATOR: In 1928 women", 1.0, 1.0),
                           ("were ornaments.", 2.0, 1.0), ("Paso 1: mirar", 3.0, 1.0)])

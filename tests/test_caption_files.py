@@ -19,8 +19,8 @@ from pipeline.sources.fetch import FetchOptions, fetch
 from pipeline.models import Metadata, VideoRef
 from pipeline.sites.youtube.urls import canonical_url
 from pipeline.store import Store
-from pipeline.sources.textfiles import TextFileError, decode
-from pipeline.sources.transcripts import from_subtitle_file
+from pipeline.words.textfiles import TextFileError, decode
+from pipeline.words.transcripts import from_subtitle_file
 from tests.conftest import FIXTURES, video_dir_with
 
 CAPTIONS = FIXTURES / "captions"

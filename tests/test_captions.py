@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.sources.captions import (
+from pipeline.words.captions import (
     build_paragraphs,
     clean_snippets,
     convert_chinese,
@@ -310,7 +310,7 @@ def test_vtt_comments_ids_and_voice_tags() -> None:
 def test_yt_dlp_stamps_read_to_the_same_bit_as_any_other() -> None:
     """The fast path for ``HH:MM:SS,mmm`` gives exactly the general sum; other shapes (TTML's
     ``HH:MM:SS:frames``) take the general path."""
-    from pipeline.sources.caption_formats import seconds
+    from pipeline.words.caption_formats import seconds
 
     def general(stamp: str) -> float:
         total = 0.0

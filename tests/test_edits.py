@@ -107,7 +107,7 @@ def test_status_shows_review_states(cli, fake_llm, tmp_path: Path) -> None:
     published.write_text(published.read_text(encoding="utf-8").replace("draft: true", "draft: false"),
                          encoding="utf-8")
     lines = {line.split("\t")[0]: line.split("\t") for line in cli("status").stdout.splitlines()[1:3]}
-    assert lines[BW][review] == "edited" and lines["JjQDik3yNhA"][review] == "published"
+    assert lines[BW][review] == "edited" and lines["JjQDik3yNhA"][review] == "approved"
 
 
 def test_a_post_is_found_by_its_source_after_a_move_and_an_edit(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pipeline.errors import (
     VideoUnavailable,
 )
 from pipeline.sites.youtube.errors import classify_ytdlp_error
-from pipeline.sources.limiter import Limiter
+from pipeline.sites.limiter import Limiter
 from tests.conftest import FIXTURES, video_dir_with
 
 # Error texts as yt-dlp reports them (see ../shared/NOTES.md).

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.post.index as post_index
-import pipeline.sources.siblings as siblings
+import pipeline.words.siblings as siblings
 from pipeline.config import Config
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store

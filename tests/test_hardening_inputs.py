@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputTooLarge, NotARegularFile, UsageError
-from pipeline.sources.listing import expand_sources, read_input
+from pipeline.sources.listing import expand_sources
+from pipeline.words.textfiles import read_input
 from tests.batch_videos import make_videos
 from tests.conftest import load_json
 

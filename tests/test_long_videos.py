@@ -9,7 +9,7 @@ from pathlib import Path
 import frontmatter
 
 from pipeline.llm.chunking import split_part, split_transcript
-from pipeline.sources.captions import build_paragraphs
+from pipeline.words.captions import build_paragraphs
 from pipeline.models import Chapter
 from pipeline.llm.tokens import estimate_tokens
 from tests.fakellm import Reply, default_answer

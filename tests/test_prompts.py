@@ -8,7 +8,7 @@ from pathlib import Path
 
 import frontmatter
 
-from pipeline.post.slugs import tag_slug, unique_slugs
+from pipeline.slugs import tag_slug, unique_slugs
 from tests.conftest import video_dir_with
 from tests.fakellm import Reply
 

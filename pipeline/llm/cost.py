@@ -4,32 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from pipeline.config import Price
 from pipeline.errors import BudgetExceeded
-
-
-class Price(BaseModel):
-    """USD per million tokens."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    input: float
-    output: float
-    cached_input: float | None = None  # None: billed as input
-    # The Batch API's price as a share of the live one (OpenAI: half); set per model where it differs.
-    batch_factor: float = Field(default=0.5, ge=0)
-
-
-DEFAULT_PRICES: dict[str, Price] = {
-    "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
-    "gpt-4o": Price(input=2.50, cached_input=1.25, output=10.00),
-    "gpt-4.1-mini": Price(input=0.40, cached_input=0.10, output=1.60),
-    "gpt-4.1": Price(input=2.00, cached_input=0.50, output=8.00),
-    "gpt-4.1-nano": Price(input=0.10, cached_input=0.025, output=0.40),
-    "deepseek-chat": Price(input=0.27, cached_input=0.07, output=1.10),
-    "qwen-plus": Price(input=0.40, output=1.20),
-}
 
 
 def find_price(model: str, prices: dict[str, Price]) -> Price | None:

@@ -54,7 +54,8 @@ def _scheme_is_dangerous(url: str) -> bool:
 def safe_video_url(url: str, seconds: float | None = None) -> str | None:
     """``url`` (at second ``seconds``) when it is a video page of a known site over http(s), the
     one kind of link a time is added to; None for anything else. Parsed, not searched (the site
-    decides: ``javascript:alert(1)//youtube.com/watch?v=`` contains what a watch link contains).
+    decides: ``javascript:alert(1)//`` followed by a watch page's address contains what a watch
+    link contains).
     The URL also goes into Markdown links: nothing that could end one (spaces, brackets, quotes)
     may be in it."""
     if any(ch.isspace() or ch in "()<>[]\"'`\\" or unicodedata.category(ch)[0] == "C" for ch in url):

@@ -28,7 +28,7 @@ from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataF
 from pipeline.models import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
-from pipeline.post.slugs import post_slug
+from pipeline.slugs import post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes

@@ -77,9 +77,7 @@ def state_of(stages: dict[str, str], review: str, error: dict[str, Any] | None, 
         return "ignored"
     if error:
         return "failed"
-    if review == "published":
-        return "approved"
-    if review in ("draft", "edited"):
+    if review in ("draft", "edited", "approved"):
         return review
     for stage in reversed(ALL[:-1]):
         if stages.get(stage.name):

@@ -28,7 +28,7 @@ from pipeline.errors import ArtifactError, Yt2PostError
 from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
 from pipeline.models import Section
 from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.post.slugs import unique_slugs
+from pipeline.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store
 from pipeline.post.formats import PostFormat, get_format
@@ -200,7 +200,8 @@ def save(store: Store, video_id: str, form: dict[str, str], config: Config, vers
 
 
 def approve(store: Store, video_id: str, config: Config, version: str | None) -> Path:
-    """``draft: false``, changing nothing else in the file; then the copy into ``review.site_dir``."""
+    """The post approved by its format (nothing else in the file changes); then the copy into
+    ``review.site_dir``."""
     with store.video_lock(video_id):
         post = _require(store, video_id)
         check_version(store, video_id, post, version)

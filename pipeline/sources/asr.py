@@ -23,8 +23,9 @@ import openai
 from pipeline.config import Config
 from pipeline.errors import AsrError
 from pipeline.models import Metadata, Transcript, VideoRef
-from pipeline.sources.listing import MEDIA_EXTS, info_stem
-from pipeline.sources.transcripts import from_snippets
+from pipeline.sources.listing import MEDIA_EXTS
+from pipeline.words.siblings import info_stem
+from pipeline.words.transcripts import from_snippets
 
 Snippet = tuple[str, float, float]  # text, start, duration
 

@@ -17,11 +17,11 @@ from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
-from pipeline.sources.siblings import files_beside
+from pipeline.words.siblings import files_beside
 from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
-from pipeline.sources.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
-from pipeline.sources.ytdlp import load_info_json
+from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
+from pipeline.sites.ytdlp import load_info_json
 
 if TYPE_CHECKING:
     from pipeline.sites import SiteSession

@@ -14,13 +14,13 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import FetchError, InputTooLarge, NotARegularFile, UsageError
-from pipeline.sources.textfiles import TextFileError, read_capped
+from pipeline.errors import FetchError, UsageError
+from pipeline.words.siblings import info_stem
+from pipeline.words.textfiles import read_input, set_max_input_mb
 from pipeline.config import Config
 from pipeline.models import VideoRef
 from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_url
@@ -29,29 +29,7 @@ from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{1,64})\]")
 _ID_IN_NAME_AT_END = re.compile(r"\s*\[[A-Za-z0-9_-]{1,64}\]$")
 _LIST_COMMENT = re.compile(r"(?:^|\s)#")
-DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
-# The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
-# honours the configured value without threading it through each helper.
-_MAX_INPUT_MB: ContextVar[float] = ContextVar("max_input_mb", default=DEFAULT_MAX_INPUT_MB)
 MEDIA_EXTS = {".mp3", ".m4a", ".wav", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".flac", ".aac"}
-
-
-def read_input(path: Path, max_mb: float | None = None) -> str:
-    """A file from a source (an info.json, a list), read only if it is a regular file (links
-    followed) no larger than ``max_mb`` (``max_input_mb``), with the path in every error."""
-    max_mb = _MAX_INPUT_MB.get() if max_mb is None else max_mb
-    try:
-        data = read_capped(path, max_mb)
-    except (InputTooLarge, NotARegularFile) as exc:
-        raise type(exc)(f"{path}: {exc}") from None
-    except TextFileError as exc:
-        raise FetchError(f"{path}: {exc}") from None
-    return data.decode("utf-8")
-
-
-def set_max_input_mb(max_mb: float) -> None:
-    """The configured ``max_input_mb`` for source files read while expanding (the CLI sets it)."""
-    _MAX_INPUT_MB.set(max_mb)
 
 
 def _read_list(path: Path) -> str:
@@ -59,11 +37,6 @@ def _read_list(path: Path) -> str:
         return read_input(path)
     except (FetchError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not a list of sources: {exc}") from None
-
-
-def info_stem(path: Path) -> str:
-    """The name yt-dlp gave a video's files: ``<stem>.info.json`` beside ``<stem>.<lang>.vtt``."""
-    return path.name.removesuffix(".info.json") if path.name.endswith(".info.json") else path.stem
 
 
 def title_from_media_name(path: Path) -> str:

@@ -74,5 +74,5 @@ class PostFormat(Protocol):
         ...
 
     def approve(self, text: str) -> str:
-        """The text with the post published, nothing else in it changed."""
+        """The text with the post approved (no longer a draft), nothing else in it changed."""
         ...

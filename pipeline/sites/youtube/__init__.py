@@ -44,7 +44,7 @@ class YouTube:
 
     def list(self, url: str, config: Config) -> dict[str, Any]:
         from pipeline.sites.youtube.errors import classify_ytdlp_error
-        from pipeline.sources.ytdlp import extract_flat
+        from pipeline.sites.ytdlp import extract_flat
 
         return extract_flat(self.collection_url(url), self.ytdlp_params(config), classify_ytdlp_error,
                             {"youtubetab": {"approximate_date": [""]}})
@@ -52,7 +52,7 @@ class YouTube:
     @staticmethod
     def ytdlp_params(config: Config) -> dict[str, Any]:
         """yt-dlp's options for YouTube: the proxy, cookies and timeout of ``youtube:``."""
-        from pipeline.sources.ytdlp import ytdlp_params
+        from pipeline.sites.ytdlp import ytdlp_params
 
         youtube = config.youtube
         return ytdlp_params(youtube.proxy, youtube.cookies_file, youtube.cookies_from_browser, youtube.timeout)

@@ -24,9 +24,9 @@ from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcomin
                              PoTokenRequired, VideoPrivate, VideoUnavailable)
 from pipeline.models import Metadata, Transcript, VideoRef
 from pipeline.sites.youtube.errors import WHAT, cause, classify_ytdlp_error, network_error, network_reason
-from pipeline.sources.limiter import Limiter, PacedSession
-from pipeline.sources.transcripts import from_snippets
-from pipeline.sources.ytdlp import extract_metadata, ytdlp_params
+from pipeline.sites.limiter import Limiter, PacedSession
+from pipeline.words.transcripts import from_snippets
+from pipeline.sites.ytdlp import extract_metadata, ytdlp_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -12,7 +12,11 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.sources.listing import info_stem
+
+def info_stem(path: Path) -> str:
+    """The name yt-dlp gave a video's files: ``<stem>.info.json`` beside ``<stem>.<lang>.vtt``."""
+    return path.name.removesuffix(".info.json") if path.name.endswith(".info.json") else path.stem
+
 
 # A folder's modification time only says it changed when the change came after the clock's
 # last tick: a listing made this soon after a change is not trusted (git's "racy" rule).

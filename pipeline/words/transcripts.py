@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.sources.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches
-from pipeline.sources.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
+from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches
+from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
 from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.models import Metadata, Segment, Transcript
-from pipeline.sources.listing import info_stem
-from pipeline.sources.siblings import files_beside
-from pipeline.sources.textfiles import DecodedText, TextFileError, read_caption_text
-from pipeline.sources.ytdlp import SUBTITLE_EXTS
+from pipeline.words.siblings import info_stem
+from pipeline.words.siblings import files_beside
+from pipeline.words.textfiles import DecodedText, TextFileError, read_caption_text
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +84,8 @@ class Track:
 # Beside an info.json, also hand-made files: old timed-text XML saved as ``.xml``, SRT saved
 # as ``.txt``, the formats users bring (fansubs' ASS/SSA, Korean SAMI, YouTube Studio's SBV,
 # LRC lyrics), and files without a language in the name (``<stem>.srt``).
+# The caption formats yt-dlp lists for a video, in the order tried.
+SUBTITLE_EXTS = ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2")
 _SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt", "dfxp", "webvtt", "ass", "ssa", "smi", "sami", "sbv", "lrc"))
 
 

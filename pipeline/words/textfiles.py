@@ -14,10 +14,11 @@ from __future__ import annotations
 import codecs
 import re
 import stat
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputTooLarge, NotARegularFile
+from pipeline.errors import FetchError, InputTooLarge, NotARegularFile
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16: same first bytes
@@ -128,3 +129,27 @@ def decode(data: bytes, language: str | None = None) -> DecodedText:
 def read_caption_text(path: Path, max_mb: float, language: str | None = None) -> DecodedText:
     """``path`` read and decoded; raises ``TextFileError``, ``NotARegularFile`` or ``InputTooLarge``."""
     return decode(read_capped(path, max_mb), language)
+
+
+DEFAULT_MAX_INPUT_MB = 50.0  # ``max_input_mb``'s default, for callers without a config
+# The cap of the expansion under way (set by ``expand_sources``), so that every reader below it
+# honours the configured value without threading it through each helper.
+_MAX_INPUT_MB: ContextVar[float] = ContextVar("max_input_mb", default=DEFAULT_MAX_INPUT_MB)
+
+
+def read_input(path: Path, max_mb: float | None = None) -> str:
+    """A file from a source (an info.json, a list), read only if it is a regular file (links
+    followed) no larger than ``max_mb`` (``max_input_mb``), with the path in every error."""
+    max_mb = _MAX_INPUT_MB.get() if max_mb is None else max_mb
+    try:
+        data = read_capped(path, max_mb)
+    except (InputTooLarge, NotARegularFile) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+    except TextFileError as exc:
+        raise FetchError(f"{path}: {exc}") from None
+    return data.decode("utf-8")
+
+
+def set_max_input_mb(max_mb: float) -> None:
+    """The configured ``max_input_mb`` for source files read while expanding (the CLI sets it)."""
+    _MAX_INPUT_MB.set(max_mb)

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from pipeline.sources.caption_clean import logical_lines, voice
-from pipeline.sources.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
+from pipeline.words.caption_clean import logical_lines, voice
+from pipeline.words.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
 from pipeline.models import Chapter, Paragraph, Segment
 
 __all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",

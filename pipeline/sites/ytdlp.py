@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.errors import FetchError, LiveOrUpcoming
 from pipeline.models import Chapter, Metadata
+from pipeline.words.transcripts import SUBTITLE_EXTS
 
 # A site's reading of yt-dlp's error text for one video (or listing): (message, id) -> the cause.
 Classify = Callable[[str, str], FetchError]
@@ -24,7 +25,6 @@ METADATA_FIELDS = (
     "id", "title", "channel", "uploader", "upload_date", "release_date", "duration", "description", "tags",
     "language", "webpage_url", "channel_id", "channel_url", "live_status", "availability",
 )
-SUBTITLE_EXTS = ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2")
 
 
 class YtDlpLogger:
@@ -91,7 +91,7 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
 
 
 def load_info_json(path: Path, languages: list[str] | None = None, max_mb: float | None = None) -> Metadata:
-    from pipeline.sources.listing import read_input
+    from pipeline.words.textfiles import read_input
 
     if not path.exists():
         raise FetchError(f"{path}: no such info.json file")

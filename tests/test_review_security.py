@@ -260,13 +260,13 @@ HOSTILE_URL = "javascript:alert(1)//youtube.com/watch?v="
     "https://www.youtube.com/watch?v=x)[a](javascript:alert(1)", "https://www.youtube.com/watch?list=x",
     "https://www.youtube.com/watchlater?v=x", "https://www.youtube.com:bad/watch?v=x", ""])
 def test_safe_video_url_refuses_anything_but_a_youtube_watch_page(url: str) -> None:
-    from pipeline.post.sanitize import safe_video_url
+    from pipeline.post.links import safe_video_url
 
     assert safe_video_url(url) is None
 
 
 def test_safe_video_url_keeps_youtube_watch_pages() -> None:
-    from pipeline.post.sanitize import safe_video_url
+    from pipeline.post.links import safe_video_url
 
     for url in (f"https://www.youtube.com/watch?v={BW}", f"http://m.youtube.com/watch?v={BW}&list=PL1",
                 f"https://youtube.com/watch?v={BW}"):

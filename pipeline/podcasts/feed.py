@@ -35,9 +35,9 @@ from pydantic import BaseModel, Field
 
 from pipeline.errors import FetchError, InputTooLarge
 from pipeline.models import Chapter, Metadata
-from pipeline.post.sanitize import strip_invisible
+from pipeline.sanitize import strip_invisible
 from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
-from pipeline.sources.textfiles import TextFileError, read_capped
+from pipeline.words.textfiles import TextFileError, read_capped
 
 __all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
            "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",

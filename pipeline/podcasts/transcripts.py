@@ -24,11 +24,11 @@ from pipeline.errors import FetchError, NoTranscript
 from pipeline.models import Chapter, Paragraph, Segment, Transcript
 from pipeline.podcasts.feed import Episode, TranscriptLink
 from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, fetch, masked_url
-from pipeline.post.sanitize import strip_invisible
-from pipeline.sources.caption_clean import voice
-from pipeline.sources.caption_formats import CaptionFormatError, language_matches, read_cues, seconds
-from pipeline.sources.captions import build_paragraphs, clean_snippets, parse_caption_file
-from pipeline.sources.textfiles import TextFileError, decode
+from pipeline.sanitize import strip_invisible
+from pipeline.words.caption_clean import voice
+from pipeline.words.caption_formats import CaptionFormatError, language_matches, read_cues, seconds
+from pipeline.words.captions import build_paragraphs, clean_snippets, parse_caption_file
+from pipeline.words.textfiles import TextFileError, decode
 
 __all__ = ["FORMATS", "TranscriptReadError", "choose", "fetch_transcript", "read_best", "read_transcript",
            "transcript_format"]

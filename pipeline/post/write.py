@@ -27,7 +27,8 @@ from pipeline.post.index import find_post_by_source, front_matter_source, post_w
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.models import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
-from pipeline.post.sanitize import safe_video_url, sanitize_inline, sanitize_markdown
+from pipeline.post.links import safe_video_url
+from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside

@@ -27,7 +27,7 @@ from pipeline.config import Config
 from pipeline.errors import ArtifactError, Yt2PostError
 from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
 from pipeline.models import Section
-from pipeline.post.sanitize import sanitize_inline, sanitize_markdown
+from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store

@@ -19,7 +19,7 @@ from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from pipeline.llm.chunking import format_timestamp
-from pipeline.post.sanitize import safe_video_url
+from pipeline.post.links import safe_video_url
 
 _HEADING = re.compile(r"^### (.*)$", re.MULTILINE)
 _LATIN_OR_DIGITS = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")

@@ -12,7 +12,7 @@ from pipeline.config import Config
 @dataclass(frozen=True)
 class PostContent:
     """What a post says, whatever the generator: built by the write stage from the article and
-    the video's metadata, every text already made safe (``pipeline.post.sanitize``)."""
+    the video's metadata, every text already made safe (``pipeline.sanitize``)."""
 
     title: str
     summary: str

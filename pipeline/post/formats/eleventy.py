@@ -16,7 +16,7 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.post.formats.base import PostContent, PostText
-from pipeline.post.sanitize import has_template_syntax
+from pipeline.sanitize import has_template_syntax
 from pipeline.slugs import slugify
 
 _DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import urlsplit
+
 
 _BLOCKS = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _UNCLOSED_BLOCK = re.compile(r"<\s*(script|style)\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
@@ -49,28 +49,6 @@ def _scheme_is_dangerous(url: str) -> bool:
     decoded = html.unescape(html.unescape(url))
     squeezed = "".join(ch for ch in decoded if not ch.isspace() and unicodedata.category(ch)[0] != "C").lower()
     return squeezed.startswith(_BAD_SCHEMES)
-
-
-def safe_video_url(url: str, seconds: float | None = None) -> str | None:
-    """``url`` (at second ``seconds``) when it is a video page of a known site over http(s), the
-    one kind of link a time is added to; None for anything else. Parsed, not searched (the site
-    decides: ``javascript:alert(1)//`` followed by a watch page's address contains what a watch
-    link contains).
-    The URL also goes into Markdown links: nothing that could end one (spaces, brackets, quotes)
-    may be in it."""
-    if any(ch.isspace() or ch in "()<>[]\"'`\\" or unicodedata.category(ch)[0] == "C" for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018  # raises on a malformed port
-    except ValueError:  # a malformed port or IPv6 address
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    from pipeline.sites import link_at
-
-    return link_at(url, seconds)
 
 
 def _defuse_link(match: re.Match[str]) -> str:

@@ -1,7 +1,8 @@
 """Caption fidelity: do the words of real caption files reach ``transcript.json``?
 
-For every file of the corpus (``tests/fixtures/captions/`` and the caption files of
-``tests/fixtures/subtitles/``, each traced in a PROVENANCE.md) it reports:
+For every file of the corpus (``tests/fixtures/captions/``, the caption files of
+``tests/fixtures/subtitles/`` and Bilibili's subtitle JSON in ``tests/fixtures/bilibili/``, each
+traced in a PROVENANCE.md) it reports:
 
 - recall: of the words in the cue texts (markup removed, sound cues excepted), the share found
   in the transcript's paragraphs, counted with multiplicity (Chinese and Japanese by character);
@@ -11,8 +12,8 @@ For every file of the corpus (``tests/fixtures/captions/`` and the caption files
 
 The reference words come from a reader of its own (``xml.etree`` for the XML formats, a
 line reader for SRT/VTT/SBV/LRC, ``json`` for json3, ``html.parser`` for SAMI, a field
-splitter for ASS/SSA) that decodes each file with the encoding its provenance records; nothing
-here calls the pipeline's parser or cleaner. The transcript
+splitter for ASS/SSA, ``json`` for Bilibili's ``body`` cues) that decodes each file with the
+encoding its provenance records; nothing here calls the pipeline's parser or cleaner. The transcript
 side is the real path of ``yt2post run --subtitles FILE``.
 
     python benchmarks/captions.py          # Markdown table, per file and overall
@@ -47,12 +48,12 @@ MAX_DUPLICATION = 1.02
 class Entry:
     path: str  # relative to tests/fixtures
     language: str
-    fmt: str  # srt, vtt, json3, srv3, ttml, transcript-xml, ass, sami, sbv, lrc
+    fmt: str  # srt, vtt, json3, srv3, ttml, transcript-xml, ass, sami, sbv, lrc, bilibili-json
     encoding: str  # a Python codec name: how the reference reader decodes the bytes
     rolling: bool = False  # YouTube rolling auto-captions: each line is said once
 
 
-C, S = "captions/", "subtitles/"
+C, S, B = "captions/", "subtitles/", "bilibili/"
 CORPUS: list[Entry] = [
     Entry(C + "3b1b-change-of-basis.ko.srt", "ko", "srt", "utf-8"),
     Entry(C + "3b1b-convolutions.ko.srt", "ko", "srt", "utf-8"),
@@ -121,6 +122,9 @@ CORPUS: list[Entry] = [
     Entry(S + "HEfHFsfGXjs.zh-Hant.3b1b-taiwan-community.srt", "zh-Hant", "srt", "utf-8"),
     Entry(S + "wjZofJX0v4M.zh-Hans.3b1b-captions.srt", "zh-Hans", "srt", "utf-8"),
     Entry(S + "cdiD-9MMpb0.en-US.downsub.srt", "en", "srt", "utf-8"),
+    Entry(B + "BV1Dfpfz4E8A.ai-zh.json", "zh", "bilibili-json", "utf-8"),
+    Entry(B + "rider-day017.ai-zh.json", "zh", "bilibili-json", "utf-8"),
+    Entry(B + "rider-day001.ai-zh.json", "zh", "bilibili-json", "utf-8"),  # sung lines marked ♪ … ♪
 ]
 
 # --- the reference reader ----------------------------------------------------------------
@@ -311,6 +315,8 @@ def reference_lines(entry: Entry) -> list[str]:
         reader = _SamiReader(_SAMI_PREFIXES[entry.language.split("-")[0]])
         reader.feed(text)
         raw = reader.lines
+    elif entry.fmt == "bilibili-json":
+        raw = [line for cue in json.loads(text)["body"] for line in str(cue["content"]).split("\n")]
     elif entry.fmt == "json3":
         raw = []
         for event in json.loads(text).get("events", []):

@@ -112,6 +112,21 @@ class IpBlocked(FetchError):
     what = "the site is blocking this IP; wait and rerun"
 
 
+class RateLimited(IpBlocked):
+    """The site is limiting this IP's requests (Bilibili's risk control: code -352, -799): paced,
+    paused and retried like a block."""
+
+    cause = "rate_limited"
+    what = "the site is limiting this IP's requests; wait and rerun, or set the site's proxy and cookies"
+
+
+class LoginRequired(FetchError):
+    """Only a logged-in account gets it (Bilibili's AI subtitles want the ``SESSDATA`` cookie)."""
+
+    cause = "login_required"
+    what = "this needs a logged-in account; set the site's cookies_file (or cookies_from_browser)"
+
+
 class PoTokenRequired(FetchError):
     cause = "po_token_required"
     what = ("the site wants a proof-of-origin token for this video's captions; the yt-dlp caption tracks or "

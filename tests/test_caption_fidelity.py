@@ -35,7 +35,7 @@ def test_corpus_covers_languages_formats_and_encodings() -> None:
     assert {"zh-Hans", "zh-Hant", "ja", "ko", "ru", "es", "fr", "en"} <= languages
     assert languages & {"ar", "he", "fa"}  # right to left
     assert len({lang.split("-")[0] for lang in languages}) >= 10
-    assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml", "ass", "sami", "sbv", "lrc"} <= {
+    assert {"srt", "vtt", "json3", "srv3", "ttml", "transcript-xml", "ass", "sami", "sbv", "lrc", "bilibili-json"} <= {
         e.fmt for e in CORPUS}
     assert any(e.rolling and e.fmt == "vtt" for e in CORPUS) and any(e.rolling and e.fmt == "srt" for e in CORPUS)
     assert {"utf-8-sig", "utf-16", "cp1252", "latin-1", "cp1250", "cp1251", "gb18030", "big5", "cp932", "cp949",
@@ -47,8 +47,8 @@ def test_corpus_covers_languages_formats_and_encodings() -> None:
 
 
 def test_every_corpus_file_is_traced() -> None:
-    traced = (FIXTURES / "captions" / "PROVENANCE.md").read_text(encoding="utf-8") + (
-        FIXTURES / "subtitles" / "PROVENANCE.md").read_text(encoding="utf-8")
+    traced = "".join((FIXTURES / folder / "PROVENANCE.md").read_text(encoding="utf-8")
+                     for folder in ("captions", "subtitles", "bilibili"))
     on_disk = {p.name for p in (FIXTURES / "captions").iterdir() if p.name != "PROVENANCE.md"}
     assert on_disk == {Path(e.path).name for e in CORPUS if e.path.startswith("captions/")}
     for entry in CORPUS:
@@ -109,3 +109,8 @@ def test_the_reference_readers_of_ass_sami_sbv_and_lrc() -> None:
     assert lyrics == ["Line 1", "Line 2 line 2"]  # no [ti:] tags, no <00:02.50> word stamps
     french = reference_lines(Entry("captions/ndeloof-docker-securite.fr.sbv", "fr", "sbv", "utf-8"))
     assert french[:2] == ["pour cette nouvelle vidéo avec l'apport", "d'un soutien que vous m'avez hurlements"]
+
+
+def test_bilibili_subtitle_json_keeps_every_word(results) -> None:
+    bilibili = {r.entry.path: (r.recall, r.duplication) for r in results if r.entry.fmt == "bilibili-json"}
+    assert len(bilibili) >= 3 and all(value == (1.0, 1.0) for value in bilibili.values()), bilibili

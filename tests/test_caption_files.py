@@ -162,7 +162,8 @@ def test_the_command_line_gives_one_line_and_the_cause(cli, tmp_path: Path) -> N
     assert failed.code == 1 and "Traceback" not in failed.stderr
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
     assert errors == [f"error: {VIDEO}: --subtitles {text_file}: not a caption file: text that is none of SRT, "
-                      "WebVTT, ASS/SSA, SAMI, SBV, LRC, json3, srv1/srv2/srv3, TTML or YouTube timed-text XML; "
+                      "WebVTT, ASS/SSA, SAMI, SBV, LRC, json3, srv1/srv2/srv3, TTML, Bilibili subtitle JSON or "
+                      "YouTube timed-text XML; "
                       "give a caption file, or pass --allow-description"]
     assert "no_transcript: 1" in cli("status").stdout
     done = cli("fetch", str(info), "--subtitles", str(CAPTIONS / "pysrt-bom-utf-16-le.en.srt"))

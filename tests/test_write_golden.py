@@ -64,4 +64,5 @@ def test_file_names_are_safe_slugs() -> None:
         name = post_file_name(Metadata(id="abcdefghijk", title=title, upload_date="20210720"))
         assert "/" not in name and not name.startswith(".") and name.endswith(".md")
         assert Path(name).name == name
-    assert post_file_name(Metadata(id="abcdefghijk", title="人工智能", upload_date="")) == "undated-abcdefghijk.md"
+    assert post_file_name(Metadata(id="abcdefghijk", title="人工智能", upload_date="")) == "undated-ren-gong-zhi-neng.md"
+    assert post_file_name(Metadata(id="abcdefghijk", title="🚀🚀", upload_date="")) == "undated-abcdefghijk.md"

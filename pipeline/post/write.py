@@ -29,7 +29,7 @@ from pipeline.models import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.slugs import slugify
+from pipeline.slugs import post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
@@ -128,7 +128,7 @@ def section_links_url(source: str, config: Config) -> str | None:
 def post_file_name(meta: Metadata, config: Config | None = None) -> str:
     """A new post's file name in the posts folder, as the configured format names it."""
     post_format = get_format((config or Config()).post.format)
-    return post_format.file_name(post_date(meta)[0], slugify(meta.title, max_length=60), meta.id)
+    return post_format.file_name(post_date(meta)[0], post_slug(meta.title, meta.id), meta.id)
 
 
 @dataclass

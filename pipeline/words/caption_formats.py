@@ -2,10 +2,13 @@
 
 WebVTT (including YouTube's rolling auto captions and the old ``Style:``/``##`` header), SRT
 (including yt-dlp's conversions of rolling captions), json3, timedtext format 3 (srv3, and
-srv2), YouTube's old timed-text XML (``<transcript><text start dur>``, srv1), TTML, and the
-formats users bring: ASS/SSA (fansubs), SAMI (``.smi``, Korean subtitles), SBV (YouTube Studio's
-export) and LRC (lyrics). A file that is not what it claims raises ``CaptionFormatError`` with a
-reason a person can act on; a file that is none of them is named for what it looks like.
+srv2), YouTube's old timed-text XML (``<transcript><text start dur>``, srv1), TTML, Bilibili's
+subtitle JSON (``{"body": [{"from", "to", "content"}]}``, the CC and AI subtitles of its player,
+``.bcc`` as its tools save it), and the formats users bring: ASS/SSA (fansubs), SAMI (``.smi``,
+Korean subtitles), SBV (YouTube Studio's export) and LRC (lyrics). A file that is not what it
+claims raises ``CaptionFormatError`` with a reason a person can act on; a file that is none of
+them is named for what it looks like, and a Bilibili danmaku file (``<i><d p=…>``, viewers'
+comments) is named as such: it is never a transcript.
 
 ASS, SAMI and LRC are read here rather than with pysubs2: its ASS reader ignores the file's own
 ``Format:`` line (a file whose events list other fields loses words), its SAMI reader joins every
@@ -67,8 +70,13 @@ _CHINESE_REGIONS = {"tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant", "hant": "
 
 EXTENSIONS = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "json3": "json3", "srv3": "srv3", "srv2": "srv3",
               "srv1": "transcript-xml", "ttml": "ttml", "dfxp": "ttml", "ass": "ass", "ssa": "ass",
-              "smi": "sami", "sami": "sami", "sbv": "sbv", "lrc": "lrc"}
-READABLE = "SRT, WebVTT, ASS/SSA, SAMI, SBV, LRC, json3, srv1/srv2/srv3, TTML or YouTube timed-text XML"
+              "smi": "sami", "sami": "sami", "sbv": "sbv", "lrc": "lrc", "bcc": "bilibili-json"}
+READABLE = ("SRT, WebVTT, ASS/SSA, SAMI, SBV, LRC, json3, srv1/srv2/srv3, TTML, Bilibili subtitle JSON "
+            "or YouTube timed-text XML")
+# Bilibili's danmaku track (yt-dlp lists it among the subtitles as ``danmaku``, an XML file
+# ``<i><d p="time,mode,…">comment</d>``): what viewers wrote over the video, not what was said.
+DANMAKU = "only danmaku (viewers' comments), no subtitles"
+_DANMAKU_ROOT = re.compile(r"^(?:<\?[^>]*>\s*|<!--.*?-->\s*)*<i[\s>]", re.DOTALL)
 
 
 class CaptionFormatError(ValueError):
@@ -86,10 +94,14 @@ def detect_format(name: str, text: str) -> str:
         return "vtt"
     if head.startswith("{") and '"events"' in text:
         return "json3"
+    if head.startswith("{") and '"body"' in text:
+        return "bilibili-json"
     if head.startswith("<"):
         for marker, fmt in (("<timedtext", "srv3"), ("<transcript", "transcript-xml"), ("<tt", "ttml")):
             if marker in head:
                 return fmt
+        if _DANMAKU_ROOT.match(head) and "<d p=" in head:
+            raise CaptionFormatError(DANMAKU)
     if "<sami" in lowered or "<sync " in lowered:  # also a SAMI body without <SAMI>, as players read it
         return "sami"
     lines = [line for line in head.splitlines() if line.strip()][:20]
@@ -215,6 +227,26 @@ def json3_cues(text: str) -> list[Cue]:
         # The newline-only aAppend events come out as blank lines, which the cleaner drops.
         cues.append((start, end, "".join(str(seg.get("utf8", "")) for seg in segs).split("\n")))
     return cues
+
+
+def bilibili_cues(text: str) -> tuple[list[Cue], str | None]:
+    """The cues of Bilibili's subtitle JSON (``from``/``to`` in seconds, ``content`` the text,
+    lines broken by ``\\n``) and the language its ``lang`` names (the AI subtitles carry one)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaptionFormatError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    body = data.get("body") if isinstance(data, dict) else None
+    if not isinstance(body, list) or not all(isinstance(cue, dict) for cue in body):
+        raise CaptionFormatError('not a Bilibili subtitle file ("body" is not a list of cues)')
+    cues: list[Cue] = []
+    for cue in body:
+        if "content" not in cue:
+            raise CaptionFormatError('not a Bilibili subtitle file (a cue has no "content")')
+        start = _number(cue.get("from", 0), "from")
+        cues.append((start, max(start, _number(cue.get("to", start), "to")), str(cue["content"]).split("\n")))
+    language = data.get("lang")
+    return cues, language if isinstance(language, str) and language else None
 
 
 def _ttml_seconds(value: str, tick_rate: float) -> float:
@@ -437,6 +469,8 @@ def read_cues(text: str, fmt: str, languages: Sequence[str] = ()) -> tuple[list[
         return timed_cues(text, fmt), None
     if fmt == "json3":
         return json3_cues(text), None
+    if fmt == "bilibili-json":
+        return bilibili_cues(text)
     if fmt in ("srv3", "transcript-xml", "ttml"):
         return xml_cues(text), None
     if fmt == "ass":

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.words.caption_formats import READABLE, CaptionFormatError, language_matches
+from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches
 from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
 from pipeline.config import Config
@@ -74,6 +74,11 @@ class Track:
     @property
     def label(self) -> str:
         return self.path.name if self.path else f"{self.language}.{self.ext}"
+
+    @property
+    def danmaku(self) -> bool:
+        """Bilibili's danmaku track: viewers' comments over the video, never its words."""
+        return self.language.lower() == "danmaku"
 
 
 # Beside an info.json, also hand-made files: old timed-text XML saved as ``.xml``, SRT saved
@@ -172,12 +177,16 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
     tracks = subtitle_tracks(meta, online=online)
     tried: set[tuple[str, str, bool]] = set()
     skipped: list[str] = []
+    comments: dict[str, None] = {}  # danmaku tracks: named only when nothing else has words
     languages = preferred_languages(meta, config)
     for track in choose_tracks(tracks, languages):
         key = (track.language, track.label, track.generated)
         if key in tried:
             continue
         tried.add(key)
+        if track.danmaku:
+            comments.setdefault(f"{track.label}: {DANMAKU}", None)
+            continue
         try:
             decoded = _read_track(track, download, config.max_input_mb, track.language or meta.language)
             segments, file_language = _parse(decoded.text, track.label, languages)
@@ -195,7 +204,7 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
                       is_generated=track.generated, track=track.label, encoding=decoded.encoding,
                       notes=[f"skipped subtitle track {problem}" for problem in skipped])
     if problems is not None:
-        problems.extend(skipped)
+        problems.extend([*skipped, *comments])
     return None
 
 

@@ -1,0 +1,141 @@
+"""Bilibili's own caption files offline: the subtitle JSON (``body: [{from, to, content}]``) is
+read with every word, and the danmaku track (viewers' comments, ``<i><d p=…>``) never becomes
+a transcript. Real files: ``tests/fixtures/bilibili/PROVENANCE.md``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config
+from pipeline.errors import NoTranscript
+from pipeline.models import Metadata, VideoRef
+from pipeline.words.caption_formats import CaptionFormatError, detect_format, read_cues
+from pipeline.sources.fetch import fetch
+from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks
+from pipeline.store import Store
+from tests.conftest import FIXTURES
+
+BILIBILI = FIXTURES / "bilibili"
+AI_ZH = BILIBILI / "BV1Dfpfz4E8A.ai-zh.json"
+DANMAKU = BILIBILI / "av80976236.danmaku.xml"
+BV = "BV1Dfpfz4E8A"
+
+
+def body_contents(path: Path) -> list[str]:
+    return [cue["content"] for cue in json.loads(path.read_text(encoding="utf-8"))["body"]]
+
+
+# --- the subtitle JSON --------------------------------------------------------------------------
+
+
+def test_bilibili_subtitle_json_is_known_by_its_content_and_by_bcc() -> None:
+    text = AI_ZH.read_text(encoding="utf-8")
+    assert detect_format(AI_ZH.name, text) == "bilibili-json"
+    assert detect_format("BV1Dfpfz4E8A.zh-CN.bcc", text) == "bilibili-json"
+    assert detect_format("subtitle.txt", text) == "bilibili-json"
+
+
+def test_every_cue_of_a_real_ai_subtitle_is_read_in_order_with_its_language() -> None:
+    cues, language = read_cues(AI_ZH.read_text(encoding="utf-8"), "bilibili-json")
+    assert [" ".join(lines) for _, _, lines in cues] == body_contents(AI_ZH)
+    assert cues[0][:2] == (0.12, 0.8) and cues[2][:2] == (1.72, 4.4)
+    assert language == "zh"  # the file's own "lang"
+
+
+def test_the_subtitle_json_as_subtitles_file_gives_every_word() -> None:
+    transcript = from_subtitle_file(AI_ZH, Metadata(id=BV), Config())
+    text = transcript.text()
+    position = 0
+    for content in body_contents(AI_ZH):  # each cue's words, in the order they were said
+        position = text.index(content, position) + len(content)
+    assert transcript.language == "zh" and transcript.source == "user-subtitles"
+
+
+def test_traditional_subtitle_json_is_converted_where_configured(tmp_path: Path) -> None:
+    data = json.loads(AI_ZH.read_text(encoding="utf-8"))
+    data["body"] = [dict(data["body"][0], content="我們在這裡說話")]
+    data["lang"] = "zh-Hant"
+    path = tmp_path / f"{BV}.zh-Hant.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    transcript = from_subtitle_file(path, Metadata(id=BV), Config(transcript={"convert_chinese": "zh-Hans"}))
+    assert transcript.text() == "我们在这里说话" and transcript.language == "zh-Hans"
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ('{"body": {"from": 1}}', 'not a Bilibili subtitle file ("body" is not a list of cues)'),
+    ('{"body": [{"from": 1, "to": 2}]}', 'not a Bilibili subtitle file (a cue has no "content")'),
+    ('{"body": [{"from": "x", "to": 2, "content": "a"}]}', "bad from 'x'"),
+])
+def test_a_broken_subtitle_json_says_what_is_wrong(body: str, reason: str) -> None:
+    with pytest.raises(CaptionFormatError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        read_cues(body, "bilibili-json")
+
+
+# --- danmaku ----------------------------------------------------------------------------------
+
+
+def bilibili_video(tmp_path: Path, *, with_words: bool) -> Path:
+    """A folder as yt-dlp leaves it for a Bilibili video: the info.json, the danmaku XML, and
+    (with_words) the AI subtitles as the SRT yt-dlp converts them to."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    danmaku = {"ext": "xml", "url": "https://comment.bilibili.com/1.xml"}
+    subtitles: dict[str, list[dict[str, str]]] = {"danmaku": [danmaku]}
+    shutil.copyfile(DANMAKU, videos / f"{BV}.danmaku.xml")
+    if with_words:
+        subtitles["ai-zh"] = [{"ext": "srt"}]
+        cues = json.loads(AI_ZH.read_text(encoding="utf-8"))["body"][:5]
+        srt = "".join(f"{n}\n00:00:{c['from']:06.3f} --> 00:00:{c['to']:06.3f}\n{c['content']}\n\n".replace(".", ",")
+                      for n, c in enumerate(cues, 1))
+        (videos / f"{BV}.ai-zh.srt").write_text(srt, encoding="utf-8")
+    info = {"id": BV, "title": "第四十四天：两天从上海骑到杭州上", "extractor_key": "BiliBili",
+            "webpage_url": f"https://www.bilibili.com/video/{BV}", "upload_date": "20250919",
+            "subtitles": subtitles}
+    (videos / f"{BV}.info.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    return videos / f"{BV}.info.json"
+
+
+def test_the_danmaku_beside_an_info_json_is_never_the_transcript(tmp_path: Path) -> None:
+    info = bilibili_video(tmp_path, with_words=True)
+    meta = Metadata(id=BV, info_path=str(info), subtitles={"danmaku": [{"ext": "xml", "url": "https://x/1.xml"}],
+                                                            "ai-zh": [{"ext": "srt"}]})
+    for languages in (["zh"], ["danmaku"], []):
+        transcript = from_subtitle_tracks(meta, Config(transcript={"languages": languages}), online=True,
+                                          download=lambda url: DANMAKU.read_text(encoding="utf-8"))
+        assert transcript is not None and transcript.track == f"{BV}.ai-zh.srt"
+        assert "王师傅" in transcript.text() and "胡渐彪" not in transcript.text()
+        assert not any("danmaku" in note for note in transcript.notes)
+
+
+def test_a_video_with_only_danmaku_fails_saying_so_in_one_line(tmp_path: Path) -> None:
+    info = bilibili_video(tmp_path, with_words=False)
+    store = Store(tmp_path / "output")
+    ref = VideoRef(video_id=BV, url=f"https://www.bilibili.com/video/{BV}", info_path=info)
+    with pytest.raises(NoTranscript) as caught:
+        fetch(ref, Config(), store)
+    message = str(caught.value)
+    assert f"{BV}.danmaku.xml: only danmaku (viewers' comments), no subtitles" in message
+    assert "none of SRT" not in message and "XML file" not in message and "\n" not in message
+
+
+def test_a_danmaku_file_given_as_subtitles_is_named_for_what_it_is() -> None:
+    with pytest.raises(NoTranscript) as caught:
+        from_subtitle_file(DANMAKU, Metadata(id="av80976236"), Config())
+    assert str(caught.value).startswith(
+        f"av80976236: --subtitles {DANMAKU}: only danmaku (viewers' comments), no subtitles; give a caption file")
+
+
+def test_the_command_line_names_the_danmaku_only_video_in_one_line_and_exits_1(cli, tmp_path: Path) -> None:
+    info = bilibili_video(tmp_path, with_words=False)
+    failed = cli("fetch", str(info.parent))  # the folder of yt-dlp's files
+    assert failed.code == 1 and "Traceback" not in failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].endswith(
+        f": no transcript (no readable subtitle track: {BV}.danmaku.xml: only danmaku (viewers' comments), no "
+        "subtitles); enable speech recognition with asr.backend in config.yaml (endpoint or local), or pass "
+        "--subtitles FILE or --allow-description")
+    assert "no_transcript: 1" in cli("status").stdout

@@ -17,7 +17,7 @@ from yt_dlp.utils import ExtractorError, GeoRestrictedError
 
 from pipeline.errors import (FetchError, IpBlocked, LiveOrUpcoming, LoginRequired, MembersOnly, NetworkError,
                              RateLimited, VideoPrivate, VideoUnavailable)
-from pipeline.sites_bilibili_errors import classify_bilibili_error, subtitles_need_login
+from pipeline.sites.bilibili.errors import classify_bilibili_error, subtitles_need_login
 
 BV = "BV1xx411c7mD"
 # Answers of www.bilibili.com/video/…: the -412 body (code and message from bilibili-API-collect's

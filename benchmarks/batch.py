@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline import run  # noqa: E402
+from pipeline import RunRequest, run  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.models import Metadata, Transcript  # noqa: E402
 from pipeline.llm.prompts import Prompts  # noqa: E402
@@ -60,7 +60,7 @@ def run_batch(videos_dir: Path, out: Path, latency: float, concurrency: int) -> 
     with fake_server(latency) as base_url:
         config = Config.model_validate({"llm": {"base_url": base_url, "concurrency": concurrency}})
         started = time.perf_counter()
-        report = run([str(videos_dir)], config, out)
+        report = run(RunRequest(sources=[str(videos_dir)]), config, out)
         wall = time.perf_counter() - started
         if report.summary.failures:
             raise SystemExit(f"benchmark run failed: {report.summary.failures[0].message}")

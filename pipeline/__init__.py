@@ -1,9 +1,9 @@
 """yt2post: turn videos into reviewable Chinese draft posts.
 
-A batch is one call::
+A run is one call with a typed request::
 
-    from pipeline import run, load_config
-    report = run(["bwRHIkYqYJo.info.json"], load_config(), "output")
+    from pipeline import RunRequest, load_config, run
+    report = run(RunRequest(sources=["bwRHIkYqYJo.info.json"]), load_config(), "output")
 
 Each stage is also a plain function over the artifact store (``fetch``, ``summarize``,
 ``write``). Names are imported on first use, so ``import pipeline`` stays cheap.
@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "run": "pipeline.api",
     "RunReport": "pipeline.api",
+    "RunRequest": "pipeline.api",
+    "RunOptions": "pipeline.context",
     "Config": "pipeline.config",
     "load_config": "pipeline.config",
     "Store": "pipeline.store",

@@ -112,37 +112,60 @@ def preflight(config: Config, stages: Sequence[str], *, dry_run: bool = False) -
     return prompts
 
 
-def run(sources: Sequence[str] = (), config: Config | None = None, out: Path | str = "output", *,
-        stages: Sequence[str] = NAMES, options: RunOptions | None = None, selection: dict[str, Any] | None = None,
-        retry_failed: bool = False, dry_run: bool = False, new: bool = False, mark_seen: bool = False,
-        videos: list[VideoRef] | None = None, reporter: Reporter | None = None, llm: Any | None = None,
-        wait: bool = True, on_wait: Callable[[str], None] | None = None) -> RunReport:
-    """Run ``stages`` for the videos of ``sources`` (or the given ``videos``) into ``out``.
+@dataclass
+class RunRequest:
+    """What a run is asked to do: the CLI's ``run``, its stage commands and ``watch``, the review
+    desk's retries and tests each make one, and ``run`` takes it.
 
+    ``options`` say which stages run and how (``options.stages``: every stage when empty).
     ``retry_failed`` runs the recorded failures (of the sources, when given); ``new`` only the
     videos no earlier ``new`` run has seen from these sources (``mark_seen``: the ones the
-    selection leaves out count as seen); ``dry_run`` only estimates the model calls. The output
-    folder's lock is held throughout: another run is waited for (``on_wait`` hears why), or with
-    ``wait=False`` (and always with ``new``, which schedulers start) refused. Raises
+    selection leaves out count as seen); ``dry_run`` only estimates the model calls; ``videos``
+    are run instead of the sources' (the desk knows them already). With ``wait`` another run on
+    the folder is waited for, without it (and always with ``new``, which schedulers start) refused.
+    """
+
+    sources: Sequence[str] = ()
+    options: RunOptions = field(default_factory=RunOptions)
+    limit: int | None = None
+    since: str | None = None  # YYYY-MM-DD
+    reverse: bool = False
+    retry_failed: bool = False
+    dry_run: bool = False
+    new: bool = False
+    mark_seen: bool = False
+    videos: list[VideoRef] | None = None
+    wait: bool = True
+
+
+def run(request: RunRequest, config: Config | None = None, out: Path | str = "output", *,
+        reporter: Reporter | None = None, llm: Any | None = None,
+        on_wait: Callable[[str], None] | None = None) -> RunReport:
+    """Run what ``request`` asks into the output folder ``out``; what happened is in the report.
+
+    The output folder's lock is held throughout (``on_wait`` hears why a run waits). Raises
     ConfigError/UsageError before any work when the run cannot start; every per-video problem
-    is in the report instead.
+    is in the report instead. ``llm``: the live client to use (tests give one).
     """
     from pipeline.config import load_config
     from pipeline.words.textfiles import set_max_input_mb
 
     config = config or load_config()
     set_max_input_mb(config.max_input_mb)
-    options = options or RunOptions(stages=tuple(stages))
-    options.stages = tuple(stages)
-    selection = {"flat_extract": site_lister(config), **(selection or {})}
+    options = request.options
+    options.stages = tuple(options.stages) or NAMES
+    selection = {"flat_extract": site_lister(config), "limit": request.limit, "since": request.since,
+                 "reverse": request.reverse or None}
+    sources, new, mark_seen, dry_run, videos = request.sources, request.new, request.mark_seen, request.dry_run, \
+        request.videos
     report = RunReport(summary=RunSummary())
-    with _lock(Path(out), new=new, wait=wait, on_wait=on_wait):
+    with _lock(Path(out), new=new, wait=request.wait, on_wait=on_wait):
         if new:
             videos = _select_new(sources, out, report, mark_seen, dry_run, selection)
             if not videos:
                 return report
-        _run_locked(sources, config, Store(out), options, report, retry_failed=retry_failed, dry_run=dry_run,
-                    videos=videos, reporter=reporter, llm=llm, selection=selection)
+        _run_locked(sources, config, Store(out), options, report, retry_failed=request.retry_failed,
+                    dry_run=dry_run, videos=videos, reporter=reporter, llm=llm, selection=selection)
         if report.watched is not None and not dry_run:
             from pipeline.watch import remember
 

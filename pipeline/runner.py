@@ -8,6 +8,7 @@ stages run in order; a failure is recorded in that video's status and the others
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import traceback
@@ -23,7 +24,7 @@ from pipeline.errors import BudgetExceeded, Deferred, DiskFull, LLMSetupError, R
 from pipeline.models import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sites import DEFAULT, get_site
-from pipeline.stages import BY_NAME, Stage
+from pipeline.stages import ALL, BY_NAME, NAMES, Stage
 from pipeline.store import Store, now_iso
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class RunSummary:
     results: list[StageResult] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     videos: int = 0
-    final_stage: str = "write"  # a video is finished when this stage has run for it
+    final_stage: str = NAMES[-1]  # a video is finished when this stage has run for it
     # What stopped the run early: an error every video would hit, or the --max-cost budget.
     stopped_by: Yt2PostError | None = None
     batch_note: str | None = None  # what a Batch API export or import left to do (``pipeline.batchapi``)
@@ -101,7 +102,7 @@ class Runner:
         self.reporter.stage_started(video.video_id, stage.name)
         result = stage.run(self.context, video)
         self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
-                              cost_usd=result.cost_usd, ref=_ref(video) if stage.name == "fetch" else None)
+                              cost_usd=result.cost_usd, ref=_ref(video) if "network" in stage.needs else None)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)
@@ -112,15 +113,17 @@ class Runner:
         from pipeline.llm.summarize import estimate
 
         estimates = []
-        fetching = tuple(stage for stage in self.stages if stage.name == "fetch")
+        # The stages before the first that calls the model cost nothing: they run (fetch).
+        free = tuple(itertools.takewhile(lambda stage: "model" not in stage.needs, self.stages))
+        paid = next((stage for stage in ALL if "model" in stage.needs), None)
         for video in videos:
-            if fetching and not self._run_stages(video, fetching):
+            if free and not self._run_stages(video, free):
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
                                           prompts=self.context.prompts, tags=self.context.site_tags))
             except Yt2PostError as exc:
-                self._fail(video, "summarize", exc)
+                self._fail(video, paid.name if paid else self.stages[-1].name, exc)
         return estimates
 
     def _run_stages(self, video: VideoRef, stages: tuple[Stage, ...]) -> bool:

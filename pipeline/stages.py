@@ -5,7 +5,8 @@ pre-flight checks all read.
 Each has the same small interface: its name, the worker pool it runs in (``local`` for disk
 and network work, ``llm`` for model calls, bounded by ``llm.concurrency``), the artifact whose
 presence shows it done (``status`` counts a stage done by it), what it needs before any work
-(``needs``: ``prompts`` and ``model`` are checked by the pre-flight), the word for a video it
+(``needs``: ``prompts`` and ``model`` are checked by the pre-flight, a stage that needs the
+``network`` reaches the video's site and records how it did), the word for a video it
 is the last done for (``state``, as the desk shows it), the help of its command, and ``run``,
 which fingerprints the stage's inputs, skips when its artifacts already carry that fingerprint,
 and otherwise writes them. Adding a stage means adding one object to ``ALL``.

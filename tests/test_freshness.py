@@ -194,12 +194,12 @@ def test_the_per_video_lock_excludes_other_threads(tmp_path: Path) -> None:
 
 
 def test_metadata_lists_inline_captions_without_their_text(tmp_path: Path, fake_llm) -> None:
-    from pipeline import run
+    from pipeline import RunOptions, RunRequest, run
 
     videos = tmp_path / "videos"
     make_videos(videos, 1)
-    run([str(videos)], Config.model_validate({"llm": {"base_url": fake_llm.base_url}}), tmp_path / "out",
-        stages=("fetch",))
+    run(RunRequest(sources=[str(videos)], options=RunOptions(stages=("fetch",))),
+        Config.model_validate({"llm": {"base_url": fake_llm.base_url}}), tmp_path / "out")
     meta = json.loads((tmp_path / "out" / "videos" / "batch000000" / "metadata.json").read_text(encoding="utf-8"))
     inline = [fmt for key in ("subtitles", "automatic_captions") for formats in meta[key].values() for fmt in formats
               if fmt.get("inline")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline import run
+from pipeline import RunOptions, RunRequest, run
 from pipeline.config import Config
 from pipeline.store import Store
 from tests.batch_videos import make_videos
@@ -23,7 +23,7 @@ def _status(out: Path, video_id: str) -> dict:
 
 def test_a_finished_video_has_every_mark_its_reference_and_its_spend(tmp_path: Path, fake_llm: FakeLLM) -> None:
     ids = make_videos(tmp_path / "videos", 3)
-    report = run([str(tmp_path / "videos")], _config(fake_llm), tmp_path / "out")
+    report = run(RunRequest(sources=[str(tmp_path / "videos")]), _config(fake_llm), tmp_path / "out")
     assert not report.summary.failures
     status = _status(tmp_path / "out", ids[0])
     assert set(status["stages"]) == {"fetch", "summarize", "write"}
@@ -38,7 +38,7 @@ def test_a_run_stopped_before_summarize_still_marks_the_fetch(tmp_path: Path, fa
     Store(out).record_error(ids[0], "fetch", RuntimeError("an earlier failure"))
     # The refusal comes late enough for both fetches (one local worker) to be done first.
     fake_llm.queue(*[Reply(status=401, delay=2.0)] * 4)
-    report = run([str(tmp_path / "videos")], _config(fake_llm), out)
+    report = run(RunRequest(sources=[str(tmp_path / "videos")]), _config(fake_llm), out)
     assert report.summary.stopped_by is not None
     for video_id in ids:
         status = _status(out, video_id)
@@ -49,7 +49,7 @@ def test_a_run_stopped_before_summarize_still_marks_the_fetch(tmp_path: Path, fa
 def test_a_failed_summarize_records_the_fetch_with_the_error(tmp_path: Path, fake_llm: FakeLLM) -> None:
     ids = make_videos(tmp_path / "videos", 1)
     fake_llm.queue(Reply(content="not json"), Reply(content="still not json"))
-    report = run([str(tmp_path / "videos")], _config(fake_llm), tmp_path / "out")
+    report = run(RunRequest(sources=[str(tmp_path / "videos")]), _config(fake_llm), tmp_path / "out")
     assert [f.stage for f in report.summary.failures] == ["summarize"]
     status = _status(tmp_path / "out", ids[0])
     assert status["stages"]["fetch"]["outcome"] == "done" and status["error"]["stage"] == "summarize"
@@ -58,6 +58,6 @@ def test_a_failed_summarize_records_the_fetch_with_the_error(tmp_path: Path, fak
 def test_a_later_stage_alone_keeps_the_reference_of_the_fetch(tmp_path: Path, fake_llm: FakeLLM) -> None:
     ids = make_videos(tmp_path / "videos", 1)
     out = tmp_path / "out"
-    run([str(tmp_path / "videos")], _config(fake_llm), out)
-    run([ids[0]], _config(fake_llm), out, stages=("write",), options=None)
+    run(RunRequest(sources=[str(tmp_path / "videos")]), _config(fake_llm), out)
+    run(RunRequest(sources=[ids[0]], options=RunOptions(stages=("write",))), _config(fake_llm), out)
     assert _status(out, ids[0])["ref"]["info_path"].endswith(f"{ids[0]}.info.json")

@@ -61,31 +61,38 @@ def _print_report(report: RunReport, out: str) -> int:
 
 
 def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool,
-         force: bool = False, sets: tuple[str, ...] = (), overwrite_edited: bool = False,
-         subtitles: str | None = None, allow_description: bool = False, retry_failed: bool = False,
-         dry_run: bool = False, max_cost: float | None = None, new: bool = False, mark_seen: bool = False,
-         quiet: bool = False, batch: dict[str, Any] | None = None, **selection: Any) -> int:
-
+         given: dict[str, Any]) -> int:
+    """A stage command, ``run`` or a look of ``watch``: its options (``given``) as a typed run
+    request, the run, and what it printed."""
     from pipeline import api
+    from pipeline.context import RunOptions
     from pipeline.post.formats import get_format
     from pipeline.post.overrides import parse_overrides
-    from pipeline.context import RunOptions
     from pipeline.progress import make_reporter
 
     config = _load(config_path)
-    options = RunOptions(stages=stages, force=force, overrides=parse_overrides(list(sets), get_format(config.post.format), config.taxonomy),
-                         overwrite_edited=overwrite_edited, subtitles=Path(subtitles) if subtitles else None,
-                         allow_description=allow_description, verbose=verbose, max_cost=max_cost,
-                         **(batch or {}))
+    subtitles, export = given.get("subtitles"), given.get("batch_export")
+    options = RunOptions(
+        stages=stages, force=bool(given.get("force")), verbose=verbose,
+        overrides=parse_overrides(list(given.get("sets", ())), get_format(config.post.format), config.taxonomy),
+        overwrite_edited=bool(given.get("overwrite_edited")), subtitles=Path(subtitles) if subtitles else None,
+        allow_description=bool(given.get("allow_description")), max_cost=given.get("max_cost"),
+        batch_api=bool(given.get("batch_api")), batch_export=Path(export) if export else None,
+        batch_import=tuple(Path(f) for f in given.get("batch_import", ())))
+    mark_seen = bool(given.get("mark_seen"))
+    request = api.RunRequest(
+        sources=sources, options=options, limit=given.get("limit"), since=given.get("since"),
+        reverse=bool(given.get("reverse")), retry_failed=bool(given.get("retry_failed")),
+        dry_run=bool(given.get("dry_run")), new=bool(given.get("new")) or mark_seen, mark_seen=mark_seen,
+        wait=not click.get_current_context().meta.get("no_wait", False))
+    quiet = bool(given.get("quiet"))
     reporter = None if quiet else make_reporter(verbose)  # None: the library's silent one
     try:
-        report = api.run(sources, config, out, stages=stages, options=options, selection=selection,
-                         retry_failed=retry_failed, dry_run=dry_run, new=new, mark_seen=mark_seen,
-                         reporter=reporter, wait=not click.get_current_context().meta.get("no_wait", False),
-                         on_wait=lambda message: click.echo(message, err=True))
+        report = api.run(request, config, out, reporter=reporter, on_wait=lambda message: click.echo(message, err=True))
     finally:
         if reporter is not None:
             reporter.close()
+    retry_failed, dry_run = request.retry_failed, request.dry_run
     if report.watched is not None and not report.watched.videos:
         if not quiet:
             marked = f", {len(report.watched.marked)} marked seen" if report.watched.marked else ""
@@ -153,22 +160,13 @@ def _print_plan(report: RunReport) -> int:
 @click.option("--batch-import", metavar="FILE", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Batch API import: apply a result JSONL file (repeatable), then go on.")
 @boundary
-def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-        sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, subtitles: str | None,
-        allow_description: bool, retry_failed: bool, dry_run: bool, max_cost: float | None, new: bool,
-        mark_seen: bool, quiet: bool, batch_api: bool, batch_export: str | None,
-        batch_import: tuple[str, ...]) -> int:
+def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, **given: Any) -> int:
     """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
 
     Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
-    batch = {"batch_api": batch_api, "batch_export": Path(batch_export) if batch_export else None,
-             "batch_import": tuple(Path(f) for f in batch_import)}
-    if (new or mark_seen) and (retry_failed or subtitles):
+    if (given["new"] or given["mark_seen"]) and (given["retry_failed"] or given["subtitles"]):
         raise UsageError("--new picks the videos itself: leave out --retry-failed and --subtitles")
-    return _run(NAMES, sources, config_path, out, verbose, force, sets,
-                subtitles=subtitles, allow_description=allow_description, retry_failed=retry_failed,
-                dry_run=dry_run, max_cost=max_cost, new=new or mark_seen, mark_seen=mark_seen, quiet=quiet,
-                batch=batch, limit=limit, since=since, reverse=reverse or None)
+    return _run(NAMES, sources, config_path, out, verbose, given)
 
 
 def _stage_command(stage: str, doc: str, *extra: Callable[[Any], Any]) -> None:
@@ -181,10 +179,8 @@ def _stage_command(stage: str, doc: str, *extra: Callable[[Any], Any]) -> None:
     @selection_options
     @_options(*extra)
     @boundary
-    def command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, force: bool,
-                sets: tuple[str, ...], limit: int | None, since: str | None, reverse: bool, **more: Any) -> int:
-        return _run((stage,), sources, config_path, out, verbose, force, sets, limit=limit, since=since,
-                    reverse=reverse or None, **more)
+    def command(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, **given: Any) -> int:
+        return _run((stage,), sources, config_path, out, verbose, given)
 
 
 # The option groups a stage's command takes beside the common ones (``Stage.cli_options``).

@@ -39,8 +39,9 @@ def watch(sources: tuple[str, ...], config_path: str | None, out: str, verbose: 
     while True:
         look += 1
         try:
-            status = _run(NAMES, sources, config_path, out, verbose, new=True, mark_seen=mark_seen, quiet=quiet,
-                          batch={"batch_api": batch_api}, limit=limit, since=since, reverse=reverse or None)
+            status = _run(NAMES, sources, config_path, out, verbose,
+                          {"new": True, "mark_seen": mark_seen, "quiet": quiet, "batch_api": batch_api, "limit": limit,
+                           "since": since, "reverse": reverse})
         except OutputBusy as exc:
             click.echo(f"skipped a look: {exc}", err=True)
             status = ExitStatus.OK

@@ -189,7 +189,8 @@ class Jobs:
         job.progress = "running the pipeline again"
         # The library's entry point takes the output folder's lock: a retry never runs beside
         # another run (or another desk retry), which would pay twice and clean up its files.
-        report = api.run((), self.config, self.store.root, videos=refs, reporter=_JobReporter(job), wait=False)
+        report = api.run(api.RunRequest(videos=refs, wait=False), self.config, self.store.root,
+                         reporter=_JobReporter(job))
         if report.summary.failed:
             error = (self.store.status(job.video_id).get("error") or {}).get("message", "failed again")
             raise RuntimeError(error)

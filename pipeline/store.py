@@ -103,6 +103,7 @@ class Store:
         self.root = Path(root)
         self.videos_dir = self.root / "videos"
         self.posts_dir = self.root / "posts"
+        self._real_root = self.root.resolve()  # for ``relative``: the output folder is not moved meanwhile
 
     # --- paths -------------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class Store:
 
     def relative(self, path: Path) -> str:
         """A path as recorded in artifacts: relative to the output folder, so it can move."""
-        root, resolved = self.root.resolve(), path.resolve()
+        root, resolved = self._real_root, path.resolve()
         return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(resolved)
 
     def resolve(self, recorded: str) -> Path:
@@ -138,10 +139,23 @@ class Store:
     def read(self, video_id: str, name: str) -> dict[str, Any]:
         """The artifact file's JSON object, as the file holds it now."""
         path = self.path(video_id, name)
-        data = _read_json(path, self.videos_dir, f"{video_id}: {path}", video_id)
+        data = self._read_json(path, self.videos_dir, f"{video_id}: {path}", video_id)
         if data is None:
             raise ArtifactMissing(f"{video_id}: {path.name} is missing (run the earlier stage first)",
                                   video_id=video_id)
+        return data
+
+    def _read_json(self, path: Path, inside: Path, label: str, video_id: str | None = None) -> dict[str, Any] | None:
+        """The JSON object of the file at ``path`` (which must resolve inside ``inside``); None when
+        it is missing, and an error naming ``label`` when it is not one."""
+        try:
+            data = json.loads(ensure_inside(path, inside, doing="read").read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(f"{label} is not valid JSON: {exc}", video_id=video_id) from None
+        if not isinstance(data, dict):
+            raise ArtifactError(f"{label} must hold a JSON object", video_id=video_id)
         return data
 
     def read_optional(self, video_id: str, name: str) -> dict[str, Any] | None:
@@ -190,7 +204,7 @@ class Store:
     def load_file(self, path: Path, model: type[A], label: str) -> A | None:
         """The artifact at ``path`` (inside the output folder), validated and migrated like a
         video's; None when missing. ``label`` names the file in errors."""
-        data = _read_json(path, self.root, label)
+        data = self._read_json(path, self.root, label)
         return None if data is None else _validated(model, data, label)
 
     def save_file(self, path: Path, artifact: Artifact, label: str) -> Path:
@@ -199,7 +213,7 @@ class Store:
             stored = artifact._stored
         else:  # a freshly built object is checked against the file it would replace
             try:
-                stored = _read_json(path, self.root, label) or {}
+                stored = self._read_json(path, self.root, label) or {}
             except ArtifactError:
                 stored = {}
         refuse_newer(stored, type(artifact), label)
@@ -301,20 +315,6 @@ class Store:
         if not self.videos_dir.is_dir():
             return []
         return sorted(p.name for p in self.videos_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _read_json(path: Path, inside: Path, label: str, video_id: str | None = None) -> dict[str, Any] | None:
-    """The JSON object of the file at ``path`` (which must resolve inside ``inside``); None when
-    it is missing, and an error naming ``label`` when it is not one."""
-    try:
-        data = json.loads(ensure_inside(path, inside, doing="read").read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{label} is not valid JSON: {exc}", video_id=video_id) from None
-    if not isinstance(data, dict):
-        raise ArtifactError(f"{label} must hold a JSON object", video_id=video_id)
-    return data
 
 
 def _validated(model: type[A], data: dict[str, Any], label: str, video_id: str | None = None) -> A:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import frontmatter
-import yaml
-
 from pipeline.config import Config
 from pipeline.post.formats.base import PostContent, PostText
 from pipeline.sanitize import has_template_syntax
@@ -57,10 +54,14 @@ class Eleventy:
         }
 
     def dumps(self, front: dict[str, Any], body: str) -> str:
+        import frontmatter  # here, as yaml in loads: ``status`` reads draft states only (30 ms of start-up)
+
         # width: never fold long strings, so a summary stays one line a reviewer can edit and grep.
         return frontmatter.dumps(frontmatter.Post(body, **_guard_liquid(front, body)), width=1_000_000) + "\n"
 
     def loads(self, text: str) -> PostText:
+        import yaml
+
         head, body = _split(text)
         try:
             front = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if head is not None else {}

@@ -145,9 +145,11 @@ class RunContext:
     def site_tags(self) -> list[str]:
         """The site's most used tags, read once per run: reading every post for every video
         would grow with the square."""
-        from pipeline.llm.summarize import site_tags
+        from pipeline.post.formats import get_format
+        from pipeline.post.index import site_tags
 
-        return self._once("site_tags", lambda: site_tags(self.store.posts_dir, self.config.reuse_tags))
+        return self._once("site_tags", lambda: site_tags(self.store.posts_dir, self.config.reuse_tags,
+                                                         get_format(self.config.post.format)))
 
     @contextmanager
     def model_calls(self, video_id: str, inputs: SummaryInputs) -> Iterator[ModelCalls]:

@@ -66,20 +66,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_front_matter(path: Path) -> dict[str, Any]:
-    """Only the YAML front matter of a post, parsed with libyaml when it is there."""
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---"):
-        return {}
-    end = text.find("\n---", 3)
-    if end == -1:
-        return {}
-    import yaml  # here: ``status`` and the stages never read front matter (7 ms of start-up)
-
-    data = yaml.load(text[3:end], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return data if isinstance(data, dict) else {}
-
-
 def dumps_artifact(data: dict[str, Any]) -> str:
     """JSON a person can read and edit: one key per line, and one line per item of a list of
     objects (a transcript paragraph, a section)."""

@@ -11,6 +11,10 @@ import pytest
 
 from tests.conftest import video_dir_with
 
+from pipeline.post.formats import get_format
+
+ELEVENTY = get_format("eleventy")
+
 BW = "bwRHIkYqYJo"
 
 
@@ -120,13 +124,13 @@ def test_a_post_is_found_by_its_source_after_a_move_and_an_edit(tmp_path: Path) 
     for n in range(30):
         (posts / f"p{n}.md").write_text(f"---\nsource: https://example.com/{n}\ntitle: t\n---\n\nbody\n")
     for n in range(30):
-        assert index_module.find_post_by_source(posts, f"https://example.com/new-{n}") is None
+        assert index_module.find_post_by_source(posts, f"https://example.com/new-{n}", ELEVENTY) is None
     moved = posts / "sub" / "renamed.md"
     moved.parent.mkdir()
     (posts / "p7.md").rename(moved)
     moved.write_text("---\nsource: https://example.com/seven\ntitle: t\n---\n\nedited\n")
-    assert index_module.find_post_by_source(posts, "https://example.com/seven") == moved.resolve()
-    assert index_module.find_post_by_source(posts, "https://example.com/3") == (posts / "p3.md").resolve()
+    assert index_module.find_post_by_source(posts, "https://example.com/seven", ELEVENTY) == moved.resolve()
+    assert index_module.find_post_by_source(posts, "https://example.com/3", ELEVENTY) == (posts / "p3.md").resolve()
 
 
 def test_status_and_the_writer_agree_on_what_is_the_reviewers(cli, fake_llm, tmp_path: Path) -> None:

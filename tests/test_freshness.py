@@ -19,6 +19,10 @@ from pipeline.llm.prompts import Prompts
 from pipeline.store import Store
 from tests.batch_videos import make_videos
 
+from pipeline.post.formats import get_format
+
+ELEVENTY = get_format("eleventy")
+
 VIDEO = "abcdefghijk"
 
 
@@ -112,27 +116,27 @@ def test_the_posts_index_follows_the_pipelines_own_writes(tmp_path: Path) -> Non
     posts = tmp_path / "posts"
     for n in range(5):
         _post(posts / f"p{n}.md", f"https://example.com/{n}")
-    assert post_index.find_post_by_source(posts, "https://example.com/new") is None
+    assert post_index.find_post_by_source(posts, "https://example.com/new", ELEVENTY) is None
     for n in range(5, 25):
         path = posts / f"p{n}.md"
         _post(path, f"https://example.com/{n}")
         post_index.post_written(posts, path, f"https://example.com/{n}")
-        assert post_index.find_post_by_source(posts, f"https://example.com/new-{n}") is None
-    assert post_index.find_post_by_source(posts, "https://example.com/17") == posts.resolve() / "p17.md"
-    assert post_index.find_post_by_source(posts, "https://example.com/3") == posts.resolve() / "p3.md"
+        assert post_index.find_post_by_source(posts, f"https://example.com/new-{n}", ELEVENTY) is None
+    assert post_index.find_post_by_source(posts, "https://example.com/17", ELEVENTY) == posts.resolve() / "p17.md"
+    assert post_index.find_post_by_source(posts, "https://example.com/3", ELEVENTY) == posts.resolve() / "p3.md"
 
 
 def test_the_posts_index_sees_moves_new_folders_and_edits_in_place(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     _post(posts / "a.md", "https://example.com/a")
     _post(posts / "b.md", "https://example.com/b")
-    assert post_index.find_post_by_source(posts, "https://example.com/a") == posts.resolve() / "a.md"
+    assert post_index.find_post_by_source(posts, "https://example.com/a", ELEVENTY) == posts.resolve() / "a.md"
     (posts / "2024").mkdir()
     (posts / "a.md").rename(posts / "2024" / "renamed.md")
-    assert post_index.find_post_by_source(posts, "https://example.com/a") == posts.resolve() / "2024" / "renamed.md"
+    assert post_index.find_post_by_source(posts, "https://example.com/a", ELEVENTY) == posts.resolve() / "2024" / "renamed.md"
     # The source itself edited in place (no folder changes): the post found is checked.
     _post(posts / "b.md", "https://example.com/elsewhere")
-    assert post_index.find_post_by_source(posts, "https://example.com/b") is None
+    assert post_index.find_post_by_source(posts, "https://example.com/b", ELEVENTY) is None
 
 
 def test_a_source_line_edited_in_place_is_seen_by_the_next_walk(tmp_path: Path, monkeypatch) -> None:
@@ -142,12 +146,12 @@ def test_a_source_line_edited_in_place_is_seen_by_the_next_walk(tmp_path: Path, 
     post = posts / "2024-01-01-talk.md"
     _post(post, "https://youtu.be/AAAAAAAAAAA")
     wanted = "https://www.youtube.com/watch?v=AAAAAAAAAAA"
-    assert post_index.find_post_by_source(posts, wanted) is None
+    assert post_index.find_post_by_source(posts, wanted, ELEVENTY) is None
     with open(post, "r+", encoding="utf-8") as handle:
         handle.write(f"---\nsource: {wanted}\ntitle: t\n---\n\nedited\n")
         handle.truncate()
     monkeypatch.setattr(post_index, "_WALK_EVERY", 0.0)
-    assert post_index.find_post_by_source(posts, wanted) == posts.resolve() / post.name
+    assert post_index.find_post_by_source(posts, wanted, ELEVENTY) == posts.resolve() / post.name
 
 
 def test_the_first_post_in_name_order_wins_as_before(tmp_path: Path) -> None:
@@ -155,7 +159,7 @@ def test_the_first_post_in_name_order_wins_as_before(tmp_path: Path) -> None:
     _post(posts / "z.md", "https://example.com/same")
     _post(posts / "a" / "x.md", "https://example.com/same")
     _post(posts / "a.md", "https://example.com/same")
-    assert post_index.find_post_by_source(posts, "https://example.com/same") == posts.resolve() / "a" / "x.md"
+    assert post_index.find_post_by_source(posts, "https://example.com/same", ELEVENTY) == posts.resolve() / "a" / "x.md"
 
 
 def test_a_changed_prompt_template_is_rendered_as_it_is_now(tmp_path: Path) -> None:

@@ -12,6 +12,10 @@ import pytest
 
 from tests.conftest import load_json, video_dir_with
 
+from pipeline.post.formats import get_format
+
+ELEVENTY = get_format("eleventy")
+
 BW = "bwRHIkYqYJo"
 
 
@@ -159,7 +163,7 @@ def test_a_post_at_our_name_that_no_lookup_found_is_never_overwritten(tmp_path: 
     store.path(BW, "post").unlink()
     source = f"https://www.youtube.com/watch?v={BW}"
     post.write_text(text.replace(source, f"https://youtu.be/{BW}"), encoding="utf-8")
-    assert find_post_by_source(store.posts_dir, "https://example.com/x") is None  # the index: no such post
+    assert find_post_by_source(store.posts_dir, "https://example.com/x", ELEVENTY) is None  # the index: no such post
     with open(post, "r+", encoding="utf-8") as handle:  # in place: the folder's time stays
         handle.write(text + "\n审稿人的修改\n")
         handle.truncate()

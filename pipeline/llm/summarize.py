@@ -30,7 +30,7 @@ from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
 from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
-from pipeline.store import Store, content_hash, fingerprint, now_iso, read_front_matter
+from pipeline.store import Store, content_hash, fingerprint, now_iso
 from pipeline.llm.timing import check_times, dropped_summary
 from pipeline.llm.tokens import estimate_messages_tokens
 
@@ -83,22 +83,6 @@ def video_context(meta: Metadata) -> dict[str, Any]:
         "description": description,
         "chapters": [{"time": format_timestamp(c.start), "title": c.title} for c in meta.chapters],
     }
-
-
-def site_tags(posts_dir: Path, limit: int) -> list[str]:
-    """The tags most used by the posts already in the site, to keep its vocabulary small."""
-    if limit <= 0 or not posts_dir.is_dir():
-        return []
-    counts: Counter[str] = Counter()
-    for path in posts_dir.glob("*.md"):
-        try:
-            tags = read_front_matter(path).get("tags") or []
-        except Exception:  # a post the reviewer broke is theirs to fix; it just offers no tags
-            continue
-        if isinstance(tags, list):
-            counts.update(str(t) for t in tags)
-    # Most used first; ties alphabetically, so the prompt (and its cache) does not flutter.
-    return [tag for tag, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
 def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, Any], config: Config,
@@ -444,8 +428,7 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
     meta, transcript, prompts, expected = inputs.meta, inputs.transcript, inputs.prompts, inputs.fingerprint
     if not force and store.is_current(video_id, "article", expected):
         return StageResult(video_id, "summarize", "skipped")
-    if tags is None:
-        tags = site_tags(store.posts_dir, config.reuse_tags)
+    tags = tags or []  # the site's tags, which the caller reads (``pipeline.post.index.site_tags``)
     saved = SavedParts(store, video_id, expected)
     summarizer = Summarizer(config, llm, prompts, meta, transcript, tags, saved, calls)
     records: list[ArticleFile] = []
@@ -507,8 +490,7 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     meta, transcript, prompts = inputs.meta, inputs.transcript, inputs.prompts
     if not force and store.is_current(video_id, "article", inputs.fingerprint):
         return Estimate(video_id, 0, 0, 0, 0.0, skipped=True)
-    if tags is None:
-        tags = site_tags(store.posts_dir, config.reuse_tags)
+    tags = tags or []
     summarizer = Summarizer(config, None, prompts, meta, transcript, tags)  # type: ignore[arg-type]
     parts = summarizer.plan()
     overhead = summarizer.overhead_tokens

@@ -1,5 +1,6 @@
 """Which post under ``posts/`` has which ``source``: how a post the reviewer moved or renamed
-is still found, and how a new video's post is known not to exist yet.
+is still found, and how a new video's post is known not to exist yet; and the site's most used
+tags, which the prompts offer for reuse.
 
 A backfill looks up every new video: walking every post for each would grow with the square
 of the batch. The posts folder is walked at most once a second and, in between, the index is
@@ -18,24 +19,37 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from collections import Counter
 
-from pipeline.store import read_front_matter
+from pipeline.post.formats import PostFormat
 
 # Each post's ``source``, by its (mtime, size) when read.
 _SOURCES: dict[Path, tuple[int, int, str | None]] = {}
 _LOCK = threading.Lock()
 
 
-def front_matter_source(path: Path) -> str | None:
+def front_matter_source(path: Path, post_format: PostFormat) -> str | None:
     try:
-        source = read_front_matter(path).get("source")
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return post_format.loads(path.read_text(encoding="utf-8")).source or None
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return str(source) if source else None
 
 
-def source_of(path: Path) -> str | None:
+def site_tags(posts_dir: Path, limit: int, post_format: PostFormat) -> list[str]:
+    """The tags most used by the posts already in the site, to keep its vocabulary small."""
+    if limit <= 0 or not posts_dir.is_dir():
+        return []
+    counts: Counter[str] = Counter()
+    for path in posts_dir.glob("*.md"):
+        try:
+            counts.update(post_format.loads(path.read_text(encoding="utf-8")).tags)
+        except (OSError, UnicodeDecodeError, ValueError):  # a post the reviewer broke offers no tags
+            continue
+    # Most used first; ties alphabetically, so the prompt (and its cache) does not flutter.
+    return [tag for tag, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def source_of(path: Path, post_format: PostFormat) -> str | None:
     """The post's ``source``, read again only when the file changed."""
     path = Path(os.path.abspath(path))  # the key holds for any working folder
     try:
@@ -46,7 +60,7 @@ def source_of(path: Path) -> str | None:
         cached = _SOURCES.get(path)
     if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
         return cached[2]
-    source = front_matter_source(path)
+    source = front_matter_source(path, post_format)
     with _LOCK:
         _SOURCES[path] = (info.st_mtime_ns, info.st_size, source)
     return source
@@ -75,7 +89,7 @@ class _Index:
             self.by_source[source] = path
 
 
-def _walk(posts_dir: Path) -> _Index:
+def _walk(posts_dir: Path, post_format: PostFormat) -> _Index:
     index = _Index()
     folders = [str(posts_dir)]
     while folders:
@@ -90,7 +104,7 @@ def _walk(posts_dir: Path) -> _Index:
             if entry.is_dir(follow_symlinks=False):  # links to folders are not followed
                 folders.append(entry.path)
             elif entry.name.endswith(".md"):
-                index.add(Path(entry.path), source_of(Path(entry.path)))
+                index.add(Path(entry.path), source_of(Path(entry.path), post_format))
     return index
 
 
@@ -98,18 +112,19 @@ _INDEXES: dict[Path, _Index] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def find_post_by_source(posts_dir: Path, source: str) -> Path | None:
-    """The post whose front matter has this ``source`` (the first in name order), if any."""
+def find_post_by_source(posts_dir: Path, source: str, post_format: PostFormat) -> Path | None:
+    """The post whose front matter has this ``source`` (the first in name order), if any; the
+    posts read as ``post_format`` writes them."""
     if not posts_dir.is_dir():
         return None
     posts_dir = Path(os.path.abspath(posts_dir))  # the key holds for any working folder
     with _INDEX_LOCK:
         index = _INDEXES.get(posts_dir)
         if index is None or not index.current():
-            index = _INDEXES[posts_dir] = _walk(posts_dir)
+            index = _INDEXES[posts_dir] = _walk(posts_dir, post_format)
         path = index.by_source.get(source)
-        if path is not None and source_of(path) != source:  # edited in place since the walk
-            index = _INDEXES[posts_dir] = _walk(posts_dir)
+        if path is not None and source_of(path, post_format) != source:  # edited in place since the walk
+            index = _INDEXES[posts_dir] = _walk(posts_dir, post_format)
             path = index.by_source.get(source)
     return path
 

@@ -140,7 +140,8 @@ class ExistingPost:
 def locate_post(store: Store, video_id: str, source: str, record: PostRecord | None = None) -> ExistingPost | None:
     record = record or store.load_optional(video_id, PostRecord) or PostRecord()
     recorded = store.resolve(record.path) if record.path else None
-    path = recorded if recorded is not None and recorded.is_file() else find_post_by_source(store.posts_dir, source)
+    path = recorded if recorded is not None and recorded.is_file() else \
+        find_post_by_source(store.posts_dir, source, get_format(record.format))
     if path is None:
         return None
     return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
@@ -159,7 +160,7 @@ def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
 def _free_path(store: Store, meta: Metadata, source: str, config: Config) -> Path:
     """The first name that is free or holds a post of this source (found in place)."""
     return next(path for path in _post_names(store, meta, config)
-                if not path.exists() or front_matter_source(path) == source)
+                if not path.exists() or front_matter_source(path, get_format(config.post.format)) == source)
 
 
 def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config) -> Path:

@@ -24,7 +24,9 @@ from pipeline.lock import OutputLocked
 from pipeline.redact import redact
 from pipeline.review.posts import find_post, refuse_removal
 from pipeline.store import Store, now_iso
-from pipeline.llm.summarize import Section, Summarizer, site_tags, total_usage
+from pipeline.llm.summarize import Section, Summarizer, total_usage
+from pipeline.post.formats import get_format
+from pipeline.post.index import site_tags
 from pipeline.llm.timing import timed_sections
 
 log = logging.getLogger(__name__)
@@ -128,7 +130,7 @@ class Jobs:
         meta = self.store.load(video_id, MetadataFile)
         transcript = self.store.load(video_id, TranscriptFile)
         prompts = InstructedPrompts(Prompts(self.config), instruction)
-        tags = site_tags(self.store.posts_dir, self.config.reuse_tags)
+        tags = site_tags(self.store.posts_dir, self.config.reuse_tags, get_format(self.config.post.format))
         summarizer = Summarizer(self.config, self.llm(), prompts, meta, transcript, tags)  # type: ignore[arg-type]
         return summarizer, meta, transcript
 

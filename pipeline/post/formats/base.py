@@ -37,6 +37,8 @@ class PostText:
     body: str
     draft: bool
     title: str
+    source: str  # the video's URL, which identifies the post ("" when it has none)
+    tags: list[str]
 
 
 class PostFormat(Protocol):

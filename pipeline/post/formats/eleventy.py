@@ -70,8 +70,10 @@ class Eleventy:
         if not isinstance(front, dict):
             raise ValueError("its front matter is not a mapping of fields")
         front.pop(_GUARD, None)  # the format's own guard, put back by dumps when it is needed
+        tags = front.get("tags")
         return PostText(front=front, body=body, draft=front.get("draft") is not False,
-                        title=str(front.get("title") or ""))
+                        title=str(front.get("title") or ""), source=str(front.get("source") or ""),
+                        tags=[str(tag) for tag in tags] if isinstance(tags, list) else [])
 
     def is_draft(self, text: str) -> bool:
         """The draft state without parsing the front matter (``status`` asks it of every post)."""

@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import Field, JsonValue, PrivateAttr, ValidationError, field_validator, model_validator
 
-from pipeline.models import Lenient, Metadata, Section, Transcript, Usage
+from pipeline.models import ArticleSection, Lenient, Metadata, Transcript, Usage
 from pipeline.slugs import unique_slugs
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -116,7 +116,7 @@ class ArticleContent(Lenient):
     products_models: list[str] = Field(default_factory=list)
     guest: str = ""
     insight: str = ""
-    sections: list[Section] = Field(default_factory=list)
+    sections: list[ArticleSection] = Field(default_factory=list)
 
     @field_validator("title", "guest", "insight", mode="before")
     @classmethod
@@ -331,8 +331,8 @@ class CandidateFile(Artifact):
     section: int | None = None  # the section's number, for kind "section"
     instruction: str = ""
     article: CandidateArticle | None = None  # kind "article"
-    replaces: Section | None = None  # kind "section": the section as it was
-    new: Section | None = None  # kind "section": its new text and times
+    replaces: ArticleSection | None = None  # kind "section": the section as it was
+    new: ArticleSection | None = None  # kind "section": its new text and times
     warnings: list[str] = Field(default_factory=list)
     model: str = ""
     usage_total: UsageTotal | None = None

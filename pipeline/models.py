@@ -125,9 +125,9 @@ class Transcript(Lenient):
         return "\n\n".join(p.text for p in self.paragraphs)
 
 
-class Section(Lenient):
+class ArticleSection(Lenient):
     """A section of ``article.json``; ``start`` and ``end`` (seconds) are the stretch of the video
-    it was written from, None where the model gave no usable time (see ``pipeline/timing.py``)."""
+    it was written from, None where the model gave no usable time (see ``pipeline/llm/timing.py``)."""
 
     heading: str
     body: str

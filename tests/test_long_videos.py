@@ -163,8 +163,7 @@ def test_token_estimates_for_latin_and_chinese() -> None:
 
 
 def test_a_topic_cut_by_a_part_boundary_becomes_one_section() -> None:
-    from pipeline.models import Section
-    from pipeline.llm.summarize import merge_sections
+    from pipeline.llm.summarize import Section, merge_sections
 
     merged = merge_sections([
         [Section(heading="开场", body="a"), Section(heading="自动驾驶的数据引擎", body="b")],

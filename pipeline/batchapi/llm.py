@@ -1,6 +1,6 @@
 """The summarize stage's model client in batch mode: records requests, answers from batch results.
 
-``BatchLLM`` is an ``LLMClient`` whose one network call, ``_create``, is replaced: the request
+``BatchLLM`` is an ``LLMClient`` whose one network call, ``send``, is replaced: the request
 body it would have sent is looked up in the video's ``batch.json``. An answered request returns
 the stored answer, so everything above it (structured output, validation and the retry with the
 validation error, truncation handling, map-reduce) runs exactly as in a live call; a request not
@@ -26,17 +26,16 @@ class BatchLLM(LLMClient):
     """One video's client for one round; ``live`` makes the live retries (``llm.batch.retry: live``)."""
 
     def __init__(self, config: LLMConfig, record: VideoBatch, live: LLMClient, run_started: str = "") -> None:
-        # The live client's state (its HTTP client, the structured-output mode), shared rather than
-        # built again for every video and round: building one takes ~30 ms, minutes in a big backfill.
-        self.__dict__.update(live.__dict__)
-        self.config = config
+        # The live client's connection and structured-output mode, shared rather than built again
+        # for every video and round: building one takes ~30 ms, minutes in a big backfill.
+        super().__init__(config, sharing=live)
         self.record = record
         self.live = live
         # ``max_attempts`` counts the failures of this run: a later run (``--retry-failed``) tries again.
         self.run_started = run_started
         self._via: dict[int, str] = {}  # id(response) -> "batch" or "live", for its price
 
-    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
+    def send(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
         body = request_body(self.config, messages, response_format)
         key = request_key(body)
         purpose = str((response_format.get("json_schema") or {}).get("name") or "answer")
@@ -58,7 +57,7 @@ class BatchLLM(LLMClient):
                 self.record.retry(key)
                 raise Deferred(request["custom_id"])
         # llm.batch.retry: live. The answer is kept, so a rerun does not make this call again.
-        response = self.live._create(messages, response_format)
+        response = self.live.send(messages, response_format)
         with self.record.lock:
             request.update(state="answered", answer=response, via="live")
             self.record.save()

@@ -212,9 +212,16 @@ def request_body(config: LLMConfig, messages: list[dict[str, str]], response_for
 class LLMClient:
     """A thread-safe wrapper around ``openai.OpenAI`` for structured chat calls."""
 
-    def __init__(self, config: LLMConfig, *, gate: Callable[[int], Any] | None = None) -> None:
+    def __init__(self, config: LLMConfig, *, gate: Callable[[int], Any] | None = None,
+                 sharing: LLMClient | None = None) -> None:
+        """``sharing``: another client whose connection, pacing and structured-output mode this
+        one uses (the Batch API's client for one video: building a connection takes ~30 ms)."""
         self.config = config
         self.base_url = config.resolved_base_url()
+        if sharing is not None:
+            self._client, self._gate, self._semaphore = sharing._client, sharing._gate, sharing._semaphore
+            self.mode, self._mode_lock, self._broken = sharing.mode, sharing._mode_lock, sharing._broken
+            return
         api_key = config.api_key()
         # Our own retry policy (tenacity) is the only one: the client's would multiply with it.
         # llm.timeout bounds each call in all, not only each read (see pipeline.llm.deadline).
@@ -239,7 +246,9 @@ class LLMClient:
                 self._gate(tokens)
             yield
 
-    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
+    def send(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> Any:
+        """The one exchange with the server: the chat request for ``messages``, its answer as
+        JSON (retried by the one retry policy). A subclass may answer otherwise (the Batch API)."""
         body = request_body(self.config, messages, response_format)
         # Only a pacer needs the estimate (tokens per minute): not worked out for every call.
         tokens = estimate_messages_tokens(messages) if self._gate is not None else 0
@@ -350,7 +359,7 @@ class LLMClient:
         while True:
             if self.mode == "json_schema":
                 try:
-                    return self._create(messages, {"type": "json_schema",
+                    return self.send(messages, {"type": "json_schema",
                                                    "json_schema": {"name": name, "schema": schema, "strict": True}})
                 except _SchemaRejected:
                     self._switch_to_json_object()
@@ -360,7 +369,7 @@ class LLMClient:
                 "\n\nAnswer with one JSON object that follows this JSON schema exactly:\n"
                 f"<json_schema>\n{json.dumps(schema, ensure_ascii=False)}\n</json_schema>"
             )
-            return self._create(prompted, {"type": "json_object"})
+            return self.send(prompted, {"type": "json_object"})
 
     @staticmethod
     def _content(response: dict[str, Any]) -> str:

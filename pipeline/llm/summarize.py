@@ -54,7 +54,9 @@ class Overview(BaseModel):
 
 class Section(BaseModel):
     """A section as the model writes it: ``start`` is the ``[12:34]`` marker of the first
-    paragraph it draws on (checked and turned into seconds by ``pipeline/timing.py``)."""
+    paragraph it draws on (checked and turned into seconds by ``pipeline/llm/timing.py``; the
+    article keeps it as ``pipeline.models.ArticleSection``). Its name is the schema's: requests
+    of earlier runs (the Batch API's) carry it."""
 
     heading: str
     start: str = ""

@@ -13,45 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.llm.chunking import Part
 from pipeline.config import Config
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import CandidateFile, MetadataFile, TranscriptFile
-from pipeline.models import Metadata, Paragraph, Transcript, Usage
-from pipeline.llm.prompts import Prompts
+from pipeline.models import Metadata, Transcript, Usage
 from pipeline.errors import Yt2PostError
 from pipeline.lock import OutputLocked
 from pipeline.redact import redact
 from pipeline.review.posts import find_post, refuse_removal
 from pipeline.store import Store, now_iso
-from pipeline.llm.summarize import Section, Summarizer, total_usage
+from pipeline.llm.revise import revise_article, revise_section
+from pipeline.llm.summarize import total_usage
 from pipeline.post.formats import get_format
 from pipeline.post.index import site_tags
-from pipeline.llm.timing import timed_sections
 
 log = logging.getLogger(__name__)
 CANDIDATE = CandidateFile.FILE
 MAX_INSTRUCTION = 2000
 BUSY = "busy: another yt2post run is using this output folder; try again when it ends"
-
-
-class InstructedPrompts:
-    """The pipeline's prompts with the reviewer's instruction added to every request, as data."""
-
-    def __init__(self, prompts: Prompts, instruction: str) -> None:
-        self._prompts = prompts
-        self._instruction = instruction
-        self.fingerprint = prompts.fingerprint
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._prompts, name)
-
-    def messages(self, name: str, **context: Any) -> list[dict[str, str]]:
-        messages = self._prompts.messages(name, **context)
-        if self._instruction:
-            extra = self._prompts.render("revise.md", instruction=self._instruction)
-            messages[-1] = dict(messages[-1], content=f"{messages[-1]['content']}\n\n{extra}")
-        return messages
 
 
 @dataclass
@@ -126,44 +105,27 @@ class Jobs:
 
     # --- regeneration -------------------------------------------------------------------
 
-    def _summarizer(self, video_id: str, instruction: str) -> tuple[Summarizer, Metadata, Transcript]:
-        meta = self.store.load(video_id, MetadataFile)
-        transcript = self.store.load(video_id, TranscriptFile)
-        prompts = InstructedPrompts(Prompts(self.config), instruction)
+    def _inputs(self, video_id: str) -> tuple[Metadata, Transcript, list[str]]:
         tags = site_tags(self.store.posts_dir, self.config.reuse_tags, get_format(self.config.post.format))
-        summarizer = Summarizer(self.config, self.llm(), prompts, meta, transcript, tags)  # type: ignore[arg-type]
-        return summarizer, meta, transcript
+        return self.store.load(video_id, MetadataFile), self.store.load(video_id, TranscriptFile), tags
 
     def regenerate_article(self, job: Job, instruction: str) -> None:
         post = find_post(self.store, job.video_id)
-        summarizer, meta, transcript = self._summarizer(job.video_id, instruction)
-        job.usage = summarizer.usage
+        meta, transcript, tags = self._inputs(job.video_id)
         job.progress = "writing the whole article"
-        article, _ = summarizer.run()
-        sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
-        data = article.model_dump()
-        data.update(sections=sections, warnings=warnings)
+        article = revise_article(meta, transcript, self.config, self.llm(), tags, instruction, job.usage)
         self._save_candidate(job, {"kind": "article", "section": None, "instruction": instruction,
-                                   "article": data}, post.body if post is not None else "")
+                                   "article": article}, post.body if post is not None else "")
 
     def regenerate_section(self, job: Job, number: int, heading: str, body: str, start: float | None,
                            end: float | None, instruction: str) -> None:
-        summarizer, meta, transcript = self._summarizer(job.video_id, instruction)
-        job.usage = summarizer.usage
-        paragraphs = stretch(transcript.paragraphs, start, end)
-        part = Part(index=0, paragraphs=paragraphs, tokens=0)
-        context = dict(summarizer.base, section={"heading": heading, "body": body},
-                       transcript=dict(summarizer.base["transcript"], text=part.text()))
+        meta, transcript, tags = self._inputs(job.video_id)
         job.progress = f"rewriting section {number}"
-        messages = summarizer.prompts.messages("section.md", **context)
-        answer, _ = self.llm().structured(messages, Section, name="article_section",
-                                          purpose=f"regenerate section {number}", on_usage=summarizer.usage.append)
-        timed, warnings = timed_sections([answer], transcript.paragraphs, meta.duration)
-        if timed[0]["start"] is not None and end is not None:
-            timed[0]["end"] = end
+        new, warnings = revise_section(meta, transcript, self.config, self.llm(), tags, instruction, job.usage,
+                                       number=number, heading=heading, body=body, start=start, end=end)
         self._save_candidate(job, {"kind": "section", "section": number, "instruction": instruction,
-                                   "replaces": {"heading": heading, "body": body},
-                                   "new": timed[0], "warnings": warnings})
+                                   "replaces": {"heading": heading, "body": body}, "new": new,
+                                   "warnings": warnings})
 
     def _save_candidate(self, job: Job, data: dict[str, Any], post_body: str = "") -> None:
         """Save the candidate, unless it would remove words nobody asked to remove (``post_body``:
@@ -196,15 +158,6 @@ class Jobs:
         if report.summary.failed:
             error = (self.store.status(job.video_id).get("error") or {}).get("message", "failed again")
             raise RuntimeError(error)
-
-
-def stretch(paragraphs: list[Paragraph], start: float | None, end: float | None) -> list[Paragraph]:
-    """The paragraphs a section was written from (all of them when its times are unknown)."""
-    if start is None:
-        return list(paragraphs)
-    stop = end if end is not None else float("inf")
-    inside = [p for p in paragraphs if start <= p.start < stop]
-    return inside or list(paragraphs)
 
 
 class _JobReporter:

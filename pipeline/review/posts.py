@@ -26,7 +26,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, Yt2PostError
 from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
-from pipeline.models import Section
+from pipeline.models import ArticleSection
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
@@ -213,7 +213,7 @@ def approve(store: Store, video_id: str, config: Config, version: str | None) ->
     return post.path
 
 
-def _cleaned(section: Section) -> tuple[str, str]:
+def _cleaned(section: ArticleSection) -> tuple[str, str]:
     """A section's heading and body as the post gets them."""
     return " ".join(sanitize_markdown(section.heading).split()), sanitize_markdown(section.body).strip()
 
@@ -222,7 +222,7 @@ def _length(text: str) -> int:
     return len("".join(text.split()))
 
 
-def _section_of(candidate: CandidateFile) -> tuple[Section, Section]:
+def _section_of(candidate: CandidateFile) -> tuple[ArticleSection, ArticleSection]:
     """A section candidate's new section and the one it replaces (``replaces``)."""
     if candidate.new is None or candidate.replaces is None:
         raise UnusableCandidate("the candidate does not say which section it replaces, or with what: "
@@ -261,7 +261,7 @@ def refuse_removal(candidate: CandidateFile, post_body: str) -> None:
                                 "it replaces, and no instruction asked for a shorter one")
 
 
-def _replaced(sections: list[tuple[str, str]], replaces: Section, number: int) -> int:
+def _replaced(sections: list[tuple[str, str]], replaces: ArticleSection, number: int) -> int:
     """The index of the section a section candidate replaces: the one that still has the text it
     was made from (``replaces``), wherever edits since have moved it; ``number`` was its place."""
     wanted = (" ".join(replaces.heading.split()), " ".join(replaces.body.split()))

@@ -1,6 +1,6 @@
 """Output-folder benchmark: what a user waits for on a folder of 1,000 finished videos.
 
-The videos are the real fixture video under 1,000 ids (``tests.batch_videos``), run once through
+The videos are the real fixture video under 1,000 ids (``tests.many_videos``), run once through
 the real pipeline against the local model server with no latency. Then, each as the user runs
 it (the console script in a fresh process, the median of ``--repeat`` runs after a warm-up):
 
@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.batch import fake_server  # noqa: E402
-from tests.batch_videos import make_videos  # noqa: E402
+from benchmarks.runs import fake_server  # noqa: E402
+from tests.many_videos import make_videos  # noqa: E402
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:

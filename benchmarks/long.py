@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.batch import fake_server  # noqa: E402
+from benchmarks.runs import fake_server  # noqa: E402
 from tests.long_transcripts import info_json, ten_hours, three_hours, write_srt  # noqa: E402
 
 

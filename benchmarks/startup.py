@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.batch_videos import make_videos  # noqa: E402
+from tests.many_videos import make_videos  # noqa: E402
 
 TARGET = 0.35
 

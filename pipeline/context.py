@@ -38,7 +38,7 @@ class RunOptions:
     subtitles: Path | None = None
     allow_description: bool = False
     verbose: bool = False
-    max_cost: float | None = None  # USD: stop starting new videos once the batch would pass it
+    max_cost: float | None = None  # USD: stop starting new videos once the run would pass it
     batch_api: bool = False  # summarize through the provider's Batch API (also ``llm.mode: batch``)
     batch_export: Path | None = None  # write the Batch API requests to this folder instead of sending them
     batch_import: tuple[Path, ...] = ()  # Batch API result files to apply first

@@ -288,7 +288,7 @@ class Runner:
 def _local_workers(videos: list[VideoRef], config: Config) -> int:
     """Reading info.json files and writing posts is CPU work, which Python threads cannot share:
     a second worker only adds contention for the interpreter (about a tenth of the per-video
-    time in ``benchmarks/batch.py``). A video fetched over the network (from its site) or through
+    time in ``benchmarks/runs.py``). A video fetched over the network (from its site) or through
     speech recognition (any video without captions, once it is on) waits instead, so then two
     workers keep each other going."""
     local = config.asr.backend is None and all(video.info_path is not None for video in videos)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.conftest import ROOT, run_in_process
 from tests.fakebatch import Script, batch_api
 from tests.fakellm import FakeLLM, Reply, default_answer

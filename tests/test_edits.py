@@ -152,7 +152,7 @@ def test_a_forced_run_leaves_approved_posts_out_unless_they_are_named(cli, fake_
     from pipeline.config import Config
     from pipeline.review.posts import approve, find_post
     from pipeline.store import Store
-    from tests.batch_videos import make_videos
+    from tests.many_videos import make_videos
 
     ids = make_videos(tmp_path / "videos", 3)
     assert cli("run", "videos").code == 0 and fake_llm.calls == 3

@@ -17,7 +17,7 @@ import pipeline.words.siblings as siblings
 from pipeline.config import Config
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 
 from pipeline.post.formats import get_format
 

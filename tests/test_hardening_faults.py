@@ -77,7 +77,7 @@ import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from tests.batch_videos import make_videos  # noqa: E402
+from tests.many_videos import make_videos  # noqa: E402
 from tests.conftest import ROOT, run_in_process  # noqa: E402
 from tests.processes import Hold, Watched, terminate_while_held, wait_for_entry  # noqa: E402
 

@@ -11,7 +11,7 @@ import pytest
 from pipeline.errors import InputTooLarge, NotARegularFile, UsageError
 from pipeline.sources.listing import expand_sources
 from pipeline.words.textfiles import read_input
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.conftest import load_json
 
 

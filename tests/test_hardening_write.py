@@ -182,7 +182,7 @@ def test_two_videos_of_the_same_date_and_title_written_at_once_get_a_post_each(c
     from pipeline.config import Config
     from pipeline.post.write import write
     from pipeline.store import Store
-    from tests.batch_videos import make_videos
+    from tests.many_videos import make_videos
 
     pairs = 12
     ids = make_videos(tmp_path / "videos", 2 * pairs)

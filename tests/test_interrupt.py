@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.fakellm import FakeLLM
 from tests.processes import Hold, start_pipeline, wait_for_entry
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.conftest import FIXTURES
 from tests.fakellm import FakeLLM, Reply
 

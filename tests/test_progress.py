@@ -11,7 +11,7 @@ from rich.console import Console
 from pipeline.errors import NoTranscript
 from pipeline.models import StageResult
 from pipeline.progress import LiveReporter, PlainReporter, Tally
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.conftest import load_json, video_dir_with
 from tests.fakellm import FakeLLM, without_section_times
 from tests.terminal import run_on_terminal

@@ -15,7 +15,7 @@ from pipeline.config import LLMConfig
 from pipeline.errors import LLMRequestFailed
 from pipeline.llm.client import LLMClient
 from pydantic import BaseModel
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.fakellm import FakeLLM, Reply, default_answer
 
 COUNT = 20

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline import RunOptions, RunRequest, run
 from pipeline.config import Config
 from pipeline.store import Store
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.fakellm import FakeLLM, Reply
 
 

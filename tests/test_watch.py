@@ -9,7 +9,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from pipeline.watch import MAX_TRIES, SourceRecord, record_path, remember, select_new
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.fakellm import Reply, default_answer, without_section_times
 
 TITLE = re.compile(r"Wheelie challenge number (\d+)")

@@ -149,7 +149,7 @@ def _print_plan(report: RunReport) -> int:
 @click.option("--retry-failed", is_flag=True, help="Retry only the videos whose last run failed.")
 @click.option("--dry-run", is_flag=True, help="Print each video's planned LLM calls, tokens and cost; spend nothing.")
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
-              help="Stop starting new videos once the batch would pass this cost.")
+              help="Stop starting new videos once the run would pass this cost.")
 @click.option("--new", is_flag=True, help="Only videos of the sources not seen by an earlier --new run.")
 @click.option("--mark-seen", is_flag=True,
               help="With --new: record the new videos --limit/--since leave out as seen, without processing them.")

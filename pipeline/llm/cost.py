@@ -53,7 +53,7 @@ class Budget:
             if self.stopped or self.spent + self.reserved + cost > self.limit:
                 self.stopped = True
                 raise BudgetExceeded(
-                    f"budget reached: the batch would pass --max-cost ${self.limit:.4f} "
+                    f"budget reached: the run would pass --max-cost ${self.limit:.4f} "
                     f"(spent ${self.spent:.4f}, the next video needs about ${cost:.4f})", video_id=video_id)
             self.reserved += cost
 

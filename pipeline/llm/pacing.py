@@ -1,7 +1,7 @@
 """Rate limits for the model: requests per minute and tokens per minute.
 
 A sliding one-minute window per limit; a caller that would pass either limit waits until
-enough of the window has expired. Thread-safe: every worker of a batch shares one.
+enough of the window has expired. Thread-safe: every worker of a run shares one.
 """
 
 from __future__ import annotations

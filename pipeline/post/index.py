@@ -3,7 +3,7 @@ is still found, and how a new video's post is known not to exist yet; and the si
 tags, which the prompts offer for reuse.
 
 A backfill looks up every new video: walking every post for each would grow with the square
-of the batch. The posts folder is walked at most once a second and, in between, the index is
+of the run. The posts folder is walked at most once a second and, in between, the index is
 kept while no folder under it has changed (a move, a rename, a new file all change their
 folder); the pipeline's own writes update it in place. What a folder's time cannot show (a
 post's ``source`` line edited in place, a change within the clock's tick) is seen by the next

@@ -50,7 +50,7 @@ class Limiter:
 
 class PacedSession(requests.Session):
     """A requests session whose every request waits at the limiter and has a timeout
-    (youtube-transcript-api sends none, and one hung connection would hang the batch)."""
+    (youtube-transcript-api sends none, and one hung connection would hang the run)."""
 
     def __init__(self, limiter: Limiter, timeout: float) -> None:
         super().__init__()

@@ -1,9 +1,9 @@
-"""All network access to YouTube, shared by the workers of a batch and paced politely.
+"""All network access to YouTube, shared by the workers of a run and paced politely.
 
 Every request (yt-dlp metadata, subtitle and audio downloads, and each of the three requests
 of a youtube-transcript-api fetch) waits its turn at one limiter: a minimum interval between
 request starts, plus jitter. When YouTube blocks the IP, the limiter pauses all YouTube work
-of the batch, while work that needs no YouTube (the model) goes on.
+of the run, while work that needs no YouTube (the model) goes on.
 """
 
 from __future__ import annotations

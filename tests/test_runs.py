@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.batch_videos import make_videos
+from tests.many_videos import make_videos
 from tests.conftest import ROOT, run_in_process
 from tests.fakellm import FakeLLM, Reply, default_answer
 from tests.processes import Hold

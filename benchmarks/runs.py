@@ -1,4 +1,4 @@
-"""Batch benchmark: many local videos through ``pipeline.run`` against the local model server.
+"""Run benchmark: many local videos through ``pipeline.run`` against the local model server.
 
 Prints the wall time, the ideal time (calls x latency / concurrency), the ideal as a share of
 the model's span (from the first call's arrival at the server to the last answer: how well the
@@ -9,7 +9,7 @@ runs), the prompt prefix two videos share (what a provider's prompt
 cache can reuse), and the machine's load. Targets: at concurrency 8 and 1 s per call the span
 is at least 0.97 of the ideal; the own time is under 10 ms per video.
 
-    python benchmarks/batch.py [--videos 40] [--latency 1.0] [--concurrency 8] [--zero-runs 3]
+    python benchmarks/runs.py [--videos 40] [--latency 1.0] [--concurrency 8] [--zero-runs 3]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pipeline.llm.prompts import Prompts  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 from pipeline.llm.summarize import Summarizer  # noqa: E402
 from pipeline.llm.tokens import estimate_tokens  # noqa: E402
-from tests.batch_videos import make_videos  # noqa: E402
+from tests.many_videos import make_videos  # noqa: E402
 
 
 @contextmanager

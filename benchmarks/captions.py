@@ -378,7 +378,7 @@ class Result:
 def measure(entry: Entry) -> Result:
     from pipeline.config import Config
     from pipeline.errors import Yt2PostError
-    from pipeline.models import Metadata
+    from pipeline.shapes import Metadata
     from pipeline.words.transcripts import from_subtitle_file
 
     reference = Counter(words(" ".join(reference_lines(entry))))

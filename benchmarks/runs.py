@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import RunRequest, run  # noqa: E402
 from pipeline.config import Config  # noqa: E402
-from pipeline.models import Metadata, Transcript  # noqa: E402
+from pipeline.shapes import Metadata, Transcript  # noqa: E402
 from pipeline.llm.prompts import Prompts  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 from pipeline.llm.summarize import Summarizer  # noqa: E402

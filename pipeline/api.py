@@ -18,7 +18,7 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
 from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
-from pipeline.models import VideoRef
+from pipeline.shapes import VideoRef
 from pipeline.sites import DEFAULT, store_id, video_of_url
 from pipeline.sources.listing import expand_sources, site_lister
 from pipeline.stages import NAMES, needing

@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import Field, JsonValue, PrivateAttr, ValidationError, field_validator, model_validator
 
-from pipeline.models import ArticleSection, Lenient, Metadata, Transcript, Usage
+from pipeline.shapes import ArticleSection, Lenient, Metadata, Transcript, Usage
 from pipeline.slugs import unique_slugs
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]

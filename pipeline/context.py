@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pipeline.llm.prompts import Prompts
     from pipeline.errors import Yt2PostError
     from pipeline.llm.summarize import CallSlots, SummaryInputs
-    from pipeline.models import StageResult, VideoRef
+    from pipeline.shapes import StageResult, VideoRef
     from pipeline.sites import SiteSession
 
 

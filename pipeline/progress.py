@@ -29,7 +29,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.models import StageResult
+from pipeline.shapes import StageResult
 from pipeline.redact import redact
 from pipeline.stages import BY_NAME, NAMES
 

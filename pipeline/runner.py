@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.config import Config
 from pipeline.context import Executor, Reporter, RunContext, RunOptions, RunOverview
 from pipeline.errors import BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, Yt2PostError
-from pipeline.models import StageResult, VideoRef
+from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sites import DEFAULT, get_site
 from pipeline.stages import ALL, BY_NAME, NAMES, Stage

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # the CLI builds its stage commands from this list: importing it stays cheap
     from pipeline.context import RunContext
-    from pipeline.models import StageResult, VideoRef
+    from pipeline.shapes import StageResult, VideoRef
 
 
 class Stage(Protocol):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline.artifacts import WatchedSource
 from pipeline.errors import ArtifactError, UsageError
-from pipeline.models import VideoRef
+from pipeline.shapes import VideoRef
 from pipeline.sources.listing import expand_sources, select_refs
 from pipeline.store import Store, now_iso, refuse_newer
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from pipeline.words.captions import parse_captions
-from pipeline.models import Segment
+from pipeline.shapes import Segment
 from tests.conftest import FIXTURES
 
 _LENNY_STAMP = re.compile(r"^(?:.*?)\((\d+):(\d{2}):(\d{2})\):\s*$")

@@ -26,7 +26,7 @@ from pipeline.artifacts import (
 from pipeline.errors import ArtifactError
 from pipeline.post.write import build_post
 from pipeline.config import Config
-from pipeline.models import Metadata
+from pipeline.shapes import Metadata
 from pipeline.store import Store, content_hash
 from tests.conftest import video_dir_with
 

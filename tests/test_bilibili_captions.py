@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import NoTranscript
-from pipeline.models import Metadata, VideoRef
+from pipeline.shapes import Metadata, VideoRef
 from pipeline.words.caption_formats import CaptionFormatError, detect_format, read_cues
 from pipeline.sources.fetch import fetch
 from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks

@@ -64,7 +64,7 @@ def test_a_title_that_only_looks_like_a_part_is_a_title() -> None:
 
 
 def test_a_new_post_of_a_chinese_title_or_a_part_is_named_in_pinyin() -> None:
-    from pipeline.models import Metadata
+    from pipeline.shapes import Metadata
     from pipeline.post.write import post_file_name
 
     assert post_file_name(Metadata(id="BV1ai411Z7aQ", title="人工智能的未来", upload_date="20251020")) == \

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.words.captions import parse_captions
 from pipeline.config import Config
-from pipeline.models import Metadata, Segment, Transcript
+from pipeline.shapes import Metadata, Segment, Transcript
 from pipeline.words.transcripts import from_subtitle_file
 from tests.conftest import FIXTURES
 

@@ -16,7 +16,7 @@ import pytest
 from pipeline.config import Config
 from pipeline.errors import InputTooLarge, NoTranscript, NotARegularFile
 from pipeline.sources.fetch import FetchOptions, fetch
-from pipeline.models import Metadata, VideoRef
+from pipeline.shapes import Metadata, VideoRef
 from pipeline.sites.youtube.urls import canonical_url
 from pipeline.store import Store
 from pipeline.words.textfiles import TextFileError, decode

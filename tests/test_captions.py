@@ -16,7 +16,7 @@ from pipeline.words.captions import (
     detect_format,
     parse_captions,
 )
-from pipeline.models import Chapter, Paragraph, Segment
+from pipeline.shapes import Chapter, Paragraph, Segment
 from tests.conftest import FIXTURES
 
 SUBS = FIXTURES / "subtitles"

@@ -95,7 +95,7 @@ def test_an_unreachable_proxy_is_one_whole_line_naming_it(cli, tmp_path: Path) -
                       "(connection refused); check youtube.proxy, or run on files yt-dlp wrote elsewhere "
                       "(see Offline in the README)"], result.stderr
     from pipeline.config import Config
-    from pipeline.models import Metadata
+    from pipeline.shapes import Metadata
     from pipeline.sites.youtube.session import YouTubeSession
 
     config = Config.model_validate({"youtube": {"proxy": f"http://127.0.0.1:{closed_port()}", "max_attempts": 1,

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
-from pipeline.models import Metadata
+from pipeline.shapes import Metadata
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.sites.youtube.urls import video_id_from_url
 from pipeline.store import Store

@@ -10,7 +10,7 @@ import frontmatter
 
 from pipeline.llm.chunking import split_part, split_transcript
 from pipeline.words.captions import build_paragraphs
-from pipeline.models import Chapter
+from pipeline.shapes import Chapter
 from pipeline.llm.tokens import estimate_tokens
 from tests.fakellm import Reply, default_answer
 from tests.long_transcripts import info_json, three_hours, ten_hours, write_srt

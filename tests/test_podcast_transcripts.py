@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from pipeline.errors import NoTranscript
-from pipeline.models import Transcript
+from pipeline.shapes import Transcript
 from pipeline.podcasts.feed import TranscriptLink, fetch_chapters, parse_feed
 from pipeline.podcasts.fetching import fetch
 from pipeline.podcasts.transcripts import TranscriptReadError, choose, fetch_transcript, read_best, read_transcript

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from pipeline.errors import NoTranscript
-from pipeline.models import StageResult
+from pipeline.shapes import StageResult
 from pipeline.progress import LiveReporter, PlainReporter, Tally
 from tests.many_videos import make_videos
 from tests.conftest import load_json, video_dir_with

@@ -275,7 +275,7 @@ def test_safe_video_url_keeps_youtube_watch_pages() -> None:
 
 def test_a_javascript_source_never_becomes_a_link() -> None:
     from pipeline.config import Config
-    from pipeline.models import Metadata
+    from pipeline.shapes import Metadata
     from pipeline.post.write import build_post, canonical_source
     from pipeline.review.render import video_link
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline.models import Paragraph
+from pipeline.shapes import Paragraph
 from pipeline.llm.timing import check_times, dropped_summary, parse_timestamp, timed_sections
 from tests.conftest import load_json, video_dir_with
 from tests.fakellm import default_answer

@@ -14,7 +14,7 @@ from pipeline.errors import (
     PoTokenRequired,
     VideoUnavailable,
 )
-from pipeline.models import Metadata
+from pipeline.shapes import Metadata
 from pipeline.sites.youtube.session import YouTubeSession
 from tests.recorded_youtube import RecordedYouTube
 

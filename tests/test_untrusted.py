@@ -9,7 +9,7 @@ import frontmatter
 import pytest
 
 from pipeline.config import Config
-from pipeline.models import Metadata
+from pipeline.shapes import Metadata
 from pipeline.sanitize import has_template_syntax, sanitize_inline, sanitize_markdown
 from pipeline.post.write import build_post
 from tests.conftest import FIXTURES, video_dir_with

@@ -9,7 +9,7 @@ import frontmatter
 import yaml
 
 from pipeline.config import Config
-from pipeline.models import Metadata
+from pipeline.shapes import Metadata
 from pipeline.post.write import build_post, post_file_name
 from tests.conftest import FIXTURES
 

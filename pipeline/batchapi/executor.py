@@ -26,7 +26,7 @@ from pipeline.config import Config
 from pipeline.errors import BudgetExceeded, LLMRequestFailed, UsageError, Yt2PostError
 from pipeline.llm.client import LLMClient
 from pipeline.context import ModelCalls, Reporter, RunOptions, RunOverview
-from pipeline.models import VideoRef
+from pipeline.shapes import VideoRef
 from pipeline.store import Store
 from pipeline.llm.summarize import SummaryInputs, estimate
 

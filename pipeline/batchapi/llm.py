@@ -17,7 +17,7 @@ from pipeline.config import LLMConfig
 from pipeline.llm.cost import call_cost
 from pipeline.errors import Deferred, LLMRequestFailed
 from pipeline.llm.client import LLMClient, request_body
-from pipeline.models import Usage
+from pipeline.shapes import Usage
 
 ENDPOINT = "/v1/chat/completions"
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from pipeline.models import Paragraph
+from pipeline.shapes import Paragraph
 from pipeline.llm.tokens import estimate_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.?!。！？…])\s*")

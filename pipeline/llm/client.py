@@ -35,7 +35,7 @@ from pipeline.errors import (
     LLMTruncated,
 )
 from pipeline.llm.errors import classify, describe_body, not_openai_compatible, rejects_json_schema
-from pipeline.models import Usage
+from pipeline.shapes import Usage
 from pipeline.llm.pacing import LLMPacer
 from pipeline.llm.tokens import estimate_messages_tokens
 

@@ -13,7 +13,7 @@ from pipeline.llm.client import LLMClient
 from pipeline.llm.prompts import Prompts
 from pipeline.llm.summarize import Section, Summarizer
 from pipeline.llm.timing import timed_sections
-from pipeline.models import Metadata, Paragraph, Transcript, Usage
+from pipeline.shapes import Metadata, Paragraph, Transcript, Usage
 
 
 class InstructedPrompts:

@@ -28,7 +28,7 @@ from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
-from pipeline.models import Metadata, Paragraph, StageResult, Transcript, Usage
+from pipeline.shapes import Metadata, Paragraph, StageResult, Transcript, Usage
 from pipeline.llm.prompts import Prompts
 from pipeline.store import Store, content_hash, fingerprint, now_iso
 from pipeline.llm.timing import check_times, dropped_summary
@@ -55,7 +55,7 @@ class Overview(BaseModel):
 class Section(BaseModel):
     """A section as the model writes it: ``start`` is the ``[12:34]`` marker of the first
     paragraph it draws on (checked and turned into seconds by ``pipeline/llm/timing.py``; the
-    article keeps it as ``pipeline.models.ArticleSection``). Its name is the schema's: requests
+    article keeps it as ``pipeline.shapes.ArticleSection``). Its name is the schema's: requests
     of earlier runs (the Batch API's) carry it."""
 
     heading: str

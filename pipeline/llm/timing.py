@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pipeline.llm.chunking import format_timestamp
-from pipeline.models import Paragraph
+from pipeline.shapes import Paragraph
 
 _TIMESTAMP = re.compile(r"^\[?\s*(?:(\d{1,3}):)?(\d{1,3}):(\d{1,2}(?:\.\d+)?)\s*\]?$")
 

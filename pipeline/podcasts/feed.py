@@ -34,7 +34,7 @@ from defusedxml import DefusedXmlException
 from pydantic import BaseModel, Field
 
 from pipeline.errors import FetchError, InputTooLarge
-from pipeline.models import Chapter, Metadata
+from pipeline.shapes import Chapter, Metadata
 from pipeline.sanitize import strip_invisible
 from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
@@ -472,7 +472,7 @@ def parse_chapters(data: bytes) -> list[Chapter]:
 def episode_metadata(episode: Episode, feed: Feed, video_id: str, *,
                      chapters: Iterable[Chapter] = ()) -> Metadata:
     """The episode as ``metadata.json`` holds a video: the show is the ``channel`` (the post's
-    ``speaker`` and ``media_books``, as "Bloomberg Podcasts" in the seed), its author the
+    the post's speaker, as "Bloomberg Podcasts" in the seed), its author the
     ``uploader``, the episode's page (else its audio) the ``webpage_url`` (the post's ``source``)."""
     return Metadata(
         id=video_id, title=episode.title, channel=feed.title or feed.author,

@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, NoTranscript
-from pipeline.models import Chapter, Paragraph, Segment, Transcript
+from pipeline.shapes import Chapter, Paragraph, Segment, Transcript
 from pipeline.podcasts.feed import Episode, TranscriptLink
 from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.sanitize import strip_invisible

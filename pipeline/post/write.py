@@ -25,7 +25,7 @@ from pipeline.errors import WriteError
 from pipeline.post.faithfulness import find_flags
 from pipeline.post.index import find_post_by_source, front_matter_source, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
-from pipeline.models import Metadata, StageResult
+from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown

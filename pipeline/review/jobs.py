@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import CandidateFile, MetadataFile, TranscriptFile
-from pipeline.models import Metadata, Transcript, Usage
+from pipeline.shapes import Metadata, Transcript, Usage
 from pipeline.errors import Yt2PostError
 from pipeline.lock import OutputLocked
 from pipeline.redact import redact

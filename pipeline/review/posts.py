@@ -26,7 +26,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, Yt2PostError
 from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
-from pipeline.models import ArticleSection
+from pipeline.shapes import ArticleSection
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import unique_slugs
 from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
@@ -37,7 +37,6 @@ from pipeline.post.write import (canonical_source, locate_post, render_body,
 
 from pipeline.review.render import split_sections
 
-SLUG_LISTS = ("tags", "companies_orgs", "products_models", "media_books")
 # Without an instruction, a regenerated text shorter than this share of the text it replaces
 # would remove words nobody asked to remove (characters counted without spaces).
 SHRINK_LIMIT = 0.25
@@ -158,8 +157,10 @@ def beside(path: Path, kind: str) -> Path:
 
 
 
-def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: Config) -> dict[str, Any]:
-    """The front matter from the edit form: every field the post has, typed as it was."""
+def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: Config,
+                        slug_fields: frozenset[str]) -> dict[str, Any]:
+    """The front matter from the edit form: every field the post has, typed as it was (the
+    format's ``slug_fields`` as slugs)."""
     out: dict[str, Any] = {}
     for key, value in current.items():
         given = form.get(f"fm_{key}")
@@ -167,7 +168,7 @@ def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: C
             out[key] = value  # draft changes only through Approve
         elif isinstance(value, list):
             items = [item.strip() for item in given.split(",") if item.strip()]
-            out[key] = unique_slugs(items) if key in SLUG_LISTS else items
+            out[key] = unique_slugs(items) if key in slug_fields else items
         else:
             out[key] = " ".join(given.split()) if key != "summary" else given.strip()
     for key, allowed in (("area", config.taxonomy.areas), ("category", config.taxonomy.categories)):
@@ -193,7 +194,7 @@ def save(store: Store, video_id: str, form: dict[str, str], config: Config, vers
     with store.video_lock(video_id):
         post = _require(store, video_id)
         body = form.get("body", post.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-        text = post.format.dumps(edited_front_matter(post.front, form, config), body)
+        text = post.format.dumps(edited_front_matter(post.front, form, config, post.format.slug_fields), body)
         check_version(store, video_id, post, version, theirs=text)
         _write(store, video_id, post.path, text)
     return post.path

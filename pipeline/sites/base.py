@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.errors import FetchError
-    from pipeline.models import Metadata, Transcript, VideoRef
+    from pipeline.shapes import Metadata, Transcript, VideoRef
 
 
 class SiteSession(Protocol):
@@ -32,7 +32,7 @@ class SiteSession(Protocol):
 
 class Site(Protocol):
     name: str  # the site's name: ``videos/<name>-<id>/`` (the default site's videos keep ``videos/<id>/``)
-    label: str  # how people write it ("YouTube")
+    label: str  # how people write the site's name, for messages
 
     def video_id(self, text: str) -> str | None:
         """The site's id of the video a URL of this site names (or of a bare id of its form)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import FetchError, LiveOrUpcoming
-from pipeline.models import Chapter, Metadata
+from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
 
 # A site's reading of yt-dlp's error text for one video (or listing): (message, id) -> the cause.

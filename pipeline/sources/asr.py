@@ -22,7 +22,7 @@ import openai
 
 from pipeline.config import Config
 from pipeline.errors import AsrError
-from pipeline.models import Metadata, Transcript, VideoRef
+from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sources.listing import MEDIA_EXTS
 from pipeline.words.siblings import info_stem
 from pipeline.words.transcripts import from_snippets

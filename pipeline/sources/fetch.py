@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript
-from pipeline.models import Metadata, StageResult, Transcript, VideoRef
+from pipeline.shapes import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
 from pipeline.words.siblings import files_beside
 from pipeline.artifacts import MetadataFile, TranscriptFile
@@ -90,7 +90,7 @@ def _session(video: VideoRef, config: Config) -> SiteSession:
 
 
 def description_transcript(meta: Metadata) -> Transcript:
-    from pipeline.models import Paragraph
+    from pipeline.shapes import Paragraph
 
     text = meta.description.strip()
     return Transcript(

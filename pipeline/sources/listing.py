@@ -22,7 +22,7 @@ from pipeline.errors import FetchError, UsageError
 from pipeline.words.siblings import info_stem
 from pipeline.words.textfiles import read_input, set_max_input_mb
 from pipeline.config import Config
-from pipeline.models import VideoRef
+from pipeline.shapes import VideoRef
 from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_url
 
 # yt-dlp's default file names end in " [<video id>]".

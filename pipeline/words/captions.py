@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.words.caption_clean import logical_lines, voice
 from pipeline.words.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
-from pipeline.models import Chapter, Paragraph, Segment
+from pipeline.shapes import Chapter, Paragraph, Segment
 
 __all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",
            "parse_caption_file", "parse_captions"]

@@ -23,7 +23,7 @@ from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_c
                                       parse_caption_file)
 from pipeline.config import Config
 from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegularFile
-from pipeline.models import Metadata, Segment, Transcript
+from pipeline.shapes import Metadata, Segment, Transcript
 from pipeline.words.siblings import info_stem
 from pipeline.words.siblings import files_beside
 from pipeline.words.textfiles import DecodedText, TextFileError, read_caption_text

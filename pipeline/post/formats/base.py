@@ -47,6 +47,7 @@ class PostFormat(Protocol):
     fields: tuple[str, ...]
     list_fields: frozenset[str]
     bool_fields: frozenset[str]
+    slug_fields: frozenset[str]  # list fields whose items are slugs (the desk's edit form makes them so)
     required_fields: frozenset[str]  # text fields ``--set`` may not empty
     not_settable: dict[str, str]  # fields ``--set`` may not change, and why
 

@@ -27,6 +27,7 @@ class Eleventy:
               "summary", "tags", "title")
     list_fields = frozenset({"project", "tags", "media_books", "companies_orgs", "products_models"})
     bool_fields = frozenset({"draft"})
+    slug_fields = frozenset({"tags", "companies_orgs", "products_models", "media_books"})
     required_fields = frozenset({"layout", "title", "date"})
     not_settable = {"source": "it is the video's address, which identifies the post"}
 

@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from pipeline.config import Config, YouTubeConfig
 from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
                              PoTokenRequired, VideoPrivate, VideoUnavailable)
-from pipeline.models import Metadata, Transcript, VideoRef
+from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.youtube.errors import WHAT, cause, classify_ytdlp_error, network_error, network_reason
 from pipeline.sites.limiter import Limiter, PacedSession
 from pipeline.words.transcripts import from_snippets

@@ -1,4 +1,5 @@
-"""The shapes of the per-video artifacts.
+"""The shapes inside the per-video artifacts (``pipeline/artifacts.py`` makes a file of each), a
+video of a run (``VideoRef``) and a stage's outcome (``StageResult``).
 
 Every stage reads and writes these as plain JSON under ``output/videos/<video_id>/``.
 The models are tolerant readers (unknown keys are ignored) so that a hand-edited

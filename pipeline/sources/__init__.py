@@ -1,3 +1,3 @@
-"""Where videos and their words come from: SOURCE arguments (URL forms, files, folders, lists,
-playlists), yt-dlp metadata, the sites' paced limiter, the transcript fallback chain,
-caption formats and their cleaning, speech recognition, and the fetch stage that runs them."""
+"""Stage 1, fetch, and what it reads: SOURCE arguments into videos (URLs and ids through the
+sites' registry, files, folders, lists, playlists and channels), the order the words are looked
+for in (the site's own transcripts, caption tracks, speech recognition), and speech recognition."""

@@ -1,6 +1,6 @@
-"""The library's entry point for a batch: which videos run, then the stages over them.
+"""The library's entry point for a run: which videos run, then the stages over them.
 
-``run(sources, config, out)`` is what the CLI, the review desk and tests call. It resolves the
+``run(RunRequest(...), config, out)`` is what the CLI, the review desk and tests call. It resolves the
 sources (URLs, ids already in the output folder, files, folders, lists, playlists), leaves out
 ignored videos, checks before any work what would fail every video (the prompt templates, the
 API key), and runs the stages. The result says what happened; nothing here prints.
@@ -19,7 +19,7 @@ from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
 from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
 from pipeline.shapes import VideoRef
-from pipeline.sites import DEFAULT, store_id, video_of_url
+from pipeline.sites import DEFAULT, of_store_id, store_id, video_of_url
 from pipeline.sources.listing import expand_sources, site_lister
 from pipeline.stages import NAMES, needing
 from pipeline.store import Store
@@ -60,8 +60,9 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
         return None
     info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
     if info and info.info_path and Path(info.info_path).is_file():
+        site = of_store_id(video_id)
         return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path),
-                        site=found[0].name if found else DEFAULT)
+                        site=site[0].name if site else DEFAULT)
     return None
 
 
@@ -91,8 +92,8 @@ def _names_one_video(source: str) -> bool:
     from pipeline.sources.listing import MEDIA_EXTS
 
     path = Path(source)
-    if path.is_file():
-        return source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS
+    if path.exists():  # a folder whose name has an id's form names whatever it holds
+        return path.is_file() and (source.endswith(".info.json") or path.suffix.lower() in MEDIA_EXTS)
     return video_of_url(source) is not None
 
 

@@ -55,8 +55,8 @@ class Artifact(Lenient):
         version = data.get("schema_version", 0)
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError(f"schema_version {version!r} is not a whole number")
-        # ``data`` may be the store's remembered dict (``Store.read``): a migration works on a
-        # copy and builds new containers for what it changes, never changing one in place.
+        # ``data`` is also kept as the file as read (``stored``): a migration works on a copy and
+        # builds new containers for what it changes, never changing one in place.
         for step in range(version, cls.VERSION):
             migrate = cls.MIGRATIONS.get(step)
             if migrate is not None:
@@ -66,8 +66,8 @@ class Artifact(Lenient):
         return {**data, "schema_version": cls.VERSION}
 
     def stored(self) -> dict[str, Any]:
-        """The artifact as its file has it: the dict read (the store's, only to look at), else
-        what ``save`` would write."""
+        """The artifact as its file has it: the dict read (only to look at), else what ``save``
+        would write."""
         return self._stored if self._stored is not None else self.to_json_dict()
 
     def to_json_dict(self) -> dict[str, Any]:

@@ -97,8 +97,7 @@ class RunContext:
     """The run's settings, store and options, and what its stages share (built on first use)."""
 
     def __init__(self, config: Config, store: Store, options: RunOptions, *, llm: LLMClient | None = None,
-                 sessions: dict[str, SiteSession] | None = None, prompts: Prompts | None = None,
-                 executor: Executor | None = None) -> None:
+                 prompts: Prompts | None = None, executor: Executor | None = None) -> None:
         self.config = config
         self.store = store
         self.options = options
@@ -106,7 +105,6 @@ class RunContext:
         # The executor, when there is one, keeps to the budget at its own price.
         self.budget = Budget(options.max_cost) if options.max_cost is not None and executor is None else None
         self._built: dict[str, Any] = {"llm": llm, "prompts": prompts}
-        self._built.update({f"session:{site}": session for site, session in (sessions or {}).items()})
         self._lock = threading.RLock()
 
     def _once(self, name: str, build: Callable[[], T]) -> T:

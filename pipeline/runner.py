@@ -49,7 +49,7 @@ class RunSummary:
     final_stage: str = NAMES[-1]  # a video is finished when this stage has run for it
     # What stopped the run early: an error every video would hit, or the --max-cost budget.
     stopped_by: Yt2PostError | None = None
-    batch_note: str | None = None  # what a Batch API export or import left to do (``pipeline.batchapi``)
+    batch_note: str | None = None  # what the Batch API left to do: batches running, an export, an import
 
     def finished(self) -> dict[str, str]:
         """Videos whose final stage ran without a failure, with that stage's outcome."""
@@ -91,11 +91,8 @@ class Runner:
         self._lock = threading.Lock()
         self.summary = RunSummary()
         self._stop = threading.Event()
+        self._stop_for_good = threading.Event()  # a full disk, an error every video would hit: no more rounds
         self._waiting: list[tuple[VideoRef, tuple[Stage, ...]]] = []  # deferred: each with the stages left
-
-    @property
-    def llm(self) -> Any:
-        return self.context.llm
 
     def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
         """Run one stage and mark it in ``status.json``, with what it spent."""
@@ -134,6 +131,8 @@ class Runner:
             try:
                 self._stage(video, stage)
             except (BudgetExceeded, LLMSetupError) as exc:
+                if isinstance(exc, LLMSetupError):
+                    self._stop_for_good.set()
                 self._stop_run(exc)
                 return False
             except RunStopping:
@@ -148,6 +147,7 @@ class Runner:
                 # than pay for answers there is no room to save.
                 self._fail(video, stage.name, exc)
                 self._stop.set()
+                self._stop_for_good.set()
                 return False
             except Yt2PostError as exc:
                 self._fail(video, stage.name, exc)
@@ -206,8 +206,8 @@ class Runner:
             left = {video.video_id: stages for video, stages in waiting}
             for video, exc in failed:
                 self._fail(video, left[video.video_id][0].name, exc)
-            if isinstance(self.summary.stopped_by, BudgetExceeded):
-                self._stop.clear()  # no new video starts, but the ones under way go on
+            if self._stop.is_set() and not self._stop_for_good.is_set():
+                self._stop.clear()  # the budget: no new video starts, but the ones under way go on
             waiting = self._round([(video, left[video.video_id]) for video in again], videos)
         if self.executor is not None:
             self.summary.batch_note = self.executor.note()  # printed by the CLI after its summary line
@@ -215,7 +215,7 @@ class Runner:
 
     def _stopped_for_good(self) -> bool:
         """Stopped by something other than the budget (which only keeps new videos out)."""
-        return self._stop.is_set() and not isinstance(self.summary.stopped_by, BudgetExceeded)
+        return self._stop_for_good.is_set()
 
     def _round(self, work: list[tuple[VideoRef, tuple[Stage, ...]]],
                videos: list[VideoRef]) -> list[tuple[VideoRef, tuple[Stage, ...]]]:

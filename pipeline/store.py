@@ -294,7 +294,7 @@ class Store:
     def video_lock(self, video_id: str) -> Iterator[None]:
         """One writer of a video's post at a time: the write stage's look-then-write and the
         review desk's save exclude each other, so neither replaces what the other just wrote."""
-        with exclusive(self.video_dir(video_id) / ".post.lock"):
+        with exclusive(ensure_inside(self.video_dir(video_id) / ".post.lock", self.videos_dir)):
             yield
 
     def video_ids(self) -> list[str]:

@@ -124,3 +124,18 @@ def test_desk_writes_wait_for_the_videos_lock(store: Store, action: str) -> None
         assert current(store).text == before
     worker.join(timeout=10)
     assert done.is_set() and current(store).text != before
+
+
+def test_sections_that_share_a_heading_keep_their_own_times() -> None:
+    """A long video's parts can give two sections one heading: the desk shows each its own
+    stretch of the video (and regenerates each from it), not the last one's."""
+    from pipeline.review.render import post_sections
+
+    article = [{"heading": "第1节", "start": 2.0, "end": 320.0}, {"heading": "第2节", "start": 320.0, "end": 571.0},
+               {"heading": "第1节", "start": 571.0, "end": 936.0}, {"heading": "总结", "start": 936.0, "end": 1200.0}]
+    body = "### 第1节\n\na\n\n### 第2节\n\nb\n\n### 第1节\n\nc\n\n### 总结\n\nd"
+    _, sections = post_sections(body, article, [])
+    assert [(s.start, s.end) for s in sections] == [(2.0, 320.0), (320.0, 571.0), (571.0, 936.0), (936.0, 1200.0)]
+    moved = "### 总结\n\nd\n\n### 第2节\n\nb"  # the reviewer deleted two and moved one: found by its heading
+    _, sections = post_sections(moved, article, [])
+    assert [(s.start, s.end) for s in sections] == [(936.0, 1200.0), (320.0, 571.0)]

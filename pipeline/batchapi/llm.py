@@ -64,8 +64,8 @@ class BatchLLM(LLMClient):
         self._via[id(response)] = "live"
         return response
 
-    def _usage(self, response: Any, purpose: str) -> Usage:
-        usage = super()._usage(response, purpose)
+    def usage_of(self, response: Any, purpose: str) -> Usage:
+        usage = super().usage_of(response, purpose)
         if self._via.get(id(response)) == "batch":
             usage.cost_usd = call_cost(self.config.model, usage.prompt_tokens, usage.cached_tokens,
                                        usage.completion_tokens, self.config.prices, batch=True)

@@ -298,7 +298,8 @@ class LLMClient:
                             "json_object (the schema in the prompt) for the rest of this run. Set "
                             "llm.structured_output: json_object to skip this probe.", self.base_url)
 
-    def _usage(self, response: dict[str, Any], purpose: str) -> Usage:
+    def usage_of(self, response: dict[str, Any], purpose: str) -> Usage:
+        """An answer's tokens and cost (a subclass prices answers its own way: the Batch API's)."""
         usage = _object(response.get("usage"))
         prompt = _count(usage.get("prompt_tokens"))
         completion = _count(usage.get("completion_tokens"))
@@ -333,7 +334,7 @@ class LLMClient:
         last_error = ""
         for attempt in range(2):
             response = self._create_in_mode(messages, schema, name)
-            usages.append(self._usage(response, purpose))
+            usages.append(self.usage_of(response, purpose))
             if on_usage is not None:
                 on_usage(usages[-1])
             content = self._content(response)

@@ -227,9 +227,10 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
     target = existing.path if existing is not None else _free_path(store, meta, source, config)
-    if existing is None and target.is_file():
+    if existing is None and target.is_file() and front_matter_source(target, get_format(config.post.format)) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
-        # moment ago): like any post found, the pipeline's only if its hash says so.
+        # moment ago): like any post found, the pipeline's only if its hash says so. Another
+        # video's post that took the name since we looked is not ours: a free name is taken below.
         existing = ExistingPost(target, edited=record.reviewers(target, target.read_bytes()))
 
     if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:

@@ -99,15 +99,22 @@ def _norm(text: str) -> str:
 
 def post_sections(body: str, article_sections: list[dict[str, Any]],
                   flags: list[dict[str, Any]]) -> tuple[Markup, list[PostSection]]:
-    """The post's sections with their video times. A section is matched to the article's by
-    heading, else by position when the reviewer kept the number of sections."""
+    """The post's sections with their video times. A section is matched to the article's at its
+    own position when the headings there agree, else by a heading that stands once in the
+    article (the reviewer moved it), else by position when the reviewer kept the number of
+    sections. Two sections may share a heading (a long video's parts): each keeps its own times."""
     prelude, parts = split_sections(body)
     marks = [(str(f.get("text") or ""), i) for i, f in enumerate(flags) if str(f.get("text") or "").strip()]
-    by_heading = {_norm(str(s.get("heading") or "")): s for s in article_sections}
+    headings = [_norm(str(s.get("heading") or "")) for s in article_sections]
+    by_heading = {h: s for h, s in zip(headings, article_sections) if headings.count(h) == 1}
     same_count = len(parts) == len(article_sections)
     out = []
     for index, (heading, text) in enumerate(parts):
-        source = by_heading.get(_norm(heading)) or (article_sections[index] if same_count else None)
+        here = article_sections[index] if index < len(article_sections) else None
+        if here is not None and headings[index] == _norm(heading):
+            source = here
+        else:
+            source = by_heading.get(_norm(heading)) or (here if same_count else None)
         start = source.get("start") if source else None
         end = source.get("end") if source else None
         inline = _MD.renderInline(heading, {"marks": marks})

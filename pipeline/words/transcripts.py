@@ -1,7 +1,7 @@
 """Getting the words of a video: the fallback chain of the fetch stage.
 
-1. youtube-transcript-api (online only): manual in a preferred language, then auto-generated,
-   then any manual transcript.
+1. Online, the site's own transcripts (``SiteSession.transcript``: YouTube's through
+   youtube-transcript-api), tried by the fetch stage before these.
 2. yt-dlp's subtitle tracks from the metadata (``subtitles``, then ``automatic_captions``):
    files yt-dlp wrote beside a local ``.info.json``, data inline in it, or (online) the track URL.
 

@@ -16,7 +16,8 @@ from pipeline.post.formats.base import PostContent, PostText
 from pipeline.sanitize import has_template_syntax
 from pipeline.slugs import slugify
 
-_DRAFT_LINE = re.compile(r"^draft:[^\n]*$", re.MULTILINE)
+_DRAFT_LINE = re.compile(r"^draft:[^\r\n]*", re.MULTILINE)
+_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)  # python-frontmatter's
 _GUARD = "templateEngineOverride"
 
 
@@ -63,7 +64,7 @@ class Eleventy:
     def loads(self, text: str) -> PostText:
         import yaml
 
-        head, body = _split(text)
+        head, body = _split(text.replace("\r\n", "\n"))  # python-frontmatter reads CRLF files so too
         try:
             front = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if head is not None else {}
         except yaml.YAMLError as exc:
@@ -77,9 +78,19 @@ class Eleventy:
                         tags=[str(tag) for tag in tags] if isinstance(tags, list) else [])
 
     def is_draft(self, text: str) -> bool:
-        """The draft state without parsing the front matter (``status`` asks it of every post)."""
+        """The draft state, without parsing the front matter for the usual ``draft: true`` and
+        ``draft: false`` (``status`` asks it of every post); any other spelling as YAML reads it."""
         head, _body = _split(text)
-        return not (head is not None and re.search(r"^draft:\s*false\s*$", head, re.MULTILINE))
+        line = _DRAFT_LINE.search(head) if head is not None else None
+        if line is None:
+            return True
+        value = line.group(0)[len("draft:"):].strip()
+        if value in ("true", "false"):
+            return value == "true"
+        try:
+            return self.loads(text).draft
+        except ValueError:
+            return True
 
     def with_article(self, front: dict[str, Any], *, title: str, summary: str, tags: list[str]) -> dict[str, Any]:
         """The front matter with a regenerated article's title, summary and tags (where the post has them)."""
@@ -90,23 +101,22 @@ class Eleventy:
         return f"{date or 'undated'}-{slug or video_id}.md"
 
     def approve(self, text: str) -> str:
-        head, sep, rest = text[3:].partition("\n---")
-        if text.startswith("---") and sep and _DRAFT_LINE.search(head):
-            return "---" + _DRAFT_LINE.sub("draft: false", head, count=1) + sep + rest
+        head, _body = _split(text)
+        if head is not None and _DRAFT_LINE.search(head):
+            start = text.index(head)  # the header's own text: only its draft line changes
+            return text[:start] + _DRAFT_LINE.sub("draft: false", head, count=1) + text[start + len(head):]
         post = self.loads(text)
         return self.dumps(dict(post.front, draft=False), post.body)
 
 
 def _split(text: str) -> tuple[str | None, str]:
     """The front matter's YAML (None without one) and the body, as python-frontmatter splits them."""
-    if not text.startswith("---"):
+    if not _BOUNDARY.match(text):
         return None, text.strip()
-    end = text.find("\n---", 3)
-    if end == -1:
+    parts = _BOUNDARY.split(text, 2)
+    if len(parts) < 3:
         return None, text.strip()
-    after = text.find("\n", end + 4)
-    body = "" if after == -1 else text[after + 1:]
-    return text[3:end], body.strip()
+    return parts[1], parts[2].strip()
 
 
 def _guard_liquid(front: dict[str, Any], body: str) -> dict[str, Any]:

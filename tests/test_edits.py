@@ -182,3 +182,19 @@ def test_a_forced_run_leaves_approved_posts_out_unless_they_are_named(cli, fake_
     assert fake_llm.calls == 1 and asked_for(fake_llm.requests[0]) == approved
     assert post.read_bytes() == text and Path(f"{post}.regenerated").is_file()
     assert "left out" not in named.stdout
+
+
+def test_a_folder_whose_name_has_an_ids_form_names_no_single_video(cli, fake_llm, tmp_path: Path) -> None:
+    """``--force`` redoes an approved post only when its video is named on its own: a folder is
+    never that, even when its name has the form of a video id (11 characters)."""
+    from pipeline.config import Config
+    from pipeline.review.posts import approve, find_post
+    from pipeline.store import Store
+    from tests.many_videos import make_videos
+
+    ids = make_videos(tmp_path / "my_videos01", 2)
+    assert cli("run", "my_videos01").code == 0
+    store = Store(tmp_path / "output")
+    approve(store, ids[1], Config(), find_post(store, ids[1]).version)
+    dry = cli("run", "my_videos01", "--force", "--dry-run")
+    assert "1 approved post(s) left out" in dry.stdout, dry.stdout

@@ -271,3 +271,18 @@ def test_old_timed_text_xml_without_a_language_in_its_name_is_found(tmp_path: Pa
     transcript = fetch_local(tmp_path)
     assert transcript["track"] == f"{VIDEO}.xml" and transcript["language"] == "en"  # the info.json's
     assert transcript["paragraphs"][0]["text"].startswith("citizens of the world welcome to this")
+
+
+def test_a_track_whose_words_yt_dlp_kept_inline_in_its_listing_is_read(tmp_path: Path) -> None:
+    """yt-dlp's Bilibili extractor lists its subtitles with the text itself (``data``, no URL),
+    and the info.json it writes keeps them so: those words are the video's, offline."""
+    from pipeline.config import Config
+    from pipeline.sites.ytdlp import metadata_from_info
+    from pipeline.words.transcripts import from_subtitle_tracks
+
+    info = {"id": "BV1ai411Z7aQ", "title": "人工智能", "subtitles": {
+        "danmaku": [{"ext": "xml", "url": "https://comment.bilibili.com/1.xml"}],
+        "ai-zh": [{"ext": "srt", "data": "1\n00:00:01,000 --> 00:00:03,000\n大家好\n\n2\n00:00:03,000 --> 00:00:05,000\n今天讲人工智能\n"}]}}
+    meta = metadata_from_info(info, origin="info.json", languages=["zh"])
+    transcript = from_subtitle_tracks(meta, Config())
+    assert transcript is not None and "今天讲人工智能" in " ".join(p.text for p in transcript.paragraphs)

@@ -75,7 +75,8 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
                 continue
             if key == "automatic_captions" and not _wanted(lang, keep):
                 continue
-            kept = [{k: f.get(k) for k in ("ext", "url", "name") if f.get(k)} for f in formats
+            # ``data``: the text itself, where a site's extractor gives it so (Bilibili's subtitles).
+            kept = [{k: f.get(k) for k in ("ext", "url", "name", "data") if f.get(k)} for f in formats
                     if isinstance(f, dict) and f.get("ext") in SUBTITLE_EXTS]
             if kept:
                 tracks[lang] = kept

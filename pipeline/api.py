@@ -17,7 +17,8 @@ from pipeline.artifacts import MetadataFile
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
 from pipeline.context import RunOptions
-from pipeline.runner import Reporter, RunOverview, Runner, RunSummary, failed_videos
+from pipeline.context import Reporter, RunOverview, SilentReporter
+from pipeline.runner import Runner, RunSummary, failed_videos
 from pipeline.shapes import VideoRef
 from pipeline.sites import DEFAULT, of_store_id, store_id, video_of_url
 from pipeline.sources.listing import expand_sources, site_lister
@@ -226,7 +227,7 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
         if call_cost(config.llm.model, 1_000_000, 0, 0, config.llm.prices) is None:
             raise ConfigError(f"--max-cost needs a price for model {config.llm.model!r} in llm.prices")
     prompts = preflight(config, stages, dry_run=dry_run)
-    reporter = reporter or _SilentReporter()
+    reporter = reporter or SilentReporter()
     executor = None
     if not dry_run and needing("model", stages) and _batch_api(config, options):
         from pipeline.batchapi.executor import BatchApiExecutor
@@ -303,10 +304,3 @@ def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[s
                 continue
         store.update_status(video_id, ignored=ignored)
     return unknown
-
-
-class _SilentReporter:
-    def stage_started(self, video_id: str, stage: str) -> None: ...
-    def stage_finished(self, result: Any) -> None: ...
-    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
-    def stopping(self) -> None: ...

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from pipeline.errors import ConfigError, UsageError
+from pipeline.errors import ConfigError
 from pipeline.resources import builtin_config_file
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"

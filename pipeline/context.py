@@ -51,6 +51,15 @@ class Reporter(Protocol):
     def stopping(self) -> None: ...  # Ctrl-C or SIGTERM: nothing new starts; work in flight finishes
 
 
+class SilentReporter:
+    """A reporter that tells no one (the library's, when its caller gives none)."""
+
+    def stage_started(self, video_id: str, stage: str) -> None: ...
+    def stage_finished(self, result: StageResult) -> None: ...
+    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
+    def stopping(self) -> None: ...
+
+
 @runtime_checkable
 class RunOverview(Protocol):
     """What a reporter that shows the whole run (the live display) is told besides each stage;

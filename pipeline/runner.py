@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
-from pipeline.context import Executor, Reporter, RunContext, RunOptions, RunOverview
+from pipeline.context import Executor, Reporter, RunContext, RunOptions
 from pipeline.errors import BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, Yt2PostError
 from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sites import DEFAULT, get_site
 from pipeline.stages import ALL, BY_NAME, NAMES, Stage
-from pipeline.store import Store, now_iso
+from pipeline.store import Store
 
 if TYPE_CHECKING:
     from pipeline.llm.summarize import Estimate

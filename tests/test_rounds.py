@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Config
-from pipeline.context import RunOptions
+from pipeline.context import RunOptions, SilentReporter
 from pipeline.errors import BudgetExceeded, Deferred, DiskFull
 from pipeline.runner import Runner
 from pipeline.shapes import StageResult, VideoRef
@@ -35,13 +35,6 @@ class Rounds:
         return None
 
 
-class Quiet:
-    def stage_started(self, video_id: str, stage: str) -> None: ...
-    def stage_finished(self, result: StageResult) -> None: ...
-    def video_failed(self, video_id: str, stage: str, exc: BaseException) -> None: ...
-    def stopping(self) -> None: ...
-
-
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, disk_full_at: str | None) -> list[tuple[int, str, str]]:
     rounds, ran = Rounds(), []
 
@@ -61,7 +54,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, disk_full_at: str |
     for name in NAMES:
         monkeypatch.setattr(BY_NAME[name], "run", stage(name))
     videos = [VideoRef(video_id=v, url="", info_path=Path("x.info.json")) for v in (WAITS, WAITS_LONGER, NEW)]
-    runner = Runner(Config(), Store(tmp_path), RunOptions(stages=NAMES), Quiet(), executor=rounds)
+    runner = Runner(Config(), Store(tmp_path), RunOptions(stages=NAMES), SilentReporter(), executor=rounds)
     summary = runner.run(videos)
     assert isinstance(summary.stopped_by, BudgetExceeded)
     return ran

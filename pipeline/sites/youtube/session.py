@@ -9,9 +9,7 @@ of the run, while work that needs no YouTube (the model) goes on.
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar

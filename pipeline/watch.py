@@ -105,7 +105,7 @@ class SourceRecord:
     def save(self) -> None:
         artifact = WatchedSource(source=self.source, first_looked_at=self.first_looked_at,
                                  last_looked_at=self.last_looked_at, seen=self.seen, tries=self.tries)
-        artifact._stored = self.stored.stored() if self.stored is not None else None
+        artifact.replacing(self.stored.stored() if self.stored is not None else None)
         Store(self.path.parents[1]).save_file(self.path, artifact, self.label)
         self.stored = artifact
 

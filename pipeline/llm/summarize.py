@@ -336,7 +336,7 @@ class SavedParts:
             self.file = loaded
         else:
             self.file = PartsFile(fingerprint=inputs_fingerprint)
-            self.file._stored = loaded.stored() if loaded is not None else None  # for save's version check
+            self.file.replacing(loaded.stored() if loaded is not None else None)
         self._lock = threading.Lock()  # parts answer from several threads
 
     def get(self, key: str) -> PartAnswer | None:
@@ -349,11 +349,11 @@ class SavedParts:
                                               usage=usage, answered_at=now_iso())
             self.file.updated_at = now_iso()
             self.store.save(self.video_id, self.file)
-            self.file._stored = None  # what it replaces next time is what it just wrote
+            self.file.replacing(None)  # what it replaces next time is what it just wrote
 
     def done(self) -> None:
         """The article is written: its answers are all in ``article.json`` now."""
-        if self.file.parts or self.file._stored is not None:
+        if self.file.parts or self.file.file_as_read is not None:
             self.store.remove(self.video_id, PartsFile)
 
 

@@ -141,12 +141,12 @@ def simplified_only(text: str) -> list[str]:
     return [char for char in dict.fromkeys(text) if char in only]
 
 
-def to_traditional(text: str, reader: Language) -> tuple[str, int]:
-    """``text`` in Traditional characters, and how many distinct Simplified-only characters it
-    had: a text that has none is returned as it is (OpenCC never touches correct Traditional
-    text); one that has some is converted whole by OpenCC's phrase-aware configuration for the
-    reader's region."""
+def to_traditional(text: str, reader: Language) -> tuple[str, list[str]]:
+    """``text`` in Traditional characters, and the Simplified-only characters it had: a text
+    that has none is returned as it is (OpenCC never touches correct Traditional text); one
+    that has some is converted whole by OpenCC's phrase-aware configuration for the reader's
+    region."""
     found = simplified_only(text)
     if not found:
-        return text, 0
-    return _opencc(_OPENCC_TRADITIONAL.get(reader.region or "", "s2t")).convert(text), len(found)
+        return text, []
+    return _opencc(_OPENCC_TRADITIONAL.get(reader.region or "", "s2t")).convert(text), found

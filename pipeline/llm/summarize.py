@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
-from pipeline.language import DEFAULT_LANGUAGE, source_language
+from pipeline.language import DEFAULT_LANGUAGE, Language, source_language, to_traditional
 from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
@@ -109,6 +109,35 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
 
 
 Keep = Callable[[Article], None]  # saves the finished article (``Summarizer.run``)
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def in_readers_script(answer: Answer, reader: Language) -> tuple[Answer, list[str]]:
+    """The model's answer in the reader's script: for Traditional Chinese (the OpenCC guard),
+    every text of it that holds Simplified-only characters converted by OpenCC, and a warning
+    saying so. Converted rather than asked again: the content is what was asked for, only its
+    script slipped, and the conversion is exact and free. Any other reader: as it is."""
+    if not reader.traditional:
+        return answer, []
+    found: dict[str, None] = {}
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            text, simplified = to_traditional(value, reader)
+            found.update(dict.fromkeys(simplified))
+            return text
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
+        return value
+
+    converted = type(answer).model_validate(convert(answer.model_dump()))
+    if not found:
+        return answer, []
+    shown = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
+    return converted, [f"the model wrote {len(found)} Simplified-only character(s) in a {reader.tag} post "
+                       f"({shown}); converted to Traditional with OpenCC"]
 
 
 class Summarizer:
@@ -450,8 +479,11 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
     records: list[ArticleFile] = []
 
     def keep(article: Article, parts: int) -> None:
+        article, script_warnings = in_readers_script(article, prompts.reader)
         sections, dropped = check_times(article.sections, transcript.paragraphs, meta.duration)
-        warnings = [d.warning for d in dropped]
+        warnings = [d.warning for d in dropped] + script_warnings
+        for warning in script_warnings:
+            log.warning("%s: %s", video_id, warning)
         for line in dropped_summary(dropped):  # one line per kind; the detail is in article.json
             log.warning("%s: %s", video_id, line)
         for warning in warnings:

@@ -364,6 +364,8 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key" + _key_suggestion(first["loc"])
+        elif first["type"] == "value_error":  # a validator's own sentence, without pydantic's "Value error, "
+            message = str(first["ctx"]["error"])
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None

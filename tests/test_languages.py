@@ -96,6 +96,13 @@ def test_a_chinese_video_for_english_readers_is_translated(cli, fake_llm, tmp_pa
     assert user.endswith("The transcript is in Chinese (Simplified): translate it faithfully into English as you write.")
 
 
+def test_japanese_readers_are_asked_in_english_for_japanese(cli, fake_llm, tmp_path: Path) -> None:
+    run(cli, tmp_path, "ja")
+    system, user = article_request(fake_llm)
+    assert "Write in Japanese (language tag ja)" in system and "a complete article in Japanese" in user
+    assert user.endswith("The transcript is in English: translate it faithfully into Japanese as you write.")
+
+
 def test_traditional_chinese_readers_are_asked_for_traditional_characters(cli, fake_llm, tmp_path: Path) -> None:
     run(cli, tmp_path, "zh_TW", chinese=True)  # the tag's other spelling, as people write it
     system, user = article_request(fake_llm)
@@ -238,3 +245,24 @@ def test_an_english_post_takes_no_sentence_opener_or_heading_for_a_name() -> Non
                "sections": [{"heading": "Circular Deals Explained", "body": "Meanwhile Emily Forash spoke. Nvidia paid."}]}
     flags = find_flags(article, "nvidia invested and paid", {}, reader=language("en"))
     assert [f["text"] for f in flags] == ["Emily Forash"]
+
+
+def test_an_english_post_translated_from_chinese_has_no_names_to_match() -> None:
+    article = {"title": "t", "summary": "The deal was signed by Oracle and Larry Ellison.", "sections": []}
+    transcript = "甲骨文和埃里森签了协议。"
+    assert find_flags(article, transcript, {}, reader=language("en"), source=language("zh-Hans")) == []
+    assert [f["text"] for f in find_flags(article, "the deal was signed by oracle", {}, reader=language("en"),
+                                          source=language("en"))] == ["Larry Ellison"]
+
+
+def test_init_prompts_copies_both_sets_and_a_copied_english_one_is_used(cli, fake_llm, tmp_path: Path) -> None:
+    assert cli("init", "--prompts").code == 0
+    english_system = tmp_path / "prompts" / "en" / "system.md"
+    assert english_system.is_file() and (tmp_path / "prompts" / "system.md").is_file()
+    english_system.write_text("Our own editor, for readers of {{ reader.name }}.", encoding="utf-8")
+    with (tmp_path / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write("post:\n  language: en\n")
+    videos = video_dir_with(tmp_path, VIDEO)
+    assert cli("run", str(videos / f"{VIDEO}.info.json")).code == 0
+    system, _ = article_request(fake_llm)
+    assert system == "Our own editor, for readers of English."

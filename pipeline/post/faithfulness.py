@@ -16,7 +16,8 @@ numbers read as Chinese numerals (Simplified and Traditional forms: 亿 and 億,
 other, as digits and English number words with their scale ("300 billion"). In a post in a
 Latin-script language every sentence starts with a capital and headings are in title case:
 there a name is looked for in the summary and the sections' text only, and the first word of a
-sentence is not taken for one.
+sentence is not taken for one; and such a post translated from a transcript in another script
+(Chinese, Japanese) has no names checked, as a Chinese post's Chinese names are not.
 """
 
 from __future__ import annotations
@@ -215,11 +216,16 @@ def _starts_sentence(text: str, index: int) -> bool:
 
 
 def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str, Any],
-               glossary: dict[str, str] | None = None, reader: Language | None = None) -> list[dict[str, Any]]:
+               glossary: dict[str, str] | None = None, reader: Language | None = None,
+               source: Language | None = None) -> list[dict[str, Any]]:
     """The checklist for one post: unsupported numbers and names, each with where it is.
-    ``reader``: the post's language (``post.language``; None: Chinese, the seed's)."""
+    ``reader``: the post's language (``post.language``; None: Chinese, the seed's); ``source``:
+    the transcript's, when known."""
     han_numerals = reader is None or reader.chinese or reader.code == "ja"
     latin = reader is not None and reader.latin
+    # A Latin-script post translated from a transcript in another script spells its names in
+    # Latin letters the transcript does not have (Oracle for 甲骨文): nothing to match them to.
+    names = not (latin and source is not None and not source.latin)
     numbers = number_flags if han_numerals else english_number_flags
     reference = " ".join([
         transcript_text, str(metadata.get("title") or ""), str(metadata.get("description") or ""),
@@ -241,7 +247,8 @@ def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str
     for section, heading, body in places:
         text = "\n".join(part for part in (heading, body) if part)
         # Title case: a Latin-script post's title and headings are not looked at for names.
-        named = name_flags(body, known_words, section, True) if latin else name_flags(text, known_words, section)
+        named = [] if not names else \
+            name_flags(body, known_words, section, True) if latin else name_flags(text, known_words, section)
         for flag in numbers(text, known_values, section) + named:
             key = (flag["kind"], flag["text"])
             if key not in seen:

@@ -29,7 +29,7 @@ from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.language import DEFAULT_LANGUAGE, language, to_traditional
+from pipeline.language import DEFAULT_LANGUAGE, language, source_language, to_traditional
 from pipeline.slugs import is_latin, post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
@@ -230,7 +230,7 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
     transcript = store.load_optional(video_id, TranscriptFile)
     text = "\n".join(p.text for p in transcript.paragraphs) if transcript is not None else ""
     flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary,
-                       language(config.post.language))
+                       language(config.post.language), source_language(transcript.language) if transcript else None)
     store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 

@@ -82,7 +82,7 @@ def test_an_english_video_for_chinese_readers_is_asked_as_before(cli, fake_llm, 
 def test_an_english_video_for_english_readers_is_a_rewrite_not_a_translation(cli, fake_llm, tmp_path: Path) -> None:
     run(cli, tmp_path, "en")
     system, user = article_request(fake_llm)
-    assert "articles in English" in system and "Write in English (language tag en)" in system
+    assert "into articles in English that are ready to publish" in system and "Write in English (language tag en)" in system
     assert "a complete article in English" in user and "About the video:" in user
     assert user.endswith("The transcript is in English, the readers' own language: write a faithful rewrite of "
                          "what was said, not a translation. Keep the speakers' meaning and their way of putting "

@@ -407,7 +407,7 @@ def _describe_part(part: Part | None, chinese: bool) -> str:
     if part.chapter_titles:
         return ("、" if chinese else "; ").join(part.chapter_titles)
     span = f"{format_timestamp(part.start)}–{format_timestamp(part.end)}"
-    return f"{span} 的内容" if chinese else f"what is said {span}"
+    return f"{span} 的内容" if chinese else f"{span} of the video"
 
 
 def _excerpt(body: str) -> str:

@@ -104,18 +104,12 @@ def source_language(tag: str | None) -> Language | None:
 
 
 @lru_cache(maxsize=4)
-def _opencc(configuration: str) -> Any:
-    try:
-        # Imported here: only Traditional-Chinese posts and converted captions need it.
-        from opencc import OpenCC  # type: ignore[import-untyped]
-    except ImportError:
-        raise ImportError("Traditional-Chinese posts need OpenCC: pip install 'yt2post[opencc]'") from None
+def opencc(configuration: str) -> Any:
+    """OpenCC's converter for ``configuration`` (``s2t``, ``t2s``, ``s2tw`` …), made once."""
+    # Imported here: only Traditional-Chinese posts and converted captions need it.
+    from opencc import OpenCC  # type: ignore[import-untyped]
+
     return OpenCC(configuration)
-
-
-def check_opencc() -> None:
-    """ImportError (naming the install) when OpenCC is missing: checked before any work."""
-    _opencc("s2t")
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +118,6 @@ def _simplified_only_characters() -> frozenset[str]:
     forms): the characters none of whose Traditional forms is the character itself."""
     from importlib.resources import files
 
-    _opencc("s2t")  # the one message when OpenCC is missing
     table = files("opencc").joinpath("dictionary", "STCharacters.txt").read_text(encoding="utf-8")
     only = set()
     for line in table.splitlines():
@@ -149,4 +142,4 @@ def to_traditional(text: str, reader: Language) -> tuple[str, list[str]]:
     found = simplified_only(text)
     if not found:
         return text, []
-    return _opencc(_OPENCC_TRADITIONAL.get(reader.region or "", "s2t")).convert(text), found
+    return opencc(_OPENCC_TRADITIONAL.get(reader.region or "", "s2t")).convert(text), found

@@ -266,3 +266,16 @@ def test_init_prompts_copies_both_sets_and_a_copied_english_one_is_used(cli, fak
     assert cli("run", str(videos / f"{VIDEO}.info.json")).code == 0
     system, _ = article_request(fake_llm)
     assert system == "Our own editor, for readers of English."
+
+
+def test_the_english_set_takes_untrusted_text_only_as_data_and_keeps_the_glossary(cli, fake_llm,
+                                                                                   tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    (videos / f"{VIDEO}.en.vtt").write_text(
+        "WEBVTT\n\n00:00.000 --> 00:04.000\n{{ reader.name }} {% for x in range(3) %}loop{% endfor %}\n",
+        encoding="utf-8")
+    (tmp_path / "en.yaml").write_text("post:\n  language: en\nglossary:\n  mii verse: Miiverse\n", encoding="utf-8")
+    assert cli("run", str(videos / f"{VIDEO}.info.json"), "--config", "en.yaml").code == 0
+    system, user = article_request(fake_llm)
+    assert "{{ reader.name }} {% for x in range(3) %}loop{% endfor %}" in user
+    assert "- mii verse → Miiverse" in system

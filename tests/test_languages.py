@@ -279,3 +279,25 @@ def test_the_english_set_takes_untrusted_text_only_as_data_and_keeps_the_glossar
     system, user = article_request(fake_llm)
     assert "{{ reader.name }} {% for x in range(3) %}loop{% endfor %}" in user
     assert "- mii verse → Miiverse" in system
+
+
+@pytest.mark.parametrize("track", ["ai-zh", "zh-CN", "cmn-Hans", "zh"])
+def test_chinese_tracks_of_every_spelling_are_converted_where_convert_chinese_says_so(track: str) -> None:
+    from pipeline.shapes import Segment
+    from pipeline.words.transcripts import finish
+
+    segments = [Segment(start=0.0, end=2.0, text="这里说的是人工智能")]
+    transcript = finish(segments, Metadata(id="BV1Dfpfz4E8A"), Config(transcript={"convert_chinese": "zh-Hant"}),
+                        source="yt-dlp-subtitles", language=track, is_generated=True, track=track)
+    assert transcript.text() == "這裏說的是人工智能" and transcript.language == "zh-Hant"  # OpenCC's standard forms
+    assert transcript.notes == [f"converted from {track} to zh-Hant with OpenCC"]
+
+
+def test_a_track_in_another_language_is_never_converted() -> None:
+    from pipeline.shapes import Segment
+    from pipeline.words.transcripts import finish
+
+    segments = [Segment(start=0.0, end=2.0, text="这里")]
+    transcript = finish(segments, Metadata(id="x"), Config(transcript={"convert_chinese": "zh-Hant"}),
+                        source="s", language="ja", is_generated=False, track="ja")
+    assert transcript.text() == "这里" and transcript.language == "ja" and transcript.notes == []

@@ -28,12 +28,12 @@ SEED_KEYS = list(yaml.safe_load((FIXTURES / "seed-post.md").read_text(encoding="
 
 def run(cli, tmp_path: Path, language_tag: str | None, *, chinese: bool = False):
     videos = video_dir_with(tmp_path, VIDEO)
-    args = ["run", str(videos / f"{VIDEO}.info.json")]
+    args = ["run", str(videos / f"{VIDEO}.info.json"), "--out", str(tmp_path / "output")]
     if chinese:  # the same video's facts, its words from a Chinese caption file
         args += ["--subtitles", str(CHINESE_CAPTIONS)]
     if language_tag is not None:
         (tmp_path / "lang.yaml").write_text(f"post:\n  language: {language_tag}\n", encoding="utf-8")
-        args += ["--config", "lang.yaml"]
+        args += ["--config", str(tmp_path / "lang.yaml")]
     result = cli(*args)
     assert result.code == 0, result.stderr
     return result
@@ -301,3 +301,24 @@ def test_a_track_in_another_language_is_never_converted() -> None:
     transcript = finish(segments, Metadata(id="x"), Config(transcript={"convert_chinese": "zh-Hant"}),
                         source="s", language="ja", is_generated=False, track="ja")
     assert transcript.text() == "这里" and transcript.language == "ja" and transcript.notes == []
+
+
+@pytest.mark.eleventy
+def test_an_english_and_a_traditional_post_build_in_the_eleventy_site(cli, fake_llm, tmp_path: Path) -> None:
+    from tests.eleventy import build_site, node_available
+
+    assert node_available(), "Node.js >= 18 and npm are needed to build the Eleventy site (.ci/run installs them)"
+    posts = []
+    for tag, texts, name in (("en", ENGLISH, "english"), ("zh-Hant", SIMPLIFIED, "traditional")):
+        fake_llm.responder = answering(texts)
+        folder = tmp_path / tag
+        folder.mkdir()
+        run(cli, folder, tag, chinese=tag != "en")
+        [post] = (folder / "output" / "posts").glob("*.md")
+        posts.append(post.rename(folder / f"{name}.md"))
+    site = build_site(posts, tmp_path / "build")
+    english = (site / "posts" / "english" / "index.html").read_text(encoding="utf-8")
+    traditional = (site / "posts" / "traditional" / "index.html").read_text(encoding="utf-8")
+    assert "Why Nintendo Shut Down Miiverse" in english and "<h3" in english and "Meanwhile Miiverse" in english
+    assert "任天堂為什麼關閉了Miiverse" in traditional and "皇后後來說" in traditional
+    assert simplified_only(traditional) == []

@@ -27,7 +27,7 @@ SEED_KEYS = list(yaml.safe_load((FIXTURES / "seed-post.md").read_text(encoding="
 
 
 def run(cli, tmp_path: Path, language_tag: str | None, *, chinese: bool = False):
-    videos = video_dir_with(tmp_path, VIDEO)
+    videos = tmp_path / "videos" if (tmp_path / "videos").is_dir() else video_dir_with(tmp_path, VIDEO)
     args = ["run", str(videos / f"{VIDEO}.info.json"), "--out", str(tmp_path / "output")]
     if chinese:  # the same video's facts, its words from a Chinese caption file
         args += ["--subtitles", str(CHINESE_CAPTIONS)]
@@ -322,3 +322,18 @@ def test_an_english_and_a_traditional_post_build_in_the_eleventy_site(cli, fake_
     assert "Why Nintendo Shut Down Miiverse" in english and "<h3" in english and "Meanwhile Miiverse" in english
     assert "任天堂為什麼關閉了Miiverse" in traditional and "皇后後來說" in traditional
     assert simplified_only(traditional) == []
+
+
+@pytest.mark.parametrize(("tag", "name"), [
+    ("en", "2022-08-05-why-nintendo-shut-down-miiverse.md"),  # the post's own English title
+    (None, "2022-08-05-ren-tian-tang-wei-shen-me-guan-bi-le-miiverse.md"),  # pinyin of the video's
+])
+def test_a_chinese_titled_video_is_named_in_the_readers_language(cli, fake_llm, tmp_path: Path, tag: str | None,
+                                                                  name: str) -> None:
+    videos = video_dir_with(tmp_path, VIDEO)
+    info = videos / f"{VIDEO}.info.json"
+    data = json.loads(info.read_text(encoding="utf-8"))
+    info.write_text(json.dumps(dict(data, title="任天堂为什么关闭了Miiverse"), ensure_ascii=False), encoding="utf-8")
+    fake_llm.responder = answering(ENGLISH)
+    run(cli, tmp_path, tag)
+    assert [p.name for p in (tmp_path / "output" / "posts").glob("*.md")] == [name]

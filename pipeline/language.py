@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import langcodes
 
+T = TypeVar("T")
 DEFAULT_LANGUAGE = "zh-Hans"  # the seed's: the posts of the site yt2post was made for
 # Tags that name no language a post can be written in: undetermined, several, none, uncoded.
 _NO_LANGUAGE = {None, "und", "mul", "zxx", "mis"}
@@ -143,3 +144,32 @@ def to_traditional(text: str, reader: Language) -> tuple[str, list[str]]:
     if not found:
         return text, []
     return opencc(_OPENCC_TRADITIONAL.get(reader.region or "", "s2t")).convert(text), found
+
+
+def readers_script(value: T, reader: Language) -> tuple[T, list[str]]:
+    """``value`` (a text, or lists and dicts holding texts) with every text in the reader's
+    script, and a warning naming what was converted ([] when nothing was). For Traditional
+    Chinese this is the OpenCC guard: Simplified-only characters converted, never asked of the
+    model again (its content is what was asked for, only the script slipped, and the conversion
+    is exact and free). Any other reader: as it is."""
+    if not reader.traditional:
+        return value, []
+    found: dict[str, None] = {}
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, str):
+            text, simplified = to_traditional(item, reader)
+            found.update(dict.fromkeys(simplified))
+            return text
+        if isinstance(item, list):
+            return [convert(each) for each in item]
+        if isinstance(item, dict):
+            return {key: convert(each) for key, each in item.items()}
+        return item
+
+    converted = convert(value)
+    if not found:
+        return value, []
+    shown = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
+    return converted, [f"{len(found)} Simplified-only character(s) in a {reader.tag} post ({shown}); "
+                       "converted to Traditional with OpenCC"]

@@ -149,7 +149,7 @@ def test_a_traditional_post_has_no_simplified_only_characters_whatever_the_model
     assert "### 社區的歷史 1\n\n皇后後來說，玩家在這裡發佈了數以萬計的畫作。" in post.content
     article = load_json(tmp_path / "output" / "videos" / VIDEO / "article.json")
     assert [w for w in article["warnings"] if "OpenCC" in w] == [
-        "the model wrote 19 Simplified-only character(s) in a zh-Hant post (为么关闭这个视频讲网…); "
+        "19 Simplified-only character(s) in a zh-Hant post (为么关闭这个视频讲网…); "
         "converted to Traditional with OpenCC"]
     assert "converted to Traditional with OpenCC" in result.stderr
 
@@ -167,11 +167,15 @@ def test_a_traditional_answer_is_left_as_the_model_wrote_it(cli, fake_llm, tmp_p
 
 
 def test_the_speaker_of_a_traditional_post_is_in_traditional_characters() -> None:
-    from pipeline.post.write import speaker_of
+    from pipeline.post.write import build_post
+    from tests.test_write_golden import seed_inputs
 
-    meta = Metadata(id="BV1xx411c7mD", title="t", channel="罗永浩的十字路口")
-    assert speaker_of(meta, Config(post={"language": "zh-Hant"})) == "羅永浩的十字路口"
-    assert speaker_of(meta, Config()) == "罗永浩的十字路口"
+    article, _, overrides = seed_inputs()
+    meta = Metadata(id="BV1xx411c7mD", title="t", channel="罗永浩的十字路口", upload_date="20251008")
+    traditional = build_post(article, meta, Config(post={"language": "zh-Hant"}), overrides)
+    assert traditional.front["speaker"] == "羅永浩的十字路口" and simplified_only(traditional.text) == []
+    assert traditional.front["title"] == "人工智能交易熱潮：循環融資與科技泡沫的警示"
+    assert build_post(article, meta, Config(), overrides).front["speaker"] == "罗永浩的十字路口"
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -337,3 +341,17 @@ def test_a_chinese_titled_video_is_named_in_the_readers_language(cli, fake_llm, 
     fake_llm.responder = answering(ENGLISH)
     run(cli, tmp_path, tag)
     assert [p.name for p in (tmp_path / "output" / "posts").glob("*.md")] == [name]
+
+
+def test_a_post_written_for_traditional_readers_from_a_simplified_article_is_traditional(cli, fake_llm,
+                                                                                        tmp_path: Path) -> None:
+    run(cli, tmp_path, None)  # summarized and written for zh-Hans readers (the fake model's Simplified text)
+    (tmp_path / "hant.yaml").write_text("post:\n  language: zh-Hant\n", encoding="utf-8")
+    result = cli("write", str(tmp_path / "videos" / f"{VIDEO}.info.json"), "--out", str(tmp_path / "output"),
+                 "--config", str(tmp_path / "hant.yaml"))
+    assert result.code == 0, result.stderr
+    [path] = (tmp_path / "output" / "posts").glob("*.md")
+    text = path.read_text(encoding="utf-8")
+    assert simplified_only(text) == [] and "視頻內容的中文標題" in text
+    record = load_json(tmp_path / "output" / "videos" / VIDEO / "post.json")
+    assert any("converted to Traditional with OpenCC" in warning for warning in record["warnings"])

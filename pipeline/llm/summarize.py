@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
-from pipeline.language import DEFAULT_LANGUAGE, Language, source_language, to_traditional
+from pipeline.language import DEFAULT_LANGUAGE, Language, readers_script, source_language
 from pipeline.llm.cost import call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
@@ -113,31 +113,10 @@ Answer = TypeVar("Answer", bound=BaseModel)
 
 
 def in_readers_script(answer: Answer, reader: Language) -> tuple[Answer, list[str]]:
-    """The model's answer in the reader's script: for Traditional Chinese (the OpenCC guard),
-    every text of it that holds Simplified-only characters converted by OpenCC, and a warning
-    saying so. Converted rather than asked again: the content is what was asked for, only its
-    script slipped, and the conversion is exact and free. Any other reader: as it is."""
-    if not reader.traditional:
-        return answer, []
-    found: dict[str, None] = {}
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, str):
-            text, simplified = to_traditional(value, reader)
-            found.update(dict.fromkeys(simplified))
-            return text
-        if isinstance(value, list):
-            return [convert(item) for item in value]
-        if isinstance(value, dict):
-            return {key: convert(item) for key, item in value.items()}
-        return value
-
-    converted = type(answer).model_validate(convert(answer.model_dump()))
-    if not found:
-        return answer, []
-    shown = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
-    return converted, [f"the model wrote {len(found)} Simplified-only character(s) in a {reader.tag} post "
-                       f"({shown}); converted to Traditional with OpenCC"]
+    """The model's answer in the reader's script (``pipeline.language.readers_script``: the
+    zh-Hant guard), and the warning when it was not."""
+    data, warnings = readers_script(answer.model_dump(), reader)
+    return (type(answer).model_validate(data) if warnings else answer), warnings
 
 
 class Summarizer:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.language import DEFAULT_LANGUAGE, language, source_language, to_traditional
+from pipeline.language import DEFAULT_LANGUAGE, language, readers_script, source_language
 from pipeline.slugs import is_latin, post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
@@ -91,19 +91,11 @@ def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, confi
     source = canonical_source(meta)
     return PostContent(
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
-        source=source, speaker=speaker_of(meta, config), tags=list(article.tags),
+        source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
         companies_orgs=list(article.companies_orgs), products_models=list(article.products_models),
         guest=sanitize_inline(article.guest), insight=sanitize_inline(article.insight),
         body=render_body([s.model_dump() for s in article.sections], section_links_url(source, config)))
-
-
-def speaker_of(meta: Metadata, config: Config) -> str:
-    """The channel or show, in the reader's script: a Traditional-Chinese post's speaker too
-    passes the OpenCC guard (the article did in the summarize stage)."""
-    speaker = sanitize_inline(meta.channel or meta.uploader)
-    reader = language(config.post.language)
-    return to_traditional(speaker, reader)[0] if reader.traditional else speaker
 
 
 @dataclass
@@ -114,6 +106,7 @@ class BuiltPost:
     front: dict[str, Any]
     body: str
     format: PostFormat
+    warnings: list[str]  # about its text (the zh-Hant guard's)
 
     @property
     def text(self) -> str:
@@ -125,7 +118,12 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
     content = post_content(article, meta, config)
-    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format)
+    # The reader's script for everything the post says, the speaker and an article written
+    # for other readers too (the model's answers already passed it in the summarize stage).
+    fields, warnings = readers_script(asdict(content), language(config.post.language))
+    content = PostContent(**fields)
+    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format,
+                     warnings)
 
 
 
@@ -265,12 +263,13 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
     try:
-        text = build_post(article, meta, config, overrides).text
+        built = build_post(article, meta, config, overrides)
+        text = built.text
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
     record_flags(video_id, article, meta, config, store, expected)
-    warnings = post_date(meta)[1]
+    warnings = post_date(meta)[1] + built.warnings
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not read_only(existing.path) \
             and existing.path.read_bytes() == text.encode("utf-8"):

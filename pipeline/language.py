@@ -1,7 +1,7 @@
 """Languages: the reader's (``post.language``) and the video's, as BCP-47 tags.
 
-The reader's language decides which prompts a run uses (Chinese instructions for a Chinese
-reader, English ones naming the language for every other), the faithfulness checks' reading of
+The reader's language decides which prompts a run uses (Chinese instructions for a reader of
+Simplified Chinese, English ones naming the language for every other), the faithfulness checks' reading of
 numbers and names, the file names' slugs, and, for Traditional Chinese, the OpenCC guard. The
 video's language (its transcript's) decides whether the post is a faithful rewrite (the same
 language) or a translation. Tags are read by langcodes (the IANA registry, CLDR's likely
@@ -59,7 +59,7 @@ class Language:
         return other is not None and (self.code == other.code or self.chinese and other.chinese)
 
     def prompt_context(self) -> dict[str, Any]:
-        return {"tag": self.tag, "name": self.name, "chinese": self.chinese, "traditional": self.traditional}
+        return {"tag": self.tag, "name": self.name, "traditional": self.traditional}
 
 
 def _parse(tag: str) -> langcodes.Language | None:

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
+from pipeline.language import DEFAULT_LANGUAGE, standard_tag
 from pipeline.resources import builtin_config_file
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -130,8 +131,9 @@ class LLMConfig(_Strict):
 class TranscriptConfig(_Strict):
     # Preferred languages in order; empty means the video's own language first, then English.
     languages: list[str] = Field(default_factory=list)
-    # Convert traditional Chinese captions to simplified ("zh-Hans") before summarizing; off unless asked.
-    convert_chinese: Literal["zh-Hans"] | None = None
+    # Convert Chinese captions to one script before summarizing, with OpenCC: "zh-Hans"
+    # (Traditional to Simplified) or "zh-Hant" (Simplified to Traditional); off unless asked.
+    convert_chinese: Literal["zh-Hans", "zh-Hant"] | None = None
     paragraph_seconds: float = Field(default=90.0, gt=0)
 
 
@@ -215,6 +217,14 @@ class PostConfig(_Strict):
     # A "[▶ 12:34](video link)" line under each section heading, for sites that want it. Off:
     # the post keeps the seed's exact shape.
     section_links: bool = False
+    # The readers' language, a BCP-47 tag (zh-Hans, zh-Hant, en, ja, pt-BR …): what the model
+    # writes in (``pipeline.language``). Kept in the tag's standard form (zh_TW -> zh-TW).
+    language: str = DEFAULT_LANGUAGE
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        return standard_tag(value)
 
 
 class ReviewConfig(_Strict):
@@ -354,6 +364,8 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key" + _key_suggestion(first["loc"])
+        elif first["type"] == "value_error":  # a validator's own sentence, without pydantic's "Value error, "
+            message = str(first["ctx"]["error"])
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.slugs import post_slug
+from pipeline.language import DEFAULT_LANGUAGE, language, readers_script, source_language
+from pipeline.slugs import is_latin, post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
@@ -105,6 +106,7 @@ class BuiltPost:
     front: dict[str, Any]
     body: str
     format: PostFormat
+    warnings: list[str]  # about its text (the zh-Hant guard's)
 
     @property
     def text(self) -> str:
@@ -116,7 +118,12 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
     content = post_content(article, meta, config)
-    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format)
+    # The reader's script for everything the post says, the speaker and an article written
+    # for other readers too (the model's answers already passed it in the summarize stage).
+    fields, warnings = readers_script(asdict(content), language(config.post.language))
+    content = PostContent(**fields)
+    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format,
+                     warnings)
 
 
 
@@ -125,10 +132,23 @@ def section_links_url(source: str, config: Config) -> str | None:
     return safe_video_url(source) if config.post.section_links else None
 
 
-def post_file_name(meta: Metadata, config: Config | None = None) -> str:
-    """A new post's file name in the posts folder, as the configured format names it."""
-    post_format = get_format((config or Config()).post.format)
-    return post_format.file_name(post_date(meta)[0], post_slug(meta.title, meta.id), meta.id)
+def post_file_name(meta: Metadata, config: Config | None = None, article_title: str = "") -> str:
+    """A new post's file name in the posts folder, as the configured format names it, after
+    the title ``slug_title`` chooses."""
+    config = config or Config()
+    post_format = get_format(config.post.format)
+    return post_format.file_name(post_date(meta)[0], post_slug(slug_title(meta, config, article_title), meta.id),
+                                 meta.id)
+
+
+def slug_title(meta: Metadata, config: Config, article_title: str) -> str:
+    """The title a post's file is named after: the video's (a Chinese one in pinyin), except
+    for readers of a Latin-script language (``post.language: en``) of a video titled in another
+    script, whose post is named after its own title, in their language (``ai-deal-boom``, not
+    ``ren-gong-zhi-neng``)."""
+    if article_title and language(config.post.language).latin and not is_latin(meta.title):
+        return article_title
+    return meta.title
 
 
 @dataclass
@@ -147,28 +167,29 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
 
 
-def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
+def _post_names(store: Store, meta: Metadata, config: Config, article_title: str) -> Iterator[Path]:
     """The names a new post may take, in order: its date and title, then with its id (another
     video of the same date and title has the first), then numbered."""
-    preferred = store.posts_dir / post_file_name(meta, config)
+    preferred = store.posts_dir / post_file_name(meta, config, article_title)
     yield preferred
     yield preferred.with_name(f"{preferred.stem}-{meta.id}.md")
     for number in itertools.count(2):
         yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
 
 
-def _free_path(store: Store, meta: Metadata, source: str, config: Config) -> Path:
+def _free_path(store: Store, meta: Metadata, source: str, config: Config, article_title: str) -> Path:
     """The first name that is free or holds a post of this source (found in place)."""
-    return next(path for path in _post_names(store, meta, config)
+    return next(path for path in _post_names(store, meta, config, article_title)
                 if not path.exists() or front_matter_source(path, get_format(config.post.format)) == source)
 
 
-def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config) -> Path:
+def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config,
+                 article_title: str) -> Path:
     """Write a new post under the first free name, choosing it and creating the file in one
     step: another worker's post of the same date and title may take a name between our look
     and our write. Its record comes first: a kill before the post is in place leaves a record
     of a post that is not there, and the next run writes it afresh."""
-    for path in _post_names(store, meta, config):
+    for path in _post_names(store, meta, config, article_title):
         if path.exists():
             continue
         ensure_inside(path, store.posts_dir)
@@ -195,6 +216,7 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         # Only when on (another format), so that adding the setting did not rewrite every existing post.
         *([{"section_links": True}] if config.post.section_links else []),
         *([{"format": config.post.format}] if config.post.format != DEFAULT_FORMAT else []),
+        *([{"language": config.post.language}] if config.post.language != DEFAULT_LANGUAGE else []),
         # Only when there is one, so that adding the field did not make every post look changed.
         *([{"release_date": meta_raw["release_date"]}] if meta_raw.get("release_date") else []),
     )
@@ -205,7 +227,8 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
     """The reviewer's checklist (``flags.json``): numbers and names the transcript does not support."""
     transcript = store.load_optional(video_id, TranscriptFile)
     text = "\n".join(p.text for p in transcript.paragraphs) if transcript is not None else ""
-    flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary)
+    flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary,
+                       language(config.post.language), source_language(transcript.language) if transcript else None)
     store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 
@@ -226,7 +249,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     source = canonical_source(meta)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
-    target = existing.path if existing is not None else _free_path(store, meta, source, config)
+    target = existing.path if existing is not None else _free_path(store, meta, source, config, article.title)
     if existing is None and target.is_file() and front_matter_source(target, get_format(config.post.format)) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so. Another
@@ -240,12 +263,13 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
     try:
-        text = build_post(article, meta, config, overrides).text
+        built = build_post(article, meta, config, overrides)
+        text = built.text
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
     record_flags(video_id, article, meta, config, store, expected)
-    warnings = post_date(meta)[1]
+    warnings = post_date(meta)[1] + built.warnings
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not read_only(existing.path) \
             and existing.path.read_bytes() == text.encode("utf-8"):
@@ -270,7 +294,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
                          written_at=now_iso(), warnings=warnings, format=config.post.format)
     if existing is None:
-        target = _create_post(store, video_id, meta, written, text, config)
+        target = _create_post(store, video_id, meta, written, text, config, article.title)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.

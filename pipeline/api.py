@@ -156,6 +156,7 @@ def run(request: RunRequest, config: Config | None = None, out: Path | str = "ou
     set_max_input_mb(config.max_input_mb)
     options = request.options
     options.stages = tuple(options.stages) or NAMES
+    options.dry_run = request.dry_run
     selection = {"flat_extract": site_lister(config), "limit": request.limit, "since": request.since,
                  "reverse": request.reverse or None}
     sources, new, mark_seen, dry_run, videos = request.sources, request.new, request.mark_seen, request.dry_run, \

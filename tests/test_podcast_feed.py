@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputTooLarge, NotARegularFile
-from pipeline.podcasts.feed import (FeedError, episode_metadata, find_episode, is_episode_id, load_feed, parse_chapters,
+from pipeline.sites.podcast.feed import (FeedError, episode_metadata, find_episode, is_episode_id, load_feed, parse_chapters,
                                     parse_duration, parse_feed, split_episode_ref)
-from pipeline.podcasts.fetching import fetch
+from pipeline.sites.podcast.fetching import fetch
 from tests.podcastserver import FIXTURES, PodcastServer
 
 FEEDS = FIXTURES / "feeds"

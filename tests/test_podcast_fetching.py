@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pipeline.errors import InputTooLarge, NetworkError
-from pipeline.podcasts.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, credentials_of,
+from pipeline.sites.podcast.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, credentials_of,
                                         download, fetch, masked_url)
 from tests.podcastserver import PodcastServer, endless
 

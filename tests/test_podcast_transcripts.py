@@ -15,9 +15,9 @@ import pytest
 
 from pipeline.errors import NoTranscript
 from pipeline.shapes import Transcript
-from pipeline.podcasts.feed import TranscriptLink, fetch_chapters, parse_feed
-from pipeline.podcasts.fetching import fetch
-from pipeline.podcasts.transcripts import TranscriptReadError, choose, fetch_transcript, read_best, read_transcript
+from pipeline.sites.podcast.feed import TranscriptLink, fetch_chapters, parse_feed
+from pipeline.sites.podcast.fetching import fetch
+from pipeline.sites.podcast.transcripts import TranscriptReadError, choose, fetch_transcript, read_best, read_transcript
 from tests.podcastserver import FIXTURES, PodcastServer
 
 TRANSCRIPTS = FIXTURES / "transcripts"

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
-from pipeline.llm.cost import call_cost
+from pipeline.llm.cost import asr_cost, call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
@@ -35,6 +35,8 @@ from pipeline.llm.tokens import estimate_messages_tokens
 log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
 EXCERPT_CHARS = 160  # of each section body, for the reduce call
+# Speech runs at about 150 words a minute, some 200 tokens: a dry run's guess for audio not yet transcribed.
+SPOKEN_TOKENS_PER_MINUTE = 200
 PROMPT_MARGIN = 1.1
 
 
@@ -69,7 +71,7 @@ class PartSections(BaseModel):
     sections: list[Section]
 
 
-def video_context(meta: Metadata) -> dict[str, Any]:
+def video_context(meta: Metadata, transcript: Transcript | None = None) -> dict[str, Any]:
     description = meta.description.strip()
     if len(description) > DESCRIPTION_LIMIT:
         description = description[:DESCRIPTION_LIMIT].rstrip() + "…"
@@ -82,6 +84,9 @@ def video_context(meta: Metadata) -> dict[str, Any]:
         "date": date,
         "description": description,
         "chapters": [{"time": format_timestamp(c.start), "title": c.title} for c in meta.chapters],
+        "guests": list(meta.guests),
+        # Who speaks in the transcript, in order of first words, where it names them (a podcast's).
+        "speakers": list(dict.fromkeys(p.speaker for p in transcript.paragraphs if p.speaker)) if transcript else [],
     }
 
 
@@ -91,7 +96,8 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
     return fingerprint(
         "summarize/1",
         content_hash(transcript_raw),
-        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")},
+        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")}
+        | ({"guests": meta_raw["guests"]} if meta_raw.get("guests") else {}),  # a feed's: a video's print is as before
         prompts.fingerprint,
         llm.model,
         llm.structured_output,
@@ -118,7 +124,7 @@ class Summarizer:
         self.prompts = prompts
         self.transcript = transcript
         self.base: dict[str, Any] = {
-            "video": video_context(meta),
+            "video": video_context(meta, transcript),
             "transcript": {"language": transcript.language, "source": transcript.source, "text": ""},
             "site_tags": tags,
             "areas": config.taxonomy.areas,
@@ -480,6 +486,10 @@ class Estimate:
     cost_usd: float | None
     skipped: bool = False
     batch_cost_usd: float | None = 0.0  # the same calls through the Batch API
+    # Words by speech recognition first (``--dry-run`` does not run it): the audio's seconds and
+    # its cost; then the model's tokens are guessed from the audio's length.
+    asr_seconds: float | None = None
+    asr_cost_usd: float | None = None
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
@@ -510,6 +520,20 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)
+
+
+def estimate_transcribed(meta: Metadata, config: Config) -> Estimate:
+    """A video whose words would come from speech recognition: its cost by the audio's length
+    (None when the length or the price is unknown), and one article call for the words such
+    audio holds (``SPOKEN_TOKENS_PER_MINUTE``)."""
+    seconds = meta.duration
+    spoken = int((seconds or 0) / 60 * SPOKEN_TOKENS_PER_MINUTE)
+    prompt_tokens, completion_tokens = spoken + 1500, estimate_article_tokens(spoken)  # 1500: the prompt's own
+    return Estimate(meta.id, 1, prompt_tokens, completion_tokens,
+                    call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices),
+                    batch_cost_usd=call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices,
+                                             batch=True),
+                    asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
 
 
 def check_prompts(config: Config, prompts: Prompts) -> None:

@@ -46,7 +46,10 @@ class Site(Protocol):
         """The URL that lists a collection's videos (a channel's root: its uploads)."""
         ...
 
-    def canonical_url(self, video_id: str) -> str: ...
+    def canonical_url(self, video_id: str) -> str:
+        """The video's one URL from its id alone; "" for a site whose videos have none (a podcast
+        episode is reached through its feed: its listing's entry gives the URL)."""
+        ...
 
     def link_at(self, url: str, seconds: float | None) -> str | None:
         """A link to second ``seconds`` (None: the page itself) of the video at ``url``; None when

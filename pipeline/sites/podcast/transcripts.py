@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.shapes import Chapter, Paragraph, Segment, Transcript
-from pipeline.podcasts.feed import Episode, TranscriptLink
-from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, fetch, masked_url
+from pipeline.sites.podcast.feed import Episode, TranscriptLink
+from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.sanitize import strip_invisible
 from pipeline.words.caption_clean import voice
 from pipeline.words.caption_formats import CaptionFormatError, language_matches, read_cues, seconds

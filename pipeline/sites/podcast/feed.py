@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from pipeline.errors import FetchError, InputTooLarge
 from pipeline.shapes import Chapter, Metadata
 from pipeline.sanitize import strip_invisible
-from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
+from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
 
 __all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
@@ -426,12 +426,14 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
         try:
             if isinstance(item, str):
                 raise ValueError(item)
-            episodes.append(_episode(entry, item, podcast_guid or title, language))
+            episode = _episode(entry, item, podcast_guid or title, language)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            guid = _text(entry.get("id"))
-            episodes.append(Episode(id=episode_id(guid, podcast_guid or title) if guid else f"item{index + 1}",
-                                    guid=guid, title=_text(entry.get("title")),
-                                    error=f"item {index + 1} cannot be read: {exc}"))
+            episode = Episode(id="", guid=_text(entry.get("id")), title=_text(entry.get("title")),
+                              error=f"item {index + 1} cannot be read: {exc}")
+        # An item without a guid still gets an id (by its place, the only thing it has): it
+        # fails on its own, visibly, rather than being left out of the listing.
+        episode.id = episode.id or episode_id(episode.guid or f"\nitem {index + 1}", podcast_guid or title)
+        episodes.append(episode)
     return Feed(url=url, title=title, author=_text(info.get("itunes_author") or info.get("author")),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
                 episodes=episodes)

@@ -117,5 +117,5 @@ class PodcastSession:
         for attempt in retrying:
             with attempt:
                 return download(enclosure.url, dest, max_mb=self.config.podcast.max_audio_mb,
-                                timeout=self.config.podcast.timeout)
+                                timeout=self.config.podcast.timeout, setting="podcast.max_audio_mb")
         raise AssertionError("unreachable")  # pragma: no cover

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from pipeline.config import Config
-from pipeline.errors import FetchError, VideoUnavailable
+from pipeline.errors import FetchError, NoTranscript, VideoUnavailable
 from pipeline.redact import MASK, remember
 from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.podcast import urls
@@ -89,6 +89,9 @@ class PodcastSession:
         """The best of the episode's ``podcast:transcript`` files; None when it has none.
         Raises ``NoTranscript`` naming each one and why it was not used."""
         episode, no_chapters = self._known(meta.id)
+        refused = [note for note in episode.notes if note.startswith("transcript URL")]
+        if not episode.transcripts and refused:  # a file:// transcript: the feed's cause, not "none"
+            raise NoTranscript.of(meta.id, "; ".join(refused))
         if not episode.transcripts:
             return None
         transcript = fetch_transcript(episode, meta.id, max_mb=config.max_input_mb, timeout=config.podcast.timeout,

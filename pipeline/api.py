@@ -259,9 +259,10 @@ def _select(sources: Sequence[str], store: Store, report: RunReport, retry_faile
     failed = failed_videos(store)
     if not sources:
         return failed
-    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
-                                                 **selection)}
-    chosen = [v for v in failed if v.video_id in wanted]
+    # Reached as the sources reach them now (a private feed's credential is not kept in a status).
+    wanted = {v.video_id: v for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
+                                                    **selection)}
+    chosen = [wanted[v.video_id] for v in failed if v.video_id in wanted]
     report.left_out = len(failed) - len(chosen)
     return chosen
 

@@ -200,3 +200,39 @@ def test_dry_run_shows_the_cost_of_speech_recognition_and_runs_none(cli, fake_ll
     assert "$0.4209 speech recognition of 1 video(s)" in result.stdout
     assert not fake_llm.audio_requests and not fake_llm.requests
     assert not [path for path, _ in show.server.requests if path == show.audio_path(1)]
+
+
+def test_a_private_feed_works_and_its_credentials_are_in_no_file_or_message(cli, show: Show, tmp_path: Path) -> None:
+    password, token = "s3cret-pass-99", "tok9ABCDEFGH12345678"
+    secrets = (password, token)
+    show.without_transcripts(1)
+    show.serve(items=[0, 1], path="/private/feed.xml", auth=("listener", password))
+    port = show.server.httpd.server_address[1]
+    url = f"http://listener:{password}@127.0.0.1:{port}/private/feed.xml?auth={token}"
+    said: list[str] = []
+
+    def run(*args: str) -> tuple[int, str]:
+        result = cli(*args)
+        said.append(result.stdout + result.stderr)
+        return result.code, result.stdout + result.stderr
+
+    code, text = run("run", url)
+    assert code == 1 and "1 done, 0 skipped, 1 failed" in text  # basic auth sent, one episode without words
+    # Without the SOURCE, the failed episode cannot be reached again: its credential was not kept.
+    code, text = run("run", "--retry-failed")
+    assert code == 1 and "the private feed's credential is not kept; give the feed's URL again" in text
+    show.give(1, "text/vtt")
+    show.serve(items=[0, 1], path="/private/feed.xml", auth=("listener", password))
+    code, text = run("run", "--retry-failed", url)
+    assert code == 0 and "1 video(s): 1 done" in text, text
+    code, _ = run("run", url, "--new", "--mark-seen")
+    assert code == 0 and list((tmp_path / "output" / "sources").glob("*.json"))
+    code, text = run("status")
+    assert code == 0 and "podcast-" in text
+    for secret in secrets:
+        assert not any(secret in text for text in said), secret
+        for path in (tmp_path / "output").rglob("*"):
+            if path.is_file():
+                assert secret not in path.read_text(encoding="utf-8", errors="replace"), (secret, path)
+    status = read(next(iter(videos(tmp_path).values())) / "status.json")
+    assert status["ref"]["url"].startswith("http://[redacted]@127.0.0.1:")

@@ -22,7 +22,9 @@ class SiteSession(Protocol):
     def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata: ...
 
     def transcript(self, meta: Metadata, languages: list[str], config: Config) -> Transcript | None:
-        """The site's own transcript service, tried before the caption tracks; None: none."""
+        """The site's own transcript service, tried before the caption tracks; None: none.
+        ``NoTranscript``: it has some, none could be read (the message says why; the next way
+        to words is tried and its transcript notes the cause)."""
         ...
 
     def download_subtitle(self, url: str) -> str: ...

@@ -488,7 +488,8 @@ class Estimate:
     batch_cost_usd: float | None = 0.0  # the same calls through the Batch API
     # Words by speech recognition first (``--dry-run`` does not run it): the audio's seconds and
     # its cost; then the model's tokens are guessed from the audio's length.
-    asr_seconds: float | None = None
+    transcribed: bool = False
+    asr_seconds: float | None = None  # None: the length is not known before the audio is read
     asr_cost_usd: float | None = None
 
 
@@ -533,7 +534,7 @@ def estimate_transcribed(meta: Metadata, config: Config) -> Estimate:
                     call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices),
                     batch_cost_usd=call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices,
                                              batch=True),
-                    asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
+                    transcribed=True, asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
 
 
 def check_prompts(config: Config, prompts: Prompts) -> None:

@@ -6,7 +6,10 @@ the addresses its newest episodes give."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import pytest
 
 from tests.podcastserver import FIXTURES, PodcastServer
 
@@ -20,6 +23,13 @@ TRANSCRIPTS = {"application/x-subrip": "buzzsprout-example.srt", "text/vtt": "bu
                "application/json": "buzzsprout-example.json", "text/html": "buzzsprout-example.html"}
 SPEAKERS = {"application/x-subrip": {"Travis", "Sarah", "Gilon"}, "text/vtt": {"Sarah", "Gillian"},
             "application/json": {"Darth Vader", "Luke"}, "text/html": {"Travis", "Sarah", "Gilon"}}
+
+
+@pytest.fixture
+def server() -> Iterator[PodcastServer]:
+    """The local server of a test (import it into a test module to use it)."""
+    with PodcastServer() as local:
+        yield local
 
 
 @dataclass

@@ -5,22 +5,15 @@ by the example Eleventy site, as a video's is (``tests/test_hostile_site.py``)."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import frontmatter
 import pytest
 
 from tests.eleventy import build_site, node_available
-from tests.podcast_show import Show
+from tests.podcast_show import Show, server  # noqa: F401 - fixture
 from tests.podcastserver import PodcastServer, endless
 from tests.test_hostile_site import Tags
-
-
-@pytest.fixture
-def server() -> Iterator[PodcastServer]:
-    with PodcastServer() as local:
-        yield local
 
 
 @pytest.fixture

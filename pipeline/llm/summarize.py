@@ -71,7 +71,7 @@ class PartSections(BaseModel):
     sections: list[Section]
 
 
-def video_context(meta: Metadata, transcript: Transcript | None = None) -> dict[str, Any]:
+def video_context(meta: Metadata) -> dict[str, Any]:
     description = meta.description.strip()
     if len(description) > DESCRIPTION_LIMIT:
         description = description[:DESCRIPTION_LIMIT].rstrip() + "…"
@@ -84,9 +84,6 @@ def video_context(meta: Metadata, transcript: Transcript | None = None) -> dict[
         "date": date,
         "description": description,
         "chapters": [{"time": format_timestamp(c.start), "title": c.title} for c in meta.chapters],
-        "guests": list(meta.guests),
-        # Who speaks in the transcript, in order of first words, where it names them (a podcast's).
-        "speakers": list(dict.fromkeys(p.speaker for p in transcript.paragraphs if p.speaker)) if transcript else [],
     }
 
 
@@ -124,7 +121,7 @@ class Summarizer:
         self.prompts = prompts
         self.transcript = transcript
         self.base: dict[str, Any] = {
-            "video": video_context(meta, transcript),
+            "video": video_context(meta),
             "transcript": {"language": transcript.language, "source": transcript.source, "text": ""},
             "site_tags": tags,
             "areas": config.taxonomy.areas,

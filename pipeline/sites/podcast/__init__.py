@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 class Podcast:
     name = "podcast"
-    label = "podcast feed"
+    label = "podcast"
 
     def video_id(self, text: str) -> str | None:
         """An episode's id (16 hex digits, its store id's tail); a URL names a feed, not an episode."""

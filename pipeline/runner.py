@@ -119,7 +119,8 @@ class Runner:
                 if free and not self._run_stages(video, free):
                     continue
             except TranscriptionPlanned as planned:  # its words would come from speech recognition
-                estimates.append(estimate_transcribed(planned.meta, self.config))
+                estimates.append(estimate_transcribed(planned.meta, self.config, prompts=self.context.prompts,
+                                                      tags=self.context.site_tags))
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,

@@ -520,17 +520,20 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)
 
 
-def estimate_transcribed(meta: Metadata, config: Config) -> Estimate:
+def estimate_transcribed(meta: Metadata, config: Config, *, prompts: Prompts | None = None,
+                         tags: list[str] | None = None) -> Estimate:
     """A video whose words would come from speech recognition: its cost by the audio's length
     (None when the length or the price is unknown), and one article call for the words such
     audio holds (``SPOKEN_TOKENS_PER_MINUTE``)."""
     seconds = meta.duration
     spoken = int((seconds or 0) / 60 * SPOKEN_TOKENS_PER_MINUTE)
-    prompt_tokens, completion_tokens = spoken + 1500, estimate_article_tokens(spoken)  # 1500: the prompt's own
-    return Estimate(meta.id, 1, prompt_tokens, completion_tokens,
-                    call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices),
-                    batch_cost_usd=call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices,
-                                             batch=True),
+    without_words = Transcript(video_id=meta.id, source="asr")
+    overhead = Summarizer(config, None, prompts or Prompts(config), meta, without_words,  # type: ignore[arg-type]
+                          tags or []).overhead_tokens
+    prompt_tokens, completion_tokens = overhead + spoken, estimate_article_tokens(spoken)
+    prices, model = config.llm.prices, config.llm.model
+    return Estimate(meta.id, 1, prompt_tokens, completion_tokens, call_cost(model, prompt_tokens, 0, completion_tokens, prices),
+                    batch_cost_usd=call_cost(model, prompt_tokens, 0, completion_tokens, prices, batch=True),
                     transcribed=True, asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
 
 

@@ -41,6 +41,10 @@ def prompts(fake_llm) -> list[str]:
 
 
 def test_limit_three_writes_three_drafts_with_their_speakers(cli, fake_llm, show: Show, tmp_path: Path) -> None:
+    chapters = re.search(r'<podcast:chapters url="([^"]+)"', show.items[0]).group(1)  # type: ignore[union-attr]
+    show.server.serve(chapters.removeprefix(show.server.base),
+                      '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}, '
+                      '{"startTime": 120, "title": "Rookie mistakes"}]}', headers={"Content-Type": "application/json"})
     result = cli("run", show.serve(), "--limit", "3")
     assert result.code == 0, result.stderr
     found = videos(tmp_path)
@@ -63,10 +67,14 @@ def test_limit_three_writes_three_drafts_with_their_speakers(cli, fake_llm, show
     social = by_title["Social Media"]
     meta = read(social / "metadata.json")
     assert meta["guests"] == ["Dr. Timothy M. Jurgensen"] and meta["upload_date"] == "20240914"
+    assert meta["channel"] == "The Mike Neumann Show" and meta["uploader"] == "Mike Neumann"  # no mail address
     post = frontmatter.load(tmp_path / "output" / read(social / "post.json")["path"])
     assert post["speaker"] == "The Mike Neumann Show" and post["media_books"] == ["the-mike-neumann-show"]
     assert post["guest"] == "Dr. Timothy M. Jurgensen" and post["date"] == "2024-09-14"
     assert post["source"] == show.server.url("/mn/themnshow054-social-media.html")
+    assert [c["title"] for c in meta["chapters"]] == ["Intro", "Rookie mistakes"]  # podcast:chapters
+    social_words = read(social / "transcript.json")["paragraphs"]
+    assert {p["chapter"] for p in social_words} == {"Intro", "Rookie mistakes"}
     community = read(by_title["Community"] / "metadata.json")
     assert community["duration"] == 4209.0  # itunes:duration in seconds
     assert "Mike Neumann and" in meta["description"] and "<p>" not in meta["description"]

@@ -161,6 +161,13 @@ def episode_id(guid: str, namespace: str) -> str:
     return digest[:ID_LENGTH]
 
 
+def _author(info: Any) -> str:
+    """The author's name: feedparser's ``author`` is the last author-like tag it met, often
+    ``managingEditor``'s "mail@host (Name)"; its ``author_detail`` keeps the name apart."""
+    detail = info.get("author_detail") or {}
+    return _text(detail.get("name") or info.get("author"))
+
+
 def _text(value: object) -> str:
     return " ".join(strip_invisible(str(value or "")).split())
 
@@ -377,7 +384,7 @@ def _episode(entry: Any, item: Element | None, namespace: str, language: str | N
     chapters = _podcast_children(item, "chapters") if item is not None else []
     episode = Episode(
         id=episode_id(guid, namespace), guid=guid, title=title, date=date,
-        duration=parse_duration(entry.get("itunes_duration")), author=_text(entry.get("author")),
+        duration=parse_duration(entry.get("itunes_duration")), author=_author(entry),
         persons=_persons(item) if item is not None else [],
         chapters_url=_safe_url(chapters[0].get("url"), "chapters URL", notes) if chapters else None,
         transcripts=_transcripts(item, notes) if item is not None else [],
@@ -434,7 +441,7 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
         # fails on its own, visibly, rather than being left out of the listing.
         episode.id = episode.id or episode_id(episode.guid or f"\nitem {index + 1}", podcast_guid or title)
         episodes.append(episode)
-    return Feed(url=url, title=title, author=_text(info.get("itunes_author") or info.get("author")),
+    return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
                 episodes=episodes)
 
@@ -474,7 +481,7 @@ def parse_chapters(data: bytes) -> list[Chapter]:
 def episode_metadata(episode: Episode, feed: Feed, video_id: str, *,
                      chapters: Iterable[Chapter] = ()) -> Metadata:
     """The episode as ``metadata.json`` holds a video: the show is the ``channel`` (the post's
-    the post's speaker, as "Bloomberg Podcasts" in the seed), its author the
+    post's speaker, as "Bloomberg Podcasts" in the seed), its author the
     ``uploader``, the episode's page (else its audio) the ``webpage_url`` (the post's ``source``)."""
     return Metadata(
         id=video_id, title=episode.title, channel=feed.title or feed.author,

@@ -81,18 +81,23 @@ def test_limit_three_writes_three_drafts_with_their_speakers(cli, fake_llm, show
 
 
 def test_new_after_an_item_is_added_writes_exactly_that_one(cli, show: Show, tmp_path: Path) -> None:
-    first = cli("run", show.serve(items=list(range(1, len(show.items)))), "--new", "--mark-seen", "--limit", "2")
+    show.give(3, "text/vtt")
+    first = cli("run", show.serve(items=list(range(2, len(show.items)))), "--new", "--mark-seen", "--limit", "2")
     assert first.code == 0, first.stderr
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 2
     quiet = cli("run", show.url, "--new")
     assert quiet.code == 0 and "no new videos" in quiet.stdout
-    show.serve()  # the show publishes episode 54
+    show.serve(items=list(range(1, len(show.items))))  # the show publishes episode 53
     second = cli("run", show.url, "--new")
     assert second.code == 0, second.stderr
-    posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
-    assert len(posts) == 3
-    assert [p.name for p in posts if p.name.startswith("2024-09-14")] == ["2024-09-14-social-media.md"]
     assert "1 video(s): 1 done" in second.stdout
+    posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
+    assert len(posts) == 3 and len([p for p in posts if p.name.startswith("2024-08-29")]) == 1
+    show.serve()  # and episode 54, found by a look of watch
+    look = cli("watch", show.url, "--times", "1", "--every", "0.001")
+    assert look.code == 0 and "1 video(s): 1 done" in look.stdout, look.stderr
+    posts = sorted((tmp_path / "output" / "posts").glob("*.md"))
+    assert len(posts) == 4 and [p.name for p in posts if p.name.startswith("2024-09-14")] == ["2024-09-14-social-media.md"]
 
 
 def test_one_episode_by_guid_or_audio_url_and_a_saved_feed_file(cli, show: Show, tmp_path: Path) -> None:

@@ -256,3 +256,15 @@ def test_since_and_reverse_choose_among_episodes_as_among_videos(cli, show: Show
     assert oldest.code == 0 and "1 video(s): 1 done" in oldest.stdout
     dates = sorted(read(folder / "metadata.json")["upload_date"] for folder in videos(tmp_path).values())
     assert len(dates) == 3 and dates[0] < "2023"  # the feed's first episode
+
+
+def test_a_broken_audio_download_resumes_where_it_stopped(cli, fake_llm, show: Show, tmp_path: Path) -> None:
+    show.without_transcripts(1)
+    wav = tone(tmp_path / "episode.wav", 6).read_bytes()
+    show.server.serve(show.audio_path(1), wav, headers={"Content-Type": "audio/wav"}, ranges=True,
+                      cut_once=len(wav) // 2)
+    result = cli("fetch", show.serve(items=[1]), "--config", str(asr_config(tmp_path)))
+    assert result.code == 0, result.stderr
+    asked = [headers.get("Range") for path, headers in show.server.requests if path == show.audio_path(1)]
+    assert asked == [None, f"bytes={len(wav) // 2}-"]  # the second request asks only for the rest
+    assert [request["bytes"] for request in fake_llm.audio_requests] == [len(wav)]  # the whole file, once

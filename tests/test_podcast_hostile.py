@@ -5,14 +5,20 @@ by the example Eleventy site, as a video's is (``tests/test_hostile_site.py``)."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import frontmatter
 import pytest
 
+from starlette.testclient import TestClient
+
+from pipeline.config import Config
+from pipeline.review.app import create_app
 from tests.eleventy import build_site, node_available
 from tests.podcast_show import Show, server  # noqa: F401 - fixture
 from tests.podcastserver import PodcastServer, endless
+from tests.review_desk import TOKEN
 from tests.test_hostile_site import Tags
 
 
@@ -153,3 +159,38 @@ def test_an_episode_titled_as_a_path_or_a_template_stays_text_and_builds(cli, sh
         tags = Tags()
         tags.feed(text)
         assert "script" not in {name for name, _ in tags.seen}
+
+
+def test_an_item_without_audio_or_transcript_fails_alone(cli, show: Show, tmp_path: Path) -> None:
+    show.without_transcripts(1)
+    show.items[1] = re.sub(r"\s*<enclosure [^>]*/>", "", show.items[1])
+    result = cli("run", show.serve(items=[0, 1, 2]))
+    assert result.code == 1
+    line = one_error(result.stderr)
+    assert line.endswith("no audio enclosure and no transcript: nothing to read the words from"), line
+    assert "3 video(s): 2 done, 0 skipped, 1 failed" in result.stdout
+
+
+def test_hostile_names_and_words_are_nothing_live_in_the_desk(cli, show: Show, tmp_path: Path) -> None:
+    show.text = show.text.replace("<title>The Mike Neumann Show</title>",
+                                  "<title>Show &lt;script&gt;alert(1)&lt;/script&gt;</title>", 1)
+    hostile = show.server.url("/mn/transcripts/hostile.vtt")
+    show.without_transcripts(0)
+    show.edit(0, "</item>", f'<podcast:transcript url="{hostile}" type="text/vtt"/></item>')
+    show.server.serve("/mn/transcripts/hostile.vtt", "WEBVTT\n\n00:00.000 --> 00:04.000\n"
+                      "<v <img src=x onerror=alert(2)>>hello <script>alert(3)</script> {{ 7*7 }}\n")
+    result = cli("run", show.serve(items=[0]))
+    assert result.code == 0, result.stderr
+    [folder] = (tmp_path / "output" / "videos").iterdir()
+    app = create_app(tmp_path / "output", Config(), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as client:
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        pages = [client.get("/").text, client.get(f"/video/{folder.name}").text]
+    for page in pages:
+        tags = Tags()
+        tags.feed(page)
+        own_scripts = [attrs for name, attrs in tags.seen if name == "script"]
+        assert all(dict(attrs).get("src", "").startswith("/static/") for attrs in own_scripts)  # the desk's own only
+        assert "img" not in {name for name, _ in tags.seen}
+        assert "<script>alert" not in page and "onerror" not in page
+    assert "hello alert(3) {{ 7*7 }}" in pages[1]  # the words are there, as text

@@ -268,3 +268,14 @@ def test_a_broken_audio_download_resumes_where_it_stopped(cli, fake_llm, show: S
     asked = [headers.get("Range") for path, headers in show.server.requests if path == show.audio_path(1)]
     assert asked == [None, f"bytes={len(wav) // 2}-"]  # the second request asks only for the rest
     assert [request["bytes"] for request in fake_llm.audio_requests] == [len(wav)]  # the whole file, once
+
+
+def test_the_stage_commands_take_an_episodes_store_id(cli, show: Show, tmp_path: Path) -> None:
+    assert cli("run", show.serve(items=[0])).code == 0
+    [episode] = videos(tmp_path)
+    for command in ("fetch", "summarize", "write"):
+        result = cli(command, episode, "--force")
+        assert result.code == 0 and "1 video(s): 1 done" in result.stdout, (command, result.stderr)
+    assert cli("ignore", episode).code == 0  # the reviewer rejects it: a run of the feed leaves it alone
+    again = cli("run", show.url)
+    assert again.code == 0 and "1 ignored" in again.stdout

@@ -27,10 +27,12 @@ class Podcast:
     label = "podcast"
 
     def video_id(self, text: str) -> str | None:
-        """An episode's id (16 hex digits, its store id's tail); a URL names a feed, not an episode."""
+        """An episode's id (16 hex digits), also as its store id ``podcast-<id>``; a URL names a
+        feed, not an episode."""
         from pipeline.sites.podcast.feed import is_episode_id
 
-        return text if is_episode_id(text) else None
+        own = text.removeprefix(f"{self.name}-")
+        return own if is_episode_id(own) else None
 
     def is_collection(self, text: str) -> bool:
         return urls.is_feed_source(text)

@@ -35,8 +35,10 @@ _CHUNK = 64 * 1024
 _SECRET_PARAMS = frozenset({"auth", "token", "key", "access_token", "api_key", "apikey", "secret", "password",
                             "sig", "signature", "private_token", "feed_token"})
 # A path segment that looks like a token (Supercast, Memberful, Libsyn private feeds): long,
-# of letters and digits, with both in it.
-_TOKEN_SEGMENT = re.compile(r"^(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
+# of letters and digits, with both in it; not a UUID, which public hosts name shows with
+# (Omny's /d/playlist/<uuid>/<uuid>/<uuid>/podcast.rss, Bloomberg's among them).
+_TOKEN_SEGMENT = re.compile(r"^(?![0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$)"
+                            r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
 _USER_AGENT = "yt2post (podcast feed reader)"
 
 

@@ -208,9 +208,12 @@ def test_dry_run_shows_the_cost_of_speech_recognition_and_runs_none(cli, fake_ll
 
 
 def test_a_private_feed_works_and_its_credentials_are_in_no_file_or_message(cli, show: Show, tmp_path: Path) -> None:
-    password, token = "s3cret-pass-99", "tok9ABCDEFGH12345678"
-    secrets = (password, token)
+    password, token, audio_token = "s3cret-pass-99", "tok9ABCDEFGH12345678", "aud7XYZW98765432qrst"
+    secrets = (password, token, audio_token)
     show.without_transcripts(1)
+    # An episode without a page: its post's source is its audio, whose URL holds a token of its own.
+    show.items[0] = re.sub(r"\s*<link>[^<]*</link>", "", show.items[0])
+    show.edit(0, '.mp3" length=', f'.mp3?token={audio_token}" length=')
     show.serve(items=[0, 1], path="/private/feed.xml", auth=("listener", password))
     port = show.server.httpd.server_address[1]
     url = f"http://listener:{password}@127.0.0.1:{port}/private/feed.xml?auth={token}"

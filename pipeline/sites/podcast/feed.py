@@ -487,7 +487,8 @@ def episode_metadata(episode: Episode, feed: Feed, video_id: str, *,
         id=video_id, title=episode.title, channel=feed.title or feed.author,
         uploader=feed.author or episode.author, upload_date=episode.date, duration=episode.duration,
         description=notes_text(episode.notes_html), chapters=list(chapters), language=episode.language,
-        webpage_url=episode.source_url, channel_id=feed.podcast_guid or "", channel_url=masked_url(feed.url),
+        # A private feed's audio URL carries a token of its own: the page a post links to never does.
+        webpage_url=masked_url(episode.source_url), channel_id=feed.podcast_guid or "", channel_url=masked_url(feed.url),
         guests=episode.guests, origin="podcast-feed")
 
 

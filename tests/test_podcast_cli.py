@@ -282,3 +282,18 @@ def test_the_stage_commands_take_an_episodes_store_id(cli, show: Show, tmp_path:
     assert cli("ignore", episode).code == 0  # the reviewer rejects it: a run of the feed leaves it alone
     again = cli("run", show.url)
     assert again.code == 0 and "1 ignored" in again.stdout
+
+
+def test_transcripts_that_all_fail_fall_back_to_the_audio_with_the_cause_noted(cli, fake_llm, show: Show,
+                                                                              tmp_path: Path) -> None:
+    missing = show.transcript_urls(1)[0].removeprefix(show.server.base)
+    show.server.serve(missing, b"", status=404)
+    show.server.serve(show.audio_path(1), tone(tmp_path / "episode.wav", 6).read_bytes(),
+                      headers={"Content-Type": "audio/wav"})
+    result = cli("fetch", show.serve(items=[1]), "--config", str(asr_config(tmp_path)))
+    assert result.code == 0, result.stderr
+    [only] = videos(tmp_path).values()
+    transcript = read(only / "transcript.json")
+    assert transcript["source"] == "asr-endpoint"
+    assert [note for note in transcript["notes"] if note.startswith("the feed's transcripts not used: ")
+            and "HTTP 404" in note and missing in note]

@@ -151,6 +151,15 @@ class YouTubeConfig(_Strict):
     block_pause: float = Field(default=300.0, ge=0)  # pause all YouTube work after an IP block
 
 
+class PodcastConfig(_Strict):
+    timeout: float = Field(default=30.0, gt=0)  # seconds for each feed, transcript or chapters request
+    # The largest episode audio downloaded for speech recognition (MB); a feed or transcript is
+    # capped by max_input_mb.
+    max_audio_mb: float = Field(default=500.0, gt=0)
+    # Apple's public iTunes lookup, which finds an Apple Podcasts link's feed.
+    apple_lookup_url: str = "https://itunes.apple.com/lookup"
+
+
 class ASRConfig(_Strict):
     # "endpoint": an OpenAI-compatible /audio/transcriptions; "local": faster-whisper; None: off.
     backend: Literal["endpoint", "local"] | None = None
@@ -160,6 +169,8 @@ class ASRConfig(_Strict):
     max_upload_mb: float = Field(default=24.0, gt=0)
     local_model: str = "small"
     language: str | None = None
+    # USD per minute of audio, for --dry-run; None: OpenAI's price of the model, where known.
+    price_per_minute: float | None = Field(default=None, ge=0)
 
 
 class Taxonomy(_Strict):
@@ -237,6 +248,7 @@ class Config(_Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     transcript: TranscriptConfig = Field(default_factory=TranscriptConfig)
     youtube: YouTubeConfig = Field(default_factory=YouTubeConfig)
+    podcast: PodcastConfig = Field(default_factory=PodcastConfig)
     asr: ASRConfig = Field(default_factory=ASRConfig)
     taxonomy: Taxonomy = Field(default_factory=Taxonomy)
     front_matter: FrontMatterDefaults = Field(default_factory=FrontMatterDefaults)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
 from pipeline.language import DEFAULT_LANGUAGE, Language, readers_script, source_language
-from pipeline.llm.cost import call_cost
+from pipeline.llm.cost import asr_cost, call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
@@ -36,6 +36,8 @@ from pipeline.llm.tokens import estimate_messages_tokens
 log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
 EXCERPT_CHARS = 160  # of each section body, for the reduce call
+# Speech runs at about 150 words a minute, some 200 tokens: a dry run's guess for audio not yet transcribed.
+SPOKEN_TOKENS_PER_MINUTE = 200
 PROMPT_MARGIN = 1.1
 
 
@@ -93,7 +95,8 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
     return fingerprint(
         "summarize/1",
         content_hash(transcript_raw),
-        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")},
+        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")}
+        | ({"guests": meta_raw["guests"]} if meta_raw.get("guests") else {}),  # a feed's: a video's print is as before
         prompts.fingerprint,
         llm.model,
         llm.structured_output,
@@ -507,6 +510,11 @@ class Estimate:
     cost_usd: float | None
     skipped: bool = False
     batch_cost_usd: float | None = 0.0  # the same calls through the Batch API
+    # Words by speech recognition first (``--dry-run`` does not run it): the audio's seconds and
+    # its cost; then the model's tokens are guessed from the audio's length.
+    transcribed: bool = False
+    asr_seconds: float | None = None  # None: the length is not known before the audio is read
+    asr_cost_usd: float | None = None
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
@@ -538,6 +546,23 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)
+
+
+def estimate_transcribed(meta: Metadata, config: Config, *, prompts: Prompts | None = None,
+                         tags: list[str] | None = None) -> Estimate:
+    """A video whose words would come from speech recognition: its cost by the audio's length
+    (None when the length or the price is unknown), and one article call for the words such
+    audio holds (``SPOKEN_TOKENS_PER_MINUTE``)."""
+    seconds = meta.duration
+    spoken = int((seconds or 0) / 60 * SPOKEN_TOKENS_PER_MINUTE)
+    without_words = Transcript(video_id=meta.id, source="asr")
+    overhead = Summarizer(config, None, prompts or Prompts(config), meta, without_words,  # type: ignore[arg-type]
+                          tags or []).overhead_tokens
+    prompt_tokens, completion_tokens = overhead + spoken, estimate_article_tokens(spoken)
+    prices, model = config.llm.prices, config.llm.model
+    return Estimate(meta.id, 1, prompt_tokens, completion_tokens, call_cost(model, prompt_tokens, 0, completion_tokens, prices),
+                    batch_cost_usd=call_cost(model, prompt_tokens, 0, completion_tokens, prices, batch=True),
+                    transcribed=True, asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
 
 
 def check_prompts(config: Config, prompts: Prompts) -> None:

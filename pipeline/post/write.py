@@ -94,7 +94,8 @@ def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, confi
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
         companies_orgs=list(article.companies_orgs), products_models=list(article.products_models),
-        guest=sanitize_inline(article.guest), insight=sanitize_inline(article.insight),
+        # The feed's guests (podcast:person) where it names them, else whom the article names.
+        guest=sanitize_inline(", ".join(meta.guests) or article.guest), insight=sanitize_inline(article.insight),
         body=render_body([s.model_dump() for s in article.sections], section_links_url(source, config)))
 
 

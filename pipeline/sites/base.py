@@ -33,6 +33,7 @@ class SiteSession(Protocol):
 class Site(Protocol):
     name: str  # the site's name: ``videos/<name>-<id>/`` (the default site's videos keep ``videos/<id>/``)
     label: str  # how people write the site's name, for messages
+    extractor: str  # yt-dlp's extractor keys of the site, in lower case, begin so ("" for ``other``'s)
 
     def video_id(self, text: str) -> str | None:
         """The site's id of the video a URL of this site names (or of a bare id of its form)."""
@@ -46,7 +47,9 @@ class Site(Protocol):
         """The URL that lists a collection's videos (a channel's root: its uploads)."""
         ...
 
-    def canonical_url(self, video_id: str) -> str: ...
+    def canonical_url(self, video_id: str) -> str | None:
+        """The video's one URL; None when only its page says it (yt-dlp's ``webpage_url``)."""
+        ...
 
     def link_at(self, url: str, seconds: float | None) -> str | None:
         """A link to second ``seconds`` (None: the page itself) of the video at ``url``; None when

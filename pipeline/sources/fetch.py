@@ -111,7 +111,8 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         transcript = session.transcript(meta, preferred_languages(meta, config), config)
         if transcript is not None:
             return transcript
-        reasons.append(f"{session.transcripts_name} found none")
+        if session.transcripts_name:  # a site whose tracks are all in its metadata has no service apart
+            reasons.append(f"{session.transcripts_name} found none")
     unreadable: list[str] = []  # each caption file that was there but could not be read, and why
     transcript = from_subtitle_tracks(meta, config, online=online, problems=unreadable,
                                       download=session.download_subtitle if online and session else None)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class YouTube:
     name = "youtube"
     label = "YouTube"
+    extractor = "youtube"  # yt-dlp's Youtube, YoutubeTab, …
 
     def video_id(self, text: str) -> str | None:
         return urls.video_id_from_url(text)

@@ -168,6 +168,8 @@ def extract_flat(url: str, params: dict[str, Any], classify: Classify,
             info = ydl.extract_info(url, download=False)
     except yt_dlp.utils.DownloadError as exc:
         raise classify(str(exc), url) from None
+    except Exception as exc:  # noqa: BLE001 - an extractor's own fault (a page it did not expect)
+        raise FetchError(f"{url}: yt-dlp failed: {type(exc).__name__}: {exc}") from None
     return info or {}
 
 

@@ -313,7 +313,8 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
         return _from_list_file(path, flat_extract, problems)
     if found:
         site, video_id = found
-        return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), site=site.name)]
+        return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id) or source.strip(),
+                         site=site.name)]
     site = site_of_url(source)
     if site is not None and site.is_collection(source):
         info = flat_extract(site.collection_url(source))

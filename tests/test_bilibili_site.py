@@ -270,3 +270,26 @@ def test_with_the_network_cut_off_each_url_form_fails_as_a_network_failure(cli, 
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "network error talking to" in errors[0] and "network is unreachable" in errors[0]
     assert sites.requests_seen  # it was taken as a source and reached for
+
+
+def test_without_a_login_an_ai_only_video_goes_to_speech_recognition_when_it_is_set_up(cli, fake_llm,
+                                                                                      tmp_path: Path) -> None:
+    from tests.test_asr import tone
+
+    (tmp_path / "config.yaml").write_text(json.dumps({
+        "bilibili": {"min_interval": 0, "jitter": 0}, "asr": {"backend": "endpoint"}}), encoding="utf-8")
+    audio = tone(tmp_path / "audio.wav", 7).read_bytes()
+    routes = video_routes(SINGLE) | {
+        # The player's answer in the shape videostream_url.md documents (durl: the whole file), for the test's audio.
+        "api.bilibili.com/x/player/wbi/playurl": json_answer({"code": 0, "message": "0", "ttl": 1, "data": {
+            "quality": 16, "format": "mp4", "timelength": 7000,
+            "durl": [{"order": 1, "length": 7000, "size": len(audio), "url": "https://upos-sz-mirrorcos.bilivideo.com/"
+                                                                               "yt2post-test/audio.wav"}]}}),
+        "upos-sz-mirrorcos.bilivideo.com/yt2post-test/audio.wav": (200, audio, "audio/wav"),
+    }
+    with recorded_sites(RecordedSites(routes=routes)) as sites:
+        result = cli("fetch", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+    assert result.code == 0, result
+    assert sites.count("upos-sz-mirrorcos.bilivideo.com/yt2post-test/audio.wav") >= 1
+    transcript = json.loads((tmp_path / "output/videos/bilibili-BV117411r7R1_p1/transcript.json").read_text())
+    assert transcript["source"] == "asr-endpoint" and len(fake_llm.audio_requests) == 1

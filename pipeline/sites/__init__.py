@@ -57,12 +57,15 @@ def _other_of_url(text: str) -> Site | None:
 
 
 def get_site(name: str) -> Site:
+    """The site of that name: a module's, else a yt-dlp extractor's (also one this yt-dlp no
+    longer has, named by an old info.json: its videos are read from their files)."""
     if name in SITES:
         return SITES[name]
-    site = _other_named(name) if _OTHER_NAME.fullmatch(name) else None
-    if site is None:
+    if not _OTHER_NAME.fullmatch(name):
         raise ValueError(f"unknown site {name!r}; one of: {', '.join(SITES)}, or a yt-dlp extractor's name")
-    return site
+    from pipeline.sites.other import names
+
+    return _other(names().get(name, name))
 
 
 def site_of_info(info: dict[str, Any]) -> Site | None:

@@ -96,8 +96,10 @@ class YtDlpSession:
         import yt_dlp
         from yt_dlp.utils import DownloadError
 
+        # The audio alone: the subtitles were read with the metadata (a site's danmaku is no file to fetch).
         params = dict(self._params, skip_download=False, format="worstaudio/bestaudio/worst",
-                      outtmpl=str(dest_dir / "%(id)s.%(ext)s"), noplaylist=True)
+                      outtmpl=str(dest_dir / "%(id)s.%(ext)s"), noplaylist=True, writesubtitles=False,
+                      writeautomaticsub=False)
 
         def once() -> Path:
             self.limiter.wait()

@@ -24,7 +24,7 @@ SITES: dict[str, Site] = {
 DEFAULT = next(iter(SITES))
 
 __all__ = ["DEFAULT", "SITES", "Site", "SiteSession", "canonical_page", "get_site", "link_at", "of_store_id",
-           "site_of_info", "site_of_url", "store_id", "video_of_url"]
+           "site_of_url", "store_id", "video_of_info", "video_of_url"]
 
 _OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
 
@@ -68,13 +68,21 @@ def get_site(name: str) -> Site:
     return _other(names().get(name, name))
 
 
-def site_of_info(info: dict[str, Any]) -> Site | None:
-    """The site of a video's info.json, by the extractor that wrote it (``extractor_key``);
-    None when it names none (a hand-made file)."""
+def video_of_info(info: dict[str, Any]) -> tuple[Site, str] | None:
+    """The site and the site's id of the video a yt-dlp info.json is of, by the extractor that
+    wrote it (``extractor_key``); None when it names none (a hand-made file) or its site finds
+    no id in it."""
     key = str(info.get("extractor_key") or "")
     if not key:
         return None
-    return _registered(key) or _other(key)
+    site = _registered(key)
+    if site is None:
+        from pipeline.sites.other import OtherSite
+
+        other = OtherSite(key)
+        return other, other.id_of_info(info)
+    video_id = site.video_id(str(info.get("id") or "")) or site.video_id(str(info.get("webpage_url") or ""))
+    return (site, video_id) if video_id else None
 
 
 def store_id(site: str, video_id: str) -> str:

@@ -22,7 +22,7 @@ from pipeline.words.siblings import info_stem
 from pipeline.words.textfiles import read_input, set_max_input_mb
 from pipeline.config import Config
 from pipeline.shapes import VideoRef
-from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_info, site_of_url, store_id, video_of_url
+from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_info, video_of_url
 
 # yt-dlp's default file names end in " [<video id>]".
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{1,64})\]")
@@ -63,6 +63,13 @@ def _date_of(entry: dict[str, Any]) -> str | None:
     return None
 
 
+def _ref(site: Site, video_id: str, entry: dict[str, Any], info_path: Path | None, page: str) -> VideoRef:
+    return VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id) or page,
+                    info_path=info_path, title=entry.get("title"), upload_date=_date_of(entry),
+                    duration=entry.get("duration"), availability=entry.get("availability"),
+                    live_status=entry.get("live_status"), site=site.name)
+
+
 def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = None) -> VideoRef | None:
     """The video an entry of a listing of ``site`` names (a site's listing may hold another
     site's videos: the entry's URL says whose); None for a playlist or a channel's tab (a
@@ -76,24 +83,18 @@ def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = 
         if found is None:
             return None
         site, video_id = found
-    return VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id) or page,
-                    info_path=info_path, title=entry.get("title"), upload_date=_date_of(entry),
-                    duration=entry.get("duration"), availability=entry.get("availability"),
-                    live_status=entry.get("live_status"), site=site.name)
+    return _ref(site, video_id, entry, info_path, page)
 
 
 def _ref_of_video_info(info: dict[str, Any], path: Path | None = None) -> VideoRef | None:
     """A video's own info.json (or the one video a listing resolved to), of the site whose
     extractor wrote it (``extractor_key``); the default site's when it names none."""
-    site = site_of_info(info)
-    if site is None or site.name in SITES:
-        return _ref_from_entry(info, site or get_site(DEFAULT), path) or (_ref_of_info(info, path) if path else None)
     if info.get("_type") == "playlist":
         return None
-    page = str(info.get("webpage_url") or "")
-    return VideoRef(video_id=store_id(site.name, site.id_of_info(info)),  # type: ignore[attr-defined]
-                    url=page, info_path=path, title=info.get("title"), upload_date=_date_of(info),
-                    duration=info.get("duration"), site=site.name)
+    found = video_of_info(info)
+    if found is None:
+        return _ref_from_entry(info, get_site(DEFAULT), path) or (_ref_of_info(info, path) if path else None)
+    return _ref(*found, info, path, str(info.get("webpage_url") or ""))
 
 
 def _ref_of_info(info: dict[str, Any], path: Path) -> VideoRef | None:

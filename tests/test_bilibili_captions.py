@@ -176,3 +176,25 @@ def test_the_uploaders_subtitles_come_before_the_ai_ones_and_the_videos_own_lang
     # transcript.languages decides when it is set.
     chosen = from_subtitle_tracks(listing(ai_zh=ai, ai_en=ENGLISH), Config(transcript={"languages": ["en"]}))
     assert chosen is not None and chosen.track == "ai-en.srt" and chosen.language == "en"
+
+
+def test_a_folder_of_a_parts_files_gives_a_draft_named_by_the_part_with_every_word(cli, tmp_path: Path) -> None:
+    """Offline, a part of a multi-part video (yt-dlp's id ``BV…_p2``, title ``<video> p02 <part>``):
+    its draft is named by the part's name in pinyin, has every word of its AI subtitles and none of
+    the danmaku beside them."""
+    info = bilibili_video(tmp_path, with_words=True)
+    data = json.loads(info.read_text(encoding="utf-8"))
+    part = f"{BV}_p2"
+    data.update(id=part, title="王师傅的日记：第一季 p02 两天从上海骑到杭州上", webpage_url=f"https://www.bilibili.com/video/{BV}?p=2")
+    for path in list(info.parent.iterdir()):
+        path.rename(path.with_name(path.name.replace(BV, part)))
+    (info.parent / f"{part}.info.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    [post] = (tmp_path / "output" / "posts").glob("*.md")
+    assert post.name == "2025-09-19-liang-tian-cong-shang-hai-qi-dao-hang-zhou-shang.md"
+    assert f"source: https://www.bilibili.com/video/{BV}?p=2" in post.read_text(encoding="utf-8")
+    transcript = json.loads((tmp_path / "output" / "videos" / f"bilibili-{part}" / "transcript.json").read_text())
+    words = "".join(p["text"] for p in transcript["paragraphs"])
+    assert all(cue in words for cue in body_contents(AI_ZH)[:5])
+    assert not any(comment in words for comment in ("胡渐彪",))  # a danmaku comment of the file beside it

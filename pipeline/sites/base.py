@@ -33,7 +33,7 @@ class SiteSession(Protocol):
 class Site(Protocol):
     name: str  # the site's name: ``videos/<name>-<id>/`` (the default site's videos keep ``videos/<id>/``)
     label: str  # how people write the site's name, for messages
-    extractor: str  # yt-dlp's extractor keys of the site, in lower case, begin so ("" for ``other``'s)
+    extractor: str  # yt-dlp's extractor keys of the site, in lower case, begin so ("": none of yt-dlp's)
 
     def video_id(self, text: str) -> str | None:
         """The site's id of the video a URL of this site names (or of a bare id of its form)."""

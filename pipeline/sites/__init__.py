@@ -117,17 +117,15 @@ def link_at(url: str, seconds: float | None = None) -> str | None:
 
 def of_store_id(video_id: str) -> tuple[Site, str] | None:
     """The site and the site's id a store id stands for; None for a video of no site (a local
-    file, an info.json of an extractor yt-dlp no longer has)."""
-    prefix, dash, own = video_id.partition("-")
-    if dash and own and prefix not in SITES and _OTHER_NAME.fullmatch(prefix):
-        other = _other_named(prefix)
-        if other is not None:
-            return other, own
+    file, an info.json of an extractor yt-dlp no longer has). The site modules' first: a
+    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing)."""
     for name, site in SITES.items():
         own = video_id if name == DEFAULT else video_id.removeprefix(f"{name}-")
         if (name == DEFAULT or own != video_id) and site.video_id(own) == own:
             return site, own
-    return None
+    prefix, dash, own = video_id.partition("-")
+    other = _other_named(prefix) if dash and own and _OTHER_NAME.fullmatch(prefix) else None
+    return (other, own) if other is not None else None
 
 
 def canonical_page(video_id: str, page: str) -> str:

@@ -34,6 +34,11 @@ def json_answer(data: Any, status: int = 200) -> Answer:
     return status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
 
 
+def redirect(url: str) -> Answer:
+    """A redirect to ``url`` (the transport follows it)."""
+    return 302, url.encode("utf-8"), "text/html"
+
+
 def recorded(name: str) -> Any:
     return json.loads((API / name).read_text(encoding="utf-8"))
 
@@ -89,15 +94,19 @@ class _RecordedHandler(common.RequestHandler):
         sites = _active[-1]
         jar = self._get_cookiejar(request)
         sessdata = [cookie.value for cookie in jar if cookie.name == "SESSDATA" and cookie.value]
+        url = request.url
         try:
             with sites.lock:
                 sites.cookies_seen.extend(sessdata)
-            status, body, kind = sites.answer(request.url, bool(sessdata))
+            status, body, kind = sites.answer(url, bool(sessdata))
+            while status in (301, 302):  # followed here, as yt-dlp's own transports do
+                url = body.decode("utf-8")
+                status, body, kind = sites.answer(url, bool(sessdata))
         except TransportError:
             raise
         except Exception as exc:  # a fault in the test's answers: never a fall-through to the network
             raise TransportError(cause=exc) from exc
-        response = common.Response(io.BytesIO(body), request.url, {"Content-Type": kind}, status)
+        response = common.Response(io.BytesIO(body), url, {"Content-Type": kind}, status)
         if status >= 400:
             raise HTTPError(response)
         return response

@@ -14,7 +14,7 @@ import frontmatter
 import pytest
 
 from pipeline.sites import canonical_page, link_at, of_store_id, site_of_url, store_id, video_of_url
-from tests.recorded_sites import (SUBTITLES, RecordedSites, json_answer, recorded, recorded_sites,
+from tests.recorded_sites import (SUBTITLES, RecordedSites, json_answer, recorded, recorded_sites, redirect,
                                   video_page)
 
 SESSDATA = "5f3c1a9e%2C1893456000%2Cb7d2e*c1YT2POSTtestvalue"  # the test's own, in no recorded file
@@ -177,6 +177,18 @@ def test_a_multi_part_video_lists_its_parts_each_titled_with_its_name(cli, tmp_p
     meta = json.loads((tmp_path / "output/videos/bilibili-BV17x411w7KC_p2/metadata.json").read_text())
     assert meta["title"] == "【MV】保加利亚妖王AZIS视频合辑 p02 Imash li surce"
     assert meta["tags"] == ["发现《Hop》", "保加利亚妖王", "保加利亚", "Азис", "azis", "mv"]
+
+
+def test_a_short_link_is_the_video_it_leads_to(cli, tmp_path: Path) -> None:
+    logged_in(tmp_path)
+    # b23.tv answers with a redirect to the video's page (the short link is the documented form b23.tv/<bvid>).
+    routes = video_routes(SINGLE) | {"b23.tv/BV117411r7R1": redirect("https://www.bilibili.com/video/BV117411r7R1")}
+    with recorded_sites(RecordedSites(routes=routes)):
+        result = cli("run", "https://b23.tv/BV117411r7R1")
+    assert result.code == 0, result
+    [post] = posts(tmp_path).values()
+    assert post["source"] == "https://www.bilibili.com/video/BV117411r7R1"
+    assert (tmp_path / "output" / "videos" / "bilibili-BV117411r7R1" / "transcript.json").is_file()
 
 
 def _collection(archives: list[dict[str, Any]]) -> Any:

@@ -113,13 +113,9 @@ class OtherSite:
         return None
 
     def list(self, url: str, config: Config) -> dict[str, Any]:
-        from pipeline.sites.ytdlp import extract_flat
+        from pipeline.sites.ytdlp import extract_flat, section_params
 
-        section = config.other_sites
-        from pipeline.sites.ytdlp import ytdlp_params
-
-        params = ytdlp_params(section.proxy, section.cookies_file, section.cookies_from_browser, section.timeout)
-        return extract_flat(url, params, self.classify_error)
+        return extract_flat(url, section_params(config.other_sites), self.classify_error)
 
     def session(self, config: Config) -> YtDlpSession:
         from pipeline.sites.session import YtDlpSession

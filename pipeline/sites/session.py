@@ -19,7 +19,7 @@ from pipeline.config import Config, SiteConfig
 from pipeline.errors import FetchError, IpBlocked, NetworkError
 from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.limiter import Limiter
-from pipeline.sites.ytdlp import Classify, YtDlpLogger, extract_metadata, ytdlp_params
+from pipeline.sites.ytdlp import Classify, YtDlpLogger, extract_metadata, section_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,8 +36,7 @@ class YtDlpSession:
         self.label = label
         self.classify = classify
         self.limiter = limiter or Limiter(config.min_interval, config.jitter)
-        self._params = ytdlp_params(config.proxy, config.cookies_file, config.cookies_from_browser, config.timeout)
-        self._params.update(extra_params or {})
+        self._params = section_params(config) | (extra_params or {})
 
     # --- retries -------------------------------------------------------------------------
 

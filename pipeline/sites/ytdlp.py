@@ -12,11 +12,14 @@ import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
+
+if TYPE_CHECKING:
+    from pipeline.config import SiteConfig
 
 # A site's reading of yt-dlp's error text for one video (or listing): (message, id) -> the cause.
 Classify = Callable[[str, str], FetchError]
@@ -131,6 +134,11 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     if cookies_from_browser:
         params["cookiesfrombrowser"] = (cookies_from_browser,)
     return params
+
+
+def section_params(section: SiteConfig) -> dict[str, Any]:
+    """yt-dlp's options for a site: the proxy, cookies and timeout of its settings section."""
+    return ytdlp_params(section.proxy, section.cookies_file, section.cookies_from_browser, section.timeout)
 
 
 def extract_metadata(url: str, video_id: str, params: dict[str, Any], classify: Classify,

@@ -44,11 +44,9 @@ class Bilibili:
 
     def list(self, url: str, config: Config) -> dict[str, Any]:
         from pipeline.sites.bilibili.errors import classify_bilibili_error
-        from pipeline.sites.ytdlp import extract_flat, ytdlp_params
+        from pipeline.sites.ytdlp import extract_flat, section_params
 
-        section = config.bilibili
-        params = ytdlp_params(section.proxy, section.cookies_file, section.cookies_from_browser, section.timeout)
-        return extract_flat(url, params, classify_bilibili_error)
+        return extract_flat(url, section_params(config.bilibili), classify_bilibili_error)
 
     def session(self, config: Config) -> BilibiliSession:
         from pipeline.sites.bilibili.session import BilibiliSession

@@ -53,10 +53,9 @@ class YouTube:
     @staticmethod
     def ytdlp_params(config: Config) -> dict[str, Any]:
         """yt-dlp's options for YouTube: the proxy, cookies and timeout of ``youtube:``."""
-        from pipeline.sites.ytdlp import ytdlp_params
+        from pipeline.sites.ytdlp import section_params
 
-        youtube = config.youtube
-        return ytdlp_params(youtube.proxy, youtube.cookies_file, youtube.cookies_from_browser, youtube.timeout)
+        return section_params(config.youtube)
 
     def session(self, config: Config) -> YouTubeSession:
         from pipeline.sites.youtube.session import YouTubeSession

@@ -145,6 +145,8 @@ def test_a_video_online_gives_a_draft_with_its_metadata_and_every_word(cli, tmp_
     for cue in json.loads((SUBTITLES / "rider-day017.ai-zh.json").read_text(encoding="utf-8"))["body"]:
         assert cue["content"] in words
     assert transcript["language"] == "zh" and transcript["is_generated"] is True  # an AI subtitle
+    meta = json.loads((tmp_path / "output/videos/bilibili-BV117411r7R1_p1/metadata.json").read_text())
+    assert meta["description"] == SINGLE["desc"] and meta["uploader"] == "陈楒潼桶桶桶"
     assert sites.cookies_seen and set(sites.cookies_seen) == {SESSDATA}  # the login was sent ...
     assert SESSDATA not in every_file_text(tmp_path) + result.stdout + result.stderr  # ... and never written
 
@@ -305,3 +307,5 @@ def test_without_a_login_an_ai_only_video_goes_to_speech_recognition_when_it_is_
     assert sites.count("upos-sz-mirrorcos.bilivideo.com/yt2post-test/audio.wav") >= 1
     transcript = json.loads((tmp_path / "output/videos/bilibili-BV117411r7R1_p1/transcript.json").read_text())
     assert transcript["source"] == "asr-endpoint" and len(fake_llm.audio_requests) == 1
+    meta = json.loads((tmp_path / "output/videos/bilibili-BV117411r7R1_p1/metadata.json").read_text())
+    assert meta["duration"] == 7  # the player's timelength

@@ -7,6 +7,7 @@ and risk control (HTTP 412, the -352 answer) pauses, backs off and names its cau
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -241,12 +242,15 @@ RISK_BODY = recorded("risk-control.-352.json")
 ])
 def test_risk_control_pauses_backs_off_and_names_the_cause(cli, tmp_path: Path, page: Any, cause: str,
                                                            says: str) -> None:
-    logged_in(tmp_path, max_attempts=3, block_pause=0.2)
+    logged_in(tmp_path, max_attempts=3, block_pause=1.0)
     routes = video_routes(SINGLE) | {"www.bilibili.com/video/BV117411r7R1": page}
     with recorded_sites(RecordedSites(routes=routes)) as sites:
+        started = time.monotonic()
         result = cli("run", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+        took = time.monotonic() - started
     assert result.code == 1, result
     assert sites.count("www.bilibili.com/video/BV117411r7R1") == 3  # tried, paused, tried again
+    assert took >= 2 * 1.0  # Bilibili's work waited out block_pause before each new try
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(f"error: bilibili-BV117411r7R1_p1: {says}")
     assert f"{cause}: 1" in cli("status").stdout

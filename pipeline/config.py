@@ -137,8 +137,10 @@ class TranscriptConfig(_Strict):
     paragraph_seconds: float = Field(default=90.0, gt=0)
 
 
-class YouTubeConfig(_Strict):
-    min_interval: float = Field(default=1.0, ge=0)  # seconds between YouTube requests
+class SiteConfig(_Strict):
+    """One site's section (``youtube:``, ``bilibili:``, ``other_sites:``): pacing, proxy, cookies."""
+
+    min_interval: float = Field(default=1.0, ge=0)  # seconds between the site's requests
     jitter: float = Field(default=0.5, ge=0)
     timeout: float = Field(default=30.0, gt=0)
     # Passed through to yt-dlp and youtube-transcript-api. A proxy URL may hold credentials:
@@ -148,7 +150,16 @@ class YouTubeConfig(_Strict):
     cookies_from_browser: str | None = None
     max_attempts: int = Field(default=4, ge=1)  # for transient causes (network, ip_blocked)
     retry_wait: float = Field(default=2.0, ge=0)  # first backoff, doubling with jitter
-    block_pause: float = Field(default=300.0, ge=0)  # pause all YouTube work after an IP block
+    block_pause: float = Field(default=300.0, ge=0)  # pause all of the site's work after an IP block
+
+
+class YouTubeConfig(SiteConfig):
+    pass
+
+
+class BilibiliConfig(SiteConfig):
+    # Bilibili's risk control answers HTTP 412 to quick series of requests (a video is about six).
+    min_interval: float = Field(default=2.0, ge=0)
 
 
 class PodcastConfig(_Strict):
@@ -249,6 +260,9 @@ class Config(_Strict):
     transcript: TranscriptConfig = Field(default_factory=TranscriptConfig)
     youtube: YouTubeConfig = Field(default_factory=YouTubeConfig)
     podcast: PodcastConfig = Field(default_factory=PodcastConfig)
+    bilibili: BilibiliConfig = Field(default_factory=BilibiliConfig)
+    # Every other site yt-dlp reads (``pipeline.sites.other``).
+    other_sites: SiteConfig = Field(default_factory=SiteConfig)
     asr: ASRConfig = Field(default_factory=ASRConfig)
     taxonomy: Taxonomy = Field(default_factory=Taxonomy)
     front_matter: FrontMatterDefaults = Field(default_factory=FrontMatterDefaults)
@@ -264,9 +278,9 @@ class Config(_Strict):
     # instead of filling memory (a 200 MB "caption" or a link to /dev/zero).
     max_input_mb: float = Field(default=50.0, gt=0)
 
-    def site_settings(self) -> list[YouTubeConfig]:
+    def site_settings(self) -> list[SiteConfig]:
         """Every site's section (its proxy and cookies are secrets to mask)."""
-        return [self.youtube]
+        return [self.youtube, self.bilibili, self.other_sites]
 
 
 @lru_cache(maxsize=1)

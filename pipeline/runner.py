@@ -323,7 +323,7 @@ def failed_videos(store: Store) -> list[VideoRef]:
         site = str(ref.get("site") or DEFAULT)  # a reference from before sites: the default site's video
         videos.append(VideoRef(
             video_id=video_id,
-            url=ref.get("url") or get_site(site).canonical_url(video_id),
+            url=ref.get("url") or get_site(site).canonical_url(video_id) or "",
             info_path=Path(ref["info_path"]) if ref.get("info_path") else None,
             media_path=Path(ref["media_path"]) if ref.get("media_path") else None,
             site=site,

@@ -139,3 +139,62 @@ def test_the_command_line_names_the_danmaku_only_video_in_one_line_and_exits_1(c
         "subtitles); enable speech recognition with asr.backend in config.yaml (endpoint or local), or pass "
         "--subtitles FILE or --allow-description")
     assert "no_transcript: 1" in cli("status").stdout
+
+
+# --- which track: CC before AI, the video's own language first -----------------------------------
+
+
+def srt_of(path: Path, count: int = 5) -> str:
+    """The first cues of a Bilibili subtitle JSON as the SRT yt-dlp converts it to."""
+    cues = json.loads(path.read_text(encoding="utf-8"))["body"][:count]
+    return "".join(f"{n}\n00:00:{c['from']:06.3f} --> 00:00:{c['to']:06.3f}\n{c['content']}\n\n".replace(".", ",")
+                   for n, c in enumerate(cues, 1))
+
+
+def listing(**tracks: str) -> Metadata:
+    """A Bilibili video as yt-dlp lists it: every track among ``subtitles``, its text inline."""
+    from pipeline.sites.ytdlp import metadata_from_info
+
+    subtitles = {lang.replace("_", "-"): [{"ext": "srt", "data": data}] for lang, data in tracks.items()}
+    info = {"id": BV, "title": "第四十四天：两天从上海骑到杭州上", "extractor_key": "BiliBili",
+            "subtitles": {"danmaku": [{"ext": "xml", "url": "https://comment.bilibili.com/1.xml"}], **subtitles}}
+    return metadata_from_info(info, origin="yt-dlp", languages=[])
+
+
+ENGLISH = (FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt").read_text(encoding="utf-8")  # another video's words
+
+
+def test_the_uploaders_subtitles_come_before_the_ai_ones_and_the_videos_own_language_first() -> None:
+    day1 = srt_of(BILIBILI / "rider-day001.ai-zh.json")
+    ai = srt_of(AI_ZH)
+    # The uploader's CC subtitles (zh-CN) before the AI ones, wherever the listing puts them.
+    chosen = from_subtitle_tracks(listing(ai_zh=ai, zh_CN=day1), Config())
+    assert chosen is not None and chosen.track == "zh-CN.srt" and chosen.source == "yt-dlp-subtitles"
+    # Without transcript.languages: a Chinese title's video is Chinese, so ai-zh before ai-en (a translation).
+    chosen = from_subtitle_tracks(listing(ai_en=ENGLISH, ai_zh=ai), Config())
+    assert chosen is not None and chosen.track == "ai-zh.srt" and chosen.language == "zh" and chosen.is_generated
+    # transcript.languages decides when it is set.
+    chosen = from_subtitle_tracks(listing(ai_zh=ai, ai_en=ENGLISH), Config(transcript={"languages": ["en"]}))
+    assert chosen is not None and chosen.track == "ai-en.srt" and chosen.language == "en"
+
+
+def test_a_folder_of_a_parts_files_gives_a_draft_named_by_the_part_with_every_word(cli, tmp_path: Path) -> None:
+    """Offline, a part of a multi-part video (yt-dlp's id ``BV…_p2``, title ``<video> p02 <part>``):
+    its draft is named by the part's name in pinyin, has every word of its AI subtitles and none of
+    the danmaku beside them."""
+    info = bilibili_video(tmp_path, with_words=True)
+    data = json.loads(info.read_text(encoding="utf-8"))
+    part = f"{BV}_p2"
+    data.update(id=part, title="王师傅的日记：第一季 p02 两天从上海骑到杭州上", webpage_url=f"https://www.bilibili.com/video/{BV}?p=2")
+    for path in list(info.parent.iterdir()):
+        path.rename(path.with_name(path.name.replace(BV, part)))
+    (info.parent / f"{part}.info.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    [post] = (tmp_path / "output" / "posts").glob("*.md")
+    assert post.name == "2025-09-19-liang-tian-cong-shang-hai-qi-dao-hang-zhou-shang.md"
+    assert f"source: https://www.bilibili.com/video/{BV}?p=2" in post.read_text(encoding="utf-8")
+    transcript = json.loads((tmp_path / "output" / "videos" / f"bilibili-{part}" / "transcript.json").read_text())
+    words = "".join(p["text"] for p in transcript["paragraphs"])
+    assert all(cue in words for cue in body_contents(AI_ZH)[:5])
+    assert not any(comment in words for comment in ("胡渐彪",))  # a danmaku comment of the file beside it

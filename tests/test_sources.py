@@ -157,9 +157,13 @@ def test_entries_that_are_tabs_or_playlists_are_not_taken_for_videos(tmp_path: P
     assert "its 2 entries are playlists or channel tabs, not videos" in message
     assert "https://www.youtube.com/@TheUselessTrials/videos" in message
     listing = tmp_path / "other.json"
-    listing.write_text(json.dumps([{"id": "12345", "url": "https://vimeo.com/12345"}]), encoding="utf-8")
+    listing.write_text(json.dumps([{"id": "12345", "title": "no page"}]), encoding="utf-8")
     with pytest.raises(UsageError, match="other.json: no videos found: none of its 1 entries has a YouTube video id"):
         expand_sources([str(listing)])
+    # Another site's video in a listing is that site's (yt-dlp's extractor for its URL says whose).
+    listing.write_text(json.dumps([{"id": "12345", "url": "https://vimeo.com/12345"}]), encoding="utf-8")
+    [video] = expand_sources([str(listing)])
+    assert (video.video_id, video.site, video.url) == ("vimeo-12345", "vimeo", "https://vimeo.com/12345")
 
 
 def test_a_folder_of_channel_and_playlist_files_without_videos_says_why(cli, tmp_path: Path) -> None:
@@ -203,8 +207,8 @@ def test_media_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source, message", [
     ("missing/file.info.json", "no such file"),
-    ("https://example.com/video", "not a YouTube"),
-    ("hello", "not a YouTube"),
+    ("hello", "not a video, playlist or channel URL"),
+    ("ftp://example.com/video", "not a video, playlist or channel URL"),
 ])
 def test_bad_sources_are_usage_errors(source: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):

@@ -189,8 +189,8 @@ def test_a_bad_line_in_a_watched_list_fails_alone(cli, fake_llm, tmp_path: Path)
     assert result.code == 1, result
     assert "2 video(s): 2 done" in result.stdout
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
-        "error: watch.txt:2: not a source at all: not a YouTube or podcast video, playlist or channel URL, a video id, "
-        "an .info.json, a folder, a list file or a media file"]
+        "error: watch.txt:2: not a source at all: not a video, playlist, channel or feed URL (YouTube, Bilibili, "
+        "podcast or any site yt-dlp reads), a video id, an .info.json, a folder, a list file or a media file"]
 
 
 def test_an_ignored_video_is_seen_and_quiet_runs_stay_silent(cli, fake_llm, tmp_path: Path) -> None:

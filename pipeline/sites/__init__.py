@@ -1,6 +1,7 @@
 """The sites videos come from: one module per site behind one small interface (``base.Site``),
 and this registry, which every other part of yt2post asks. Adding a site is its module and one
-line in ``SITES``.
+line in ``SITES``. A URL that no site module owns goes to yt-dlp (``other``): each of its
+extractors is a site of its own, named by its key in lower case (``vimeo``, ``tedtalk``).
 
 A video's store id is the site's id for the default site (the first: YouTube, whose folders
 predate sites) and ``<site>-<id>`` for every other, so ids of two sites never meet in one
@@ -9,25 +10,83 @@ output folder.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from pipeline.sites.base import Site, SiteSession
+from pipeline.sites.bilibili import Bilibili
 from pipeline.sites.podcast import Podcast
 from pipeline.sites.youtube import YouTube
 
 SITES: dict[str, Site] = {
     "youtube": YouTube(),
+    "bilibili": Bilibili(),
     "podcast": Podcast(),
 }
 DEFAULT = next(iter(SITES))
 
 __all__ = ["DEFAULT", "SITES", "Site", "SiteSession", "canonical_page", "get_site", "link_at", "of_store_id",
-           "site_of_url", "store_id", "video_of_url"]
+           "site_of_url", "store_id", "video_of_info", "video_of_url"]
+
+_OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
+
+
+def _registered(extractor_key: str) -> Site | None:
+    """The site module whose yt-dlp extractors these are (``BiliBiliBangumi``: Bilibili's)."""
+    key = extractor_key.lower()
+    # getattr: a site that no yt-dlp extractor reads (a feed) may leave ``extractor`` out.
+    return next((site for site in SITES.values()
+                 if getattr(site, "extractor", "") and key.startswith(site.extractor)), None)
+
+
+def _other(key: str) -> Site:
+    from pipeline.sites.other import OtherSite
+
+    return OtherSite(key)
+
+
+def _other_named(name: str) -> Site | None:
+    """The site of yt-dlp's extractor ``name`` (its key in lower case), if yt-dlp has one."""
+    from pipeline.sites.other import names
+
+    key = names().get(name)
+    return _other(key) if key is not None and _registered(key) is None else None
+
+
+def _other_of_url(text: str) -> Site | None:
+    from pipeline.sites.other import extractor_of
+
+    ie = extractor_of(text)
+    return _other(ie.ie_key()) if ie is not None and _registered(ie.ie_key()) is None else None
 
 
 def get_site(name: str) -> Site:
-    try:
+    """The site of that name: a module's, else a yt-dlp extractor's (also one this yt-dlp no
+    longer has, named by an old info.json: its videos are read from their files)."""
+    if name in SITES:
         return SITES[name]
-    except KeyError:
-        raise ValueError(f"unknown site {name!r}; one of: {', '.join(SITES)}") from None
+    if not _OTHER_NAME.fullmatch(name):
+        raise ValueError(f"unknown site {name!r}; one of: {', '.join(SITES)}, or a yt-dlp extractor's name")
+    from pipeline.sites.other import names
+
+    return _other(names().get(name, name))
+
+
+def video_of_info(info: dict[str, Any]) -> tuple[Site, str] | None:
+    """The site and the site's id of the video a yt-dlp info.json is of, by the extractor that
+    wrote it (``extractor_key``); None when it names none (a hand-made file) or its site finds
+    no id in it."""
+    key = str(info.get("extractor_key") or "")
+    if not key:
+        return None
+    site = _registered(key)
+    if site is None:
+        from pipeline.sites.other import OtherSite
+
+        other = OtherSite(key)
+        return other, other.id_of_info(info)
+    video_id = site.video_id(str(info.get("id") or "")) or site.video_id(str(info.get("webpage_url") or ""))
+    return (site, video_id) if video_id else None
 
 
 def store_id(site: str, video_id: str) -> str:
@@ -36,8 +95,10 @@ def store_id(site: str, video_id: str) -> str:
 
 
 def site_of_url(text: str) -> Site | None:
-    """The site that owns a video or collection URL (or a bare id of its form)."""
-    return next((site for site in SITES.values() if site.video_id(text) or site.is_collection(text)), None)
+    """The site that owns a video or collection URL (or a bare id of its form); any http(s)
+    URL no site module owns is yt-dlp's (``other``)."""
+    owner = next((site for site in SITES.values() if site.video_id(text) or site.is_collection(text)), None)
+    return owner or _other_of_url(text)
 
 
 def video_of_url(text: str) -> tuple[Site, str] | None:
@@ -46,7 +107,9 @@ def video_of_url(text: str) -> tuple[Site, str] | None:
         video_id = site.video_id(text)
         if video_id:
             return site, video_id
-    return None
+    other = _other_of_url(text)
+    video_id = other.video_id(text) if other is not None else None
+    return (other, video_id) if other is not None and video_id else None
 
 
 def link_at(url: str, seconds: float | None = None) -> str | None:
@@ -56,15 +119,19 @@ def link_at(url: str, seconds: float | None = None) -> str | None:
 
 def of_store_id(video_id: str) -> tuple[Site, str] | None:
     """The site and the site's id a store id stands for; None for a video of no site (a local
-    file, an info.json of a site without a module)."""
+    file, an info.json of an extractor yt-dlp no longer has). The site modules' first: a
+    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing)."""
     for name, site in SITES.items():
         own = video_id if name == DEFAULT else video_id.removeprefix(f"{name}-")
         if (name == DEFAULT or own != video_id) and site.video_id(own) == own:
             return site, own
-    return None
+    prefix, dash, own = video_id.partition("-")
+    other = _other_named(prefix) if dash and own and _OTHER_NAME.fullmatch(prefix) else None
+    return (other, own) if other is not None else None
 
 
 def canonical_page(video_id: str, page: str) -> str:
     """The one URL of a video: its site's canonical one, else the page it was found at."""
     found = of_store_id(video_id)
-    return (found[0].canonical_url(found[1]) if found else "") or page
+    canonical = found[0].canonical_url(found[1]) if found else None
+    return canonical or page

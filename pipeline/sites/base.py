@@ -35,6 +35,7 @@ class SiteSession(Protocol):
 class Site(Protocol):
     name: str  # the site's name: ``videos/<name>-<id>/`` (the default site's videos keep ``videos/<id>/``)
     label: str  # how people write the site's name, for messages
+    extractor: str  # yt-dlp's extractor keys of the site, in lower case, begin so ("": none of yt-dlp's)
 
     def video_id(self, text: str) -> str | None:
         """The site's id of the video a URL of this site names (or of a bare id of its form)."""
@@ -48,9 +49,9 @@ class Site(Protocol):
         """The URL that lists a collection's videos (a channel's root: its uploads)."""
         ...
 
-    def canonical_url(self, video_id: str) -> str:
-        """The video's one URL from its id alone; "" for a site whose videos have none (a podcast
-        episode is reached through its feed: its listing's entry gives the URL)."""
+    def canonical_url(self, video_id: str) -> str | None:
+        """The video's one URL from its id alone; None (or "") when only its page says it
+        (yt-dlp's ``webpage_url``; a podcast episode, reached through its feed)."""
         ...
 
     def link_at(self, url: str, seconds: float | None) -> str | None:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import FetchError, LiveOrUpcoming
+from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
+
+if TYPE_CHECKING:
+    from pipeline.config import SiteConfig
 
 # A site's reading of yt-dlp's error text for one video (or listing): (message, id) -> the cause.
 Classify = Callable[[str, str], FetchError]
@@ -28,7 +33,12 @@ METADATA_FIELDS = (
 
 
 class YtDlpLogger:
-    """Routes yt-dlp's messages to ``logging``: ``quiet`` alone still prints warnings to stderr."""
+    """Routes yt-dlp's messages to ``logging``: ``quiet`` alone still prints warnings to stderr.
+    Keeps the warnings, which a site may read (Bilibili's "subtitles are only available when
+    logged in")."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
 
     def debug(self, msg: str) -> None:
         log.debug("yt-dlp: %s", msg)
@@ -37,6 +47,7 @@ class YtDlpLogger:
         log.debug("yt-dlp: %s", msg)
 
     def warning(self, msg: str) -> None:
+        self.warnings.append(msg)
         log.info("yt-dlp: %s", msg)
 
     def error(self, msg: str) -> None:
@@ -125,6 +136,11 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     return params
 
 
+def section_params(section: SiteConfig) -> dict[str, Any]:
+    """yt-dlp's options for a site: the proxy, cookies and timeout of its settings section."""
+    return ytdlp_params(section.proxy, section.cookies_file, section.cookies_from_browser, section.timeout)
+
+
 def extract_metadata(url: str, video_id: str, params: dict[str, Any], classify: Classify,
                      languages: list[str] | None = None) -> Metadata:
     """Fetch one video's metadata (no download); ``classify`` reads yt-dlp's errors."""
@@ -160,4 +176,53 @@ def extract_flat(url: str, params: dict[str, Any], classify: Classify,
             info = ydl.extract_info(url, download=False)
     except yt_dlp.utils.DownloadError as exc:
         raise classify(str(exc), url) from None
+    except Exception as exc:  # noqa: BLE001 - an extractor's own fault (a page it did not expect)
+        raise FetchError(f"{url}: yt-dlp failed: {type(exc).__name__}: {exc}") from None
     return info or {}
+
+
+# --- yt-dlp's errors, for any site ----------------------------------------------------------
+
+NETWORK = re.compile(r"unable to download|timed out|connection|name or service not known|temporary failure"
+                     r"|network is unreachable|\[errno")
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
+_PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*[^:\s]+:\s*)?")
+_BLOCKED = re.compile(r"http error 429|too many requests|http error 403: forbidden")
+_PRIVATE = re.compile(r"\bprivate\b")
+_UNAVAILABLE = re.compile(r"not available|unavailable|has been removed|does not exist|http error 404|deleted"
+                          r"|geo.restrict")
+
+
+def detail_of(message: str) -> str:
+    """yt-dlp's words without its ``ERROR: [Extractor] <id>: `` and ``(caused by …)`` wrapping,
+    its login hint (a link to yt-dlp's FAQ about command-line options) and excess length."""
+    plain = _PREFIX.sub("", message.split("(caused by", 1)[0].strip())
+    plain = re.split(r"\.? Use --cookies|; please report this issue", plain, maxsplit=1)[0]
+    return textwrap.shorten(" ".join(plain.split()), 200, placeholder=" …")
+
+
+def network_cause(message: str, video_id: str, *, what: str, section: str) -> FetchError:
+    """A connection that failed, in one line: the operating system's words when there are some."""
+    errno = _ERRNO.search(message)
+    reason = errno.group(1).strip().lower() if errno else detail_of(message)
+    return NetworkError.of(video_id, reason, what=what,
+                           way_out=f"check the network (and {section}.proxy), or run on files yt-dlp wrote "
+                                   "elsewhere (see Offline in the README)")
+
+
+def classify_any(message: str, video_id: str, label: str, section: str) -> FetchError:
+    """yt-dlp's error text for a site without a module of its own, as one cause."""
+    text = message.lower()
+    detail = detail_of(message)
+    if _BLOCKED.search(text):
+        return IpBlocked.of(video_id, detail, what=f"{label} is refusing this IP's requests; wait and rerun, or set "
+                                                   f"{section}.proxy and/or {section}.cookies_file")
+    if "unsupported url" in text:
+        return FetchError(f"{video_id}: yt-dlp reads no video on this page: {detail}", video_id=video_id)
+    if _PRIVATE.search(text):
+        return VideoPrivate.of(video_id, detail)
+    if _UNAVAILABLE.search(text):
+        return VideoUnavailable.of(video_id, detail)
+    if NETWORK.search(text):
+        return network_cause(message, video_id, what=f"network error talking to {label}", section=section)
+    return FetchError(f"{video_id}: yt-dlp failed: {detail}", video_id=video_id)

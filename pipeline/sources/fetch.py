@@ -117,7 +117,10 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
             passed_over.append(f"{session.transcripts_name} not used: {exc.message.removeprefix(f'{meta.id}: ')}")
         if transcript is not None:
             return transcript
-        reasons.append(passed_over[0] if passed_over else f"{session.transcripts_name} found none")
+        if passed_over:
+            reasons.append(passed_over[0])
+        elif session.transcripts_name:  # a site whose tracks are all in its metadata has no service apart
+            reasons.append(f"{session.transcripts_name} found none")
     unreadable: list[str] = []  # each caption file that was there but could not be read, and why
     transcript = from_subtitle_tracks(meta, config, online=online, problems=unreadable,
                                       download=session.download_subtitle if online and session else None)

@@ -22,7 +22,7 @@ from pipeline.words.siblings import info_stem
 from pipeline.words.textfiles import read_input, set_max_input_mb
 from pipeline.config import Config
 from pipeline.shapes import VideoRef
-from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_url
+from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_info, video_of_url
 
 # yt-dlp's default file names end in " [<video id>]".
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{1,64})\]")
@@ -63,21 +63,43 @@ def _date_of(entry: dict[str, Any]) -> str | None:
     return None
 
 
+def _ref(site: Site, video_id: str, entry: dict[str, Any], info_path: Path | None, page: str) -> VideoRef:
+    return VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id) or page,
+                    info_path=info_path, title=entry.get("title"), upload_date=_date_of(entry),
+                    duration=entry.get("duration"), availability=entry.get("availability"),
+                    live_status=entry.get("live_status"), site=site.name)
+
+
 def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = None) -> VideoRef | None:
-    """The video of ``site`` an entry names; None for a playlist or a channel's tab (a ``PL…`` or
-    ``UC…`` id, a tab's URL), which is not a video to fetch."""
-    video_id = site.video_id(str(entry.get("id") or "")) or site.video_id(str(entry.get("url") or ""))
-    if not video_id or entry.get("_type") == "playlist":
+    """The video an entry of a listing of ``site`` names (a site's listing may hold another
+    site's videos: the entry's URL says whose); None for a playlist or a channel's tab (a
+    ``PL…`` or ``UC…`` id, a tab's URL), which is not a video to fetch."""
+    if entry.get("_type") == "playlist":
         return None
-    url = site.canonical_url(video_id) or str(entry.get("url") or "")
-    return VideoRef(video_id=store_id(site.name, video_id), url=url, info_path=info_path,
-                    title=entry.get("title"), upload_date=_date_of(entry), duration=entry.get("duration"),
-                    availability=entry.get("availability"), live_status=entry.get("live_status"), site=site.name)
+    page = str(entry.get("webpage_url") or entry.get("url") or "")
+    video_id = site.video_id(str(entry.get("id") or "")) or site.video_id(page)
+    if not video_id:
+        found = video_of_url(page) if page.startswith(("http://", "https://")) else None
+        if found is None:
+            return None
+        site, video_id = found
+    return _ref(site, video_id, entry, info_path, page)
+
+
+def _ref_of_video_info(info: dict[str, Any], path: Path | None = None) -> VideoRef | None:
+    """A video's own info.json (or the one video a listing resolved to), of the site whose
+    extractor wrote it (``extractor_key``); the default site's when it names none."""
+    if info.get("_type") == "playlist":
+        return None
+    found = video_of_info(info)
+    if found is None:
+        return _ref_from_entry(info, get_site(DEFAULT), path) or (_ref_of_info(info, path) if path else None)
+    return _ref(*found, info, path, str(info.get("webpage_url") or ""))
 
 
 def _ref_of_info(info: dict[str, Any], path: Path) -> VideoRef | None:
-    """A video's own info.json from a site without a module of its own: its id and its page, as
-    yt-dlp wrote them (the words come from the files beside it)."""
+    """A video's own info.json that names no extractor: its id and its page, as written (the
+    words come from the files beside it)."""
     video_id = str(info.get("id") or "")
     if not _ID_IN_NAME.fullmatch(f"[{video_id}]") or info.get("_type") == "playlist":
         return None
@@ -141,7 +163,7 @@ def _refs_of_json(data: Any, path: Path) -> list[VideoRef]:
         raise UsageError(f"{path}: not a yt-dlp info.json")
     if data.get("_type") == "playlist":
         return _entries(data.get("entries") or [], _local_infos(path.parent))
-    ref = _ref_from_entry(data, get_site(DEFAULT), path) or _ref_of_info(data, path)
+    ref = _ref_of_video_info(data, path)
     if ref is None:
         raise UsageError(f"{path}: the info.json has no video id")
     return [ref]
@@ -187,7 +209,7 @@ def _is_collection(url: str) -> bool:
 
 
 def _site_labels() -> str:
-    return " or ".join(site.label for site in SITES.values())
+    return ", ".join(site.label for site in SITES.values())
 
 
 def _shown(names: list[str]) -> str:
@@ -294,15 +316,19 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
         return _from_list_file(path, flat_extract, problems)
     if found:
         site, video_id = found
-        return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), site=site.name)]
+        return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id) or source.strip(),
+                         site=site.name)]
     if site is not None and site.is_collection(source):
         info = flat_extract(site.collection_url(source))
+        if "entries" not in info and info.get("_type", "video") == "video":  # it was one video (one part)
+            ref = _ref_of_video_info(info)
+            return [ref] if ref is not None else []
         return _entries(info.get("entries") or [], {}, site)
     if "/" in source or source.endswith((".json", ".txt")) or source.startswith("."):
         if "://" not in source:
             raise UsageError(f"{source}: no such file or folder")
-    raise UsageError(f"{source}: not a {_site_labels()} video, playlist or channel URL, a video id, an .info.json, "
-                     "a folder, a list file or a media file")
+    raise UsageError(f"{source}: not a video, playlist, channel or feed URL ({_site_labels()} or any site "
+                     "yt-dlp reads), a video id, an .info.json, a folder, a list file or a media file")
 
 
 def expand_sources(sources: Sequence[str], *, limit: int | None = None, since: str | None = None,

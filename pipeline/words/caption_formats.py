@@ -428,9 +428,15 @@ def _sami_text(html_text: str) -> list[str]:
     return [" ".join(line.split()) for line in html.unescape(text).replace("\xa0", " ").split("\n")]
 
 
+def spoken_language(track_lang: str) -> str:
+    """A track's language without the marks of how it was made: Bilibili's AI subtitles are
+    ``ai-zh``, ``ai-en``; YouTube's original speech is ``<lang>-orig``."""
+    return track_lang.removeprefix("ai-").removesuffix("-orig")
+
+
 def language_matches(track_lang: str, wanted: str) -> bool:
-    """``en`` matches ``en``, ``en-US``, ``en-GB`` and ``en-orig``; ``zh-Hans`` matches only itself."""
-    track, want = track_lang.lower(), wanted.lower()
+    """``en`` matches ``en``, ``en-US``, ``en-GB``, ``en-orig`` and ``ai-en``; ``zh-Hans`` matches only itself."""
+    track, want = track_lang.lower().removeprefix("ai-"), wanted.lower()
     return track == want or track.split("-")[0] == want
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches
+from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches, spoken_language
 from pipeline.language import source_language
 from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
@@ -35,10 +35,26 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _EXT_RANK = {ext: rank for rank, ext in enumerate(("json3", "vtt", "srv3", "srt", "ttml", "srv2", "srv1"))}
 
 
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def title_language(title: str) -> str | None:
+    """The language a title's script shows, for a video whose site gives none (Bilibili's):
+    kana is Japanese, hangul Korean, Chinese characters alone Chinese."""
+    for pattern, language in ((_KANA, "ja"), (_HANGUL, "ko"), (_HAN, "zh")):
+        if pattern.search(title):
+            return language
+    return None
+
+
 def preferred_languages(meta: Metadata, config: Config) -> list[str]:
+    """``transcript.languages``; when empty, the video's own language, then English."""
     languages = list(config.transcript.languages)
     if not languages:
-        languages = [meta.language] if meta.language else []
+        own = meta.language or title_language(meta.title)
+        languages = [own] if own else []
         languages.append("en")
     seen: dict[str, None] = {}
     for lang in languages:
@@ -78,6 +94,12 @@ class Track:
     @property
     def label(self) -> str:
         return self.path.name if self.path else f"{self.language}.{self.ext}"
+
+    @property
+    def machine(self) -> bool:
+        """Made by speech recognition: an automatic caption, or a Bilibili AI subtitle
+        (``ai-zh``), which yt-dlp lists among the uploaded ones."""
+        return self.generated or self.language.lower().startswith("ai-")
 
     @property
     def danmaku(self) -> bool:
@@ -133,14 +155,15 @@ def choose_tracks(tracks: list[Track], languages: list[str]) -> Iterator[Track]:
     """Manual in a preferred language, then auto-generated (original speech first), then any manual."""
     def pick(generated: bool) -> Iterator[Track]:
         for wanted in languages:
-            candidates = [t for t in tracks if t.generated == generated and language_matches(t.language, wanted)]
+            candidates = [t for t in tracks if t.machine == generated and language_matches(t.language, wanted)]
             # An auto track named ``<lang>-orig`` is the speech itself; ``<lang>`` may be a translation.
             candidates.sort(key=lambda t: (not t.language.endswith("-orig"), t.language != wanted))
             yield from candidates
 
     yield from pick(False)
     yield from pick(True)
-    yield from (t for t in tracks if not t.generated)
+    yield from (t for t in tracks if not t.machine)  # any uploaded track,
+    yield from (t for t in tracks if t.machine and not t.generated)  # then any Bilibili AI subtitle
 
 
 # Everything that makes one caption file unreadable; each becomes a one-line reason.
@@ -201,11 +224,11 @@ def from_subtitle_tracks(meta: Metadata, config: Config, *, online: bool = False
         if not segments:
             skipped.append(f"{track.label}: no words (only sound cues, or empty)")
             continue
-        source = "yt-dlp-automatic-captions" if track.generated else "yt-dlp-subtitles"
+        source = "yt-dlp-automatic-captions" if track.machine else "yt-dlp-subtitles"
         # A SAMI file's <P Class> says its language better than a name without one.
-        language = file_language or track.language.removesuffix("-orig") or meta.language
+        language = file_language or spoken_language(track.language) or meta.language
         return finish(segments, meta, config, source=source, language=language,
-                      is_generated=track.generated, track=track.label, encoding=decoded.encoding,
+                      is_generated=track.machine, track=track.label, encoding=decoded.encoding,
                       notes=[f"skipped subtitle track {problem}" for problem in skipped])
     if problems is not None:
         problems.extend([*skipped, *comments])

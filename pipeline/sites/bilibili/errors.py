@@ -24,10 +24,10 @@ site's do (``pipeline/sites/youtube/errors.py``).
 from __future__ import annotations
 
 import re
-import textwrap
 
 from pipeline.errors import (FetchError, IpBlocked, LiveOrUpcoming, LoginRequired, MembersOnly, NetworkError,
                              RateLimited, VideoPrivate, VideoUnavailable)
+from pipeline.sites.ytdlp import NETWORK, detail_of, network_cause
 
 SECTION = "bilibili"
 COOKIES = f"{SECTION}.cookies_file (or {SECTION}.cookies_from_browser)"
@@ -54,10 +54,6 @@ _UNAVAILABLE = re.compile(r"may be deleted|geo.restrict|not available from your 
                           rf"|this video is restricted|no longer available|啥都木有|http error 404|video unavailable"
                           rf"|稿件不可见|{_codes(404)}")
 _NOT_YET = re.compile(r"not yet available|streamer is not live")
-_NETWORK = re.compile(r"unable to download|timed out|connection|name or service not known|temporary failure"
-                      r"|network is unreachable|\[errno")
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
-_PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*[^:\s]+:\s*)?")
 
 
 WHAT: dict[type[FetchError], str] = {
@@ -74,14 +70,6 @@ WHAT: dict[type[FetchError], str] = {
 SUBTITLES_NEED_LOGIN = f"subtitles need a login: set {COOKIES} to a logged-in account's cookies (SESSDATA)"
 
 
-def detail_of(message: str) -> str:
-    """yt-dlp's words without its ``ERROR: [BiliBili] <id>: `` and ``(caused by …)`` wrapping,
-    its login hint (a link to yt-dlp's FAQ about command-line options) and excess length."""
-    plain = _PREFIX.sub("", message.split("(caused by", 1)[0].strip())
-    plain = re.split(r"\.? Use --cookies|; please report this issue", plain, maxsplit=1)[0]
-    return textwrap.shorten(" ".join(plain.split()), 200, placeholder=" …")
-
-
 def subtitles_need_login(message: str) -> bool:
     """yt-dlp's warning that a Bilibili video's subtitles (the AI ones) are listed only to a
     logged-in account."""
@@ -94,11 +82,7 @@ def cause(kind: type[FetchError], video_id: str, detail: str = "") -> FetchError
 
 
 def _network(message: str, video_id: str) -> FetchError:
-    errno = _ERRNO.search(message)
-    reason = errno.group(1).strip().lower() if errno else detail_of(message)
-    return NetworkError.of(video_id, reason, what=WHAT[NetworkError],
-                           way_out=f"check the network (and {SECTION}.proxy), or run on files yt-dlp wrote "
-                                   "elsewhere (see Offline in the README)")
+    return network_cause(message, video_id, what=WHAT[NetworkError], section=SECTION)
 
 
 def classify_bilibili_error(message: str, video_id: str) -> FetchError:
@@ -122,6 +106,6 @@ def classify_bilibili_error(message: str, video_id: str) -> FetchError:
         return cause(VideoUnavailable, video_id, detail)
     if _NOT_YET.search(text):
         return cause(LiveOrUpcoming, video_id, detail)
-    if _NETWORK.search(text):
+    if NETWORK.search(text):
         return _network(message, video_id)
     return FetchError(f"{video_id}: yt-dlp failed: {detail}", video_id=video_id)

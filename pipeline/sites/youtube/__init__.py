@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class YouTube:
     name = "youtube"
     label = "YouTube"
+    extractor = "youtube"  # yt-dlp's Youtube, YoutubeTab, …
 
     def video_id(self, text: str) -> str | None:
         return urls.video_id_from_url(text)
@@ -52,10 +53,9 @@ class YouTube:
     @staticmethod
     def ytdlp_params(config: Config) -> dict[str, Any]:
         """yt-dlp's options for YouTube: the proxy, cookies and timeout of ``youtube:``."""
-        from pipeline.sites.ytdlp import ytdlp_params
+        from pipeline.sites.ytdlp import section_params
 
-        youtube = config.youtube
-        return ytdlp_params(youtube.proxy, youtube.cookies_file, youtube.cookies_from_browser, youtube.timeout)
+        return section_params(config.youtube)
 
     def session(self, config: Config) -> YouTubeSession:
         from pipeline.sites.youtube.session import YouTubeSession

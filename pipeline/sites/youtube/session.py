@@ -8,27 +8,19 @@ of the run, while work that needs no YouTube (the model) goes on.
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from pipeline.config import Config, YouTubeConfig
-from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
-                             PoTokenRequired, VideoPrivate, VideoUnavailable)
-from pipeline.shapes import Metadata, Transcript, VideoRef
-from pipeline.sites.youtube.errors import WHAT, cause, classify_ytdlp_error, network_error, network_reason
+from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, PoTokenRequired,
+                             VideoPrivate, VideoUnavailable)
+from pipeline.shapes import Metadata, Transcript
 from pipeline.sites.limiter import Limiter, PacedSession
+from pipeline.sites.session import YtDlpSession
+from pipeline.sites.youtube.errors import cause, classify_ytdlp_error, network_error, network_reason
 from pipeline.words.transcripts import from_snippets
-from pipeline.sites.ytdlp import extract_metadata, ytdlp_params
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
 
 
 def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError | None:
@@ -64,81 +56,19 @@ def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError |
     return None
 
 
-class YouTubeSession:
+class YouTubeSession(YtDlpSession):
     """What the fetch stage asks of YouTube; one per run, safe to share between threads."""
 
     transcripts_name = "youtube-transcript-api"
 
     def __init__(self, config: YouTubeConfig, *, transport: requests.adapters.BaseAdapter | None = None,
                  limiter: Limiter | None = None) -> None:
-        self.config = config
-        self.limiter = limiter or Limiter(config.min_interval, config.jitter)
+        super().__init__(config, label="YouTube", classify=classify_ytdlp_error, limiter=limiter)
         self._transport = transport
         self._local = threading.local()
-        self._params = ytdlp_params(config.proxy, config.cookies_file, config.cookies_from_browser, config.timeout)
 
-    # --- retries -------------------------------------------------------------------------
-
-    def _with_retries(self, video_id: str, action: Callable[[], T]) -> T:
-        def note_block(exc: BaseException) -> bool:
-            if isinstance(exc, IpBlocked):
-                if not self.limiter.paused:
-                    log.warning("%s. Pausing YouTube requests for %.0f s.", WHAT[IpBlocked], self.config.block_pause)
-                self.limiter.pause(self.config.block_pause)
-            return isinstance(exc, FetchError) and exc.transient
-
-        retrying = Retrying(
-            retry=retry_if_exception(note_block),
-            wait=wait_exponential_jitter(multiplier=self.config.retry_wait, max=60.0, jitter=self.config.retry_wait),
-            stop=stop_after_attempt(self.config.max_attempts),
-            reraise=True,
-        )
-        for attempt in retrying:
-            with attempt:
-                return action()
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    # --- yt-dlp --------------------------------------------------------------------------
-
-    def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata:
-        def once() -> Metadata:
-            self.limiter.wait()
-            return extract_metadata(video.url, video.video_id, self._params, classify_ytdlp_error, languages)
-
-        return self._with_retries(video.video_id, once)
-
-    def download_subtitle(self, url: str) -> str:
-        import yt_dlp
-        from yt_dlp.utils import DownloadError
-
-        self.limiter.wait()
-        try:
-            # yt-dlp's own opener: subtitle URLs may need its browser impersonation.
-            with yt_dlp.YoutubeDL(self._params) as ydl:
-                return ydl.urlopen(url).read().decode("utf-8")
-        except (DownloadError, OSError) as exc:
-            raise NetworkError(f"subtitle download failed: {network_reason(str(exc))[0]}") from None
-
-    def download_audio(self, video: VideoRef, dest_dir: Path) -> Path:
-        import yt_dlp
-        from yt_dlp.utils import DownloadError
-
-        params = dict(self._params, skip_download=False, format="worstaudio/bestaudio/worst",
-                      outtmpl=str(dest_dir / "%(id)s.%(ext)s"), noplaylist=True)
-
-        def once() -> Path:
-            self.limiter.wait()
-            try:
-                with yt_dlp.YoutubeDL(params) as ydl:
-                    ydl.download([video.url])
-            except DownloadError as exc:
-                raise classify_ytdlp_error(str(exc), video.video_id) from None
-            files = [p for p in dest_dir.iterdir() if p.is_file() and not p.name.endswith(".part")]
-            if not files:
-                raise FetchError(f"{video.video_id}: yt-dlp downloaded no audio", video_id=video.video_id)
-            return files[0]
-
-        return self._with_retries(video.video_id, once)
+    def subtitle_failure(self, message: str) -> str:
+        return network_reason(message)[0]
 
     # --- youtube-transcript-api ------------------------------------------------------------
 

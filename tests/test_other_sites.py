@@ -1,0 +1,114 @@
+"""Any site yt-dlp reads, offline: an info.json of TED, Vimeo or Dailymotion (real recorded
+values: ``tests/fixtures/othersites/PROVENANCE.md``) makes a video of the site its extractor
+names, a draft whose ``source`` is the video's page; and ``status``, the review desk,
+``--retry-failed`` and the Batch API work for a Bilibili video and another site's as for YouTube's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import frontmatter
+from starlette.testclient import TestClient
+
+from pipeline.config import Config
+from pipeline.review.app import create_app
+from tests.conftest import FIXTURES
+from tests.fakebatch import batch_api
+from tests.test_bilibili_captions import BV, bilibili_video
+
+OTHERS = FIXTURES / "othersites"
+TED = "The illusion of consciousness [102].info.json"
+VIMEO = "FOX CLASSICS - Forever Classic ID - A Full Minute [33951933].info.json"
+DAILYMOTION = "Steam Machine Models, Pricing Listed on Steam Store - IGN News [x2iuewm].info.json"
+DAILYMOTION_PAGE = ("https://www.dailymotion.com/video/x2iuewm_steam-machine-models-pricing-listed-on-steam-store-"
+                    "ign-news_videogames")
+TOKEN = "test-token-0123456789abcdef"
+
+
+def copy_info(folder: Path, *names: str) -> None:
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copyfile(OTHERS / name, folder / name)
+
+
+def posts(tmp_path: Path) -> dict[str, frontmatter.Post]:
+    return {p.name: frontmatter.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "output" / "posts").glob("*.md")}
+
+
+def test_an_info_json_of_any_site_gives_a_draft_whose_source_is_its_page(cli, tmp_path: Path) -> None:
+    videos = tmp_path / "videos"
+    copy_info(videos, TED, VIMEO, DAILYMOTION)
+    # Manual subtitles beside another site's info.json are read as YouTube's are (these words are
+    # another video's real captions, standing in for the Vimeo video's).
+    shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / VIMEO.replace(".info.json", ".en.srt"))
+    result = cli("run", "videos", "--allow-description")
+    assert result.code == 0, result
+    written = posts(tmp_path)
+    assert {name: post["source"] for name, post in written.items()} == {
+        "2011-12-20-fox-classics-forever-classic-id-a-full-minute.md": "https://vimeo.com/33951933",
+        "2015-03-06-steam-machine-models-pricing-listed-on-steam-store-ign-news.md": DAILYMOTION_PAGE,
+        # youtube-dl's TED extractor of 2014 gave no date: the post is dated the day it is written.
+        next(name for name in written if name.endswith("-the-illusion-of-consciousness.md")):
+            "http://www.ted.com/talks/dan_dennett_on_our_consciousness.html",
+    }
+    assert {post["speaker"] for post in written.values()} == {"The DMCI", "IGN", "Dan Dennett"}
+    # Each site's videos in a folder of their own: <site>-<id>, the site yt-dlp's extractor key.
+    folders = sorted(p.name for p in (tmp_path / "output" / "videos").iterdir())
+    assert folders == ["dailymotion-x2iuewm", "ted-102", "vimeo-33951933"]
+    vimeo = json.loads((tmp_path / "output/videos/vimeo-33951933/transcript.json").read_text())
+    assert (vimeo["source"], vimeo["language"]) == ("yt-dlp-subtitles", "en")
+    ted = json.loads((tmp_path / "output/videos/ted-102/transcript.json").read_text())
+    assert ted["source"] == "description" and "half the time our brains" in ted["paragraphs"][0]["text"]
+    status = cli("status")
+    assert status.code == 0 and all(name in status.stdout for name in folders)
+
+
+def two_failing_videos(tmp_path: Path) -> Path:
+    """A Bilibili video whose only track is danmaku, and a Dailymotion video without captions."""
+    info = bilibili_video(tmp_path, with_words=False)
+    copy_info(info.parent, DAILYMOTION)
+    return info
+
+
+def test_status_retry_failed_and_the_desk_for_a_bilibili_and_another_sites_video(cli, tmp_path: Path) -> None:
+    info = two_failing_videos(tmp_path)
+    (tmp_path / "config.yaml").write_text("post:\n  section_links: true\n", encoding="utf-8")
+    failed = cli("run", "videos")
+    assert failed.code == 1
+    status = cli("status")
+    assert "no_transcript: 2" in status.stdout and f"bilibili-{BV}" in status.stdout and "dailymotion-x2iuewm" in status.stdout
+    # The words arrive: Bilibili's AI subtitles beside its info.json; the other video may use its description.
+    (tmp_path / "later").mkdir()
+    bilibili_video(tmp_path / "later", with_words=True)
+    shutil.copyfile(tmp_path / "later" / "videos" / f"{BV}.ai-zh.srt", info.parent / f"{BV}.ai-zh.srt")
+    retried = cli("run", "--retry-failed", "--allow-description")
+    assert retried.code == 0, retried
+    assert "2 video(s): 2 done" in retried.stdout
+    assert sorted(post["source"] for post in posts(tmp_path).values()) == [
+        f"https://www.bilibili.com/video/{BV}", DAILYMOTION_PAGE]
+    app = create_app(tmp_path / "output", Config(), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        client.get(f"/?token={TOKEN}", follow_redirects=False)
+        listing = client.get("/")
+        assert f"bilibili-{BV}" in listing.text and "dailymotion-x2iuewm" in listing.text
+        bilibili = client.get(f"/video/bilibili-{BV}").text
+        # Each section links to its second on Bilibili's own page.
+        assert f'class="at" href="https://www.bilibili.com/video/{BV}?t=' in bilibili
+        other = client.get("/video/dailymotion-x2iuewm").text
+        assert f'class="at" href="{DAILYMOTION_PAGE}"' in other  # a site whose link to a second is unknown: its page
+
+
+def test_the_batch_api_runs_a_bilibili_and_another_sites_video(cli, fake_llm, tmp_path: Path) -> None:
+    bilibili_video(tmp_path, with_words=True)
+    copy_info(tmp_path / "videos", TED)
+    (tmp_path / "config.yaml").write_text(
+        "llm:\n  mode: batch\n  batch:\n    poll_interval: 0.01\n    poll_max_interval: 0.05\n", encoding="utf-8")
+    result = cli("run", "videos", "--allow-description")
+    assert result.code == 0, result
+    assert len(batch_api(fake_llm).lines) == 2  # one request each, through the provider's Batch API
+    assert sorted(post["source"] for post in posts(tmp_path).values()) == [
+        "http://www.ted.com/talks/dan_dennett_on_our_consciousness.html", f"https://www.bilibili.com/video/{BV}"]
+    for video in (f"bilibili-{BV}", "ted-102"):
+        assert json.loads((tmp_path / "output" / "videos" / video / "batch.json").read_text())["requests"]

@@ -207,8 +207,8 @@ def test_media_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source, message", [
     ("missing/file.info.json", "no such file"),
-    ("hello", "not a video, playlist or channel URL"),
-    ("ftp://example.com/video", "not a video, playlist or channel URL"),
+    ("hello", "not a video, playlist, channel or feed URL"),
+    ("ftp://example.com/video", "not a video, playlist, channel or feed URL"),
 ])
 def test_bad_sources_are_usage_errors(source: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):

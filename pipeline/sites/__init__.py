@@ -107,6 +107,8 @@ def video_of_url(text: str) -> tuple[Site, str] | None:
         video_id = site.video_id(text)
         if video_id:
             return site, video_id
+    if any(site.is_collection(text) for site in SITES.values()):  # a module's list (an Apple Podcasts link)
+        return None
     other = _other_of_url(text)
     video_id = other.video_id(text) if other is not None else None
     return (other, video_id) if other is not None and video_id else None

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
 from pipeline.post.formats import get_format
+from pipeline.post.index import post_name
 from pipeline.stages import ALL
 from pipeline.store import Store
 
@@ -40,7 +41,7 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     if not path.is_file():
         return shown, "missing"
     data = path.read_bytes()
-    if not get_format(record.format).is_draft(data.decode("utf-8", "replace")):
+    if not get_format(record.format).is_draft(post_name(store, path), data.decode("utf-8", "replace")):
         return shown, "approved"
     if record.reviewers(path, data):  # as the write stage decides
         return shown, "edited"

@@ -21,12 +21,13 @@ import yaml
 
 from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
-from pipeline.errors import WriteError
+from pipeline.errors import ArtifactError, WriteError
 from pipeline.post.faithfulness import find_flags
 from pipeline.post.index import find_post_by_source, front_matter_source, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.shapes import Metadata, StageResult
-from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
+from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, PostText, get_format
+from pipeline.post.formats.base import layout_of
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import post_slug
@@ -89,6 +90,7 @@ def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, confi
         article = ArticleContent.model_validate(article)
     source = canonical_source(meta)
     return PostContent(
+        slug=post_slug(meta.title, meta.id), written=getattr(article, "created_at", None) or "",
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
@@ -147,6 +149,39 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
 
 
+
+@dataclass
+class ReadPost:
+    """A video's post as read from its file, by the format that wrote it."""
+
+    path: Path
+    data: bytes
+    text: str
+    post: PostText
+    format: PostFormat
+    edited: bool
+
+
+def read_post(store: Store, video_id: str) -> ReadPost | None:
+    """The video's post (None when it has none yet); ArtifactError when it cannot be read."""
+    meta = store.load_optional(video_id, MetadataFile)
+    if meta is None:
+        return None
+    record = store.load_optional(video_id, PostRecord) or PostRecord()
+    existing = locate_post(store, video_id, canonical_source(meta), record)
+    if existing is None:
+        return None
+    post_format = get_format(record.format)
+    try:
+        data = existing.path.read_bytes()
+        text = data.decode("utf-8")
+        post = post_format.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
+                            video_id=video_id) from None
+    return ReadPost(existing.path, data, text, post, post_format, existing.edited)
+
+
 def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
     """The names a new post may take, in order: its date and title, then with its id (another
     video of the same date and title has the first), then numbered."""
@@ -190,7 +225,8 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         article.get("fingerprint"),
         content_hash(article),
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
-        config.front_matter.model_dump(),
+        # The layout as the format resolves it: an unset one is the format's own.
+        {**config.front_matter.model_dump(), "layout": layout_of(get_format(config.post.format), config)},
         overrides or {},
         # Only when on (another format), so that adding the setting did not rewrite every existing post.
         *([{"section_links": True}] if config.post.section_links else []),

@@ -36,7 +36,7 @@ from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_tex
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 
 WRITER_VERSION = "write/1"
-REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
+REGENERATED = "regenerated"  # the kind of file beside a post (``x.md.regenerated`` for Eleventy: ``PostFormat.beside``)
 _YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
@@ -260,10 +260,11 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     meta = store.load(video_id, MetadataFile)
     expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)
     source = canonical_source(meta)
+    post_format = get_format(config.post.format)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
     target = existing.path if existing is not None else _free_path(store, meta, source, config)
-    if existing is None and target.is_file() and front_matter_source(target, get_format(config.post.format)) == source:
+    if existing is None and target.is_file() and front_matter_source(target, post_format) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so. Another
         # video's post that took the name since we looked is not ours: a free name is taken below.
@@ -287,7 +288,8 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
             and existing.path.read_bytes() == text.encode("utf-8"):
         existing = ExistingPost(existing.path, edited=False)  # ours, its record lost to a kill
     if existing is not None and existing.edited and not overwrite_edited:
-        beside = ensure_inside(existing.path.with_name(existing.path.name + REGENERATED_SUFFIX), store.posts_dir)
+        beside = ensure_inside(existing.path.with_name(post_format.beside(existing.path.name, REGENERATED)),
+                               store.posts_dir)
         atomic_write_text(beside, text)
         store.save(video_id, record.model_copy(update={"path": store.relative(existing.path), "edited": True,
                                                        "regenerated": store.relative(beside), "warnings": warnings}))
@@ -298,7 +300,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     detail = ""
     if existing is not None and existing.edited:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
+        backup = ensure_inside(target.with_name(post_format.beside(target.name, f"bak-{stamp}")), store.posts_dir)
         atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
         detail = f"; the reviewer's version was saved as {backup}"
     ensure_inside(target, store.posts_dir)
@@ -314,5 +316,5 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         atomic_write_text(target, text)
         store.save(video_id, written)
     post_written(store.posts_dir, target, source)
-    Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
+    target.with_name(post_format.beside(target.name, REGENERATED)).unlink(missing_ok=True)
     return StageResult(video_id, "write", "done", detail=f"{target}{detail}{warned}")

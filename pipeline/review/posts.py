@@ -124,7 +124,7 @@ def check_version(store: Store, video_id: str, post: PostFile | None, shown: str
         return
     kept = None
     if theirs is not None and post is not None:
-        kept = beside(post.path, "conflict")
+        kept = beside(post, "conflict")
         _write(store, video_id, kept, theirs)
     if not shown:
         reason = "this request does not say which version of the post it was made on (reload the page)"
@@ -134,14 +134,16 @@ def check_version(store: Store, video_id: str, post: PostFile | None, shown: str
                       video_id=video_id, shown=shown, current=post.text if post else "", theirs=theirs, kept=kept)
 
 
-def beside(path: Path, kind: str) -> Path:
-    """A new file beside the post: ``<name>.md.<kind>-<time>`` (Eleventy builds no such file)."""
+def beside(post: PostFile, kind: str) -> Path:
+    """A new file beside the post, named by its format so that the site never builds it
+    (Eleventy's ``<name>.md.<kind>-<time>``)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.name}.{kind}-{stamp}")
+    path = post.path
+    candidate = path.with_name(post.format.beside(path.name, f"{kind}-{stamp}"))
     number = 1
     while candidate.exists():  # two in one second: each keeps its own file
         number += 1
-        candidate = path.with_name(f"{path.name}.{kind}-{stamp}-{number}")
+        candidate = path.with_name(post.format.beside(path.name, f"{kind}-{stamp}-{number}"))
     return candidate
 
 
@@ -289,7 +291,7 @@ def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any
         text = candidate_text(post, candidate, section_links_url(source, config))
         if post.edited:
             # The candidate replaces some of the reviewer's words: keep their version beside it.
-            _write(store, video_id, beside(post.path, "bak"), post.text)
+            _write(store, video_id, beside(post, "bak"), post.text)
         _write(store, video_id, post.path, text)
         store.path(video_id, "candidate").unlink(missing_ok=True)
     return post.path

@@ -85,11 +85,23 @@ class PostFormat(Protocol):
         (``date`` YYYY-MM-DD or "", ``slug`` ASCII or "")."""
         ...
 
+    def beside(self, file_name: str, kind: str) -> str:
+        """The file name of a file kept beside the post ``file_name`` for the reviewer
+        (``regenerated``, ``bak-<time>``, ``conflict-<time>``), one the generator neither builds
+        nor publishes."""
+        ...
+
     def approve(self, name: str, text: str) -> tuple[str, str]:
         """The approved post's name and text: the text no longer a draft, nothing else in it
         changed; the name where the generator keeps published posts (``name`` itself for a
         format whose drafts are marked in the text; the approval then moves the file)."""
         ...
+
+
+def hidden_beside(file_name: str, kind: str) -> str:
+    """``.<name>.<kind>``: Hugo publishes any other file beside a post, Jekyll one of ``_posts``
+    named by a date; none of the generators reads a file whose name starts with a dot."""
+    return f".{file_name}.{kind}"
 
 
 def layout_of(post_format: PostFormat, config: Config) -> str:

@@ -73,14 +73,18 @@ class Eleventy:
     def file_name(self, date: str, slug: str, video_id: str) -> str:
         return f"{date or 'undated'}-{slug or video_id}.md"
 
+    def beside(self, file_name: str, kind: str) -> str:
+        return f"{file_name}.{kind}"  # not Markdown to Eleventy, which builds only *.md
+
     def approve(self, name: str, text: str) -> tuple[str, str]:
         return name, yamlfront.approve_draft(text, self.dumps, yamlfront.load)
 
 
-def read_back(front: dict[str, Any], body: str) -> PostText:
+def read_back(front: dict[str, Any], body: str, source_field: str = "source") -> PostText:
     """A post's front matter and body as ``PostText`` (its title, source and tags where it has them)."""
     tags = front.get("tags")
-    return PostText(front=front, body=body, title=str(front.get("title") or ""), source=str(front.get("source") or ""),
+    return PostText(front=front, body=body, title=str(front.get("title") or ""),
+                    source=str(front.get(source_field) or ""),
                     tags=[str(tag) for tag in tags] if isinstance(tags, list) else [])
 
 

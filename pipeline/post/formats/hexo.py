@@ -3,7 +3,8 @@ approval as ``hexo publish`` does (Hexo builds drafts only with ``--draft``). YA
 with Hexo's fields: ``title``, ``date`` and ``updated`` (``YYYY-MM-DD HH:mm:ss``, UTC: the upload
 day, and when the article was written), ``tags``, ``categories`` (a list is a hierarchy to Hexo:
 the area, then the category inside it), ``excerpt`` (the summary), ``layout``; the seed's other
-fields as custom ones (``page.source`` …).
+fields as custom ones (``page.speaker`` …), the video's URL as ``video`` (Hexo's own ``source``
+is the post's file).
 
 Hexo renders a post through Nunjucks before Markdown (``{% unknown %}`` fails the build,
 ``{{ config.title }}`` is evaluated): every post carries ``disableNunjucks: true``, which Hexo
@@ -24,12 +25,14 @@ from pipeline.post.formats.placed import PlacedDrafts
 class Hexo(PlacedDrafts):
     name = "hexo"
     drafts, posts, guard = "source/_drafts/", "source/_posts/", "disableNunjucks"
-    fields = ("title", "date", "updated", "tags", "categories", "excerpt", "layout", "draft", *SEED_PARAMS)
+    source_field = "video"  # Hexo's own ``source`` is the post's file
+    fields = ("title", "date", "updated", "tags", "categories", "excerpt", "layout", "draft", "video",
+              *(name for name in SEED_PARAMS if name != "source"))
     list_fields = frozenset({"tags", "categories", *SEED_LISTS})
     bool_fields: frozenset[str] = frozenset()
     slug_fields = frozenset({"tags", "categories", *SEED_SLUGS})
     required_fields = frozenset({"title", "layout"})
-    not_settable = {**SOURCE_NOT_SETTABLE,
+    not_settable = {source_field: SOURCE_NOT_SETTABLE["source"],
                     "draft": "a Hexo draft is a file in source/_drafts/: approve it to move it to source/_posts/"}
     default_layout = "post"
 
@@ -41,7 +44,8 @@ class Hexo(PlacedDrafts):
             front["updated"] = updated
         front.update(tags=list(content.tags), categories=categories(content), excerpt=content.summary,
                      layout=layout_of(self, config))
-        return {**front, **seed_params(content, config)}
+        return {**front, **{self.source_field if key == "source" else key: value
+                            for key, value in seed_params(content, config).items()}}
 
 
 def _hexo_time(iso: str) -> str:

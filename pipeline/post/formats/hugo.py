@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.post.formats import yamlfront
 from pipeline.post.formats.base import (SEED_LISTS, SEED_PARAMS, SEED_SLUGS, SOURCE_NOT_SETTABLE, PostContent,
-                                        PostText, categories, layout_of, seed_params)
+                                        PostText, categories, hidden_beside, layout_of, seed_params)
 from pipeline.post.formats.eleventy import read_back, with_fields
 
 _SHORTCODES = (("{{<", "{{&lt;"), ("{{%", "{{&#37;"))
@@ -62,6 +62,8 @@ class Hugo:
 
     def file_name(self, date: str, slug: str, video_id: str) -> str:
         return f"content/posts/{slug or video_id}.md"
+
+    beside = staticmethod(hidden_beside)
 
     def approve(self, name: str, text: str) -> tuple[str, str]:
         return name, yamlfront.approve_draft(text, self.dumps, self._loaded)

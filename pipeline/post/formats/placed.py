@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.post.formats import yamlfront
-from pipeline.post.formats.base import PostText
+from pipeline.post.formats.base import PostText, hidden_beside
 from pipeline.post.formats.eleventy import read_back, with_fields
 
 
@@ -16,12 +16,14 @@ class PlacedDrafts:
     """The shared half of a format whose drafts are a place: ``drafts`` and ``posts`` are the
     folders (in the posts folder, which is laid out as the site's root), ``guard`` the field
     that keeps the generator's template engine off the post's text, ``inert`` pairs of syntax
-    the generator's Markdown would act on and the same text written inertly."""
+    the generator's Markdown would act on and the same text written inertly, ``source_field``
+    the field of the video's URL."""
 
     drafts: str
     posts: str
     guard: str
     inert: tuple[tuple[str, str], ...] = ()
+    source_field = "source"  # the field of the video's URL, which identifies the post
 
     def dumps(self, front: dict[str, Any], body: str) -> str:
         for syntax, inert in self.inert:
@@ -34,7 +36,7 @@ class PlacedDrafts:
         front.pop(self.guard, None)  # the format's own, always written back by dumps
         for syntax, inert in self.inert:
             body = body.replace(inert, syntax)
-        return read_back(front, body)
+        return read_back(front, body, self.source_field)
 
     def is_draft(self, name: str, text: str) -> bool:
         return not name.startswith(self.posts)
@@ -46,6 +48,8 @@ class PlacedDrafts:
 
     def file_name(self, date: str, slug: str, video_id: str) -> str:
         return f"{self.drafts}{slug or video_id}.md"
+
+    beside = staticmethod(hidden_beside)
 
     def approve(self, name: str, text: str) -> tuple[str, str]:
         if not self.is_draft(name, text):

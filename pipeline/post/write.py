@@ -23,7 +23,7 @@ from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, WriteError
 from pipeline.post.faithfulness import find_flags
-from pipeline.post.index import find_post_by_source, front_matter_source, post_written
+from pipeline.post.index import find_post_by_source, front_matter_source, post_name, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, PostText, get_format
@@ -285,8 +285,11 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     warnings = post_date(meta)[1]
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not read_only(existing.path) \
-            and existing.path.read_bytes() == text.encode("utf-8"):
-        existing = ExistingPost(existing.path, edited=False)  # ours, its record lost to a kill
+            and existing.path.read_bytes() == text.encode("utf-8") \
+            and post_format.is_draft(post_name(store, existing.path), text):
+        # Ours, its record lost to a kill. Not an approved post, though its bytes be ours (a
+        # Hexo or Jekyll draft moved as it was): approval made it the reviewer's.
+        existing = ExistingPost(existing.path, edited=False)
     if existing is not None and existing.edited and not overwrite_edited:
         beside = ensure_inside(existing.path.with_name(post_format.beside(existing.path.name, REGENERATED)),
                                store.posts_dir)

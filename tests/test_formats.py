@@ -181,3 +181,28 @@ def test_set_knows_each_formats_fields(cli, fake_llm, tmp_path: Path, name: str,
     videos = video_dir_with(tmp_path, BW)
     result = cli("run", "--format", name, "--set", pair, str(videos / f"{BW}.info.json"))
     assert result.code == 2 and result.stderr.strip() == line
+
+
+def test_the_readmes_example_posts_are_what_the_formats_write() -> None:
+    import re
+
+    from pipeline.artifacts import ArticleFile
+    from pipeline.post.write import build_post, post_file_name
+    from pipeline.shapes import Metadata
+    from tests.conftest import ROOT
+
+    article = ArticleFile.model_validate({
+        "title": "不用后刹车能翘多久", "summary": "一位骑手试着不用后刹车翘孤轮，并解释后刹车为何是平衡的关键。",
+        "sections": [{"heading": "规则", "body": "每次尝试只能用油门和身体控制平衡。"}],
+        "tags": ["motorcycle", "wheelie"], "area": "society-culture", "category": "lifestyle-sports",
+        "companies_orgs": [], "products_models": [], "guest": "", "insight": "后刹车比油门更能救命。",
+        "created_at": "2025-11-02T09:30:00+00:00"})
+    meta = Metadata(id=BW, title="Trying to Wheelie Without the Rear Brake", channel="Wheelie Rider",
+                    upload_date="20210720", webpage_url=f"https://www.youtube.com/watch?v={BW}")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"<summary>\w+: <code>output/posts/(\S+)</code></summary>.*?```markdown\n(.*?)\n```", readme, re.S)
+    assert len(shown) == len(FORMATS)
+    for name, (file_name, text) in zip(FORMATS, shown):
+        config = Config.model_validate({"post": {"format": name}})
+        assert file_name == post_file_name(meta, config)
+        assert text + "\n" == build_post(article, meta, config).text

@@ -206,3 +206,19 @@ def test_the_readmes_example_posts_are_what_the_formats_write() -> None:
         config = Config.model_validate({"post": {"format": name}})
         assert file_name == post_file_name(meta, config)
         assert text + "\n" == build_post(article, meta, config).text
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_draft_moved_to_the_posts_folder_by_hand_is_approved_and_kept(cli, fake_llm, tmp_path: Path,
+                                                                      name: str) -> None:
+    out = written(cli, tmp_path, name)
+    draft, published = out / "posts" / DRAFT[name], out / "posts" / APPROVED[name]
+    published.parent.mkdir(parents=True, exist_ok=True)
+    draft.rename(published)  # as `git mv` does: the bytes are still the pipeline's
+    before = published.read_bytes()
+    assert review(cli) == "approved"
+    for _ in range(2):  # and stays so once a run has recorded where it now is
+        again = cli("run", "--force", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+        assert again.code == 0 and "1 kept" in again.stdout, again.stdout
+        assert published.read_bytes() == before and not draft.exists()
+        assert review(cli) == "approved"

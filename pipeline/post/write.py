@@ -137,6 +137,15 @@ def post_file_name(meta: Metadata, config: Config | None = None) -> str:
 class ExistingPost:
     path: Path
     edited: bool
+    # A draft someone moved to the generator's place for published posts (``git mv`` into
+    # Jekyll's ``_posts/``): approved by hand, the reviewer's, though its bytes be the pipeline's.
+    approved_by_hand: bool = False
+
+    def recorded(self, store: Store) -> dict[str, Any]:
+        """What ``post.json`` records of where the post is: its path, and no hash of the
+        pipeline's for a post approved by hand (as ``yt2post approve`` drops it)."""
+        forget = {"sha256": None, "pending_sha256": None} if self.approved_by_hand else {}
+        return {"path": store.relative(self.path), **forget}
 
 
 def locate_post(store: Store, video_id: str, source: str, record: PostRecord | None = None) -> ExistingPost | None:
@@ -146,7 +155,12 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
         find_post_by_source(store.posts_dir, source, get_format(record.format))
     if path is None:
         return None
-    return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
+    data = path.read_bytes()
+    if record.reviewers(path, data):
+        return ExistingPost(path, edited=True)
+    moved = recorded is not None and path != recorded and \
+        not get_format(record.format).is_draft(post_name(store, path), data.decode("utf-8", "replace"))
+    return ExistingPost(path, edited=moved, approved_by_hand=moved)
 
 
 
@@ -272,7 +286,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
 
     if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:
         if store.relative(existing.path) != record.path:
-            store.save(video_id, record.model_copy(update={"path": store.relative(existing.path)}))
+            store.save(video_id, record.model_copy(update=existing.recorded(store)))
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
@@ -294,7 +308,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         beside = ensure_inside(existing.path.with_name(post_format.beside(existing.path.name, REGENERATED)),
                                store.posts_dir)
         atomic_write_text(beside, text)
-        store.save(video_id, record.model_copy(update={"path": store.relative(existing.path), "edited": True,
+        store.save(video_id, record.model_copy(update={**existing.recorded(store), "edited": True,
                                                        "regenerated": store.relative(beside), "warnings": warnings}))
         return StageResult(video_id, "write", "kept",
                            detail=f"{existing.path} was edited by a reviewer and left untouched; "

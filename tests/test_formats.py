@@ -222,3 +222,17 @@ def test_a_draft_moved_to_the_posts_folder_by_hand_is_approved_and_kept(cli, fak
         assert again.code == 0 and "1 kept" in again.stdout, again.stdout
         assert published.read_bytes() == before and not draft.exists()
         assert review(cli) == "approved"
+
+
+def test_approving_onto_another_posts_name_is_refused_and_moves_nothing(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "hexo")
+    draft, taken = out / "posts" / DRAFT["hexo"], out / "posts" / APPROVED["hexo"]
+    before = draft.read_bytes()
+    taken.parent.mkdir(parents=True)
+    taken.write_text("---\ntitle: another post\n---\n\nits own words\n", encoding="utf-8")
+    result = cli("approve", BW)
+    assert result.code == 1
+    assert result.stderr.strip() == (f"error: {BW}: not approved: posts/{APPROVED['hexo']} is another post's "
+                                     "name; rename one of them")
+    assert draft.read_bytes() == before and "its own words" in taken.read_text(encoding="utf-8")
+    assert review(cli) == "draft"

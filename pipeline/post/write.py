@@ -163,7 +163,6 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=moved, approved_by_hand=moved)
 
 
-
 @dataclass
 class ReadPost:
     """A video's post as read from its file, by the format that wrote it."""

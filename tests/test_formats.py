@@ -236,3 +236,19 @@ def test_approving_onto_another_posts_name_is_refused_and_moves_nothing(cli, fak
                                      "name; rename one of them")
     assert draft.read_bytes() == before and "its own words" in taken.read_text(encoding="utf-8")
     assert review(cli) == "draft"
+
+
+def test_two_hugo_posts_of_one_title_get_two_slugs(cli, fake_llm, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, BW)
+    seed = json.loads((videos / f"{BW}.info.json").read_text(encoding="utf-8"))
+    other = "SameTitle01"
+    copy = dict(seed, id=other, display_id=other, webpage_url=f"https://www.youtube.com/watch?v={other}")
+    (videos / f"{other}.info.json").write_text(json.dumps(copy), encoding="utf-8")
+    for video_id in (BW, other):
+        assert cli("run", "--format", "hugo", str(videos / f"{video_id}.info.json")).code == 0
+    hugo = get_format("hugo")
+    posts_dir = tmp_path / "output" / "posts" / "content" / "posts"
+    slugs = {path.stem: hugo.loads(path.read_text(encoding="utf-8")).front["slug"] for path in posts_dir.glob("*.md")}
+    # Hugo takes a page's URL from its slug: each is its file's, so neither page hides the other.
+    assert slugs == {"trying-to-wheelie-without-the-rear-brake": "trying-to-wheelie-without-the-rear-brake",
+                     f"trying-to-wheelie-without-the-rear-brake-{other}": f"trying-to-wheelie-without-the-rear-brake-{other}"}

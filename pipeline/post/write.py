@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,14 +83,16 @@ def render_body(sections: list[dict[str, Any]], video_url: str | None = None) ->
     return "\n\n".join(blocks)
 
 
-def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config) -> PostContent:
+def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
+                 slug: str | None = None) -> PostContent:
     """What the post says, whatever its format: metadata facts and the article, made safe. The
-    article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe."""
+    article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe.
+    ``slug``: the one its file is named by (``slug_at``), else its title's."""
     if not isinstance(article, ArticleContent):
         article = ArticleContent.model_validate(article)
     source = canonical_source(meta)
     return PostContent(
-        slug=post_slug(meta.title, meta.id), written=getattr(article, "created_at", None) or "",
+        slug=post_slug(meta.title, meta.id) if slug is None else slug, written=getattr(article, "created_at", None) or "",
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
@@ -114,10 +116,10 @@ class BuiltPost:
 
 
 def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
-               overrides: dict[str, Any] | None = None) -> BuiltPost:
+               overrides: dict[str, Any] | None = None, slug: str | None = None) -> BuiltPost:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
-    content = post_content(article, meta, config)
+    content = post_content(article, meta, config, slug)
     return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format)
 
 
@@ -211,16 +213,29 @@ def _free_path(store: Store, meta: Metadata, source: str, config: Config) -> Pat
                 if not path.exists() or front_matter_source(path, get_format(config.post.format)) == source)
 
 
-def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config) -> Path:
-    """Write a new post under the first free name, choosing it and creating the file in one
-    step: another worker's post of the same date and title may take a name between our look
-    and our write. Its record comes first: a kill before the post is in place leaves a record
-    of a post that is not there, and the next run writes it afresh."""
+def slug_at(meta: Metadata, config: Config, path: Path) -> str:
+    """The slug of the post whose file is ``path``: the title's, with what a taken name added
+    (``-<id>``, ``-<id>-2``: Hugo takes a page's URL from its ``slug``, so two videos of one
+    title must not share one)."""
+    slug, preferred = post_slug(meta.title, meta.id), Path(post_file_name(meta, config)).stem
+    if path.stem == preferred or not path.stem.startswith(preferred):
+        return slug
+    return (slug or meta.id) + path.stem[len(preferred):]  # a name without a slug is the id's
+
+
+def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord,
+                 text_at: Callable[[Path], str], config: Config) -> Path:
+    """Write a new post (its text for a name: ``text_at``) under the first free name, choosing
+    it and creating the file in one step: another worker's post of the same date and title may
+    take a name between our look and our write. Its record comes first: a kill before the post
+    is in place leaves a record of a post that is not there, and the next run writes it afresh."""
     for path in _post_names(store, meta, config):
         if path.exists():
             continue
         ensure_inside(path, store.posts_dir)
-        store.save(video_id, record.model_copy(update={"path": store.relative(path)}))
+        text = text_at(path)
+        store.save(video_id, record.model_copy(update={"path": store.relative(path),
+                                                       "sha256": sha256_bytes(text.encode("utf-8"))}))
         try:
             create_new_text(path, text)
         except FileExistsError:
@@ -289,10 +304,14 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
-    try:
-        text = build_post(article, meta, config, overrides).text
-    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-        raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+    def text_at(path: Path) -> str:
+        """The post's text as the file ``path`` (its slug is the file's)."""
+        try:
+            return build_post(article, meta, config, overrides, slug_at(meta, config, path)).text
+        except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+            raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+
+    text = text_at(target)
 
     record_flags(video_id, article, meta, config, store, expected)
     warnings = post_date(meta)[1]
@@ -324,7 +343,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
                          written_at=now_iso(), warnings=warnings, format=config.post.format)
     if existing is None:
-        target = _create_post(store, video_id, meta, written, text, config)
+        target = _create_post(store, video_id, meta, written, text_at, config)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.

@@ -252,3 +252,20 @@ def test_two_hugo_posts_of_one_title_get_two_slugs(cli, fake_llm, tmp_path: Path
     # Hugo takes a page's URL from its slug: each is its file's, so neither page hides the other.
     assert slugs == {"trying-to-wheelie-without-the-rear-brake": "trying-to-wheelie-without-the-rear-brake",
                      f"trying-to-wheelie-without-the-rear-brake-{other}": f"trying-to-wheelie-without-the-rear-brake-{other}"}
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_draft_never_takes_the_name_of_a_published_post(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    videos = video_dir_with(tmp_path, BW)
+    seed = json.loads((videos / f"{BW}.info.json").read_text(encoding="utf-8"))
+    other = "SameTitle01"
+    (videos / f"{other}.info.json").write_text(json.dumps(dict(
+        seed, id=other, display_id=other, webpage_url=f"https://www.youtube.com/watch?v={other}")), encoding="utf-8")
+    assert cli("run", "--format", name, str(videos / f"{BW}.info.json")).code == 0
+    assert cli("approve", BW).code == 0
+    assert cli("run", "--format", name, str(videos / f"{other}.info.json")).code == 0
+    approved = cli("approve", other)  # a weekly show's second "Q&A": its own name, in drafts and once published
+    assert approved.code == 0, approved.stderr
+    published = sorted(p.name for p in (tmp_path / "output" / "posts" / APPROVED[name]).parent.glob("*.md"))
+    stem = Path(APPROVED[name]).stem
+    assert published == sorted([f"{stem}.md", f"{stem}-{other}.md"])

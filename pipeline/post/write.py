@@ -207,10 +207,20 @@ def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
         yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
 
 
-def _free_path(store: Store, meta: Metadata, source: str, config: Config) -> Path:
+def _free_path(store: Store, meta: Metadata, source: str, config: Config, text_at: Callable[[Path], str]) -> Path:
     """The first name that is free or holds a post of this source (found in place)."""
     return next(path for path in _post_names(store, meta, config)
-                if not path.exists() or front_matter_source(path, get_format(config.post.format)) == source)
+                if not _taken(store, path, text_at, config)
+                or path.exists() and front_matter_source(path, get_format(config.post.format)) == source)
+
+
+def _taken(store: Store, path: Path, text_at: Callable[[Path], str], config: Config) -> bool:
+    """Whether a new draft may not be named ``path``: a file has the name, or its approval
+    would move it onto another post's (a Hexo or Jekyll post published under that name)."""
+    if path.exists():
+        return True
+    published = store.posts_dir / get_format(config.post.format).approve(post_name(store, path), text_at(path))[0]
+    return published != path and published.exists()
 
 
 def slug_at(meta: Metadata, config: Config, path: Path) -> str:
@@ -230,7 +240,7 @@ def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord
     take a name between our look and our write. Its record comes first: a kill before the post
     is in place leaves a record of a post that is not there, and the next run writes it afresh."""
     for path in _post_names(store, meta, config):
-        if path.exists():
+        if _taken(store, path, text_at, config):
             continue
         ensure_inside(path, store.posts_dir)
         text = text_at(path)
@@ -291,7 +301,15 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     post_format = get_format(config.post.format)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
-    target = existing.path if existing is not None else _free_path(store, meta, source, config)
+
+    def text_at(path: Path) -> str:
+        """The post's text as the file ``path`` (its slug is the file's)."""
+        try:
+            return build_post(article, meta, config, overrides, slug_at(meta, config, path)).text
+        except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+            raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+
+    target = existing.path if existing is not None else _free_path(store, meta, source, config, text_at)
     if existing is None and target.is_file() and front_matter_source(target, post_format) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so. Another
@@ -303,13 +321,6 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
             store.save(video_id, record.model_copy(update=existing.recorded(store)))
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
-
-    def text_at(path: Path) -> str:
-        """The post's text as the file ``path`` (its slug is the file's)."""
-        try:
-            return build_post(article, meta, config, overrides, slug_at(meta, config, path)).text
-        except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-            raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
     text = text_at(target)
 

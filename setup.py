@@ -18,9 +18,10 @@ class BuildWithDefaults(build_py):
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "pipeline" / "_defaults"
-        (target / "prompts").mkdir(parents=True, exist_ok=True)
-        for template in sorted((ROOT / "prompts").glob("*.md")):
-            shutil.copyfile(template, target / "prompts" / template.name)
+        for template in sorted((ROOT / "prompts").rglob("*.md")):  # the English set is in prompts/en/
+            copy = target / "prompts" / template.relative_to(ROOT / "prompts")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, copy)
         shutil.copyfile(ROOT / "config.yaml", target / "config.yaml")
 
 

@@ -2,7 +2,9 @@
 
 For every file of the corpus (``tests/fixtures/captions/``, the caption files of
 ``tests/fixtures/subtitles/`` and Bilibili's subtitle JSON in ``tests/fixtures/bilibili/``, each
-traced in a PROVENANCE.md) it reports:
+traced in a PROVENANCE.md), and for the podcast transcripts of ``tests/fixtures/podcasts/``
+(VTT with voices, SRT, the namespace's JSON, HTML, plain text: ``PODCAST_CORPUS``, read as a
+feed's ``<podcast:transcript>`` is, and each turn of speakers checked too) it reports:
 
 - recall: of the words in the cue texts (markup removed, sound cues excepted), the share found
   in the transcript's paragraphs, counted with multiplicity (Chinese and Japanese by character);
@@ -392,6 +394,80 @@ def measure(entry: Entry) -> Result:
     return Result(entry, total, sum(got.values()), found, getattr(transcript, "encoding", None))
 
 
+# --- podcast transcripts -------------------------------------------------------------------
+# The publisher's transcripts a feed links (``<podcast:transcript>``), each read by the podcast
+# site's reader as a run reads it: every word, and each turn of speakers, must come through.
+
+
+@dataclass(frozen=True)
+class PodcastEntry:
+    path: str  # relative to tests/fixtures
+    kind: str  # the MIME type the feed gives it
+
+
+PT = "podcasts/transcripts/"
+PODCAST_CORPUS: list[PodcastEntry] = [
+    PodcastEntry(PT + "buzzsprout-example.vtt", "text/vtt"),  # <v Sarah> voices
+    PodcastEntry(PT + "buzzsprout-example.srt", "application/x-subrip"),  # "Travis:" at a turn's first cue
+    PodcastEntry(PT + "buzzsprout-example.json", "application/json"),  # the namespace's JSON, a word a segment
+    PodcastEntry(PT + "buzzsprout-example.html", "text/html"),  # <cite>Travis:</cite> <time> <p>
+    PodcastEntry(PT + "buzzsprout-example.txt", "text/plain"),  # "Travis: …" paragraphs (made from the HTML)
+]
+
+
+def podcast_reference(entry: PodcastEntry) -> tuple[list[str], list[str]]:
+    """A podcast transcript's own text lines and its turns of speakers, read with regular
+    expressions over the raw file (``json`` for JSON), not with the pipeline's readers."""
+    raw = (FIXTURES / entry.path).read_text(encoding="utf-8")
+    if entry.kind == "application/json":
+        segments = json.loads(raw)["segments"]
+        lines, speakers = [str(s["body"]) for s in segments], [str(s["speaker"]) for s in segments]
+    elif entry.kind == "text/html":
+        speakers = [s.strip().rstrip(":").strip() for s in re.findall(r"<cite>(.*?)</cite>", raw)]
+        lines = re.findall(r"<p>(.*?)</p>", raw, re.DOTALL)
+    elif entry.kind == "text/plain":
+        blocks = [block.strip() for block in raw.split("\n\n") if block.strip()]
+        speakers = [block.split(":", 1)[0] for block in blocks]
+        lines = [block.split(":", 1)[1] for block in blocks]
+    else:
+        lines = [line for line in raw.splitlines()
+                 if line.strip() and "-->" not in line and not line.strip().isdigit() and line.strip() != "WEBVTT"]
+        if entry.kind == "text/vtt":
+            speakers = [m.group(1) for line in lines if (m := re.match(r"<v ([^>]+)>", line))]
+            lines = [re.sub(r"<[^>]+>", "", line) for line in lines]
+        else:
+            speakers = [m.group(1) for line in lines if (m := re.match(r"^(\w+): ", line))]
+            lines = [re.sub(r"^\w+: ", "", line) for line in lines]
+    turns = [s for i, s in enumerate(speakers) if i == 0 or speakers[i - 1] != s]
+    return [html.unescape(line) for line in lines], turns
+
+
+@dataclass
+class PodcastResult(Result):
+    turns: list[str] | None = None  # the reference's turns of speakers
+    speakers: list[str | None] | None = None  # the transcript's paragraphs' turns
+
+
+def measure_podcast(entry: PodcastEntry) -> PodcastResult:
+    from pipeline.sites.podcast.feed import TranscriptLink
+    from pipeline.sites.podcast.transcripts import TranscriptReadError, read_transcript
+
+    lines, turns = podcast_reference(entry)
+    reference = Counter(words(" ".join(lines)))
+    total = sum(reference.values())
+    as_fetched = Entry(entry.path, "en", entry.kind, "utf-8")
+    link = TranscriptLink(url=f"https://podcast.example/{Path(entry.path).name}", type=entry.kind)
+    try:
+        transcript = read_transcript((FIXTURES / entry.path).read_bytes(), link, "podcast-0123456789abcdef")
+    except TranscriptReadError as exc:
+        return PodcastResult(as_fetched, total, 0, 0, None, error=str(exc), turns=turns)
+    got = Counter(words(transcript.text()))
+    paragraphs = transcript.paragraphs
+    speakers = [p.speaker for i, p in enumerate(paragraphs) if i == 0 or paragraphs[i - 1].speaker != p.speaker]
+    return PodcastResult(as_fetched, total, sum(got.values()), sum((reference & got).values()), transcript.encoding,
+                         turns=turns, speakers=speakers)
+
+
 def measure_all() -> list[Result]:
     return [measure(entry) for entry in CORPUS]
 
@@ -429,6 +505,11 @@ def main() -> int:
     recall, duplication = overall(results)
     ok = (recall >= MIN_RECALL_OVERALL and all(r.recall >= MIN_RECALL_FILE and not r.error for r in results)
           and all(r.duplication <= MAX_DUPLICATION for r in results))
+    podcasts = [measure_podcast(entry) for entry in PODCAST_CORPUS]
+    print("\nPodcast transcripts (each file's recall must be at least the overall target, its turns of "
+          "speakers all kept):\n")
+    print(table(podcasts))
+    ok = ok and all(r.recall >= MIN_RECALL_OVERALL and not r.error and r.speakers == r.turns for r in podcasts)
     return 0 if ok else 1
 
 

@@ -50,8 +50,9 @@ class RunReport:
 
 
 def _known_video(source: str, store: Store) -> VideoRef | None:
-    """A URL or id of a video already in the output folder, fetched from a local info.json:
-    reach it the same way again, so its current artifacts are not fetched anew."""
+    """A URL or id of a video already in the output folder, fetched from a local info.json (or
+    of a site whose videos have no URL of their own): reach it the same way again, so its
+    current artifacts are not fetched anew."""
     if Path(source).exists():
         return None
     found = video_of_url(source)
@@ -64,6 +65,11 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
         site = of_store_id(video_id)
         return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path),
                         site=site[0].name if site else DEFAULT)
+    # A site whose videos have no URL of their own (a podcast episode is reached through its
+    # feed): the way its status remembers.
+    ref = store.load_status(video_id).ref if found and store.has_video(video_id) else None
+    if found and not found[0].canonical_url(found[1]) and ref and ref.get("url"):
+        return VideoRef(video_id=video_id, url=str(ref["url"]), site=found[0].name)
     return None
 
 
@@ -156,6 +162,7 @@ def run(request: RunRequest, config: Config | None = None, out: Path | str = "ou
     set_max_input_mb(config.max_input_mb)
     options = request.options
     options.stages = tuple(options.stages) or NAMES
+    options.dry_run = request.dry_run
     selection = {"flat_extract": site_lister(config), "limit": request.limit, "since": request.since,
                  "reverse": request.reverse or None}
     sources, new, mark_seen, dry_run, videos = request.sources, request.new, request.mark_seen, request.dry_run, \
@@ -260,9 +267,10 @@ def _select(sources: Sequence[str], store: Store, report: RunReport, retry_faile
     failed = failed_videos(store)
     if not sources:
         return failed
-    wanted = {v.video_id for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
-                                                 **selection)}
-    chosen = [v for v in failed if v.video_id in wanted]
+    # Reached as the sources reach them now (a private feed's credential is not kept in a status).
+    wanted = {v.video_id: v for v in resolve_videos(sources, store, problems=report.source_errors, named=named,
+                                                    **selection)}
+    chosen = [wanted[v.video_id] for v in failed if v.video_id in wanted]
     report.left_out = len(failed) - len(chosen)
     return chosen
 

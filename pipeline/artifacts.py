@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Self
 
 from pydantic import Field, JsonValue, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -69,6 +69,17 @@ class Artifact(Lenient):
         """The artifact as its file has it: the dict read (only to look at), else what ``save``
         would write."""
         return self._stored if self._stored is not None else self.to_json_dict()
+
+    @property
+    def file_as_read(self) -> dict[str, Any] | None:
+        """The dict of the file this object stands for or will replace; None for a new one."""
+        return self._stored
+
+    def replacing(self, file_as_read: dict[str, Any] | None) -> Self:
+        """Record the file this object will replace (read once), for ``Store.save``'s check
+        that it never writes over a newer program's file."""
+        self._stored = file_as_read
+        return self
 
     def to_json_dict(self) -> dict[str, Any]:
         """What is written to the file: ``schema_version`` first, then the fields in order."""

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
+from pipeline.language import DEFAULT_LANGUAGE, standard_tag
 from pipeline.resources import builtin_config_file
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -130,8 +131,9 @@ class LLMConfig(_Strict):
 class TranscriptConfig(_Strict):
     # Preferred languages in order; empty means the video's own language first, then English.
     languages: list[str] = Field(default_factory=list)
-    # Convert traditional Chinese captions to simplified ("zh-Hans") before summarizing; off unless asked.
-    convert_chinese: Literal["zh-Hans"] | None = None
+    # Convert Chinese captions to one script before summarizing, with OpenCC: "zh-Hans"
+    # (Traditional to Simplified) or "zh-Hant" (Simplified to Traditional); off unless asked.
+    convert_chinese: Literal["zh-Hans", "zh-Hant"] | None = None
     paragraph_seconds: float = Field(default=90.0, gt=0)
 
 
@@ -149,6 +151,15 @@ class YouTubeConfig(_Strict):
     block_pause: float = Field(default=300.0, ge=0)  # pause all YouTube work after an IP block
 
 
+class PodcastConfig(_Strict):
+    timeout: float = Field(default=30.0, gt=0)  # seconds for each feed, transcript or chapters request
+    # The largest episode audio downloaded for speech recognition (MB); a feed or transcript is
+    # capped by max_input_mb.
+    max_audio_mb: float = Field(default=500.0, gt=0)
+    # Apple's public iTunes lookup, which finds an Apple Podcasts link's feed.
+    apple_lookup_url: str = "https://itunes.apple.com/lookup"
+
+
 class ASRConfig(_Strict):
     # "endpoint": an OpenAI-compatible /audio/transcriptions; "local": faster-whisper; None: off.
     backend: Literal["endpoint", "local"] | None = None
@@ -158,6 +169,8 @@ class ASRConfig(_Strict):
     max_upload_mb: float = Field(default=24.0, gt=0)
     local_model: str = "small"
     language: str | None = None
+    # USD per minute of audio, for --dry-run; None: OpenAI's price of the model, where known.
+    price_per_minute: float | None = Field(default=None, ge=0)
 
 
 class Taxonomy(_Strict):
@@ -215,6 +228,14 @@ class PostConfig(_Strict):
     # A "[▶ 12:34](video link)" line under each section heading, for sites that want it. Off:
     # the post keeps the seed's exact shape.
     section_links: bool = False
+    # The readers' language, a BCP-47 tag (zh-Hans, zh-Hant, en, ja, pt-BR …): what the model
+    # writes in (``pipeline.language``). Kept in the tag's standard form (zh_TW -> zh-TW).
+    language: str = DEFAULT_LANGUAGE
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        return standard_tag(value)
 
 
 class ReviewConfig(_Strict):
@@ -227,6 +248,7 @@ class Config(_Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     transcript: TranscriptConfig = Field(default_factory=TranscriptConfig)
     youtube: YouTubeConfig = Field(default_factory=YouTubeConfig)
+    podcast: PodcastConfig = Field(default_factory=PodcastConfig)
     asr: ASRConfig = Field(default_factory=ASRConfig)
     taxonomy: Taxonomy = Field(default_factory=Taxonomy)
     front_matter: FrontMatterDefaults = Field(default_factory=FrontMatterDefaults)
@@ -354,6 +376,8 @@ def _validate(raw: dict[str, Any], origin: str) -> Config:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key" + _key_suggestion(first["loc"])
+        elif first["type"] == "value_error":  # a validator's own sentence, without pydantic's "Value error, "
+            message = str(first["ctx"]["error"])
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{origin}: {key}: {message}{suffix}") from None

@@ -42,6 +42,7 @@ class RunOptions:
     batch_api: bool = False  # summarize through the provider's Batch API (also ``llm.mode: batch``)
     batch_export: Path | None = None  # write the Batch API requests to this folder instead of sending them
     batch_import: tuple[Path, ...] = ()  # Batch API result files to apply first
+    dry_run: bool = False  # ``--dry-run``: nothing that costs runs (the model, speech recognition); ``api.run`` sets it
 
 
 class Reporter(Protocol):

@@ -7,6 +7,7 @@ turns each into one line naming the video and the cause.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitStatus(IntEnum):
@@ -65,6 +66,15 @@ class Deferred(Exception):
     """One of the video's model calls waits for an answer the executor does not have yet (a
     batch of the Batch API): the video waits for the next round. Not a ``Yt2PostError``: a
     deferred video has not failed."""
+
+
+class TranscriptionPlanned(Exception):
+    """``--dry-run``: the video's words would come from speech recognition, which costs; the dry
+    run counts its cost (from ``meta``'s duration) instead. Not a ``Yt2PostError``: nothing failed."""
+
+    def __init__(self, meta: Any) -> None:
+        super().__init__(f"{meta.id}: words by speech recognition")
+        self.meta = meta  # the video's Metadata
 
 
 class FetchError(Yt2PostError):

@@ -1,7 +1,9 @@
 """Keeping secrets out of everything the pipeline prints, logs or records.
 
 The API keys (by the environment variables config names), proxy credentials and cookie
-values are collected once; every message that leaves the core passes through ``redact``.
+values are collected once; a source's own credentials (a private podcast feed's password or
+token) are added when it is read (``remember``); every message that leaves the core passes
+through ``redact``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,6 +26,7 @@ _MIN_SECRET = 6  # shorter values would mask ordinary words
 
 class Redactor:
     def __init__(self, secrets: set[str] | None = None) -> None:
+        self.secrets = frozenset(secrets or ())
         self._secrets = sorted({s for s in (secrets or set()) if len(s) >= _MIN_SECRET}, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
 
@@ -60,6 +65,7 @@ def _cookie_values(path: Path) -> set[str]:
 
 
 _active = Redactor()
+_remembering = threading.Lock()
 
 
 def install(config: Config | None) -> Redactor:
@@ -67,6 +73,15 @@ def install(config: Config | None) -> Redactor:
     global _active
     _active = Redactor(secrets_of(config))
     return _active
+
+
+def remember(secrets: Iterable[str]) -> None:
+    """Mask these too from now on (a source's credentials, found when it is read)."""
+    global _active
+    with _remembering:  # two workers reading two private feeds keep both
+        new = set(secrets) - _active.secrets
+        if new:
+            _active = Redactor(set(_active.secrets) | new)
 
 
 def redact(text: str) -> str:

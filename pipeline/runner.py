@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.context import Executor, Reporter, RunContext, RunOptions
-from pipeline.errors import BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, Yt2PostError
+from pipeline.errors import (BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, TranscriptionPlanned,
+                             Yt2PostError)
 from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sites import DEFAULT, get_site
@@ -107,14 +108,19 @@ class Runner:
 
     def plan(self, videos: list[VideoRef]) -> list[Estimate]:
         """``--dry-run``: fetch what is missing (free), then estimate every video's LLM calls."""
-        from pipeline.llm.summarize import estimate
+        from pipeline.llm.summarize import estimate, estimate_transcribed
 
         estimates = []
         # The stages before the first that calls the model cost nothing: they run (fetch).
         free = tuple(itertools.takewhile(lambda stage: "model" not in stage.needs, self.stages))
         paid = next((stage for stage in ALL if "model" in stage.needs), None)
         for video in videos:
-            if free and not self._run_stages(video, free):
+            try:
+                if free and not self._run_stages(video, free):
+                    continue
+            except TranscriptionPlanned as planned:  # its words would come from speech recognition
+                estimates.append(estimate_transcribed(planned.meta, self.config, prompts=self.context.prompts,
+                                                      tags=self.context.site_tags))
                 continue
             try:
                 estimates.append(estimate(video.video_id, self.config, self.store, force=self.options.force,
@@ -137,6 +143,8 @@ class Runner:
                 return False
             except RunStopping:
                 return False  # not started: what it had is kept for the rerun
+            except TranscriptionPlanned:
+                raise  # --dry-run: what speech recognition would cost is the plan's to count
             except Deferred:
                 # Waiting for the executor's answers: not failed, run again in the next round.
                 with self._lock:
@@ -296,8 +304,9 @@ def _local_workers(videos: list[VideoRef], config: Config) -> int:
 
 
 def _ref(video: VideoRef) -> dict[str, str | None]:
-    """How to reach the video again, kept in its status, so ``--retry-failed`` needs no SOURCE."""
-    ref = {"url": video.url, "info_path": str(video.info_path) if video.info_path else None,
+    """How to reach the video again, kept in its status, so ``--retry-failed`` needs no SOURCE
+    (a private feed's credential is not kept: its SOURCE is given again)."""
+    ref = {"url": redact(video.url), "info_path": str(video.info_path) if video.info_path else None,
            "media_path": str(video.media_path) if video.media_path else None}
     # The default site's videos keep the reference they had before sites existed.
     return ref if video.site == DEFAULT else {**ref, "site": video.site}

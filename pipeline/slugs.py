@@ -40,6 +40,11 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     return slug.strip("-")
 
 
+def is_latin(text: str) -> bool:
+    """Every letter of ``text`` has an ASCII form (``Café`` yes; ``人工智能``, ``Привет`` no)."""
+    return all(unicodedata.normalize("NFKD", char).encode("ascii", "ignore") for char in text if char.isalpha())
+
+
 def title_slug(title: str, *, max_length: int = FILE_SLUG_LENGTH) -> str:
     """``slugify`` of a title, its Chinese characters spelt in pinyin (``人工智能`` ->
     ``ren-gong-zhi-neng``); a title without them gets exactly ``slugify``'s slug."""

@@ -47,7 +47,8 @@ class FetchStage:
     def run(self, ctx: RunContext, video: VideoRef) -> StageResult:
         from pipeline.sources.fetch import FetchOptions, fetch
 
-        options = FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description)
+        options = FetchOptions(subtitles=ctx.options.subtitles, allow_description=ctx.options.allow_description,
+                               plan_only=ctx.options.dry_run)
         return fetch(video, ctx.config, ctx.store, force=ctx.options.force, session=ctx.session(video.site), options=options)
 
 

@@ -181,7 +181,9 @@ class Store:
         """Write ``artifact``; never over a file a newer yt2post wrote: this program would drop
         the fields it does not know (reading one is fine, as far as it goes)."""
         # A freshly built object (not loaded) is checked against the file it would replace.
-        stored = artifact._stored if artifact._stored is not None else (self.read_optional(video_id, artifact.FILE) or {})
+        stored = artifact.file_as_read
+        if stored is None:
+            stored = self.read_optional(video_id, artifact.FILE) or {}
         refuse_newer(stored, type(artifact), f"{video_id}: {artifact.FILE}.json", video_id)
         return self.write(video_id, artifact.FILE, artifact.to_json_dict())
 
@@ -195,9 +197,8 @@ class Store:
 
     def save_file(self, path: Path, artifact: Artifact, label: str) -> Path:
         """Write ``artifact`` at ``path`` as ``save`` writes a video's, never over a newer file."""
-        if artifact._stored is not None:
-            stored = artifact._stored
-        else:  # a freshly built object is checked against the file it would replace
+        stored = artifact.file_as_read
+        if stored is None:  # a freshly built object is checked against the file it would replace
             try:
                 stored = self._read_json(path, self.root, label) or {}
             except ArtifactError:
@@ -236,7 +237,7 @@ class Store:
             raise TypeError(f"status.json has no field {', '.join(sorted(unknown))}")
         loaded = self.load_status(video_id)
         status = StatusFile.model_validate(loaded.model_dump() | changes)
-        status._stored = loaded._stored  # the file it replaces, for save's version check: read once
+        status.replacing(loaded.file_as_read)  # read once
         self.save(video_id, status)
         return status.model_dump(mode="json")
 
@@ -310,8 +311,7 @@ def _validated(model: type[A], data: dict[str, Any], label: str, video_id: str |
     except ValidationError as exc:
         raise ArtifactError(f"{label} does not have the expected shape: {shape_problem(exc)}",
                             video_id=video_id) from None
-    artifact._stored = data
-    return artifact
+    return artifact.replacing(data)
 
 
 def refuse_newer(stored: dict[str, Any], model: type[Artifact], label: str, video_id: str | None = None) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipeline.artifacts import WatchedSource
 from pipeline.errors import ArtifactError, UsageError
+from pipeline.redact import redact
 from pipeline.shapes import VideoRef
 from pipeline.sources.listing import expand_sources, select_refs
 from pipeline.store import Store, now_iso, refuse_newer
@@ -103,9 +104,10 @@ class SourceRecord:
                 raise UsageError(str(exc)) from None
 
     def save(self) -> None:
-        artifact = WatchedSource(source=self.source, first_looked_at=self.first_looked_at,
+        # A private feed's URL holds its credential: the record names the source without it.
+        artifact = WatchedSource(source=redact(self.source), first_looked_at=self.first_looked_at,
                                  last_looked_at=self.last_looked_at, seen=self.seen, tries=self.tries)
-        artifact._stored = self.stored.stored() if self.stored is not None else None
+        artifact.replacing(self.stored.stored() if self.stored is not None else None)
         Store(self.path.parents[1]).save_file(self.path, artifact, self.label)
         self.stored = artifact
 

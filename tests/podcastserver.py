@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     trickle: float | None = None  # seconds between single bytes of the body
     auth: tuple[str, str] | None = None  # basic auth the route wants
+    ranges: bool = False  # honours "Range: bytes=N-" with 206, as audio hosts do
+    cut_once: int | None = None  # the first answer breaks off after this many bytes of the body
 
 
 class PodcastServer:
@@ -51,11 +54,27 @@ class PodcastServer:
                         self.end_headers()
                         return
                 body = route.body
+                status, start = route.status, 0
+                wanted = self.headers.get("Range", "")
+                if route.ranges and isinstance(body, bytes) and wanted.startswith("bytes=") and wanted.endswith("-"):
+                    status, start = 206, int(wanted[6:-1])
                 try:
-                    self.send_response(route.status)
+                    self.send_response(status)
                     for name, value in route.headers.items():
                         self.send_header(name, value)
+                    if isinstance(body, bytes) and route.cut_once is not None:
+                        cut, route.cut_once = route.cut_once, None
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body[:cut])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     if isinstance(body, bytes):
+                        if start:
+                            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                            body = body[start:]
                         self.send_header("Content-Length", str(len(body)))
                         self.end_headers()
                         if route.trickle:

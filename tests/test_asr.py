@@ -123,3 +123,14 @@ def test_an_approved_post_of_an_audio_file_is_redone_by_force_only_when_the_file
     named = cli("run", str(audio), "--config", config, "--force")
     assert named.code == 0, named.stderr
     assert "left out" not in named.stdout and fake_llm.calls == 1
+
+
+def test_a_dry_run_counts_speech_recognition_and_runs_none(cli, fake_llm, tmp_path: Path) -> None:
+    audio = tone(tmp_path / "My interview.wav", 90)
+    result = cli("run", str(audio), "--dry-run", "--config", str(endpoint_config(tmp_path)))
+    assert result.code == 0, result.stderr
+    # A media file's length is known only once it is read: the cost is unknown, not zero.
+    assert "(words by speech recognition first: length unknown, -; tokens guessed)" in result.stdout
+    assert "$0.0000 (some unpriced) speech recognition of 1 video(s)" in result.stdout
+    assert not fake_llm.audio_requests and not fake_llm.requests  # nothing spent
+    assert not (tmp_path / "output" / "videos").exists() or not any((tmp_path / "output" / "videos").rglob("*.json"))

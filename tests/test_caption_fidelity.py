@@ -13,11 +13,13 @@ import pytest
 
 from benchmarks.captions import (
     CORPUS,
+    PODCAST_CORPUS,
     MAX_DUPLICATION,
     MIN_RECALL_FILE,
     MIN_RECALL_OVERALL,
     Entry,
     measure,
+    measure_podcast,
     overall,
     reference_lines,
     words,
@@ -114,3 +116,25 @@ def test_the_reference_readers_of_ass_sami_sbv_and_lrc() -> None:
 def test_bilibili_subtitle_json_keeps_every_word(results) -> None:
     bilibili = {r.entry.path: (r.recall, r.duplication) for r in results if r.entry.fmt == "bilibili-json"}
     assert len(bilibili) >= 3 and all(value == (1.0, 1.0) for value in bilibili.values()), bilibili
+
+
+def test_every_podcast_transcript_type_keeps_every_word_and_each_turn_of_speakers() -> None:
+    results = [measure_podcast(entry) for entry in PODCAST_CORPUS]
+    assert {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain"} <= {
+        r.entry.fmt for r in results}
+    for r in results:
+        assert not r.error and r.recall >= MIN_RECALL_OVERALL, (r.entry.path, r.error, r.recall)
+        assert r.duplication <= MAX_DUPLICATION, (r.entry.path, r.duplication)
+        assert r.turns and r.speakers == r.turns, r.entry.path  # every turn, and no name left as a word
+        assert len(set(r.turns)) >= 2, r.entry.path
+
+
+def test_the_podcast_reference_reader_sees_the_speakers_turns() -> None:
+    """The measure can fail: a reader that lost a voice or kept a label as text would differ."""
+    by_kind = {e.kind: measure_podcast(e) for e in PODCAST_CORPUS}
+    assert by_kind["text/vtt"].turns == ["Sarah", "Gillian"]
+    assert by_kind["application/json"].turns == ["Darth Vader", "Luke"]
+    assert by_kind["application/x-subrip"].turns == by_kind["text/html"].turns == by_kind["text/plain"].turns
+    assert by_kind["text/html"].turns[:4] == ["Travis", "Sarah", "Travis", "Gilon"]
+    # The names are not counted as words of the text: the pipeline must not leave them in it.
+    assert all(r.transcript_words == r.caption_words for r in by_kind.values())

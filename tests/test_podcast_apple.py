@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.podcasts.apple import (AppleLink, AppleLookupError, is_apple_url, lookup_url, match_episode,
+from pipeline.sites.podcast.apple import (AppleLink, AppleLookupError, is_apple_url, lookup_url, match_episode,
                                      parse_apple_url, read_lookup, resolve)
-from pipeline.podcasts.feed import parse_feed
+from pipeline.sites.podcast.feed import parse_feed
 from tests.podcastserver import FIXTURES, PodcastServer
 
 SHOW = "https://podcasts.apple.com/us/podcast/the-mike-neumann-show/id1617185411"

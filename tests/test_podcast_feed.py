@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputTooLarge, NotARegularFile
-from pipeline.podcasts.feed import (FeedError, episode_metadata, find_episode, is_episode_id, load_feed, parse_chapters,
+from pipeline.sites.podcast.feed import (FeedError, episode_metadata, find_episode, is_episode_id, load_feed, parse_chapters,
                                     parse_duration, parse_feed, split_episode_ref)
-from pipeline.podcasts.fetching import fetch
+from pipeline.sites.podcast.fetching import fetch
 from tests.podcastserver import FIXTURES, PodcastServer
 
 FEEDS = FIXTURES / "feeds"
@@ -198,7 +198,7 @@ def test_episode_metadata_as_the_seed_has_a_show():
                                                     b'{"startTime":95.5,"title":"Social media"},'
                                                     b'{"startTime":50,"title":"hidden","toc":false}]}'))
     assert meta.channel == "The Mike Neumann Show"  # the post's speaker, slugged into media_books
-    assert meta.uploader == "mike@mikeneumann.show (Mike Neumann)"
+    assert meta.uploader == "Mike Neumann"
     assert (meta.upload_date, meta.title, meta.guests) == ("20240914", "Social Media", ["Dr. Timothy M. Jurgensen"])
     assert meta.webpage_url == episode.link and meta.origin == "podcast-feed"
     assert meta.description.startswith("Episode 54: Social Media\nMike Neumann and Dr. Tim Jurgensen")

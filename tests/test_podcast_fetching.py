@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pipeline.errors import InputTooLarge, NetworkError
-from pipeline.podcasts.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, credentials_of,
+from pipeline.sites.podcast.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, credentials_of,
                                         download, fetch, masked_url)
 from tests.podcastserver import PodcastServer, endless
 
@@ -107,6 +107,10 @@ def test_tokens_in_the_url_are_masked():
     assert "a1B2c3D4e5F6g7H8i9J0k1L2" not in masked_url(supercast.replace(".rss", "")) 
     assert "Zx81abcdEFGH1234ijkl" in credentials_of(patreon)
     assert masked_url("https://feeds.example.com/podcast/episode-1.mp3") == "https://feeds.example.com/podcast/episode-1.mp3"
+    # A public host's show ids are UUIDs, not secrets: the feed stays reachable from its status.
+    omny = ("https://www.omnycontent.com/d/playlist/e73c998e-6e60-432f-8610-ae210140c5b1/"
+            "A91018A4-EA4F-4130-BF55-AE270180C327/44710ECC-10BB-48D1-93C7-AE270180C33E/podcast.rss")
+    assert masked_url(omny) == omny and credentials_of(omny) == set()
 
 
 def test_a_download_resumes_from_the_bytes_it_has(server, tmp_path):

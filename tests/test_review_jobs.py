@@ -163,3 +163,27 @@ def test_a_candidates_preview_is_what_accept_writes_with_section_links_on(out: P
     post = next((out / "posts").glob("*.md")).read_text(encoding="utf-8")
     link = next(line for line in post.splitlines() if line.startswith("[▶ "))
     assert "+ " + link.replace("&", "&amp;") in page
+
+
+def test_a_regenerated_section_of_a_traditional_post_has_no_simplified_only_characters(out: Path) -> None:
+    import json
+
+    from pipeline.language import simplified_only
+    from pipeline.review.jobs import CANDIDATE
+
+    def simplified(body: dict) -> dict:
+        return {"heading": "重写的一节", "start": "", "body": "这一节说的是视频里的内容。"}
+
+    with FakeLLM(responder=simplified) as fake:
+        config = Config.model_validate({"llm": {"base_url": fake.base_url}, "post": {"language": "zh-Hant"}})
+        with desk(out, config) as client:
+            assert client.post(f"/video/{BW}/regenerate", data={**CSRF, "section": "1",
+                                                                "version": shown_version(client, BW)}).status_code == 303
+            job = finished(client, BW)
+        system = fake.requests[0]["messages"][0]["content"]
+    assert job.state == "done", job.error
+    assert "Chinese (Traditional)" in system
+    candidate = json.loads(Store(out).path(BW, CANDIDATE).read_text(encoding="utf-8"))
+    assert candidate["new"]["heading"] == "重寫的一節" and candidate["new"]["body"] == "這一節說的是視頻裡的內容。"
+    assert simplified_only(candidate["new"]["heading"] + candidate["new"]["body"]) == []
+    assert any("converted to Traditional with OpenCC" in warning for warning in candidate["warnings"])

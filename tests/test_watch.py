@@ -189,7 +189,7 @@ def test_a_bad_line_in_a_watched_list_fails_alone(cli, fake_llm, tmp_path: Path)
     assert result.code == 1, result
     assert "2 video(s): 2 done" in result.stdout
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
-        "error: watch.txt:2: not a source at all: not a YouTube video, playlist or channel URL, a video id, "
+        "error: watch.txt:2: not a source at all: not a YouTube or podcast video, playlist or channel URL, a video id, "
         "an .info.json, a folder, a list file or a media file"]
 
 

@@ -57,7 +57,7 @@ def test_installed_wheel_reproduces_the_seed_post(tmp_path: Path) -> None:
                     str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
     wheel = next(dist.glob("yt2post-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "pipeline/_defaults/prompts/system.md" in names and "pipeline/_defaults/config.yaml" in names
+    assert "pipeline/_defaults/prompts/system.md" in names and "pipeline/_defaults/prompts/en/system.md" in names and "pipeline/_defaults/config.yaml" in names
     venv = tmp_path / "venv"
     # A bare environment, filled by this interpreter's pip (``--python``): the same install,
     # without seeding a pip of its own; no byte-compiling of every dependency (half the time).

@@ -179,7 +179,8 @@ def init(with_prompts: bool, post_format: str | None) -> int:
 def _template_names() -> list[str]:
     from pipeline.resources import builtin_prompts_dir
 
-    return sorted(t.name for t in builtin_prompts_dir().glob("*.md"))
+    builtin = builtin_prompts_dir()  # with the English set for readers of other languages, en/
+    return sorted(str(t.relative_to(builtin)) for t in builtin.rglob("*.md"))
 
 
 def _copied(folder: Path) -> str:
@@ -191,6 +192,7 @@ def _copied(folder: Path) -> str:
     names = _template_names()
     missing = [name for name in names if not (folder / name).exists()]
     for name in missing:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text((builtin_prompts_dir() / name).read_text(encoding="utf-8"), encoding="utf-8")
     kept = len(names) - len(missing)
     return f"copied {len(missing)} prompt template(s) into {folder}/" + (f" (kept the {kept} already there)" if kept else "")

@@ -137,14 +137,23 @@ def _print_plan(report: RunReport) -> int:
     click.echo("video\tcalls\tprompt_tokens\tcompletion_tokens\test_cost\tbatch_api_cost")
     for e in estimates:
         note = "\t(article current: skipped)" if e.skipped else ""
+        if e.transcribed:
+            minutes = f"{e.asr_seconds / 60:.1f} min" if e.asr_seconds is not None else "length unknown"
+            note = f"\t(words by speech recognition first: {minutes}, {format_cost(e.asr_cost_usd)}; tokens guessed)"
         click.echo(f"{e.video_id}\t{e.calls}\t{e.prompt_tokens}\t{e.completion_tokens}\t"
                    f"{format_cost(e.cost_usd)}\t{format_cost(e.batch_cost_usd)}{note}")
     costs = [e.cost_usd for e in estimates if e.cost_usd is not None]
     total = format_cost(sum(costs)) if len(costs) == len(estimates) else format_cost(sum(costs)) + " (some unpriced)"
     batch_total = format_cost(sum(e.batch_cost_usd for e in estimates if e.batch_cost_usd is not None))
+    transcribed = [e for e in estimates if e.transcribed]
+    asr = ""
+    if transcribed:
+        asr_costs = [e.asr_cost_usd for e in transcribed if e.asr_cost_usd is not None]
+        asr = (f", {format_cost(sum(asr_costs))}{'' if len(asr_costs) == len(transcribed) else ' (some unpriced)'}"
+               f" speech recognition of {len(transcribed)} video(s)")
     click.echo(f"total: {len(estimates)} video(s), {sum(e.calls for e in estimates)} call(s), "
                f"{sum(e.prompt_tokens + e.completion_tokens for e in estimates)} tokens, {total} live, "
-               f"{batch_total} through the Batch API (dry run: nothing spent)")
+               f"{batch_total} through the Batch API{asr} (dry run: nothing spent)")
     if report.approved:
         click.echo(_approved_left_out(report))
     for problem in report.source_errors:

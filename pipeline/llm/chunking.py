@@ -41,7 +41,9 @@ class Part:
         return self.paragraphs[-1].end if self.paragraphs else 0.0
 
     def text(self) -> str:
-        return "\n\n".join(f"[{format_timestamp(p.start)}] {p.text}" for p in self.paragraphs)
+        # Who speaks, where the transcript names them (a podcast's): "[12:34] Jane Doe: …".
+        return "\n\n".join(f"[{format_timestamp(p.start)}] {f'{p.speaker}: ' if p.speaker else ''}{p.text}"
+                             for p in self.paragraphs)
 
 
 def _weighed(paragraphs: list[Paragraph], budget: int) -> list[tuple[Paragraph, int]]:

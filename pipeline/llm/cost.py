@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from pipeline.config import Price
+from pipeline.config import ASRConfig, Price
 from pipeline.errors import BudgetExceeded
 
 
@@ -32,6 +32,21 @@ def call_cost(model: str, prompt_tokens: int, cached_tokens: int, completion_tok
     if batch:
         total *= price.batch_factor
     return round(total / 1_000_000, 8)
+
+
+# USD per minute of audio of OpenAI's speech recognition models (asr.price_per_minute overrides).
+ASR_PRICES = {"whisper-1": 0.006, "gpt-4o-transcribe": 0.006, "gpt-4o-mini-transcribe": 0.003}
+
+
+def asr_cost(asr: ASRConfig, seconds: float | None) -> float | None:
+    """USD to transcribe ``seconds`` of audio: nothing locally; None when the length or the
+    endpoint's price is unknown."""
+    if asr.backend == "local":
+        return 0.0
+    price = asr.price_per_minute if asr.price_per_minute is not None else ASR_PRICES.get(asr.model)
+    if price is None or seconds is None:
+        return None
+    return round(seconds / 60 * price, 8)
 
 
 def format_cost(usd: float | None) -> str:

@@ -2,6 +2,15 @@
 
 Templates are Jinja2 in a sandbox. Transcripts, descriptions and titles are untrusted text:
 they only ever enter as variables, so ``{{ … }}`` inside a transcript is printed, never run.
+
+Two sets, by the readers' language (``post.language``): ``prompts/*.md`` in Chinese for a
+reader of Simplified Chinese (the seed's), ``prompts/en/*.md`` in English for every other
+language, which they name (``reader``: zh-Hant, en, ja, …). Every request gets ``language.md``
+appended, rendered with ``source`` (the transcript's language, or None) and ``rewrite`` (the
+transcript is in the reader's language: a faithful rewrite, not a translation); where it says
+nothing (the Chinese set, a video not in Chinese) the request is exactly as before it existed,
+and so is the fingerprint (``note_fingerprint`` joins the summarize fingerprint only where it
+says something).
 """
 
 from __future__ import annotations
@@ -16,10 +25,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.language import language
 from pipeline.resources import builtin_prompts_dir
 from pipeline.store import fingerprint
 
 TEMPLATE_NAMES = ("system.md", "_video.md", "article.md", "sections.md", "overview.md")
+OTHER_LANGUAGES_SET = "en/"  # the English set's folder, for readers of any language but Simplified Chinese
+LANGUAGE_NOTE = "language.md"
 
 
 def _stamps(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -65,28 +77,45 @@ class Prompts:
         dirs.append(builtin_prompts_dir())
         self._env = _environment(tuple(str(d) for d in dirs), _stamps(dirs))
         self._glossary = dict(config.glossary)
+        self.reader = language(config.post.language)
+        self.in_chinese = self.reader.chinese and not self.reader.traditional  # the set the prompts are in
+        self._set = "" if self.in_chinese else OTHER_LANGUAGES_SET
         sources = {}
         for name in TEMPLATE_NAMES:
             try:
-                source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+                source, _, _ = self._env.loader.get_source(self._env, self._set + name)  # type: ignore[union-attr]
             except TemplateError:
-                raise ConfigError(f"prompt template {name} not found in {', '.join(map(str, dirs))}") from None
-            sources[name] = source
+                raise ConfigError(f"prompt template {self._set}{name} not found in {', '.join(map(str, dirs))}") from None
+            sources[self._set + name] = source
         self.fingerprint = fingerprint(sources)
+        try:
+            note, _, _ = self._env.loader.get_source(self._env, self._set + LANGUAGE_NOTE)  # type: ignore[union-attr]
+        except TemplateError:
+            raise ConfigError(f"prompt template {self._set}{LANGUAGE_NOTE} not found in "
+                              f"{', '.join(map(str, dirs))}") from None
+        self.note_fingerprint = fingerprint(note)
 
     def render(self, name: str, **context: Any) -> str:
+        """Template ``name`` of the reader's set (``revise.md``: ``en/revise.md`` for an English one)."""
         try:
-            return self._env.get_template(name).render(glossary=self._glossary, **context).strip()
+            return self._env.get_template(self._set + name).render(
+                glossary=self._glossary, reader=self.reader.prompt_context(), **context).strip()
         except TemplateError as exc:
-            raise ConfigError(f"prompt template {name}: {exc}") from None
+            raise ConfigError(f"prompt template {self._set}{name}: {exc}") from None
 
     @cached_property
     def system(self) -> str:
-        """The system message: the same for every call (it depends on the glossary alone)."""
+        """The system message: the same for every call (it depends on the glossary and the reader's language alone)."""
         return self.render("system.md")
 
+    def language_note(self, *, source: dict[str, Any] | None = None, rewrite: bool = False, **_: Any) -> str:
+        """What the post is to the transcript's words (``language.md``); "" where it says nothing."""
+        return self.render(LANGUAGE_NOTE, source=source, rewrite=rewrite)
+
     def messages(self, name: str, **context: Any) -> list[dict[str, str]]:
+        request = self.render(name, **context)
+        note = self.language_note(**context)
         return [
             {"role": "system", "content": self.system},
-            {"role": "user", "content": self.render(name, **context)},
+            {"role": "user", "content": f"{request}\n\n{note}" if note else request},
         ]

@@ -11,7 +11,7 @@ from pipeline.config import Config
 from pipeline.llm.chunking import Part
 from pipeline.llm.client import LLMClient
 from pipeline.llm.prompts import Prompts
-from pipeline.llm.summarize import Section, Summarizer
+from pipeline.llm.summarize import Section, Summarizer, in_readers_script
 from pipeline.llm.timing import timed_sections
 from pipeline.shapes import Metadata, Paragraph, Transcript, Usage
 
@@ -43,8 +43,9 @@ def revise_article(meta: Metadata, transcript: Transcript, config: Config, llm: 
                             tags)
     summarizer.usage = usage
     article, _ = summarizer.run()
+    article, script_warnings = in_readers_script(article, summarizer.prompts.reader)
     sections, warnings = timed_sections(article.sections, transcript.paragraphs, meta.duration)
-    return article.model_dump() | {"sections": sections, "warnings": warnings}
+    return article.model_dump() | {"sections": sections, "warnings": warnings + script_warnings}
 
 
 def revise_section(meta: Metadata, transcript: Transcript, config: Config, llm: LLMClient, tags: list[str],
@@ -60,7 +61,9 @@ def revise_section(meta: Metadata, transcript: Transcript, config: Config, llm: 
     messages = summarizer.prompts.messages("section.md", **context)
     answer, _ = llm.structured(messages, Section, name="article_section",
                                purpose=f"regenerate section {number}", on_usage=usage.append)
+    answer, script_warnings = in_readers_script(answer, summarizer.prompts.reader)
     timed, warnings = timed_sections([answer], transcript.paragraphs, meta.duration)
+    warnings += script_warnings
     if timed[0]["start"] is not None and end is not None:
         timed[0]["end"] = end
     return timed[0], warnings

@@ -16,13 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
 from pipeline.llm.chunking import Part, format_timestamp, split_part, split_transcript
 from pipeline.config import Config
-from pipeline.llm.cost import call_cost
+from pipeline.language import DEFAULT_LANGUAGE, Language, readers_script, source_language
+from pipeline.llm.cost import asr_cost, call_cost
 from pipeline.errors import IncompleteArticle, LLMTruncated, RunStopping
 from pipeline.llm.client import LLMClient
 from pipeline.artifacts import ArticleFile, MetadataFile, PartAnswer, PartSection, PartsFile, TranscriptFile
@@ -35,6 +36,8 @@ from pipeline.llm.tokens import estimate_messages_tokens
 log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 1500  # characters of the description given to every prompt
 EXCERPT_CHARS = 160  # of each section body, for the reduce call
+# Speech runs at about 150 words a minute, some 200 tokens: a dry run's guess for audio not yet transcribed.
+SPOKEN_TOKENS_PER_MINUTE = 200
 PROMPT_MARGIN = 1.1
 
 
@@ -88,10 +91,12 @@ def video_context(meta: Metadata) -> dict[str, Any]:
 def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, Any], config: Config,
                           prompts: Prompts) -> str:
     llm = config.llm
+    rewrite = prompts.reader.same_as(source_language(transcript_raw.get("language")))
     return fingerprint(
         "summarize/1",
         content_hash(transcript_raw),
-        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")},
+        {k: meta_raw.get(k) for k in ("title", "channel", "uploader", "upload_date", "description", "chapters")}
+        | ({"guests": meta_raw["guests"]} if meta_raw.get("guests") else {}),  # a feed's: a video's print is as before
         prompts.fingerprint,
         llm.model,
         llm.structured_output,
@@ -99,10 +104,22 @@ def summarize_fingerprint(meta_raw: dict[str, Any], transcript_raw: dict[str, An
         llm.max_output_tokens,
         config.taxonomy.model_dump(),
         config.glossary,
+        # Only where the language note says something (another reader's language, a video in
+        # the reader's own), so that adding it did not redo every article.
+        *([{"language": config.post.language, "rewrite": rewrite, "note": prompts.note_fingerprint}]
+          if config.post.language != DEFAULT_LANGUAGE or rewrite else []),
     )
 
 
 Keep = Callable[[Article], None]  # saves the finished article (``Summarizer.run``)
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def in_readers_script(answer: Answer, reader: Language) -> tuple[Answer, list[str]]:
+    """The model's answer in the reader's script (``pipeline.language.readers_script``: the
+    zh-Hant guard), and the warning when it was not."""
+    data, warnings = readers_script(answer.model_dump(), reader)
+    return (type(answer).model_validate(data) if warnings else answer), warnings
 
 
 class Summarizer:
@@ -117,9 +134,13 @@ class Summarizer:
         self.llm = llm
         self.prompts = prompts
         self.transcript = transcript
+        source = source_language(transcript.language)
         self.base: dict[str, Any] = {
             "video": video_context(meta),
             "transcript": {"language": transcript.language, "source": transcript.source, "text": ""},
+            # The transcript's language, and whether it is the reader's (a rewrite, not a translation).
+            "source": source.prompt_context() if source is not None else None,
+            "rewrite": prompts.reader.same_as(source),
             "site_tags": tags,
             "areas": config.taxonomy.areas,
             "categories": config.taxonomy.categories,
@@ -187,11 +208,14 @@ class Summarizer:
     def part_messages(self, part: Part, neighbours: tuple[Part | None, Part | None], number: int,
                       count: int) -> list[dict[str, str]]:
         return self.prompts.messages("sections.md", **dict(self.base, part=_part_context(part, neighbours,
-                                                                                          number, count)))
+                                                                                          number, count,
+                                                                                          self.prompts.in_chinese)))
 
     def overview_messages(self, sections: list[Section]) -> list[dict[str, str]]:
+        # From sections already in the reader's language: the transcript's is beside the point.
         return self.prompts.messages("overview.md", **dict(
-            self.base, sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections]))
+            self.base, sections=[{"heading": s.heading, "excerpt": _excerpt(s.body)} for s in sections],
+            source=None, rewrite=False))
 
     # --- calls -------------------------------------------------------------------------
 
@@ -212,7 +236,7 @@ class Summarizer:
                        count: int) -> tuple[list[Section], list[Usage]]:
         """The part's sections and the calls they took: an earlier run's saved answer for the
         same input, else the model's, saved as soon as it arrives."""
-        context = _part_context(part, neighbours, number, count)
+        context = _part_context(part, neighbours, number, count, self.prompts.in_chinese)
         key = _part_key(context)
         known = self.saved.get(key) if self.saved is not None else None
         if known is not None:
@@ -289,7 +313,8 @@ def _halves(part: Part) -> list[Part]:
         ) from None
 
 
-def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], number: int, count: int) -> dict[str, Any]:
+def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], number: int, count: int,
+                  chinese: bool) -> dict[str, Any]:
     """What the part's prompt says about the part: with the summarize fingerprint, its input."""
     previous, following = neighbours
     return {
@@ -298,8 +323,8 @@ def _part_context(part: Part, neighbours: tuple[Part | None, Part | None], numbe
         "start": format_timestamp(part.start),
         "end": format_timestamp(part.end),
         "text": part.text(),
-        "previous": _describe_part(previous),
-        "next": _describe_part(following),
+        "previous": _describe_part(previous, chinese),
+        "next": _describe_part(following, chinese),
     }
 
 
@@ -336,7 +361,7 @@ class SavedParts:
             self.file = loaded
         else:
             self.file = PartsFile(fingerprint=inputs_fingerprint)
-            self.file._stored = loaded.stored() if loaded is not None else None  # for save's version check
+            self.file.replacing(loaded.stored() if loaded is not None else None)
         self._lock = threading.Lock()  # parts answer from several threads
 
     def get(self, key: str) -> PartAnswer | None:
@@ -349,20 +374,22 @@ class SavedParts:
                                               usage=usage, answered_at=now_iso())
             self.file.updated_at = now_iso()
             self.store.save(self.video_id, self.file)
-            self.file._stored = None  # what it replaces next time is what it just wrote
+            self.file.replacing(None)  # what it replaces next time is what it just wrote
 
     def done(self) -> None:
         """The article is written: its answers are all in ``article.json`` now."""
-        if self.file.parts or self.file._stored is not None:
+        if self.file.parts or self.file.file_as_read is not None:
             self.store.remove(self.video_id, PartsFile)
 
 
-def _describe_part(part: Part | None) -> str:
+def _describe_part(part: Part | None, chinese: bool) -> str:
+    """A neighbouring part in the words of the prompts' language (``chinese``: the Chinese set's)."""
     if part is None:
         return ""
     if part.chapter_titles:
-        return "、".join(part.chapter_titles)
-    return f"{format_timestamp(part.start)}–{format_timestamp(part.end)} 的内容"
+        return ("、" if chinese else "; ").join(part.chapter_titles)
+    span = f"{format_timestamp(part.start)}–{format_timestamp(part.end)}"
+    return f"{span} 的内容" if chinese else f"{span} of the video"
 
 
 def _excerpt(body: str) -> str:
@@ -434,8 +461,11 @@ def summarize(video_id: str, config: Config, store: Store, *, llm: LLMClient, fo
     records: list[ArticleFile] = []
 
     def keep(article: Article, parts: int) -> None:
+        article, script_warnings = in_readers_script(article, prompts.reader)
         sections, dropped = check_times(article.sections, transcript.paragraphs, meta.duration)
-        warnings = [d.warning for d in dropped]
+        warnings = [d.warning for d in dropped] + script_warnings
+        for warning in script_warnings:
+            log.warning("%s: %s", video_id, warning)
         for line in dropped_summary(dropped):  # one line per kind; the detail is in article.json
             log.warning("%s: %s", video_id, line)
         for warning in warnings:
@@ -480,6 +510,11 @@ class Estimate:
     cost_usd: float | None
     skipped: bool = False
     batch_cost_usd: float | None = 0.0  # the same calls through the Batch API
+    # Words by speech recognition first (``--dry-run`` does not run it): the audio's seconds and
+    # its cost; then the model's tokens are guessed from the audio's length.
+    transcribed: bool = False
+    asr_seconds: float | None = None  # None: the length is not known before the audio is read
+    asr_cost_usd: float | None = None
 
 
 def estimate(video_id: str, config: Config, store: Store, *, force: bool = False,
@@ -499,7 +534,8 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     if len(parts) > 1:  # the parts an earlier run has answered are not asked for again
         saved = SavedParts(store, video_id, inputs.fingerprint)
         asked = [part for i, part in enumerate(parts)
-                 if saved.get(_part_key(_part_context(part, _neighbours(parts, i), i + 1, len(parts)))) is None]
+                 if saved.get(_part_key(_part_context(part, _neighbours(parts, i), i + 1, len(parts),
+                                                           prompts.in_chinese))) is None]
     asked_tokens = sum(p.tokens for p in asked)
     calls = 1 if len(parts) == 1 else len(asked) + 1
     prompt_tokens = overhead * len(asked) + asked_tokens
@@ -510,6 +546,23 @@ def estimate(video_id: str, config: Config, store: Store, *, force: bool = False
     cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices)
     batch_cost = call_cost(config.llm.model, prompt_tokens, 0, completion_tokens, config.llm.prices, batch=True)
     return Estimate(video_id, calls, prompt_tokens, completion_tokens, cost, batch_cost_usd=batch_cost)
+
+
+def estimate_transcribed(meta: Metadata, config: Config, *, prompts: Prompts | None = None,
+                         tags: list[str] | None = None) -> Estimate:
+    """A video whose words would come from speech recognition: its cost by the audio's length
+    (None when the length or the price is unknown), and one article call for the words such
+    audio holds (``SPOKEN_TOKENS_PER_MINUTE``)."""
+    seconds = meta.duration
+    spoken = int((seconds or 0) / 60 * SPOKEN_TOKENS_PER_MINUTE)
+    without_words = Transcript(video_id=meta.id, source="asr")
+    overhead = Summarizer(config, None, prompts or Prompts(config), meta, without_words,  # type: ignore[arg-type]
+                          tags or []).overhead_tokens
+    prompt_tokens, completion_tokens = overhead + spoken, estimate_article_tokens(spoken)
+    prices, model = config.llm.prices, config.llm.model
+    return Estimate(meta.id, 1, prompt_tokens, completion_tokens, call_cost(model, prompt_tokens, 0, completion_tokens, prices),
+                    batch_cost_usd=call_cost(model, prompt_tokens, 0, completion_tokens, prices, batch=True),
+                    transcribed=True, asr_seconds=seconds, asr_cost_usd=asr_cost(config.asr, seconds))
 
 
 def check_prompts(config: Config, prompts: Prompts) -> None:

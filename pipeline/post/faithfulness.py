@@ -10,6 +10,14 @@ Two kinds, both a checklist rather than a gate:
 - ``name``: a Latin-script name in the post (e.g. "Emily Forash") with a word that appears
   neither in the transcript nor in the video's metadata. Names in Chinese script are not
   checked: there is no reliable way to match them against English captions.
+
+Both follow the reader's language (``post.language``): a post in Chinese or Japanese has its
+numbers read as Chinese numerals (Simplified and Traditional forms: 亿 and 億, 万 and 萬); any
+other, as digits and English number words with their scale ("300 billion"). In a post in a
+Latin-script language every sentence starts with a capital and headings are in title case:
+there a name is looked for in the summary and the sections' text only, and the first word of a
+sentence is not taken for one; and such a post translated from a transcript in another script
+(Chinese, Japanese) has no names checked, as a Chinese post's Chinese names are not.
 """
 
 from __future__ import annotations
@@ -19,10 +27,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+from pipeline.language import Language
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000, "万亿": 1_000_000_000_000}
+_CN_BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "万亿": 1_000_000_000_000,
+                 "萬億": 1_000_000_000_000}
 _EN_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
               "trillion": 1e12, "t": 1e12, "tn": 1e12}
 _EN_UNITS = {w: i for i, w in enumerate(
@@ -34,9 +45,9 @@ _EN_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty six
 # The lookaheads of this pattern and of _EN_WORDS only reject early where no match can start:
 # the patterns after them are costly to try at every character or word of a long transcript.
 _CN_NUMBER = re.compile(
-    r"(?=[\d零〇一二两三四五六七八九十百千])"
-    r"(?P<pct>百分之)?(?P<num>\d[\d,]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*"
-    r"(?P<unit>万亿|万|亿)?(?P<tail>\s*(?:%|％|世纪|年代|年|月|日|号|岁|届|位|名|章|节))?"
+    r"(?=[\d零〇一二两兩三四五六七八九十百千])"
+    r"(?P<pct>百分之)?(?P<num>\d[\d,]*(?:\.\d+)?|[零〇一二两兩三四五六七八九十百千]+)\s*"
+    r"(?P<unit>万亿|萬億|万|萬|亿|億)?(?P<tail>\s*(?:%|％|世纪|世紀|年代|年|月|日|号|號|岁|歲|歳|届|屆|位|名|章|节|節))?"
 )
 _EN_NUMBER = re.compile(
     r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b|t)?\b",
@@ -63,6 +74,9 @@ _EN_WORDS = re.compile(
     rf"(?:{_alternation(_NUMBER_WORDS + ['a', 'and'])}[\s-]+)*{_alternation(_NUMBER_WORDS)}\b",
     re.IGNORECASE,
 )
+_SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion"}
+# A number of a post in another language: not inside a word or a longer number (A100, v2.5).
+_EN_POST_NUMBER = re.compile(r"(?<![\w.,])" + _EN_NUMBER.pattern, re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*(?:\s+[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*)*")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -141,7 +155,7 @@ def number_flags(text: str, known: Callable[[], set[float]], section: str) -> li
     flags = []
     for match in _CN_NUMBER.finditer(text):
         tail = (match.group("tail") or "").strip()
-        if tail in ("世纪", "年代", "年", "月", "日", "号", "届", "章", "节"):
+        if tail in ("世纪", "世紀", "年代", "年", "月", "日", "号", "號", "届", "屆", "章", "节", "節"):
             continue
         value = _cn_value(match)
         if value is None:
@@ -156,10 +170,38 @@ def number_flags(text: str, known: Callable[[], set[float]], section: str) -> li
     return flags
 
 
-def name_flags(text: str, known_words: Callable[[], set[str]], section: str) -> list[dict[str, Any]]:
+def english_number_flags(text: str, known: Callable[[], set[float]], section: str) -> list[dict[str, Any]]:
+    """``number_flags`` for a post in a language other than Chinese or Japanese: digits with an
+    optional scale word (300 billion, 2.5bn, 30%) and English number words (thirty, two
+    billion). Years (1000–2100 without a scale) and small counts (under 10) are not checked."""
+    flags = []
+    found = [(m.group(0).strip(), _english_value(m)) for m in _EN_POST_NUMBER.finditer(text)]
+    # A scale word alone is a digit's ("300 billion"), already read above.
+    found += [(m.group(0).strip(), _english_words_value(m.group(0))) for m in _EN_WORDS.finditer(text)
+              if not set(re.split(r"[\s-]+", m.group(0).lower())) <= _SCALE_WORDS]
+    for shown, value in found:
+        if value is None or value < 10 or (shown.isdigit() and 1000 <= value <= 2100) or _close(value, known()):
+            continue
+        flags.append({"kind": "number", "text": shown, "section": section,
+                      "reason": f"{shown} (= {value:,.10g}) does not appear in the transcript"})
+    return flags
+
+
+def _english_value(match: re.Match[str]) -> float:
+    number = float(match.group("num").replace(",", ""))
+    scale = (match.group("scale") or "").lower()
+    return number * _EN_SCALES[scale] if scale else number
+
+
+def name_flags(text: str, known_words: Callable[[], set[str]], section: str,
+               capitalised_sentences: bool = False) -> list[dict[str, Any]]:
+    """``capitalised_sentences``: a post in a Latin-script language, where the first word of a
+    sentence is capitalised whether or not it is a name."""
     flags = []
     for match in _NAME.finditer(text):
         name = match.group(0).strip()
+        if capitalised_sentences and _starts_sentence(text, match.start()):
+            name = name.partition(" ")[2]  # "Meanwhile Emily Forash": the name is "Emily Forash"
         words = _WORD.findall(name.lower())
         missing = [w for w in words if not w.isdigit() and w not in known_words()]
         if words and missing:
@@ -168,9 +210,23 @@ def name_flags(text: str, known_words: Callable[[], set[str]], section: str) -> 
     return flags
 
 
+def _starts_sentence(text: str, index: int) -> bool:
+    before = text[:index].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?:;\n"
+
+
 def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str, Any],
-               glossary: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The checklist for one post: unsupported numbers and names, each with where it is."""
+               glossary: dict[str, str] | None = None, reader: Language | None = None,
+               source: Language | None = None) -> list[dict[str, Any]]:
+    """The checklist for one post: unsupported numbers and names, each with where it is.
+    ``reader``: the post's language (``post.language``; None: Chinese, the seed's); ``source``:
+    the transcript's, when known."""
+    han_numerals = reader is None or reader.chinese or reader.code == "ja"
+    latin = reader is not None and reader.latin
+    # A Latin-script post translated from a transcript in another script spells its names in
+    # Latin letters the transcript does not have (Oracle for 甲骨文): nothing to match them to.
+    names = not (latin and source is not None and not source.latin)
+    numbers = number_flags if han_numerals else english_number_flags
     reference = " ".join([
         transcript_text, str(metadata.get("title") or ""), str(metadata.get("description") or ""),
         str(metadata.get("channel") or ""), str(metadata.get("uploader") or ""),
@@ -182,13 +238,18 @@ def find_flags(article: dict[str, Any], transcript_text: str, metadata: dict[str
     # number or a name to check, and once.
     known_values = cache(lambda: transcript_values(reference))
     known_words = cache(lambda: set(_WORD.findall(reference.lower())))
-    places = [("title", str(article.get("title") or "")), ("summary", str(article.get("summary") or ""))]
-    places += [(str(s.get("heading") or ""), f"{s.get('heading', '')}\n{s.get('body', '')}")
+    # Each place: where it is, its title-like line (the title, a heading), its running text.
+    places = [("title", str(article.get("title") or ""), ""), ("summary", "", str(article.get("summary") or ""))]
+    places += [(str(s.get("heading") or ""), str(s.get("heading") or ""), str(s.get("body") or ""))
                for s in article.get("sections") or [] if isinstance(s, dict)]
     flags: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    for section, text in places:
-        for flag in number_flags(text, known_values, section) + name_flags(text, known_words, section):
+    for section, heading, body in places:
+        text = "\n".join(part for part in (heading, body) if part)
+        # Title case: a Latin-script post's title and headings are not looked at for names.
+        named = [] if not names else \
+            name_flags(body, known_words, section, True) if latin else name_flags(text, known_words, section)
+        for flag in numbers(text, known_values, section) + named:
             key = (flag["kind"], flag["text"])
             if key not in seen:
                 seen.add(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,8 @@ from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, PostT
 from pipeline.post.formats.base import layout_of
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
-from pipeline.slugs import post_slug
+from pipeline.language import DEFAULT_LANGUAGE, language, readers_script, source_language
+from pipeline.slugs import is_latin, post_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
@@ -92,12 +93,13 @@ def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, confi
         article = ArticleContent.model_validate(article)
     source = canonical_source(meta)
     return PostContent(
-        slug=post_slug(meta.title, meta.id) if slug is None else slug, written=getattr(article, "created_at", None) or "",
+        slug=post_slug(slug_title(meta, config, article.title), meta.id) if slug is None else slug, written=getattr(article, "created_at", None) or "",
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
         companies_orgs=list(article.companies_orgs), products_models=list(article.products_models),
-        guest=sanitize_inline(article.guest), insight=sanitize_inline(article.insight),
+        # The feed's guests (podcast:person) where it names them, else whom the article names.
+        guest=sanitize_inline(", ".join(meta.guests) or article.guest), insight=sanitize_inline(article.insight),
         body=render_body([s.model_dump() for s in article.sections], section_links_url(source, config)))
 
 
@@ -109,6 +111,7 @@ class BuiltPost:
     front: dict[str, Any]
     body: str
     format: PostFormat
+    warnings: list[str]  # about its text (the zh-Hant guard's)
 
     @property
     def text(self) -> str:
@@ -120,7 +123,12 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
     content = post_content(article, meta, config, slug)
-    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format)
+    # The reader's script for everything the post says, the speaker and an article written
+    # for other readers too (the model's answers already passed it in the summarize stage).
+    fields, warnings = readers_script(asdict(content), language(config.post.language))
+    content = PostContent(**fields)
+    return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format,
+                     warnings)
 
 
 
@@ -129,10 +137,23 @@ def section_links_url(source: str, config: Config) -> str | None:
     return safe_video_url(source) if config.post.section_links else None
 
 
-def post_file_name(meta: Metadata, config: Config | None = None) -> str:
-    """A new post's file name in the posts folder, as the configured format names it."""
-    post_format = get_format((config or Config()).post.format)
-    return post_format.file_name(post_date(meta)[0], post_slug(meta.title, meta.id), meta.id)
+def post_file_name(meta: Metadata, config: Config | None = None, article_title: str = "") -> str:
+    """A new post's file name in the posts folder, as the configured format names it, after
+    the title ``slug_title`` chooses."""
+    config = config or Config()
+    post_format = get_format(config.post.format)
+    return post_format.file_name(post_date(meta)[0], post_slug(slug_title(meta, config, article_title), meta.id),
+                                 meta.id)
+
+
+def slug_title(meta: Metadata, config: Config, article_title: str) -> str:
+    """The title a post's file is named after: the video's (a Chinese one in pinyin), except
+    for readers of a Latin-script language (``post.language: en``) of a video titled in another
+    script, whose post is named after its own title, in their language (``ai-deal-boom``, not
+    ``ren-gong-zhi-neng``)."""
+    if article_title and language(config.post.language).latin and not is_latin(meta.title):
+        return article_title
+    return meta.title
 
 
 @dataclass
@@ -197,19 +218,20 @@ def read_post(store: Store, video_id: str) -> ReadPost | None:
     return ReadPost(existing.path, data, text, post, post_format, existing.edited)
 
 
-def _post_names(store: Store, meta: Metadata, config: Config) -> Iterator[Path]:
+def _post_names(store: Store, meta: Metadata, config: Config, article_title: str) -> Iterator[Path]:
     """The names a new post may take, in order: its date and title, then with its id (another
     video of the same date and title has the first), then numbered."""
-    preferred = store.posts_dir / post_file_name(meta, config)
+    preferred = store.posts_dir / post_file_name(meta, config, article_title)
     yield preferred
     yield preferred.with_name(f"{preferred.stem}-{meta.id}.md")
     for number in itertools.count(2):
         yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
 
 
-def _free_path(store: Store, meta: Metadata, source: str, config: Config, text_at: Callable[[Path], str]) -> Path:
+def _free_path(store: Store, meta: Metadata, source: str, config: Config, article_title: str,
+               text_at: Callable[[Path], str]) -> Path:
     """The first name that is free or holds a post of this source (found in place)."""
-    return next(path for path in _post_names(store, meta, config)
+    return next(path for path in _post_names(store, meta, config, article_title)
                 if not _taken(store, path, text_at, config)
                 or path.exists() and front_matter_source(path, get_format(config.post.format)) == source)
 
@@ -223,23 +245,24 @@ def _taken(store: Store, path: Path, text_at: Callable[[Path], str], config: Con
     return published != path and published.exists()
 
 
-def slug_at(meta: Metadata, config: Config, path: Path) -> str:
+def slug_at(meta: Metadata, config: Config, article_title: str, path: Path) -> str:
     """The slug of the post whose file is ``path``: the title's, with what a taken name added
     (``-<id>``, ``-<id>-2``: Hugo takes a page's URL from its ``slug``, so two videos of one
     title must not share one)."""
-    slug, preferred = post_slug(meta.title, meta.id), Path(post_file_name(meta, config)).stem
+    slug = post_slug(slug_title(meta, config, article_title), meta.id)
+    preferred = Path(post_file_name(meta, config, article_title)).stem
     if path.stem == preferred or not path.stem.startswith(preferred):
         return slug
     return (slug or meta.id) + path.stem[len(preferred):]  # a name without a slug is the id's
 
 
 def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord,
-                 text_at: Callable[[Path], str], config: Config) -> Path:
+                 text_at: Callable[[Path], str], config: Config, article_title: str) -> Path:
     """Write a new post (its text for a name: ``text_at``) under the first free name, choosing
     it and creating the file in one step: another worker's post of the same date and title may
     take a name between our look and our write. Its record comes first: a kill before the post
     is in place leaves a record of a post that is not there, and the next run writes it afresh."""
-    for path in _post_names(store, meta, config):
+    for path in _post_names(store, meta, config, article_title):
         if _taken(store, path, text_at, config):
             continue
         ensure_inside(path, store.posts_dir)
@@ -269,6 +292,7 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         # Only when on (another format), so that adding the setting did not rewrite every existing post.
         *([{"section_links": True}] if config.post.section_links else []),
         *([{"format": config.post.format}] if config.post.format != DEFAULT_FORMAT else []),
+        *([{"language": config.post.language}] if config.post.language != DEFAULT_LANGUAGE else []),
         # Only when there is one, so that adding the field did not make every post look changed.
         *([{"release_date": meta_raw["release_date"]}] if meta_raw.get("release_date") else []),
     )
@@ -279,7 +303,8 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
     """The reviewer's checklist (``flags.json``): numbers and names the transcript does not support."""
     transcript = store.load_optional(video_id, TranscriptFile)
     text = "\n".join(p.text for p in transcript.paragraphs) if transcript is not None else ""
-    flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary)
+    flags = find_flags(article.model_dump(), text, meta.model_dump(), config.glossary,
+                       language(config.post.language), source_language(transcript.language) if transcript else None)
     store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 
@@ -302,14 +327,17 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
 
-    def text_at(path: Path) -> str:
-        """The post's text as the file ``path`` (its slug is the file's)."""
+    def built_at(path: Path) -> BuiltPost:
+        """The post as the file ``path`` (its slug is the file's)."""
         try:
-            return build_post(article, meta, config, overrides, slug_at(meta, config, path)).text
+            return build_post(article, meta, config, overrides, slug_at(meta, config, article.title, path))
         except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
             raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
 
-    target = existing.path if existing is not None else _free_path(store, meta, source, config, text_at)
+    def text_at(path: Path) -> str:
+        return built_at(path).text
+
+    target = existing.path if existing is not None else _free_path(store, meta, source, config, article.title, text_at)
     if existing is None and target.is_file() and front_matter_source(target, post_format) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so. Another
@@ -322,10 +350,11 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
-    text = text_at(target)
+    built = built_at(target)
+    text = built.text
 
     record_flags(video_id, article, meta, config, store, expected)
-    warnings = post_date(meta)[1]
+    warnings = post_date(meta)[1] + built.warnings
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not read_only(existing.path) \
             and existing.path.read_bytes() == text.encode("utf-8") \
@@ -354,7 +383,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
                          written_at=now_iso(), warnings=warnings, format=config.post.format)
     if existing is None:
-        target = _create_post(store, video_id, meta, written, text_at, config)
+        target = _create_post(store, video_id, meta, written, text_at, config, article.title)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.

@@ -10,10 +10,12 @@ output folder.
 from __future__ import annotations
 
 from pipeline.sites.base import Site, SiteSession
+from pipeline.sites.podcast import Podcast
 from pipeline.sites.youtube import YouTube
 
 SITES: dict[str, Site] = {
     "youtube": YouTube(),
+    "podcast": Podcast(),
 }
 DEFAULT = next(iter(SITES))
 
@@ -65,4 +67,4 @@ def of_store_id(video_id: str) -> tuple[Site, str] | None:
 def canonical_page(video_id: str, page: str) -> str:
     """The one URL of a video: its site's canonical one, else the page it was found at."""
     found = of_store_id(video_id)
-    return found[0].canonical_url(found[1]) if found else page
+    return (found[0].canonical_url(found[1]) if found else "") or page

@@ -22,7 +22,9 @@ class SiteSession(Protocol):
     def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata: ...
 
     def transcript(self, meta: Metadata, languages: list[str], config: Config) -> Transcript | None:
-        """The site's own transcript service, tried before the caption tracks; None: none."""
+        """The site's own transcript service, tried before the caption tracks; None: none.
+        ``NoTranscript``: it has some, none could be read (the message says why; the next way
+        to words is tried and its transcript notes the cause)."""
         ...
 
     def download_subtitle(self, url: str) -> str: ...
@@ -46,7 +48,10 @@ class Site(Protocol):
         """The URL that lists a collection's videos (a channel's root: its uploads)."""
         ...
 
-    def canonical_url(self, video_id: str) -> str: ...
+    def canonical_url(self, video_id: str) -> str:
+        """The video's one URL from its id alone; "" for a site whose videos have none (a podcast
+        episode is reached through its feed: its listing's entry gives the URL)."""
+        ...
 
     def link_at(self, url: str, seconds: float | None) -> str | None:
         """A link to second ``seconds`` (None: the page itself) of the video at ``url``; None when

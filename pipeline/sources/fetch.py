@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Config
-from pipeline.errors import FetchError, NoTranscript
+from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned
 from pipeline.shapes import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
 from pipeline.words.siblings import files_beside
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 class FetchOptions:
     subtitles: Path | None = None  # ``--subtitles FILE`` for one video
     allow_description: bool = False
+    plan_only: bool = False  # ``--dry-run``: speech recognition is not run but planned (``TranscriptionPlanned``)
 
 
 def _file_stamp(path: Path | None) -> list[object] | None:
@@ -106,22 +107,31 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         return from_subtitle_file(options.subtitles, meta, config)
     online = video.info_path is None and video.media_path is None
     reasons: list[str] = []
+    passed_over: list[str] = []  # why the site's own transcripts were not used: noted in the words found instead
     if online:
         session = session or _session(video, config)
-        transcript = session.transcript(meta, preferred_languages(meta, config), config)
+        try:
+            transcript = session.transcript(meta, preferred_languages(meta, config), config)
+        except NoTranscript as exc:  # it has some, none could be read: the next way is tried
+            transcript = None
+            passed_over.append(f"{session.transcripts_name} not used: {exc.message.removeprefix(f'{meta.id}: ')}")
         if transcript is not None:
             return transcript
-        reasons.append(f"{session.transcripts_name} found none")
+        reasons.append(passed_over[0] if passed_over else f"{session.transcripts_name} found none")
     unreadable: list[str] = []  # each caption file that was there but could not be read, and why
     transcript = from_subtitle_tracks(meta, config, online=online, problems=unreadable,
                                       download=session.download_subtitle if online and session else None)
     if transcript is not None:
+        transcript.notes[:0] = passed_over
         return transcript
     reasons.append("no readable subtitle track" + (f": {'; '.join(unreadable)}" if unreadable else ""))
     from pipeline.sources.asr import transcribe_video
 
+    if options.plan_only and config.asr.backend is not None:
+        raise TranscriptionPlanned(meta)
     transcript = transcribe_video(meta, video, config, session)
     if transcript is not None:
+        transcript.notes[:0] = passed_over
         return transcript
     if options.allow_description and meta.description.strip():
         return description_transcript(meta)

@@ -69,7 +69,8 @@ def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = 
     video_id = site.video_id(str(entry.get("id") or "")) or site.video_id(str(entry.get("url") or ""))
     if not video_id or entry.get("_type") == "playlist":
         return None
-    return VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), info_path=info_path,
+    url = site.canonical_url(video_id) or str(entry.get("url") or "")
+    return VideoRef(video_id=store_id(site.name, video_id), url=url, info_path=info_path,
                     title=entry.get("title"), upload_date=_date_of(entry), duration=entry.get("duration"),
                     availability=entry.get("availability"), live_status=entry.get("live_status"), site=site.name)
 
@@ -167,7 +168,8 @@ def _why_no_videos(data: Any) -> tuple[str, list[str]]:
         urls = [url for e in entries if _is_collection(url := str(e.get("url") or ""))]
         if urls or any(e.get("_type") == "playlist" for e in entries):  # a channel's root, its playlists tab
             return f"its {len(entries)} entries are playlists or channel tabs, not videos", urls
-        return f"none of its {len(entries)} entries has a {_site_labels()} video id", []
+        # A listing file is read as the default site's (``_refs_of_json``): its ids are the ones that count.
+        return f"none of its {len(entries)} entries has a {get_site(DEFAULT).label} video id", []
     if not isinstance(data, dict):
         return "it lists no entries", []
     title = str(data.get("title") or data.get("channel") or "").strip()
@@ -281,7 +283,8 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
                 problems: list[str] | None = None) -> list[VideoRef]:
     found = video_of_url(source)
     path = Path(source).expanduser()
-    if path.exists():
+    site = site_of_url(source)
+    if path.exists() and not (site is not None and site.is_collection(source)):  # a saved feed is a site's
         if path.is_dir():
             return _from_folder(path)
         if path.name.endswith((".json", ".jsonl")):
@@ -292,7 +295,6 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
     if found:
         site, video_id = found
         return [VideoRef(video_id=store_id(site.name, video_id), url=site.canonical_url(video_id), site=site.name)]
-    site = site_of_url(source)
     if site is not None and site.is_collection(source):
         info = flat_extract(site.collection_url(source))
         return _entries(info.get("entries") or [], {}, site)

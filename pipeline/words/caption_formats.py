@@ -205,18 +205,25 @@ def _number(value: Any, what: str) -> float:
         raise CaptionFormatError(f"bad {what} {value!r}") from None
 
 
-def json3_cues(text: str) -> list[Cue]:
+def json_objects(text: str, key: str, kind: str) -> list[dict[str, Any]]:
+    """The objects of the ``key`` list of a JSON document (json3's ``events``, a podcast
+    transcript's ``segments``); ``CaptionFormatError`` naming ``kind`` for anything else."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CaptionFormatError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    events = data.get("events") if isinstance(data, dict) else None
-    if not isinstance(events, list):
-        raise CaptionFormatError("not a json3 caption file (no \"events\" list)")
+    entries = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CaptionFormatError(f"not a {kind} (no \"{key}\" list)")
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise CaptionFormatError(f"not a {kind} (an entry of \"{key}\" is {type(entry).__name__})")
+    return entries
+
+
+def json3_cues(text: str) -> list[Cue]:
     cues: list[Cue] = []
-    for event in events:
-        if not isinstance(event, dict):
-            raise CaptionFormatError(f"not a json3 caption file (an event is {type(event).__name__})")
+    for event in json_objects(text, "events", "json3 caption file"):
         segs = event.get("segs")
         if not segs:
             continue  # window definitions

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from typing import Any
 
 from pipeline.words.caption_clean import logical_lines, voice
 from pipeline.words.caption_formats import Cue, CaptionFormatError, detect_format, read_cues
+from pipeline.language import opencc
 from pipeline.shapes import Chapter, Paragraph, Segment
 
 __all__ = ["CaptionFormatError", "build_paragraphs", "clean_snippets", "convert_chinese", "detect_format",
@@ -203,19 +202,9 @@ def build_paragraphs(segments: list[Segment], chapters: list[Chapter] | None = N
 _OPENCC_CONFIGS = {"zh-Hans": "t2s", "zh-Hant": "s2t"}
 
 
-@lru_cache(maxsize=2)
-def _opencc(config: str) -> Any:
-    try:
-        # An optional dependency, imported here: only some configs convert Chinese.
-        from opencc import OpenCC  # type: ignore[import-untyped]
-    except ImportError:
-        raise ImportError("converting Chinese needs OpenCC: pip install 'yt2post[opencc]'") from None
-    return OpenCC(config)
-
-
 def convert_chinese(segments: list[Segment], target: str) -> list[Segment]:
     """Convert Chinese text to ``zh-Hans`` (from traditional) or ``zh-Hant`` with OpenCC."""
     if target not in _OPENCC_CONFIGS:
         raise ValueError(f"unsupported Chinese conversion target {target!r}")
-    converter = _opencc(_OPENCC_CONFIGS[target])
+    converter = opencc(_OPENCC_CONFIGS[target])
     return [s.model_copy(update={"text": converter.convert(s.text)}) for s in segments]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches
+from pipeline.language import source_language
 from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
 from pipeline.config import Config
@@ -50,7 +51,10 @@ def finish(segments: list[Segment], meta: Metadata, config: Config, *, source: s
            encoding: str | None = None) -> Transcript:
     """Shape cleaned segments into the transcript artifact (paragraphs along chapters)."""
     notes = list(notes or [])
-    if config.transcript.convert_chinese and language and language.lower().startswith("zh"):
+    spoken = source_language(language)
+    # Every spelling of a Chinese track: zh, zh-CN, zh-yue, cmn-Hans, Bilibili's AI track ai-zh.
+    chinese = bool(language) and (language.lower().startswith("zh") or spoken is not None and spoken.chinese)
+    if config.transcript.convert_chinese and chinese:
         segments = convert_chinese(segments, config.transcript.convert_chinese)
         notes.append(f"converted from {language} to {config.transcript.convert_chinese} with OpenCC")
         language = config.transcript.convert_chinese

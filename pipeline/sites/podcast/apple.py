@@ -12,8 +12,8 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pipeline.errors import FetchError, UsageError
-from pipeline.podcasts.feed import Episode, Feed
-from pipeline.podcasts.fetching import check_url, fetch
+from pipeline.sites.podcast.feed import Episode, Feed
+from pipeline.sites.podcast.fetching import check_url, fetch
 
 __all__ = ["AppleEpisode", "AppleLink", "AppleShow", "LOOKUP_URL", "is_apple_url", "lookup_url", "match_episode",
            "parse_apple_url", "read_lookup", "resolve"]

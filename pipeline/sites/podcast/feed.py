@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from pipeline.errors import FetchError, InputTooLarge
 from pipeline.shapes import Chapter, Metadata
 from pipeline.sanitize import strip_invisible
-from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
+from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
 
 __all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
@@ -159,6 +159,13 @@ def episode_id(guid: str, namespace: str) -> str:
     both guid "1" apart."""
     digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip()}".encode()).hexdigest()
     return digest[:ID_LENGTH]
+
+
+def _author(info: Any) -> str:
+    """The author's name: feedparser's ``author`` is the last author-like tag it met, often
+    ``managingEditor``'s "mail@host (Name)"; its ``author_detail`` keeps the name apart."""
+    detail = info.get("author_detail") or {}
+    return _text(detail.get("name") or info.get("author"))
 
 
 def _text(value: object) -> str:
@@ -377,7 +384,7 @@ def _episode(entry: Any, item: Element | None, namespace: str, language: str | N
     chapters = _podcast_children(item, "chapters") if item is not None else []
     episode = Episode(
         id=episode_id(guid, namespace), guid=guid, title=title, date=date,
-        duration=parse_duration(entry.get("itunes_duration")), author=_text(entry.get("author")),
+        duration=parse_duration(entry.get("itunes_duration")), author=_author(entry),
         persons=_persons(item) if item is not None else [],
         chapters_url=_safe_url(chapters[0].get("url"), "chapters URL", notes) if chapters else None,
         transcripts=_transcripts(item, notes) if item is not None else [],
@@ -426,13 +433,15 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
         try:
             if isinstance(item, str):
                 raise ValueError(item)
-            episodes.append(_episode(entry, item, podcast_guid or title, language))
+            episode = _episode(entry, item, podcast_guid or title, language)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            guid = _text(entry.get("id"))
-            episodes.append(Episode(id=episode_id(guid, podcast_guid or title) if guid else f"item{index + 1}",
-                                    guid=guid, title=_text(entry.get("title")),
-                                    error=f"item {index + 1} cannot be read: {exc}"))
-    return Feed(url=url, title=title, author=_text(info.get("itunes_author") or info.get("author")),
+            episode = Episode(id="", guid=_text(entry.get("id")), title=_text(entry.get("title")),
+                              error=f"item {index + 1} cannot be read: {exc}")
+        # An item without a guid still gets an id (by its place, the only thing it has): it
+        # fails on its own, visibly, rather than being left out of the listing.
+        episode.id = episode.id or episode_id(episode.guid or f"\nitem {index + 1}", podcast_guid or title)
+        episodes.append(episode)
+    return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
                 episodes=episodes)
 
@@ -472,13 +481,14 @@ def parse_chapters(data: bytes) -> list[Chapter]:
 def episode_metadata(episode: Episode, feed: Feed, video_id: str, *,
                      chapters: Iterable[Chapter] = ()) -> Metadata:
     """The episode as ``metadata.json`` holds a video: the show is the ``channel`` (the post's
-    the post's speaker, as "Bloomberg Podcasts" in the seed), its author the
+    post's speaker, as "Bloomberg Podcasts" in the seed), its author the
     ``uploader``, the episode's page (else its audio) the ``webpage_url`` (the post's ``source``)."""
     return Metadata(
         id=video_id, title=episode.title, channel=feed.title or feed.author,
         uploader=feed.author or episode.author, upload_date=episode.date, duration=episode.duration,
         description=notes_text(episode.notes_html), chapters=list(chapters), language=episode.language,
-        webpage_url=episode.source_url, channel_id=feed.podcast_guid or "", channel_url=masked_url(feed.url),
+        # A private feed's audio URL carries a token of its own: the page a post links to never does.
+        webpage_url=masked_url(episode.source_url), channel_id=feed.podcast_guid or "", channel_url=masked_url(feed.url),
         guests=episode.guests, origin="podcast-feed")
 
 

@@ -35,8 +35,10 @@ _CHUNK = 64 * 1024
 _SECRET_PARAMS = frozenset({"auth", "token", "key", "access_token", "api_key", "apikey", "secret", "password",
                             "sig", "signature", "private_token", "feed_token"})
 # A path segment that looks like a token (Supercast, Memberful, Libsyn private feeds): long,
-# of letters and digits, with both in it.
-_TOKEN_SEGMENT = re.compile(r"^(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
+# of letters and digits, with both in it; not a UUID, which public hosts name shows with
+# (Omny's /d/playlist/<uuid>/<uuid>/<uuid>/podcast.rss, Bloomberg's among them).
+_TOKEN_SEGMENT = re.compile(r"^(?![0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$)"
+                            r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
 _USER_AGENT = "yt2post (podcast feed reader)"
 
 
@@ -176,8 +178,8 @@ def _limit(max_mb: float) -> int:
     return int(max_mb * 1_000_000)
 
 
-def _too_large(what: str, url: str, max_mb: float) -> InputTooLarge:
-    return InputTooLarge(f"{what} {masked_url(url)}: over max_input_mb ({max_mb:g} MB)")
+def _too_large(what: str, url: str, max_mb: float, setting: str = "max_input_mb") -> InputTooLarge:
+    return InputTooLarge(f"{what} {masked_url(url)}: over {setting} ({max_mb:g} MB)")
 
 
 def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAULT_TIMEOUT,
@@ -213,11 +215,13 @@ def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAU
 
 
 def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeout: float = DEFAULT_TIMEOUT,
-             max_redirects: int = DEFAULT_REDIRECTS, session: requests.Session | None = None) -> Path:
+             max_redirects: int = DEFAULT_REDIRECTS, session: requests.Session | None = None,
+             setting: str = "max_input_mb") -> Path:
     """``url`` saved as ``dest``, at most ``max_mb`` MB, through ``dest`` + ``.part``: a
     download that broke off resumes from the bytes it has (an HTTP Range request; a server that
     ignores it sends the whole file again, which replaces them). ``timeout`` bounds each wait
-    for bytes, not the whole file (an episode's audio takes minutes)."""
+    for bytes, not the whole file (an episode's audio takes minutes). ``setting`` names the cap
+    in the message."""
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     limit = _limit(max_mb)
@@ -231,7 +235,7 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
             resumed = have and response.status_code == 206
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) + (have if resumed else 0) > limit:
-                raise _too_large(what, url, max_mb)
+                raise _too_large(what, url, max_mb, setting)
             size = have if resumed else 0
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -239,7 +243,7 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
                     for chunk in _chunks(response):
                         size += len(chunk)
                         if size > limit:
-                            raise _too_large(what, url, max_mb)
+                            raise _too_large(what, url, max_mb, setting)
                         handle.write(chunk)
             except requests.RequestException as exc:
                 raise NetworkError(f"{what} {masked_url(url)}: the download broke off at {size} bytes "

@@ -14,7 +14,6 @@ speaker is a ``Name:`` label that starts two or more cues or lines.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
@@ -22,11 +21,11 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, NoTranscript
 from pipeline.shapes import Chapter, Paragraph, Segment, Transcript
-from pipeline.podcasts.feed import Episode, TranscriptLink
-from pipeline.podcasts.fetching import DEFAULT_TIMEOUT, fetch, masked_url
+from pipeline.sites.podcast.feed import Episode, TranscriptLink
+from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.sanitize import strip_invisible
 from pipeline.words.caption_clean import voice
-from pipeline.words.caption_formats import CaptionFormatError, language_matches, read_cues, seconds
+from pipeline.words.caption_formats import CaptionFormatError, json_objects, language_matches, read_cues, seconds
 from pipeline.words.captions import build_paragraphs, clean_snippets, parse_caption_file
 from pipeline.words.textfiles import TextFileError, decode
 
@@ -178,16 +177,11 @@ def _spoken(pieces: list[tuple[str, float, float, str | None]]) -> list[Segment]
 
 def _json(text: str) -> list[Segment]:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TranscriptReadError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    entries = document.get("segments") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise TranscriptReadError('not a podcast JSON transcript (no "segments" list)')
+        entries = json_objects(text, "segments", "podcast JSON transcript")
+    except CaptionFormatError as exc:
+        raise TranscriptReadError(str(exc)) from None
     pieces = []
     for entry in entries:
-        if not isinstance(entry, dict):
-            raise TranscriptReadError(f"not a podcast JSON transcript (a segment is {type(entry).__name__})")
         body = str(entry.get("body") or "")
         start = _number(entry.get("startTime", 0), "startTime")
         end = _number(entry["endTime"], "endTime") if entry.get("endTime") is not None else start

@@ -226,6 +226,8 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
     videos = _without_ignored(videos, store, report)
     if options.force:
         videos = _without_approved(videos, store, report, named)
+    if "write" in stages:
+        _refuse_another_format(videos, store, config)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
@@ -281,6 +283,20 @@ def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) ->
         else:
             kept.append(video)
     return kept
+
+
+def _refuse_another_format(videos: list[VideoRef], store: Store, config: Config) -> None:
+    """One output folder holds one format's posts: a post written in another format than
+    ``post.format`` is refused before any work (a post of another generator would be read, found
+    and approved by the wrong rules)."""
+    from pipeline.artifacts import PostRecord
+
+    for video in videos:
+        record = store.load_readable(video.video_id, PostRecord) if store.has_video(video.video_id) else None
+        if record is not None and record.path and record.format != config.post.format:
+            raise UsageError(f"{store.root}: its posts are {record.format} posts ({video.video_id}'s is); "
+                             f"post.format is {config.post.format}: one output folder holds one format's posts, "
+                             f"so give {config.post.format} posts another --out (or set post.format: {record.format})")
 
 
 def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, named: set[str]) -> list[VideoRef]:

@@ -226,7 +226,7 @@ class Taxonomy(_Strict):
 
 
 class FrontMatterDefaults(_Strict):
-    layout: str = "post.njk"
+    layout: str | None = None  # None: the post format's own (Eleventy post.njk, Hexo and Jekyll post, Hugo none)
     status: str = "evergreen"
     draft: bool = True
     project: list[str] = Field(default_factory=list)
@@ -235,7 +235,7 @@ class FrontMatterDefaults(_Strict):
 
 class PostConfig(_Strict):
     # The site generator the posts are for (``pipeline.post.formats``).
-    format: Literal["eleventy"] = "eleventy"
+    format: Literal["eleventy", "hugo", "hexo", "jekyll"] = "eleventy"
     # A "[▶ 12:34](video link)" line under each section heading, for sites that want it. Off:
     # the post keeps the seed's exact shape.
     section_links: bool = False

@@ -95,7 +95,7 @@ class WriteStage:
     artifact = "post"
     needs: frozenset[str] = frozenset()
     state = "draft"
-    cli_options = ("overwrite_edited",)
+    cli_options = ("overwrite_edited", "format")  # --overwrite-edited, --format
     help = """Run the write stage: the Markdown post.
 
     A post that is current is skipped, one a reviewer edited is kept; --force redoes the

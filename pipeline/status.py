@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
 from pipeline.post.formats import get_format
+from pipeline.post.index import find_post_by_source, post_name
 from pipeline.stages import ALL
 from pipeline.store import Store
 
@@ -35,12 +36,16 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
     record = store.load_readable(video_id, PostRecord)
     if record is None or not record.path:
         return None, ""
+    post_format = get_format(record.format)
     path = store.resolve(record.path)
+    if not path.is_file() and record.source:
+        # Moved since the last run (a draft published by hand): found by its source, as a run finds it.
+        path = find_post_by_source(store.posts_dir, record.source, post_format) or path
     shown = store.relative(path)  # relative to the output folder: long absolute paths say little
     if not path.is_file():
         return shown, "missing"
     data = path.read_bytes()
-    if not get_format(record.format).is_draft(data.decode("utf-8", "replace")):
+    if not post_format.is_draft(post_name(store, path), data.decode("utf-8", "replace")):
         return shown, "approved"
     if record.reviewers(path, data):  # as the write stage decides
         return shown, "edited"

@@ -21,9 +21,9 @@ def node_available() -> bool:
     return version.startswith("v") and int(version[1:].split(".")[0]) >= 18
 
 
-def ensure_site_installed(site: Path = SITE) -> None:
-    """``npm ci`` from the committed lock file, once per machine."""
-    if (site / "node_modules" / ".bin" / "eleventy").exists():
+def ensure_site_installed(site: Path = SITE, binary: str = "eleventy") -> None:
+    """``npm ci`` from the committed lock file, once per machine (``binary``: the one it installs)."""
+    if (site / "node_modules" / ".bin" / binary).exists():
         return
     result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=site, capture_output=True, text=True,
                             timeout=600)

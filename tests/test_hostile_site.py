@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import frontmatter
@@ -12,6 +11,7 @@ import pytest
 from tests.conftest import video_dir_with
 from tests.eleventy import build_site, node_available
 from tests.fakellm import default_answer
+from tests.hostile import HOSTILE_ARTICLE, HOSTILE_CAPTIONS, assert_inert
 
 pytestmark = [pytest.mark.eleventy]
 
@@ -21,46 +21,6 @@ def _node() -> None:
     # Fail, never skip: a silent skip would hide that hostile posts are no longer built (.ci/run
     # installs Node and npm).
     assert node_available(), "Node.js >= 18 and npm are needed to build the Eleventy site (.ci/run installs them)"
-
-class Tags(HTMLParser):
-    """The real elements and attributes of a built page (escaped text is not a tag)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.seen.append((tag, attrs))
-
-
-HOSTILE_CAPTIONS = """WEBVTT
-
-00:00:00.000 --> 00:00:04.000
-welcome {{ 7*7 }} to the show {% include "secrets.txt" %}
-
-00:00:04.000 --> 00:00:08.000
-an unbalanced {{ brace and <script>alert('captions')</script> here
-"""
-
-HOSTILE_ARTICLE = {
-    "title": "标题 {{ 7*7 }} <script>alert(1)</script>: #'\"",
-    "summary": "摘要 {% raw %} --- \n: - [x] & * ! | > % @ ` <img src=x onerror=alert(2)> yes",
-    "sections": [
-        {"heading": "小节 {{ site.title }} <iframe src=https://evil.example></iframe>",
-         "body": "正文 {{ 7*7 }} and {% if true %}x{% endif %}\n\n<script>alert(3)</script>\n\n"
-                 "[click](javascript:alert(4)) [ok](https://example.com) <a href=\"javascript:alert(5)\">a</a>\n\n"
-                 "<img src=x onerror=\"alert(6)\"> a < b"},
-        {"heading": "第二节", "body": "普通的中文段落，没有任何问题。"},
-    ],
-    "tags": ["{{tag}}", "<script>", "yes", "null", "2025-01-01", "ok-tag"],
-    "area": "tech-engineering",
-    "category": "ai-ml",
-    "companies_orgs": ["../../etc"],
-    "products_models": [],
-    "guest": "null",
-    "insight": "",
-}
-
 
 def test_hostile_inputs_build_safely(cli, fake_llm, tmp_path: Path) -> None:
     videos = video_dir_with(tmp_path, "JjQDik3yNhA")
@@ -94,13 +54,7 @@ def test_hostile_inputs_build_safely(cli, fake_llm, tmp_path: Path) -> None:
     assert len([p for p in pages if p.parent.name != "_site"]) == 2
     page = next(text for path, text in pages.items() if "etc" in str(path) or "jjqdik" in str(path).lower())
     assert "{{ 7*7 }}" in page and "49" not in page
-    for text in pages.values():
-        tags = Tags()
-        tags.feed(text)
-        assert not {"script", "iframe", "img", "object", "embed"} & {name for name, _ in tags.seen}
-        for _, attrs in tags.seen:
-            assert not any(key.startswith("on") for key, _ in attrs)
-            assert not any((value or "").strip().lower().startswith("javascript:") for _, value in attrs)
+    assert_inert(pages)
     assert 'href="https://example.com"' in page
     assert "alert(3)" not in page  # a script block goes with its content
 

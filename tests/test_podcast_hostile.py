@@ -19,7 +19,7 @@ from tests.eleventy import build_site, node_available
 from tests.podcast_show import Show, server  # noqa: F401 - fixture
 from tests.podcastserver import PodcastServer, endless
 from tests.review_desk import TOKEN
-from tests.test_hostile_site import Tags
+from tests.hostile import Tags
 
 
 @pytest.fixture

@@ -112,22 +112,62 @@ def _aligned(table: list[Sequence[str]], width: int) -> list[str]:
 
 
 @main.command()
+@click.argument("video_ids", nargs=-1, metavar="VIDEO...")
+@common
+@boundary
+def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
+    """Approve posts as they are: no longer drafts, in the site generator's place for published
+    posts (and copied into review.site_dir), never regenerated."""
+    from pipeline.cli.base import _load
+    from pipeline.errors import Yt2PostError
+    from pipeline.post.approve import approve as approve_post
+    from pipeline.redact import redact
+    from pipeline.store import Store
+
+    if not video_ids:
+        raise UsageError("give at least one VIDEO (an id or URL)")
+    config, store = _load(config_path), Store(out)
+    failed = 0
+    for video_id in video_ids:
+        try:
+            path = approve_post(store, video_id, config)
+        except Yt2PostError as exc:
+            failed += 1
+            click.echo(redact(f"error: {exc}"), err=True)
+            continue
+        site = f" and copied into {config.review.site_dir}" if config.review.site_dir else ""
+        click.echo(f"approved {video_id}: {store.relative(path)}{site}")
+    return ExitStatus.VIDEO_FAILED if failed else ExitStatus.OK
+
+
+@main.command()
 @click.option("--prompts", "with_prompts", is_flag=True,
               help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them); "
                    "with a config.yaml already there, add only them.")
+@click.option("--format", "post_format", metavar="FORMAT",
+              help="The site generator the posts are for: eleventy (default), hugo, hexo or jekyll.")
 @boundary
-def init(with_prompts: bool) -> int:
+def init(with_prompts: bool, post_format: str | None) -> int:
     """Write a commented config.yaml (every setting with its default) into this folder."""
+    from pipeline.cli.run import with_format
+    from pipeline.config import Config
     from pipeline.resources import builtin_config_file
 
+    if post_format:
+        with_format(Config(), post_format)  # a name that is no format is refused
     config_path = Path(DEFAULT_CONFIG)
     if config_path.exists():
+        if post_format:
+            raise UsageError(f"{config_path} already exists; not overwriting: set post.format: {post_format} in it")
         if not with_prompts:
             raise UsageError(f"{config_path} already exists; not overwriting (move it away first; "
                              "yt2post init --prompts adds only the prompt templates)")
         return _add_prompts(config_path)
     text = builtin_config_file().read_text(encoding="utf-8")
     line = f"wrote {config_path}"
+    if post_format:
+        text = text.replace("\n  format: eleventy\n", f"\n  format: {post_format}\n")
+        line += f" for {post_format} posts"
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
         line += " and " + _copied(Path("prompts"))

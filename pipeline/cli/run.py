@@ -71,6 +71,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     from pipeline.progress import make_reporter
 
     config = _load(config_path)
+    if given.get("post_format"):
+        config = with_format(config, given["post_format"])
     subtitles, export = given.get("subtitles"), given.get("batch_export")
     options = RunOptions(
         stages=stages, force=bool(given.get("force")), verbose=verbose,
@@ -108,6 +110,18 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
     if report.summary.batch_note:  # what a Batch API export/import left to do
         click.echo(report.summary.batch_note)
     return status
+
+
+def with_format(config: Any, name: str) -> Any:
+    """The config with ``post.format`` set to ``name`` (``--format``)."""
+    from typing import get_args
+
+    from pipeline.config import PostConfig
+
+    names = get_args(PostConfig.model_fields["format"].annotation)
+    if name not in names:
+        raise UsageError(f"--format {name}: not a post format; one of: {', '.join(names)}")
+    return config.model_copy(update={"post": config.post.model_copy(update={"format": name})})
 
 
 def _approved_left_out(report: RunReport) -> str:
@@ -149,6 +163,16 @@ def _print_plan(report: RunReport) -> int:
     return report.exit_status
 
 
+# The option groups a stage's command takes beside the common ones (``Stage.cli_options``).
+_STAGE_OPTIONS: dict[str, Callable[[Any], Any]] = {
+    "words": words_options,
+    "overwrite_edited": click.option("--overwrite-edited", is_flag=True,
+                                     help="Replace posts a reviewer edited (a backup of each is saved beside it)."),
+    "format": click.option("--format", "post_format", metavar="FORMAT",
+                           help="The site generator the posts are for: eleventy, hugo, hexo or jekyll "
+                                "(post.format); one output folder holds one format's posts."),
+}
+
 @main.command()
 @click.argument("sources", nargs=-1)
 @common
@@ -168,6 +192,7 @@ def _print_plan(report: RunReport) -> int:
               help="Batch API export: write the requests as JSONL files into DIR instead of sending them.")
 @click.option("--batch-import", metavar="FILE", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Batch API import: apply a result JSONL file (repeatable), then go on.")
+@_STAGE_OPTIONS["format"]
 @boundary
 def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, **given: Any) -> int:
     """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
@@ -192,11 +217,5 @@ def _stage_command(stage: str, doc: str, *extra: Callable[[Any], Any]) -> None:
         return _run((stage,), sources, config_path, out, verbose, given)
 
 
-# The option groups a stage's command takes beside the common ones (``Stage.cli_options``).
-_STAGE_OPTIONS: dict[str, Callable[[Any], Any]] = {
-    "words": words_options,
-    "overwrite_edited": click.option("--overwrite-edited", is_flag=True,
-                                     help="Replace posts a reviewer edited (a backup of each is saved beside it)."),
-}
 for _stage in ALL:
     _stage_command(_stage.name, _stage.help, *(_STAGE_OPTIONS[group] for group in _stage.cli_options))

@@ -22,10 +22,18 @@ from pathlib import Path
 from collections import Counter
 
 from pipeline.post.formats import PostFormat
+from pipeline.store import Store
 
 # Each post's ``source``, by its (mtime, size) when read.
 _SOURCES: dict[Path, tuple[int, int, str | None]] = {}
 _LOCK = threading.Lock()
+
+
+def post_name(store: Store, path: Path) -> str:
+    """A post's name as its format knows it: its path inside the posts folder, with ``/`` (a
+    post outside the folder, which a hand-edited ``post.json`` may name, by its file name)."""
+    posts, resolved = store.posts_dir.resolve(), path.resolve()
+    return resolved.relative_to(posts).as_posix() if resolved.is_relative_to(posts) else path.name
 
 
 def front_matter_source(path: Path, post_format: PostFormat) -> str | None:
@@ -40,7 +48,7 @@ def site_tags(posts_dir: Path, limit: int, post_format: PostFormat) -> list[str]
     if limit <= 0 or not posts_dir.is_dir():
         return []
     counts: Counter[str] = Counter()
-    for path in posts_dir.glob("*.md"):
+    for path in posts_dir.rglob("*.md"):  # a format's posts may be in folders (Hexo's source/_posts/)
         try:
             counts.update(post_format.loads(path.read_text(encoding="utf-8")).tags)
         except (OSError, UnicodeDecodeError, ValueError):  # a post the reviewer broke offers no tags

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,12 +21,13 @@ import yaml
 
 from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
-from pipeline.errors import WriteError
+from pipeline.errors import ArtifactError, WriteError
 from pipeline.post.faithfulness import find_flags
-from pipeline.post.index import find_post_by_source, front_matter_source, post_written
+from pipeline.post.index import find_post_by_source, front_matter_source, post_name, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.shapes import Metadata, StageResult
-from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, get_format
+from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, PostText, get_format
+from pipeline.post.formats.base import layout_of
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.language import DEFAULT_LANGUAGE, language, readers_script, source_language
@@ -36,7 +37,7 @@ from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_tex
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
 
 WRITER_VERSION = "write/1"
-REGENERATED_SUFFIX = ".regenerated"  # ``x.md.regenerated``: beside the post, ignored by Eleventy
+REGENERATED = "regenerated"  # the kind of file beside a post (``x.md.regenerated`` for Eleventy: ``PostFormat.beside``)
 _YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
@@ -83,13 +84,16 @@ def render_body(sections: list[dict[str, Any]], video_url: str | None = None) ->
     return "\n\n".join(blocks)
 
 
-def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config) -> PostContent:
+def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
+                 slug: str | None = None) -> PostContent:
     """What the post says, whatever its format: metadata facts and the article, made safe. The
-    article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe."""
+    article is cleaned by its model (``pipeline/artifacts.py``); here it is only made safe.
+    ``slug``: the one its file is named by (``slug_at``), else its title's."""
     if not isinstance(article, ArticleContent):
         article = ArticleContent.model_validate(article)
     source = canonical_source(meta)
     return PostContent(
+        slug=post_slug(slug_title(meta, config, article.title), meta.id) if slug is None else slug, written=getattr(article, "created_at", None) or "",
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
@@ -115,10 +119,10 @@ class BuiltPost:
 
 
 def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config: Config,
-               overrides: dict[str, Any] | None = None) -> BuiltPost:
+               overrides: dict[str, Any] | None = None, slug: str | None = None) -> BuiltPost:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
-    content = post_content(article, meta, config)
+    content = post_content(article, meta, config, slug)
     # The reader's script for everything the post says, the speaker and an article written
     # for other readers too (the model's answers already passed it in the summarize stage).
     fields, warnings = readers_script(asdict(content), language(config.post.language))
@@ -156,6 +160,15 @@ def slug_title(meta: Metadata, config: Config, article_title: str) -> str:
 class ExistingPost:
     path: Path
     edited: bool
+    # A draft someone moved to the generator's place for published posts (``git mv`` into
+    # Jekyll's ``_posts/``): approved by hand, the reviewer's, though its bytes be the pipeline's.
+    approved_by_hand: bool = False
+
+    def recorded(self, store: Store) -> dict[str, Any]:
+        """What ``post.json`` records of where the post is: its path, and no hash of the
+        pipeline's for a post approved by hand (as ``yt2post approve`` drops it)."""
+        forget = {"sha256": None, "pending_sha256": None} if self.approved_by_hand else {}
+        return {"path": store.relative(self.path), **forget}
 
 
 def locate_post(store: Store, video_id: str, source: str, record: PostRecord | None = None) -> ExistingPost | None:
@@ -165,7 +178,44 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
         find_post_by_source(store.posts_dir, source, get_format(record.format))
     if path is None:
         return None
-    return ExistingPost(path, edited=record.reviewers(path, path.read_bytes()))
+    data = path.read_bytes()
+    if record.reviewers(path, data):
+        return ExistingPost(path, edited=True)
+    moved = recorded is not None and path != recorded and \
+        not get_format(record.format).is_draft(post_name(store, path), data.decode("utf-8", "replace"))
+    return ExistingPost(path, edited=moved, approved_by_hand=moved)
+
+
+@dataclass
+class ReadPost:
+    """A video's post as read from its file, by the format that wrote it."""
+
+    path: Path
+    data: bytes
+    text: str
+    post: PostText
+    format: PostFormat
+    edited: bool
+
+
+def read_post(store: Store, video_id: str) -> ReadPost | None:
+    """The video's post (None when it has none yet); ArtifactError when it cannot be read."""
+    meta = store.load_optional(video_id, MetadataFile)
+    if meta is None:
+        return None
+    record = store.load_optional(video_id, PostRecord) or PostRecord()
+    existing = locate_post(store, video_id, canonical_source(meta), record)
+    if existing is None:
+        return None
+    post_format = get_format(record.format)
+    try:
+        data = existing.path.read_bytes()
+        text = data.decode("utf-8")
+        post = post_format.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
+                            video_id=video_id) from None
+    return ReadPost(existing.path, data, text, post, post_format, existing.edited)
 
 
 def _post_names(store: Store, meta: Metadata, config: Config, article_title: str) -> Iterator[Path]:
@@ -178,23 +228,47 @@ def _post_names(store: Store, meta: Metadata, config: Config, article_title: str
         yield preferred.with_name(f"{preferred.stem}-{meta.id}-{number}.md")
 
 
-def _free_path(store: Store, meta: Metadata, source: str, config: Config, article_title: str) -> Path:
+def _free_path(store: Store, meta: Metadata, source: str, config: Config, article_title: str,
+               text_at: Callable[[Path], str]) -> Path:
     """The first name that is free or holds a post of this source (found in place)."""
     return next(path for path in _post_names(store, meta, config, article_title)
-                if not path.exists() or front_matter_source(path, get_format(config.post.format)) == source)
+                if not _taken(store, path, text_at, config)
+                or path.exists() and front_matter_source(path, get_format(config.post.format)) == source)
 
 
-def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord, text: str, config: Config,
-                 article_title: str) -> Path:
-    """Write a new post under the first free name, choosing it and creating the file in one
-    step: another worker's post of the same date and title may take a name between our look
-    and our write. Its record comes first: a kill before the post is in place leaves a record
-    of a post that is not there, and the next run writes it afresh."""
+def _taken(store: Store, path: Path, text_at: Callable[[Path], str], config: Config) -> bool:
+    """Whether a new draft may not be named ``path``: a file has the name, or its approval
+    would move it onto another post's (a Hexo or Jekyll post published under that name)."""
+    if path.exists():
+        return True
+    published = store.posts_dir / get_format(config.post.format).approve(post_name(store, path), text_at(path))[0]
+    return published != path and published.exists()
+
+
+def slug_at(meta: Metadata, config: Config, article_title: str, path: Path) -> str:
+    """The slug of the post whose file is ``path``: the title's, with what a taken name added
+    (``-<id>``, ``-<id>-2``: Hugo takes a page's URL from its ``slug``, so two videos of one
+    title must not share one)."""
+    slug = post_slug(slug_title(meta, config, article_title), meta.id)
+    preferred = Path(post_file_name(meta, config, article_title)).stem
+    if path.stem == preferred or not path.stem.startswith(preferred):
+        return slug
+    return (slug or meta.id) + path.stem[len(preferred):]  # a name without a slug is the id's
+
+
+def _create_post(store: Store, video_id: str, meta: Metadata, record: PostRecord,
+                 text_at: Callable[[Path], str], config: Config, article_title: str) -> Path:
+    """Write a new post (its text for a name: ``text_at``) under the first free name, choosing
+    it and creating the file in one step: another worker's post of the same date and title may
+    take a name between our look and our write. Its record comes first: a kill before the post
+    is in place leaves a record of a post that is not there, and the next run writes it afresh."""
     for path in _post_names(store, meta, config, article_title):
-        if path.exists():
+        if _taken(store, path, text_at, config):
             continue
         ensure_inside(path, store.posts_dir)
-        store.save(video_id, record.model_copy(update={"path": store.relative(path)}))
+        text = text_at(path)
+        store.save(video_id, record.model_copy(update={"path": store.relative(path),
+                                                       "sha256": sha256_bytes(text.encode("utf-8"))}))
         try:
             create_new_text(path, text)
         except FileExistsError:
@@ -212,7 +286,8 @@ def write_fingerprint(article: dict[str, Any], meta_raw: dict[str, Any], config:
         article.get("fingerprint"),
         content_hash(article),
         {k: meta_raw.get(k) for k in ("id", "title", "channel", "uploader", "upload_date", "webpage_url")},
-        config.front_matter.model_dump(),
+        # The layout as the format resolves it: an unset one is the format's own.
+        {**config.front_matter.model_dump(), "layout": layout_of(get_format(config.post.format), config)},
         overrides or {},
         # Only when on (another format), so that adding the setting did not rewrite every existing post.
         *([{"section_links": True}] if config.post.section_links else []),
@@ -248,10 +323,22 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     meta = store.load(video_id, MetadataFile)
     expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)
     source = canonical_source(meta)
+    post_format = get_format(config.post.format)
     record = store.load_optional(video_id, PostRecord) or PostRecord()
     existing = locate_post(store, video_id, source, record)
-    target = existing.path if existing is not None else _free_path(store, meta, source, config, article.title)
-    if existing is None and target.is_file() and front_matter_source(target, get_format(config.post.format)) == source:
+
+    def built_at(path: Path) -> BuiltPost:
+        """The post as the file ``path`` (its slug is the file's)."""
+        try:
+            return build_post(article, meta, config, overrides, slug_at(meta, config, article.title, path))
+        except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+            raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+
+    def text_at(path: Path) -> str:
+        return built_at(path).text
+
+    target = existing.path if existing is not None else _free_path(store, meta, source, config, article.title, text_at)
+    if existing is None and target.is_file() and front_matter_source(target, post_format) == source:
         # A post at our name that the lookup did not know (its source line edited in place a
         # moment ago): like any post found, the pipeline's only if its hash says so. Another
         # video's post that took the name since we looked is not ours: a free name is taken below.
@@ -259,26 +346,27 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
 
     if existing is not None and not force and not overwrite_edited and record.fingerprint == expected:
         if store.relative(existing.path) != record.path:
-            store.save(video_id, record.model_copy(update={"path": store.relative(existing.path)}))
+            store.save(video_id, record.model_copy(update=existing.recorded(store)))
         note = " (edited by a reviewer)" if existing.edited else ""
         return StageResult(video_id, "write", "skipped", detail=f"{existing.path}{note}")
 
-    try:
-        built = build_post(article, meta, config, overrides)
-        text = built.text
-    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-        raise WriteError(f"{video_id}: cannot build the post from article.json: {exc}", video_id=video_id) from None
+    built = built_at(target)
+    text = built.text
 
     record_flags(video_id, article, meta, config, store, expected)
     warnings = post_date(meta)[1] + built.warnings
     warned = "".join(f"; warning: {w}" for w in warnings)
     if existing is not None and existing.edited and not read_only(existing.path) \
-            and existing.path.read_bytes() == text.encode("utf-8"):
-        existing = ExistingPost(existing.path, edited=False)  # ours, its record lost to a kill
+            and existing.path.read_bytes() == text.encode("utf-8") \
+            and post_format.is_draft(post_name(store, existing.path), text):
+        # Ours, its record lost to a kill. Not an approved post, though its bytes be ours (a
+        # Hexo or Jekyll draft moved as it was): approval made it the reviewer's.
+        existing = ExistingPost(existing.path, edited=False)
     if existing is not None and existing.edited and not overwrite_edited:
-        beside = ensure_inside(existing.path.with_name(existing.path.name + REGENERATED_SUFFIX), store.posts_dir)
+        beside = ensure_inside(existing.path.with_name(post_format.beside(existing.path.name, REGENERATED)),
+                               store.posts_dir)
         atomic_write_text(beside, text)
-        store.save(video_id, record.model_copy(update={"path": store.relative(existing.path), "edited": True,
+        store.save(video_id, record.model_copy(update={**existing.recorded(store), "edited": True,
                                                        "regenerated": store.relative(beside), "warnings": warnings}))
         return StageResult(video_id, "write", "kept",
                            detail=f"{existing.path} was edited by a reviewer and left untouched; "
@@ -287,7 +375,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     detail = ""
     if existing is not None and existing.edited:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        backup = ensure_inside(target.with_name(f"{target.name}.bak-{stamp}"), store.posts_dir)
+        backup = ensure_inside(target.with_name(post_format.beside(target.name, f"bak-{stamp}")), store.posts_dir)
         atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
         detail = f"; the reviewer's version was saved as {backup}"
     ensure_inside(target, store.posts_dir)
@@ -295,7 +383,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,
                          written_at=now_iso(), warnings=warnings, format=config.post.format)
     if existing is None:
-        target = _create_post(store, video_id, meta, written, text, config, article.title)
+        target = _create_post(store, video_id, meta, written, text_at, config, article.title)
     else:
         # The hash is recorded before the rename: a kill between the two leaves a post the next
         # run knows as its own, not one it would take for a reviewer's edit forever.
@@ -303,5 +391,5 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         atomic_write_text(target, text)
         store.save(video_id, written)
     post_written(store.posts_dir, target, source)
-    Path(str(target) + REGENERATED_SUFFIX).unlink(missing_ok=True)
+    target.with_name(post_format.beside(target.name, REGENERATED)).unlink(missing_ok=True)
     return StageResult(video_id, "write", "done", detail=f"{target}{detail}{warned}")

@@ -25,15 +25,15 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, Yt2PostError
-from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile, PostRecord
+from pipeline.artifacts import CandidateArticle, CandidateFile, MetadataFile
 from pipeline.shapes import ArticleSection
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.slugs import unique_slugs
-from pipeline.files import atomic_write_bytes, atomic_write_text, ensure_inside
 from pipeline.store import Store
-from pipeline.post.formats import PostFormat, get_format
-from pipeline.post.write import (canonical_source, locate_post, render_body,
-                                 section_links_url)
+from pipeline.post.approve import approve_post, write_post_file
+from pipeline.post.formats import PostFormat
+from pipeline.post.index import post_name
+from pipeline.post.write import canonical_source, read_post, render_body, section_links_url
 
 from pipeline.review.render import split_sections
 
@@ -71,6 +71,7 @@ class PostFile:
     edited: bool
     version: str  # the hash of the file's bytes as read
     format: PostFormat  # the format that wrote it (``post.json``), which reads and writes it
+    draft: bool  # as its format tells by its text and its place
 
 
 def version_of(data: bytes) -> str:
@@ -99,22 +100,11 @@ class ShownPosts:
 
 
 def find_post(store: Store, video_id: str) -> PostFile | None:
-    meta = store.load_optional(video_id, MetadataFile)
-    if meta is None:
+    found = read_post(store, video_id)
+    if found is None:
         return None
-    record = store.load_optional(video_id, PostRecord) or PostRecord()
-    existing = locate_post(store, video_id, canonical_source(meta), record)
-    if existing is None:
-        return None
-    post_format = get_format(record.format)
-    try:
-        data = existing.path.read_bytes()
-        text = data.decode("utf-8")
-        post = post_format.loads(text)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ArtifactError(f"{video_id}: the post {existing.path.name} cannot be read: {exc}".splitlines()[0],
-                            video_id=video_id) from None
-    return PostFile(existing.path, text, post.front, post.body, existing.edited, version_of(data), post_format)
+    return PostFile(found.path, found.text, found.post.front, found.post.body, found.edited, version_of(found.data),
+                    found.format, found.format.is_draft(post_name(store, found.path), found.text))
 
 
 def _require(store: Store, video_id: str) -> PostFile:
@@ -134,7 +124,7 @@ def check_version(store: Store, video_id: str, post: PostFile | None, shown: str
         return
     kept = None
     if theirs is not None and post is not None:
-        kept = beside(post.path, "conflict")
+        kept = beside(post, "conflict")
         _write(store, video_id, kept, theirs)
     if not shown:
         reason = "this request does not say which version of the post it was made on (reload the page)"
@@ -144,14 +134,16 @@ def check_version(store: Store, video_id: str, post: PostFile | None, shown: str
                       video_id=video_id, shown=shown, current=post.text if post else "", theirs=theirs, kept=kept)
 
 
-def beside(path: Path, kind: str) -> Path:
-    """A new file beside the post: ``<name>.md.<kind>-<time>`` (Eleventy builds no such file)."""
+def beside(post: PostFile, kind: str) -> Path:
+    """A new file beside the post, named by its format so that the site never builds it
+    (Eleventy's ``<name>.md.<kind>-<time>``)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.name}.{kind}-{stamp}")
+    path = post.path
+    candidate = path.with_name(post.format.beside(path.name, f"{kind}-{stamp}"))
     number = 1
     while candidate.exists():  # two in one second: each keeps its own file
         number += 1
-        candidate = path.with_name(f"{path.name}.{kind}-{stamp}-{number}")
+        candidate = path.with_name(post.format.beside(path.name, f"{kind}-{stamp}-{number}"))
     return candidate
 
 
@@ -178,14 +170,7 @@ def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: C
 
 
 def _write(store: Store, video_id: str, path: Path, text: str) -> None:
-    """Write a post file, only inside the posts folder: ``post.json`` names the path, and a
-    hand-changed one must not make the desk write anywhere else."""
-    try:
-        ensure_inside(path, store.posts_dir)
-    except ArtifactError:
-        raise ArtifactError(f"{video_id}: refusing to write {path}: it is outside the posts folder "
-                            f"{store.posts_dir} (was post.json changed by hand?)", video_id=video_id) from None
-    atomic_write_text(path, text)
+    write_post_file(store, video_id, path, text)
 
 
 def save(store: Store, video_id: str, form: dict[str, str], config: Config, version: str | None) -> Path:
@@ -201,17 +186,12 @@ def save(store: Store, video_id: str, form: dict[str, str], config: Config, vers
 
 
 def approve(store: Store, video_id: str, config: Config, version: str | None) -> Path:
-    """The post approved by its format (nothing else in the file changes); then the copy into
-    ``review.site_dir``."""
+    """The post approved by its format (nothing else in the file changes; a format whose drafts
+    have a place of their own moves it), then the copy into ``review.site_dir``; where it now is."""
     with store.video_lock(video_id):
         post = _require(store, video_id)
         check_version(store, video_id, post, version)
-        text = post.format.approve(post.text)
-        _write(store, video_id, post.path, text)
-    if config.review.site_dir:
-        site = Path(config.review.site_dir).expanduser()
-        atomic_write_bytes(site / post.path.name, text.encode("utf-8"))
-    return post.path
+        return approve_post(store, video_id, config, post.path, post.text, post.format)
 
 
 def _cleaned(section: ArticleSection) -> tuple[str, str]:
@@ -311,7 +291,7 @@ def accept(store: Store, video_id: str, candidate: CandidateFile | dict[str, Any
         text = candidate_text(post, candidate, section_links_url(source, config))
         if post.edited:
             # The candidate replaces some of the reviewer's words: keep their version beside it.
-            _write(store, video_id, beside(post.path, "bak"), post.text)
+            _write(store, video_id, beside(post, "bak"), post.text)
         _write(store, video_id, post.path, text)
         store.path(video_id, "candidate").unlink(missing_ok=True)
     return post.path

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 from pipeline.post.formats.base import PostContent, PostFormat, PostText
 from pipeline.post.formats.eleventy import Eleventy
+from pipeline.post.formats.hexo import Hexo
+from pipeline.post.formats.hugo import Hugo
+from pipeline.post.formats.jekyll import Jekyll
 
 FORMATS: dict[str, PostFormat] = {
     "eleventy": Eleventy(),
+    "hugo": Hugo(),
+    "hexo": Hexo(),
+    "jekyll": Jekyll(),
 }
 DEFAULT_FORMAT = next(iter(FORMATS))  # the one of output folders from before formats existed
 

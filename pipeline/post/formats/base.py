@@ -27,15 +27,17 @@ class PostContent:
     guest: str
     insight: str
     body: str  # Markdown: the sections as ``### heading`` blocks
+    slug: str = ""  # the post's ASCII slug (its file name's), "" when the title gives none
+    written: str = ""  # when the article was written (ISO 8601, UTC), "" when unknown
 
 
 @dataclass
 class PostText:
-    """A post read back from its file."""
+    """A post read back from its file (whether it is a draft may also depend on where the file
+    is: ``PostFormat.is_draft``)."""
 
     front: dict[str, Any]
     body: str
-    draft: bool
     title: str
     source: str  # the video's URL, which identifies the post ("" when it has none)
     tags: list[str]
@@ -50,6 +52,7 @@ class PostFormat(Protocol):
     slug_fields: frozenset[str]  # list fields whose items are slugs (the desk's edit form makes them so)
     required_fields: frozenset[str]  # text fields ``--set`` may not empty
     not_settable: dict[str, str]  # fields ``--set`` may not change, and why
+    default_layout: str  # the ``layout`` its posts get when ``front_matter.layout`` is unset ("": none)
 
     def front_matter(self, content: PostContent, config: Config) -> dict[str, Any]:
         """The post's front matter for ``content``, before ``--set`` values."""
@@ -67,15 +70,75 @@ class PostFormat(Protocol):
         """The front matter with a regenerated article's title, summary and tags."""
         ...
 
-    def is_draft(self, text: str) -> bool:
-        """Whether the post's text is still a draft (``status`` asks it of every post: cheap)."""
+    # ``name`` below is a post's path inside the posts folder, with ``/`` (``source/_drafts/x.md``):
+    # the posts folder is laid out as the generator's site is (Eleventy: its posts folder; the
+    # others: the site's root), so a format whose drafts have a place of their own knows a draft
+    # by where it is.
+
+    def is_draft(self, name: str, text: str) -> bool:
+        """Whether the post at ``name`` holding ``text`` is still a draft (``status`` asks it of
+        every post: cheap)."""
         ...
 
     def file_name(self, date: str, slug: str, video_id: str) -> str:
-        """A new draft's file name inside the posts folder (``date`` YYYY-MM-DD or "", ``slug``
-        ASCII or "")."""
+        """A new draft's ``name`` inside the posts folder, in the generator's draft place
+        (``date`` YYYY-MM-DD or "", ``slug`` ASCII or "")."""
         ...
 
-    def approve(self, text: str) -> str:
-        """The text with the post approved (no longer a draft), nothing else in it changed."""
+    def beside(self, file_name: str, kind: str) -> str:
+        """The file name of a file kept beside the post ``file_name`` for the reviewer
+        (``regenerated``, ``bak-<time>``, ``conflict-<time>``), one the generator neither builds
+        nor publishes."""
         ...
+
+    def approve(self, name: str, text: str) -> tuple[str, str]:
+        """The approved post's name and text: the text no longer a draft, nothing else in it
+        changed; the name where the generator keeps published posts (``name`` itself for a
+        format whose drafts are marked in the text; the approval then moves the file)."""
+        ...
+
+
+def hidden_beside(file_name: str, kind: str) -> str:
+    """``.<name>.<kind>``: Hugo publishes any other file beside a post, Jekyll one of ``_posts``
+    named by a date; none of the generators reads a file whose name starts with a dot."""
+    return f".{file_name}.{kind}"
+
+
+def layout_of(post_format: PostFormat, config: Config) -> str:
+    """The ``layout`` of the posts: ``front_matter.layout`` when set, else the format's own."""
+    layout = config.front_matter.layout
+    return post_format.default_layout if layout is None else layout
+
+
+def seed_params(content: PostContent, config: Config) -> dict[str, Any]:
+    """The seed's fields that a generator has no name of its own for: its own fields of the post
+    (source, speaker, guest, insight, names) and the ``front_matter`` defaults, for a generator's
+    custom parameters."""
+    from pipeline.slugs import slugify
+
+    defaults = config.front_matter
+    return {
+        "source": content.source,
+        "speaker": content.speaker,
+        "guest": content.guest,
+        "insight": content.insight,
+        "companies_orgs": list(content.companies_orgs),
+        "products_models": list(content.products_models),
+        "media_books": [slug] if (slug := slugify(content.speaker)) else [],
+        "status": defaults.status,
+        "project": list(defaults.project),
+        "series": defaults.series,
+    }
+
+
+SEED_PARAMS = ("source", "speaker", "guest", "insight", "companies_orgs", "products_models", "media_books",
+               "status", "project", "series")
+SEED_LISTS = frozenset({"companies_orgs", "products_models", "media_books", "project"})
+SEED_SLUGS = frozenset({"companies_orgs", "products_models", "media_books"})
+SOURCE_NOT_SETTABLE = {"source": "it is the video's address, which identifies the post"}
+
+
+def categories(content: PostContent) -> list[str]:
+    """``area`` then ``category``: the generators' ``categories`` (Hexo reads the list as a
+    hierarchy, the category inside its area)."""
+    return [value for value in (content.area, content.category) if value]

@@ -1,0 +1,271 @@
+"""Every post format reads its own posts back: a post written, loaded and saved unchanged is
+still the pipeline's; a reviewer's edit is kept on a rerun; the review desk edits, regenerates,
+accepts and approves a post of each format (Hexo's and Jekyll's approval moves it), and
+``status`` and ``review.site_dir`` follow it. Also: ``--format``, ``init --format``, and an
+output folder refusing a second format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from pipeline.config import Config, load_config
+from pipeline.post.formats import FORMATS, get_format
+from pipeline.review import posts
+from pipeline.review.app import create_app
+from pipeline.store import Store
+from tests.conftest import CliResult, video_dir_with
+from tests.review_desk import TOKEN, shown_version
+
+BW = "bwRHIkYqYJo"
+CSRF_FIELD = "csrf_token"
+# Where each format's draft of the video is, inside the posts folder, and where it is once approved.
+DRAFT = {"eleventy": "2021-07-20-trying-to-wheelie-without-the-rear-brake.md",
+         "hugo": "content/posts/trying-to-wheelie-without-the-rear-brake.md",
+         "hexo": "source/_drafts/trying-to-wheelie-without-the-rear-brake.md",
+         "jekyll": "_drafts/trying-to-wheelie-without-the-rear-brake.md"}
+APPROVED = {**DRAFT, "hexo": "source/_posts/trying-to-wheelie-without-the-rear-brake.md",
+            "jekyll": "_posts/2021-07-20-trying-to-wheelie-without-the-rear-brake.md"}
+
+
+def written(cli, tmp_path: Path, name: str, *extra: str) -> Path:
+    videos = video_dir_with(tmp_path, BW)
+    result = cli("run", "--format", name, str(videos / f"{BW}.info.json"), *extra)
+    assert result.code == 0, result.stderr
+    return tmp_path / "output"
+
+
+def review(cli) -> str:
+    result: CliResult = cli("status", "--json")
+    return json.loads(result.stdout.splitlines()[0])["review"]
+
+
+def unchanged_form(post: posts.PostFile) -> dict[str, str]:
+    """The desk's edit form as its page fills it, sent back without a change."""
+    form = {f"fm_{k}": (", ".join(v) if isinstance(v, list) else str(v)) for k, v in post.front.items()
+            if not isinstance(v, bool)}
+    return {**form, "body": post.body}
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_a_post_loaded_and_saved_unchanged_is_no_edit(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    path = out / "posts" / DRAFT[name]
+    text = path.read_text(encoding="utf-8")
+    post_format = get_format(name)
+    loaded = post_format.loads(text)
+    assert post_format.dumps(loaded.front, loaded.body) == text  # the format's own round trip
+    assert post_format.is_draft(DRAFT[name], text) and loaded.source == f"https://www.youtube.com/watch?v={BW}"
+    store = Store(out)
+    shown = posts.find_post(store, BW)
+    assert shown is not None and shown.draft and shown.path == path
+    posts.save(store, BW, unchanged_form(shown), Config(), shown.version)  # the desk's save, nothing changed
+    assert path.read_text(encoding="utf-8") == text
+    assert review(cli) == "draft"
+    again = cli("run", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert again.code == 0 and "1 skipped" in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_a_reviewers_edit_is_kept_by_every_format_on_rerun(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    path = out / "posts" / DRAFT[name]
+    edited = path.read_text(encoding="utf-8").replace("\n### ", "\n审稿人加的一句。\n\n### ", 1)
+    path.write_text(edited, encoding="utf-8")
+    assert review(cli) == "edited"
+    again = cli("run", "--force", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert again.code == 0 and "1 kept (edited by a reviewer)" in again.stdout, again.stdout
+    assert path.read_text(encoding="utf-8") == edited
+    beside = path.with_name(get_format(name).beside(path.name, "regenerated"))
+    assert beside.is_file() and "审稿人加的一句" not in beside.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_the_desk_edits_regenerates_accepts_and_approves_each_format(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    site = tmp_path / "mysite"
+    config = Config.model_validate({"llm": {"base_url": fake_llm.base_url}, "post": {"format": name},
+                                    "review": {"site_dir": str(site)}})
+    app = create_app(out, config, token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as client:
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        from pipeline.review.security import csrf_token
+
+        csrf = {CSRF_FIELD: csrf_token(TOKEN)}
+        shown = posts.find_post(Store(out), BW)
+        assert shown is not None
+        form = {**unchanged_form(shown), "fm_title": "审稿人的标题", **csrf, "version": shown_version(client, BW)}
+        assert client.post(f"/video/{BW}/save", data=form).status_code == 303
+        assert review(cli) == "edited"
+        assert client.post(f"/video/{BW}/regenerate", data={**csrf, "instruction": "更简洁",
+                                                             "version": shown_version(client, BW)}).status_code == 303
+        job = app.starlette.state.jobs.get(BW)  # type: ignore[attr-defined]
+        job.thread.join(timeout=60)
+        assert job.state == "done", job.error
+        assert client.post(f"/video/{BW}/candidate/accept",
+                           data={**csrf, "version": shown_version(client, BW)}).status_code == 303
+        accepted = posts.find_post(Store(out), BW)
+        assert accepted is not None and accepted.front["title"] != "审稿人的标题" and accepted.draft
+        assert 'id="approve" disabled' not in client.get(f"/video/{BW}").text
+        assert client.post(f"/video/{BW}/approve", data={**csrf, "version": shown_version(client, BW)}).status_code == 303
+        assert 'id="approve" disabled' in client.get(f"/video/{BW}").text
+    approved = out / "posts" / APPROVED[name]
+    assert approved.is_file() and (name in ("eleventy", "hugo") or not (out / "posts" / DRAFT[name]).exists())
+    assert review(cli) == "approved"
+    # review.site_dir: the approved post at its place in the site (Eleventy's: its posts folder).
+    assert (site / APPROVED[name]).read_bytes() == approved.read_bytes()
+    # An approved post is never regenerated: a forced run naming it keeps it.
+    before = approved.read_bytes()
+    again = cli("run", "--force", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert again.code == 0 and "1 kept" in again.stdout, again.stdout
+    assert approved.read_bytes() == before and review(cli) == "approved"
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_yt2post_approve_moves_a_draft_and_a_rerun_finds_it(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    result = cli("approve", BW)
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED[name]}" in result.stdout, result.stdout
+    assert not (out / "posts" / DRAFT[name]).exists() and (out / "posts" / APPROVED[name]).is_file()
+    assert review(cli) == "approved"
+    again = cli("run", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert again.code == 0 and "1 skipped" in again.stdout
+    assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
+
+
+def test_approve_names_a_video_without_a_post(cli, fake_llm, tmp_path: Path) -> None:
+    written(cli, tmp_path, "hexo")
+    result = cli("approve", "gogEJyoSB9s")
+    assert result.code == 1 and result.stderr.strip() == "error: gogEJyoSB9s: this video has no post yet"
+
+
+def test_an_output_folder_keeps_one_format(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "eleventy")
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    result = cli("run", "--format", "hugo", str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {out.relative_to(tmp_path)}: its posts are eleventy posts ({BW}'s is); post.format is hugo: one "
+        "output folder holds one format's posts, so give hugo posts another --out (or set post.format: eleventy)"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before
+
+
+def test_a_format_option_that_is_no_format_is_refused(cli, fake_llm, tmp_path: Path) -> None:
+    result = cli("write", "--format", "wordpress", BW)
+    assert result.code == 2
+    assert result.stderr.strip() == "error: --format wordpress: not a post format; one of: eleventy, hugo, hexo, jekyll"
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_init_writes_a_config_for_a_format(cli, tmp_path: Path, name: str) -> None:
+    result = cli("init", "--format", name)
+    assert result.code == 0 and result.stdout.strip() == f"wrote config.yaml for {name} posts"
+    config = load_config(tmp_path / "config.yaml")
+    assert config.post.format == name
+    post_format = get_format(name)
+    assert post_format.default_layout == {"eleventy": "post.njk", "hugo": "", "hexo": "post", "jekyll": "post"}[name]
+
+
+@pytest.mark.parametrize(("name", "pair", "line"), [
+    ("hexo", "draft=false", "error: --set draft: cannot be set: a Hexo draft is a file in source/_drafts/: "
+                            "approve it to move it to source/_posts/"),
+    ("jekyll", "draft=false", "error: --set draft: cannot be set: a Jekyll draft is a file in _drafts/: "
+                              "approve it to move it to _posts/"),
+    ("hexo", "video=x", "error: --set video: cannot be set: it is the video's address, which identifies the post"),
+    ("hugo", "category=ai-ml", "error: --set category: not a front-matter field of the post; did you mean 'categories'?"),
+])
+def test_set_knows_each_formats_fields(cli, fake_llm, tmp_path: Path, name: str, pair: str, line: str) -> None:
+    videos = video_dir_with(tmp_path, BW)
+    result = cli("run", "--format", name, "--set", pair, str(videos / f"{BW}.info.json"))
+    assert result.code == 2 and result.stderr.strip() == line
+
+
+def test_the_readmes_example_posts_are_what_the_formats_write() -> None:
+    import re
+
+    from pipeline.artifacts import ArticleFile
+    from pipeline.post.write import build_post, post_file_name
+    from pipeline.shapes import Metadata
+    from tests.conftest import ROOT
+
+    article = ArticleFile.model_validate({
+        "title": "不用后刹车能翘多久", "summary": "一位骑手试着不用后刹车翘孤轮，并解释后刹车为何是平衡的关键。",
+        "sections": [{"heading": "规则", "body": "每次尝试只能用油门和身体控制平衡。"}],
+        "tags": ["motorcycle", "wheelie"], "area": "society-culture", "category": "lifestyle-sports",
+        "companies_orgs": [], "products_models": [], "guest": "", "insight": "后刹车比油门更能救命。",
+        "created_at": "2025-11-02T09:30:00+00:00"})
+    meta = Metadata(id=BW, title="Trying to Wheelie Without the Rear Brake", channel="Wheelie Rider",
+                    upload_date="20210720", webpage_url=f"https://www.youtube.com/watch?v={BW}")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"<summary>\w+: <code>output/posts/(\S+)</code></summary>.*?```markdown\n(.*?)\n```", readme, re.S)
+    assert len(shown) == len(FORMATS)
+    for name, (file_name, text) in zip(FORMATS, shown):
+        config = Config.model_validate({"post": {"format": name}})
+        assert file_name == post_file_name(meta, config)
+        assert text + "\n" == build_post(article, meta, config).text
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_draft_moved_to_the_posts_folder_by_hand_is_approved_and_kept(cli, fake_llm, tmp_path: Path,
+                                                                      name: str) -> None:
+    out = written(cli, tmp_path, name)
+    draft, published = out / "posts" / DRAFT[name], out / "posts" / APPROVED[name]
+    published.parent.mkdir(parents=True, exist_ok=True)
+    draft.rename(published)  # as `git mv` does: the bytes are still the pipeline's
+    before = published.read_bytes()
+    assert review(cli) == "approved"
+    for _ in range(2):  # and stays so once a run has recorded where it now is
+        again = cli("run", "--force", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+        assert again.code == 0 and "1 kept" in again.stdout, again.stdout
+        assert published.read_bytes() == before and not draft.exists()
+        assert review(cli) == "approved"
+
+
+def test_approving_onto_another_posts_name_is_refused_and_moves_nothing(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "hexo")
+    draft, taken = out / "posts" / DRAFT["hexo"], out / "posts" / APPROVED["hexo"]
+    before = draft.read_bytes()
+    taken.parent.mkdir(parents=True)
+    taken.write_text("---\ntitle: another post\n---\n\nits own words\n", encoding="utf-8")
+    result = cli("approve", BW)
+    assert result.code == 1
+    assert result.stderr.strip() == (f"error: {BW}: not approved: posts/{APPROVED['hexo']} is another post's "
+                                     "name; rename one of them")
+    assert draft.read_bytes() == before and "its own words" in taken.read_text(encoding="utf-8")
+    assert review(cli) == "draft"
+
+
+def test_two_hugo_posts_of_one_title_get_two_slugs(cli, fake_llm, tmp_path: Path) -> None:
+    videos = video_dir_with(tmp_path, BW)
+    seed = json.loads((videos / f"{BW}.info.json").read_text(encoding="utf-8"))
+    other = "SameTitle01"
+    copy = dict(seed, id=other, display_id=other, webpage_url=f"https://www.youtube.com/watch?v={other}")
+    (videos / f"{other}.info.json").write_text(json.dumps(copy), encoding="utf-8")
+    for video_id in (BW, other):
+        assert cli("run", "--format", "hugo", str(videos / f"{video_id}.info.json")).code == 0
+    hugo = get_format("hugo")
+    posts_dir = tmp_path / "output" / "posts" / "content" / "posts"
+    slugs = {path.stem: hugo.loads(path.read_text(encoding="utf-8")).front["slug"] for path in posts_dir.glob("*.md")}
+    # Hugo takes a page's URL from its slug: each is its file's, so neither page hides the other.
+    assert slugs == {"trying-to-wheelie-without-the-rear-brake": "trying-to-wheelie-without-the-rear-brake",
+                     f"trying-to-wheelie-without-the-rear-brake-{other}": f"trying-to-wheelie-without-the-rear-brake-{other}"}
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_draft_never_takes_the_name_of_a_published_post(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    videos = video_dir_with(tmp_path, BW)
+    seed = json.loads((videos / f"{BW}.info.json").read_text(encoding="utf-8"))
+    other = "SameTitle01"
+    (videos / f"{other}.info.json").write_text(json.dumps(dict(
+        seed, id=other, display_id=other, webpage_url=f"https://www.youtube.com/watch?v={other}")), encoding="utf-8")
+    assert cli("run", "--format", name, str(videos / f"{BW}.info.json")).code == 0
+    assert cli("approve", BW).code == 0
+    assert cli("run", "--format", name, str(videos / f"{other}.info.json")).code == 0
+    approved = cli("approve", other)  # a weekly show's second "Q&A": its own name, in drafts and once published
+    assert approved.code == 0, approved.stderr
+    published = sorted(p.name for p in (tmp_path / "output" / "posts" / APPROVED[name]).parent.glob("*.md"))
+    stem = Path(APPROVED[name]).stem
+    assert published == sorted([f"{stem}.md", f"{stem}-{other}.md"])

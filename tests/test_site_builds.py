@@ -1,0 +1,100 @@
+"""Posts in each generator's own format, built by the real Eleventy, Hugo, Hexo and Jekyll: drafts in the
+generator's draft place and left out of its build, approved posts (``yt2post approve``, the
+review desk) in its place for published posts and in the built site, the hostile video's post
+inert in the built HTML, posts in Traditional Chinese and in English built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import assert_inert
+from tests.site_posts import ENGLISH, HANT, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
+from tests.sites import GENERATORS
+
+# Where each format puts the four posts (the English one is a draft, the others approved).
+_SLUGS = {SEED: "trying-to-wheelie-without-the-rear-brake", HOSTILE: "etc-x-7-7", HANT: "rear-brake-zh-hant",
+          ENGLISH: "rear-brake-english"}
+PLACES = {
+    "eleventy": {SEED: f"2021-07-20-{_SLUGS[SEED]}.md", HOSTILE: f"2022-08-05-{_SLUGS[HOSTILE]}.md",
+                 HANT: f"2021-07-20-{_SLUGS[HANT]}.md", ENGLISH: f"2021-07-20-{_SLUGS[ENGLISH]}.md"},
+    "hugo": {video: f"content/posts/{slug}.md" for video, slug in _SLUGS.items()},
+    "hexo": {**{video: f"source/_posts/{slug}.md" for video, slug in _SLUGS.items()},
+             ENGLISH: f"source/_drafts/{_SLUGS[ENGLISH]}.md"},
+    "jekyll": {SEED: f"_posts/2021-07-20-{_SLUGS[SEED]}.md", HOSTILE: f"_posts/2022-08-05-{_SLUGS[HOSTILE]}.md",
+               HANT: f"_posts/2021-07-20-{_SLUGS[HANT]}.md", ENGLISH: f"_drafts/{_SLUGS[ENGLISH]}.md"},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(GENERATORS))
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, SitePosts]:
+    generator = GENERATORS[request.param]
+    # Fail, never skip: a silent skip would hide that the posts are no longer built.
+    assert generator.available() is None, generator.available()
+    return request.param, make_site_posts(generator, tmp_path_factory.mktemp(request.param))
+
+
+def test_drafts_and_approved_posts_are_in_the_generators_places(site: tuple[str, SitePosts]) -> None:
+    name, built = site
+    assert built.statuses == {SEED: "approved", HOSTILE: "approved", HANT: "approved", ENGLISH: "draft"}
+    assert built.paths == PLACES[name]
+    posts_dir = built.out / "posts"
+    assert sorted(p.relative_to(posts_dir).as_posix() for p in posts_dir.rglob("*.md")) == sorted(built.paths.values())
+    # review.site_dir: the approved posts, copied at their place in the site.
+    copies = sorted(p.relative_to(built.site_dir).as_posix() for p in built.site_dir.rglob("*.md"))
+    assert copies == sorted(built.paths[v] for v in (SEED, HOSTILE, HANT))
+    for relative in copies:
+        assert (built.site_dir / relative).read_bytes() == (posts_dir / relative).read_bytes()
+
+
+def test_approved_posts_appear_and_drafts_do_not(site: tuple[str, SitePosts]) -> None:
+    _name, built = site
+    plain = "\n".join(built.built(built.plain).values())
+    for video_id in (SEED, HANT):
+        assert TITLES[video_id] in plain, video_id
+    assert TITLES[ENGLISH] not in plain and "without the rear brake, a rider" not in plain.lower()
+    with_drafts = "\n".join(built.built(built.with_drafts).values())
+    assert TITLES[ENGLISH] in with_drafts
+
+
+def test_posts_in_traditional_chinese_and_in_english_build(site: tuple[str, SitePosts]) -> None:
+    _name, built = site
+    pages = built.built(built.with_drafts)
+    hant = [text for text in pages.values() if "騎士在翹孤輪時依靠後輪煞車來控制角度" in text]
+    english = [text for text in pages.values() if "Without the rear brake, a rider who leans back too far falls." in text]
+    assert hant and english
+    assert "<h3" in hant[0] and "練習的方法" in hant[0] and "How to practise" in english[0]
+
+
+def test_the_hostile_post_builds_inert(site: tuple[str, SitePosts]) -> None:
+    _name, built = site
+    pages = built.built(built.plain)
+    page = next(text for text in pages.values() if "普通的中文段落，没有任何问题。" in text)
+    assert "{{ 7*7 }}" in page and "49" not in page  # Liquid and Nunjucks did not run
+    assert "{{< youtube abc >}}" in page.replace("&lt;", "<").replace("&gt;", ">")  # nor did Hugo's shortcodes
+    assert "{% if true %}x{% endif %}" in page
+    assert 'href="https://example.com' in page  # (Hexo adds a slash)
+    assert "alert(3)" not in page  # a script block goes with its content
+    assert_inert(pages)
+    # The title's path went into no file name: every page is inside the built site.
+    assert all(path.resolve().is_relative_to(built.plain.resolve()) for path in pages)
+
+
+def test_files_kept_beside_a_post_are_not_built(site: tuple[str, SitePosts], tmp_path: Path) -> None:
+    from tests.sites import GENERATORS as generators
+
+    name, built = site
+    posts_dir = built.out / "posts"
+    post = posts_dir / built.paths[ENGLISH]
+    from pipeline.post.formats import get_format
+
+    beside = [post.with_name(get_format(name).beside(post.name, kind)) for kind in ("regenerated", "bak-1", "conflict-1")]
+    for path in beside:
+        path.write_text(post.read_text(encoding="utf-8").replace(TITLES[ENGLISH], "NOT TO BE BUILT"), encoding="utf-8")
+    try:
+        out = generators[name].build(posts_dir, tmp_path, drafts=True)
+    finally:
+        for path in beside:
+            path.unlink()
+    assert not any("NOT TO BE BUILT" in p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())

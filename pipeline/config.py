@@ -147,10 +147,32 @@ class SiteConfig(_Strict):
     # it is never logged or written into artifacts.
     proxy: str | None = None
     cookies_file: str | None = PathField()
+    # yt-dlp's BROWSER[+KEYRING][:PROFILE][::CONTAINER] (``firefox``, ``chrome:Profile 1``).
     cookies_from_browser: str | None = None
     max_attempts: int = Field(default=4, ge=1)  # for transient causes (network, ip_blocked)
     retry_wait: float = Field(default=2.0, ge=0)  # first backoff, doubling with jitter
     block_pause: float = Field(default=300.0, ge=0)  # pause all of the site's work after an IP block
+
+
+    @field_validator("cookies_from_browser")
+    @classmethod
+    def _browser_known(cls, value: str | None) -> str | None:
+        if value is not None:
+            browser_cookies(value)
+        return value
+
+
+def browser_cookies(spec: str) -> tuple[str, str | None, str | None, str | None]:
+    """``cookies_from_browser`` read as yt-dlp's ``--cookies-from-browser`` reads it: (browser,
+    profile, keyring, container). A browser yt-dlp cannot read is a ValueError saying so."""
+    import optparse
+
+    import yt_dlp  # only for a config that names a browser
+
+    try:
+        return yt_dlp.parse_options(["--cookies-from-browser", spec]).ydl_opts["cookiesfrombrowser"]
+    except (optparse.OptParseError, ValueError) as exc:
+        raise ValueError(str(exc).strip().splitlines()[-1].split("error: ", 1)[-1]) from None
 
 
 class YouTubeConfig(SiteConfig):

@@ -313,3 +313,47 @@ def test_without_a_login_an_ai_only_video_goes_to_speech_recognition_when_it_is_
     assert transcript["source"] == "asr-endpoint" and len(fake_llm.audio_requests) == 1
     meta = json.loads((tmp_path / "output/videos/bilibili-BV117411r7R1_p1/metadata.json").read_text())
     assert meta["duration"] == 7  # the player's timelength
+
+
+def firefox_profile(tmp_path: Path, value: str) -> Path:
+    """A Firefox profile holding one Bilibili login cookie, in the cookies.sqlite shape yt-dlp
+    reads (``moz_cookies``, schema version 17: expiry in milliseconds)."""
+    import sqlite3
+
+    profile = tmp_path / "firefox-profile"
+    profile.mkdir()
+    with sqlite3.connect(profile / "cookies.sqlite") as db:
+        db.execute("CREATE TABLE moz_cookies (id INTEGER PRIMARY KEY, originAttributes TEXT NOT NULL DEFAULT '', "
+                   "name TEXT, value TEXT, host TEXT, path TEXT, expiry INTEGER, lastAccessed INTEGER, "
+                   "creationTime INTEGER, isSecure INTEGER, isHttpOnly INTEGER)")
+        db.execute("INSERT INTO moz_cookies (name, value, host, path, expiry, isSecure, isHttpOnly) "
+                   "VALUES ('SESSDATA', ?, '.bilibili.com', '/', 1893456000000, 1, 1)", (value,))
+        db.execute("PRAGMA user_version = 17")
+    db.close()
+    return profile
+
+
+def test_a_login_read_from_the_browser_is_sent_and_never_shown(cli, tmp_path: Path) -> None:
+    """``cookies_from_browser`` takes yt-dlp's BROWSER:PROFILE form, and the values it reads are
+    masked like a cookies file's (failed before: the profile was read as part of the browser's
+    name, and the values were not masked)."""
+    from pipeline import redact
+    from pipeline.config import load_config
+
+    profile = firefox_profile(tmp_path, SESSDATA)
+    config(tmp_path, cookies_from_browser=f"firefox:{profile}")
+    with recorded_sites(RecordedSites(routes=video_routes(SINGLE))) as sites:
+        result = cli("run", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+    assert result.code == 0, result
+    assert sites.cookies_seen and set(sites.cookies_seen) == {SESSDATA}
+    assert SESSDATA not in every_file_text(tmp_path) + result.stdout + result.stderr
+    masking = redact.Redactor(redact.secrets_of(load_config(tmp_path / "config.yaml")))
+    assert masking(f"an answer that quotes SESSDATA={SESSDATA}") == f"an answer that quotes SESSDATA={redact.MASK}"
+
+
+def test_a_browser_yt_dlp_cannot_read_is_a_config_error(cli, tmp_path: Path) -> None:
+    config(tmp_path, cookies_from_browser="netscape4")
+    result = cli("run", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+    assert result.code == 2, result
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "bilibili.cookies_from_browser" in line and 'unsupported browser specified for cookies: "netscape4"' in line

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.config import browser_cookies
 from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
@@ -132,7 +133,7 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     if cookies_file:
         params["cookiefile"] = cookies_file
     if cookies_from_browser:
-        params["cookiesfrombrowser"] = (cookies_from_browser,)
+        params["cookiesfrombrowser"] = browser_cookies(cookies_from_browser)
     return params
 
 

@@ -1,8 +1,9 @@
 """Keeping secrets out of everything the pipeline prints, logs or records.
 
-The API keys (by the environment variables config names), proxy credentials and cookie
-values are collected once; a source's own credentials (a private podcast feed's password or
-token) are added when it is read (``remember``); every message that leaves the core passes
+The API keys (by the environment variables config names), proxy credentials and the values of
+cookies files are collected once; a source's own credentials (a private podcast feed's password
+or token) and the cookies yt-dlp reads from a browser are added when they are read
+(``remember``); every message that leaves the core passes
 through ``redact``.
 """
 
@@ -52,24 +53,7 @@ def secrets_of(config: Config | None) -> set[str]:
     for site in config.site_settings() if config is not None else []:
         if site.cookies_file:
             found.update(_cookie_values(Path(site.cookies_file).expanduser()))
-        if site.cookies_from_browser:
-            found.update(_browser_cookie_values(site.cookies_from_browser))
     return {s for s in found if s}
-
-
-def _browser_cookie_values(spec: str) -> set[str]:
-    """Values of the cookies yt-dlp will read from the browser ``spec`` names (none when it
-    cannot read them: the site's session then says why)."""
-    from yt_dlp.cookies import extract_cookies_from_browser  # only for a config that names a browser
-
-    from pipeline.config import browser_cookies
-
-    browser, profile, keyring, container = browser_cookies(spec)
-    try:
-        jar = extract_cookies_from_browser(browser, profile, keyring=keyring, container=container)
-    except Exception:  # noqa: BLE001 - whatever the browser's store does, masking must not fail the run
-        return set()
-    return {cookie.value for cookie in jar if cookie.value}
 
 
 def _cookie_values(path: Path) -> set[str]:

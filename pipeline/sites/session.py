@@ -19,7 +19,7 @@ from pipeline.config import Config, SiteConfig
 from pipeline.errors import FetchError, IpBlocked, NetworkError
 from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.limiter import Limiter
-from pipeline.sites.ytdlp import Classify, YtDlpLogger, extract_metadata, section_params
+from pipeline.sites.ytdlp import Classify, YtDlpLogger, extract_metadata, opened, section_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,19 +80,17 @@ class YtDlpSession:
         return self.classify(message, "subtitle").message.removeprefix("subtitle: ")
 
     def download_subtitle(self, url: str) -> str:
-        import yt_dlp
         from yt_dlp.utils import DownloadError
 
         self.limiter.wait()
         try:
             # yt-dlp's own opener: subtitle URLs may need its browser impersonation.
-            with yt_dlp.YoutubeDL(self._params) as ydl:
+            with opened(self._params) as ydl:
                 return ydl.urlopen(url).read().decode("utf-8")
         except (DownloadError, OSError) as exc:
             raise NetworkError(f"subtitle download failed: {self.subtitle_failure(str(exc))}") from None
 
     def download_audio(self, video: VideoRef, dest_dir: Path) -> Path:
-        import yt_dlp
         from yt_dlp.utils import DownloadError
 
         # The audio alone: the subtitles were read with the metadata (a site's danmaku is no file to fetch).
@@ -103,7 +101,7 @@ class YtDlpSession:
         def once() -> Path:
             self.limiter.wait()
             try:
-                with yt_dlp.YoutubeDL(params) as ydl:
+                with opened(params) as ydl:
                     ydl.download([video.url])
             except DownloadError as exc:
                 raise self.classify(str(exc), video.video_id) from None

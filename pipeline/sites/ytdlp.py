@@ -10,10 +10,12 @@ import json
 import logging
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline import redact
 from pipeline.config import browser_cookies
 from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
@@ -142,14 +144,25 @@ def section_params(section: SiteConfig) -> dict[str, Any]:
     return ytdlp_params(section.proxy, section.cookies_file, section.cookies_from_browser, section.timeout)
 
 
+@contextmanager
+def opened(params: dict[str, Any]) -> Iterator[Any]:
+    """yt-dlp with ``params``; the cookies it reads from a browser are masked from then on, like
+    a cookies file's (read here, when a site first needs them, not by every command)."""
+    import yt_dlp
+
+    with yt_dlp.YoutubeDL(params) as ydl:
+        if params.get("cookiesfrombrowser"):
+            redact.remember(cookie.value for cookie in ydl.cookiejar if cookie.value)
+        yield ydl
+
+
 def extract_metadata(url: str, video_id: str, params: dict[str, Any], classify: Classify,
                      languages: list[str] | None = None) -> Metadata:
     """Fetch one video's metadata (no download); ``classify`` reads yt-dlp's errors."""
-    import yt_dlp
     from yt_dlp.utils import DownloadError
 
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
+        with opened(params) as ydl:
             info = ydl.extract_info(url, download=False)
     except DownloadError as exc:
         raise classify(str(exc), video_id) from None
@@ -173,7 +186,7 @@ def extract_flat(url: str, params: dict[str, Any], classify: Classify,
         "extract_flat": "in_playlist", "extractor_args": extractor_args or {},
     }
     try:
-        with yt_dlp.YoutubeDL(options) as ydl:
+        with opened(options) as ydl:
             info = ydl.extract_info(url, download=False)
     except yt_dlp.utils.DownloadError as exc:
         raise classify(str(exc), url) from None

@@ -112,3 +112,20 @@ def test_the_batch_api_runs_a_bilibili_and_another_sites_video(cli, fake_llm, tm
         "http://www.ted.com/talks/dan_dennett_on_our_consciousness.html", f"https://www.bilibili.com/video/{BV}"]
     for video in (f"bilibili-{BV}", "ted-102"):
         assert json.loads((tmp_path / "output" / "videos" / video / "batch.json").read_text())["requests"]
+
+
+def test_a_page_url_that_is_no_web_address_never_becomes_the_source(cli, tmp_path: Path) -> None:
+    """Another site's video has no canonical URL of its own: its page is the post's ``source``,
+    which themes put in an ``href``; a hostile info.json's ``javascript:`` page must not be
+    (failed before: ``source: javascript:alert(document.domain)//…``)."""
+    videos = tmp_path / "videos"
+    copy_info(videos, DAILYMOTION)
+    info = json.loads((videos / DAILYMOTION).read_text(encoding="utf-8"))
+    info["webpage_url"] = info["original_url"] = "javascript:alert(document.domain)//" + DAILYMOTION_PAGE
+    (videos / DAILYMOTION).write_text(json.dumps(info), encoding="utf-8")
+    result = cli("run", "videos", "--allow-description")
+    assert result.code == 0, result
+    [post] = posts(tmp_path).values()
+    assert not post["source"].lower().startswith("javascript") and "alert" not in post["source"]
+    [folder] = (tmp_path / "output" / "videos").iterdir()
+    assert post["source"] == folder.name  # the video's own id, as for a video without a page

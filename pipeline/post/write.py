@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -42,8 +43,13 @@ _YYYYMMDD = re.compile(r"[0-9]{8}")
 
 
 def canonical_source(meta: Metadata) -> str:
-    """The video's one URL, its post's ``source``: the site's canonical URL, else its page."""
-    return sanitize_inline(canonical_page(meta.id, meta.webpage_url or meta.id))
+    """The video's one URL, its post's ``source``: the site's canonical URL, else its page; a
+    page that is no web address or file (``javascript:`` from a hostile info.json: themes put
+    ``source`` in an ``href``) gives way to the video's id, as a missing one does."""
+    page = canonical_page(meta.id, meta.webpage_url or meta.id)
+    if ":" in page and urlsplit(page).scheme.lower() not in ("http", "https", "file"):
+        page = meta.id
+    return sanitize_inline(page)
 
 
 def iso_date(upload_date: str) -> str:

@@ -6,6 +6,7 @@ turns each into one line naming the video and the cause.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from typing import Any
 
@@ -141,6 +142,16 @@ class PoTokenRequired(FetchError):
     cause = "po_token_required"
     what = ("the site wants a proof-of-origin token for this video's captions; the yt-dlp caption tracks or "
             "speech recognition (asr.backend) can still get the words")
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
+
+
+def os_reason(message: str) -> str:
+    """The operating system's words for a failed connection in a library's error text
+    (``[Errno -2] Name or service not known`` → ``name or service not known``); "" if none."""
+    found = _ERRNO.search(message)
+    return found.group(1).strip().lower() if found else ""
 
 
 class NetworkError(FetchError):

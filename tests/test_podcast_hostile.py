@@ -194,3 +194,17 @@ def test_hostile_names_and_words_are_nothing_live_in_the_desk(cli, show: Show, t
         assert "img" not in {name for name, _ in tags.seen}
         assert "<script>alert" not in page and "onerror" not in page
     assert "hello alert(3) {{ 7*7 }}" in pages[1]  # the words are there, as text
+
+
+def test_a_feed_out_of_reach_is_one_plain_line(cli, tmp_path: Path) -> None:
+    """The network's words, not the HTTP library's (failed before: ``ConnectionError:
+    HTTPConnectionPool(host=…, port=…): Max retries exceeded with url: … (Caused by …)``)."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cli("run", f"http://127.0.0.1:{port}/feed.xml")
+    assert result.code == 1, result
+    assert one_error(result.stderr) == (f"error: feed http://127.0.0.1:{port}/feed.xml: network error: connection "
+                                        "refused; check the network")

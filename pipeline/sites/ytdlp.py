@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import redact
 from pipeline.config import browser_cookies
-from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
+from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable, os_reason
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
 
@@ -199,7 +199,6 @@ def extract_flat(url: str, params: dict[str, Any], classify: Classify,
 
 NETWORK = re.compile(r"unable to download|timed out|connection|name or service not known|temporary failure"
                      r"|network is unreachable|\[errno")
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
 _PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*[^:\s]+:\s*)?")
 _BLOCKED = re.compile(r"http error 429|too many requests|http error 403: forbidden")
 _PRIVATE = re.compile(r"\bprivate\b")
@@ -217,8 +216,7 @@ def detail_of(message: str) -> str:
 
 def network_cause(message: str, video_id: str, *, what: str, section: str) -> FetchError:
     """A connection that failed, in one line: the operating system's words when there are some."""
-    errno = _ERRNO.search(message)
-    reason = errno.group(1).strip().lower() if errno else detail_of(message)
+    reason = os_reason(message) or detail_of(message)
     return NetworkError.of(video_id, reason, what=what,
                            way_out=f"check the network (and {section}.proxy), or run on files yt-dlp wrote "
                                    "elsewhere (see Offline in the README)")

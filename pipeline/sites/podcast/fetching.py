@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 import urllib3
 
-from pipeline.errors import FetchError, InputTooLarge, NetworkError
+from pipeline.errors import FetchError, InputTooLarge, NetworkError, os_reason
 from pipeline.redact import MASK, Redactor, redact
 
 __all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "check_url", "credentials_of", "download", "fetch",
@@ -147,7 +147,8 @@ def _open(url: str, *, what: str, timeout: float, max_redirects: int, session: r
         except requests.Timeout:
             raise NetworkError(f"{what} {masked_url(url)}: no answer within {timeout:g} s") from None
         except requests.RequestException as exc:
-            raise NetworkError(f"{what} {masked_url(url)}: {type(exc).__name__}: {_scrub(url, str(exc))}") from None
+            reason = os_reason(str(exc)) or f"{type(exc).__name__}: {_scrub(url, str(exc))}"
+            raise NetworkError(f"{what} {masked_url(url)}: network error: {reason}; check the network") from None
         if response.is_redirect and "location" in response.headers:
             response.close()
             target = urljoin(current, response.headers["location"])

@@ -8,7 +8,7 @@ import re
 import textwrap
 
 from pipeline.errors import (AgeRestricted, FetchError, IpBlocked, LiveOrUpcoming, MembersOnly, NetworkError,
-                             PoTokenRequired, VideoPrivate, VideoUnavailable)
+                             PoTokenRequired, VideoPrivate, VideoUnavailable, os_reason)
 
 WHAT: dict[type[FetchError], str] = {
     IpBlocked: "YouTube is blocking this IP; set youtube.proxy and/or youtube.cookies_file in config.yaml, "
@@ -22,7 +22,6 @@ WHAT: dict[type[FetchError], str] = {
 
 
 # "[Errno 111] Connection refused": the operating system's words, the heart of a network error.
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()\]>]+)")
 
 
 def network_reason(message: str) -> tuple[str, bool]:
@@ -30,8 +29,7 @@ def network_reason(message: str) -> tuple[str, bool]:
     whole and short, and whether it was the proxy."""
     text = message.lower()
     proxy = "proxy" in text or "socks" in text
-    errno = _ERRNO.search(message)
-    why = errno.group(1).strip().lower() if errno else ""
+    why = os_reason(message)
     if proxy:
         return f"cannot connect to the proxy ({why or 'no answer'})", True
     if "resolve" in text or "name resolution" in text or "name or service" in text:

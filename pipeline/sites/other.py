@@ -7,7 +7,7 @@ videos are ``videos/<name>-<id>/``. The id is the one yt-dlp reads from the vide
 a request (``vimeo.com/76979871`` → ``76979871``; a URL whose id only its page says, or an id
 that cannot be a folder's name, is named by a hash of the URL); an info.json's is taken from
 its ``webpage_url`` the same way, so a URL and its info.json are one video. Which URLs are one
-video and which a list is what the extractor says it returns (``_RETURN_TYPE``): an extractor
+video and which a list is what the extractor says of it (``is_single_video``): an extractor
 that may return either is asked at listing time. A video's one URL is its page (yt-dlp's
 ``webpage_url``); no link to a second is made (sites write it in different ways).
 The settings are ``other_sites:``.
@@ -86,7 +86,7 @@ class OtherSite:
 
     def video_id(self, text: str) -> str | None:
         ie = self._mine(text)
-        if ie is None or getattr(ie, "_RETURN_TYPE", None) != "video":
+        if ie is None or ie.is_single_video(text) is not True:
             return None
         return _url_id(ie, text)
 
@@ -101,7 +101,7 @@ class OtherSite:
 
     def is_collection(self, text: str) -> bool:
         ie = self._mine(text)
-        return ie is not None and getattr(ie, "_RETURN_TYPE", None) != "video"
+        return ie is not None and ie.is_single_video(text) is not True  # None: resolved when listed
 
     def collection_url(self, url: str) -> str:
         return url

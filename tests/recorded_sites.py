@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from yt_dlp.networking import common
-from yt_dlp.networking.exceptions import HTTPError, TransportError
+from yt_dlp.networking.exceptions import HTTPError, TransportError, UnsupportedRequest
 
 from tests.conftest import FIXTURES
 
@@ -88,7 +88,11 @@ class _RecordedHandler(common.RequestHandler):
     _SUPPORTED_URL_SCHEMES = ("http", "https")
 
     def validate(self, request: Any) -> None:
-        """Every request is this handler's: none may fall through to a real transport."""
+        """Inside ``recorded_sites`` every request is this handler's: none may fall through to
+        a real transport; outside it, none is (the handler stays registered: yt-dlp has no
+        public way to take one back)."""
+        if not _active:
+            raise UnsupportedRequest("no recorded answers are being served")
 
     def _send(self, request: Any) -> Any:
         sites = _active[-1]
@@ -112,20 +116,20 @@ class _RecordedHandler(common.RequestHandler):
         return response
 
 
+common.register_rh(_RecordedHandler)
+
+
+@common.register_preference(_RecordedHandler)
 def _prefer_recorded(handler: common.RequestHandler, request: Any) -> int:
-    return 1_000_000 if isinstance(handler, _RecordedHandler) else 0
+    return 1_000_000
 
 
 @contextmanager
 def recorded_sites(sites: RecordedSites | None = None) -> Iterator[RecordedSites]:
     """yt-dlp answers from ``sites`` while the block runs (every YoutubeDL made in it)."""
     sites = sites or RecordedSites()
-    common.register_rh(_RecordedHandler)
-    common._RH_PREFERENCES.add(_prefer_recorded)
     _active.append(sites)
     try:
         yield sites
     finally:
         _active.pop()
-        common._RH_PREFERENCES.discard(_prefer_recorded)
-        common._REQUEST_HANDLERS.pop(_RecordedHandler.RH_KEY, None)

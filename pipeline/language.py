@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import langcodes
+if TYPE_CHECKING:
+    import langcodes
 
 T = TypeVar("T")
 DEFAULT_LANGUAGE = "zh-Hans"  # the seed's: the posts of the site yt2post was made for
@@ -63,6 +64,8 @@ class Language:
 
 
 def _parse(tag: str) -> langcodes.Language | None:
+    import langcodes  # its data takes a while to load: only when a tag is read
+
     try:
         language = langcodes.Language.get(tag)
     except ValueError:  # langcodes' LanguageTagError is one

@@ -269,3 +269,24 @@ def test_a_draft_never_takes_the_name_of_a_published_post(cli, fake_llm, tmp_pat
     published = sorted(p.name for p in (tmp_path / "output" / "posts" / APPROVED[name]).parent.glob("*.md"))
     stem = Path(APPROVED[name]).stem
     assert published == sorted([f"{stem}.md", f"{stem}-{other}.md"])
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_an_approved_post_overwritten_is_a_draft_again_in_every_format(cli, fake_llm, tmp_path: Path,
+                                                                      name: str) -> None:
+    out = written(cli, tmp_path, name)
+    assert cli("approve", BW).code == 0
+    approved = out / "posts" / APPROVED[name]
+    reviewers = approved.read_text(encoding="utf-8").replace("\n### ", "\n审稿人加的一句。\n\n### ", 1)
+    approved.write_text(reviewers, encoding="utf-8")
+    result = cli("write", "--format", name, "--overwrite-edited", BW)
+    assert result.code == 0, result.stderr
+    # The regenerated text is unreviewed: a draft in the generator's draft place, nothing of it live.
+    posts_dir = out / "posts"
+    live = [p for p in posts_dir.rglob("*.md") if not get_format(name).is_draft(
+        p.relative_to(posts_dir).as_posix(), p.read_text(encoding="utf-8"))]
+    assert live == [] and review(cli) == "draft"
+    draft = posts_dir / DRAFT[name]
+    assert draft.is_file() and "审稿人加的一句" not in draft.read_text(encoding="utf-8")
+    backups = list(posts_dir.rglob("*.md.bak-*"))  # the reviewer's version, kept where no generator reads it
+    assert [p.read_text(encoding="utf-8") for p in backups] == [reviewers]

@@ -308,6 +308,14 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
     store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 
+def _published_place(store: Store, post_format: PostFormat, path: Path, text: str, meta: Metadata, config: Config,
+                     article_title: str) -> bool:
+    """Whether ``text`` written at ``path`` would be published though it is a draft's: the
+    format's drafts are a place (Hexo's, Jekyll's), and ``path`` is in its posts folder."""
+    fresh = post_file_name(meta, config, article_title)
+    return post_format.is_draft(fresh, text) and not post_format.is_draft(post_name(store, path), text)
+
+
 def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
           overrides: dict[str, Any] | None = None) -> StageResult:
     """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
@@ -378,6 +386,14 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         backup = ensure_inside(target.with_name(post_format.beside(target.name, f"bak-{stamp}")), store.posts_dir)
         atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
         detail = f"; the reviewer's version was saved as {backup}"
+    if existing is not None and _published_place(store, post_format, target, text, meta, config, article.title):
+        # A published Hexo or Jekyll post written over: its new text is unreviewed, a draft again
+        # as ``draft: true`` makes the others', so it goes to the drafts folder. The published
+        # file goes first (its bytes are in the backup): no unreviewed text is ever live.
+        target.unlink()
+        target.with_name(post_format.beside(target.name, REGENERATED)).unlink(missing_ok=True)
+        existing = None
+        detail += "; it is a draft again (approve it to publish it)"
     ensure_inside(target, store.posts_dir)
     digest = sha256_bytes(text.encode("utf-8"))
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,

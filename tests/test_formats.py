@@ -153,6 +153,18 @@ def test_an_output_folder_keeps_one_format(cli, fake_llm, tmp_path: Path) -> Non
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before
 
 
+def test_an_output_folder_refuses_another_format_for_a_new_video_too(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "eleventy")
+    video_dir_with(tmp_path, "gogEJyoSB9s")
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    result = cli("run", "--format", "hugo", str(tmp_path / "videos" / "gogEJyoSB9s.info.json"))
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {out.relative_to(tmp_path)}: its posts are eleventy posts ({BW}'s is); post.format is hugo: one "
+        "output folder holds one format's posts, so give hugo posts another --out (or set post.format: eleventy)"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before
+
+
 def test_a_format_option_that_is_no_format_is_refused(cli, fake_llm, tmp_path: Path) -> None:
     result = cli("write", "--format", "wordpress", BW)
     assert result.code == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -122,14 +122,30 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
                overrides: dict[str, Any] | None = None, slug: str | None = None) -> BuiltPost:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
+    article, meta, warnings = _in_readers_script(article, meta, config)
     content = post_content(article, meta, config, slug)
-    # The reader's script for everything the post says, the speaker and an article written
-    # for other readers too (the model's answers already passed it in the summarize stage).
-    fields, warnings = readers_script(asdict(content), language(config.post.language))
-    content = PostContent(**fields)
     return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format,
                      warnings)
 
+
+
+def _in_readers_script(article: ArticleContent | dict[str, Any], meta: Metadata,
+                       config: Config) -> tuple[ArticleContent, Metadata, list[str]]:
+    """The article and the speaker's names in the reader's script: an article written for other
+    readers too (the model's answers already passed it in the summarize stage). Only what the
+    post says, before its addresses join it: a page's URL or the file's slug converted would be
+    another page's."""
+    if not isinstance(article, ArticleContent):
+        article = ArticleContent.model_validate(article)
+    names = ("channel", "uploader", "guests")
+    said, warnings = readers_script({"article": article.model_dump(include=set(ArticleContent.model_fields)),
+                                     "meta": {name: getattr(meta, name) for name in names}},
+                                    language(config.post.language))
+    if not warnings:
+        return article, meta, []
+    converted = ArticleContent.model_validate(said["article"])
+    return (article.model_copy(update={name: getattr(converted, name) for name in ArticleContent.model_fields}),
+            meta.model_copy(update=said["meta"]), warnings)
 
 
 def section_links_url(source: str, config: Config) -> str | None:

@@ -7,6 +7,7 @@ output folder refusing a second format."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,17 @@ def test_yt2post_approve_moves_a_draft_and_a_rerun_finds_it(cli, fake_llm, tmp_p
     again = cli("run", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
     assert again.code == 0 and "1 skipped" in again.stdout
     assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_approve_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    draft, published = out / "posts" / DRAFT[name], out / "posts" / APPROVED[name]
+    published.parent.mkdir(parents=True, exist_ok=True)
+    os.link(draft, published)  # where a kill after the approval's link, before its record, leaves the post
+    result = cli("approve", BW)
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED[name]}" in result.stdout, result.stderr
+    assert not draft.exists() and published.is_file() and review(cli) == "approved"
 
 
 def test_approve_names_a_video_without_a_post(cli, fake_llm, tmp_path: Path) -> None:

@@ -315,13 +315,18 @@ def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, n
     return kept
 
 
+def stored_video_id(text: str) -> str:
+    """The folder name under ``videos/`` of the video a URL or id names (``text`` itself when it
+    names none): the commands about videos already in the output folder take either."""
+    found = video_of_url(text)
+    return store_id(found[0].name, found[1]) if found else text
+
+
 def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[str]:
     """Mark videos as rejected by the reviewer (never fetched, summarized or written again), or
     take that back. Returns the ids that were not in the output folder."""
     unknown = []
-    for video_id in video_ids:
-        found = video_of_url(video_id)
-        video_id = store_id(found[0].name, found[1]) if found else video_id
+    for video_id in map(stored_video_id, video_ids):
         if not store.has_video(video_id):
             if not ignored:
                 unknown.append(video_id)

@@ -148,6 +148,13 @@ def test_approve_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Pat
     assert not draft.exists() and published.is_file() and review(cli) == "approved"
 
 
+def test_approve_takes_a_videos_url_as_ignore_does(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "hexo")
+    result = cli("approve", f"https://youtu.be/{BW}")
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED['hexo']}" in result.stdout, result.stderr
+    assert (out / "posts" / APPROVED["hexo"]).is_file() and review(cli) == "approved"
+
+
 def test_approve_names_a_video_without_a_post(cli, fake_llm, tmp_path: Path) -> None:
     written(cli, tmp_path, "hexo")
     result = cli("approve", "gogEJyoSB9s")

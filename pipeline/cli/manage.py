@@ -118,6 +118,7 @@ def _aligned(table: list[Sequence[str]], width: int) -> list[str]:
 def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
     """Approve posts as they are: no longer drafts, in the site generator's place for published
     posts (and copied into review.site_dir), never regenerated."""
+    from pipeline.api import stored_video_id
     from pipeline.cli.base import _load
     from pipeline.errors import Yt2PostError
     from pipeline.post.approve import approve as approve_post
@@ -128,7 +129,7 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
         raise UsageError("give at least one VIDEO (an id or URL)")
     config, store = _load(config_path), Store(out)
     failed = 0
-    for video_id in video_ids:
+    for video_id in map(stored_video_id, video_ids):
         try:
             path = approve_post(store, video_id, config)
         except Yt2PostError as exc:

@@ -137,6 +137,17 @@ def test_yt2post_approve_moves_a_draft_and_a_rerun_finds_it(cli, fake_llm, tmp_p
     assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
 
 
+@pytest.mark.parametrize(("name", "draft"), [("hugo", False), ("eleventy", True)])
+def test_a_post_without_a_draft_line_is_as_its_generator_builds_it(cli, fake_llm, tmp_path: Path, name: str,
+                                                                  draft: bool) -> None:
+    out = written(cli, tmp_path, name)
+    path = out / "posts" / DRAFT[name]
+    path.write_text(path.read_text(encoding="utf-8").replace("draft: true\n", "", 1), encoding="utf-8")
+    # Hugo publishes a page without ``draft:``; Eleventy's rule is as before (a draft).
+    assert get_format(name).is_draft(DRAFT[name], path.read_text(encoding="utf-8")) is draft
+    assert review(cli) == ("edited" if draft else "approved")
+
+
 @pytest.mark.parametrize("name", ["hexo", "jekyll"])
 def test_approve_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Path, name: str) -> None:
     out = written(cli, tmp_path, name)

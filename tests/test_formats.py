@@ -211,6 +211,23 @@ def test_init_writes_a_config_for_a_format(cli, tmp_path: Path, name: str) -> No
     assert post_format.default_layout == {"eleventy": "post.njk", "hugo": "", "hexo": "post", "jekyll": "post"}[name]
 
 
+def test_init_fails_loudly_when_the_shipped_config_has_no_format_line_to_set() -> None:
+    from pipeline.cli.manage import with_post_format
+    from pipeline.resources import builtin_config_file
+
+    shipped = builtin_config_file().read_text(encoding="utf-8")
+    assert load_config_text(with_post_format(shipped, "jekyll")).post.format == "jekyll"
+    changed = shipped.replace("\n  format: eleventy\n", "\n  format: eleventy   # the default\n")
+    with pytest.raises(AssertionError, match="post.format"):
+        with_post_format(changed, "hugo")  # never a config.yaml silently for Eleventy
+
+
+def load_config_text(text: str) -> Config:
+    import yaml
+
+    return Config.model_validate(yaml.safe_load(text))
+
+
 @pytest.mark.parametrize(("name", "pair", "line"), [
     ("hexo", "draft=false", "error: --set draft: cannot be set: a Hexo draft is a file in source/_drafts/: "
                             "approve it to move it to source/_posts/"),

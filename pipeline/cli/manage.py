@@ -167,7 +167,7 @@ def init(with_prompts: bool, post_format: str | None) -> int:
     text = builtin_config_file().read_text(encoding="utf-8")
     line = f"wrote {config_path}"
     if post_format:
-        text = text.replace("\n  format: eleventy\n", f"\n  format: {post_format}\n")
+        text = with_post_format(text, post_format)
         line += f" for {post_format} posts"
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
@@ -175,6 +175,19 @@ def init(with_prompts: bool, post_format: str | None) -> int:
     config_path.write_text(text, encoding="utf-8")
     click.echo(line)
     return ExitStatus.OK
+
+
+def with_post_format(text: str, post_format: str) -> str:
+    """The shipped config's text with ``post.format: post_format``; AssertionError when its line
+    is not as shipped (never a config.yaml silently for the default format)."""
+    import yaml
+
+    from pipeline.post.formats import DEFAULT_FORMAT
+
+    text = text.replace(f"\n  format: {DEFAULT_FORMAT}\n", f"\n  format: {post_format}\n", 1)
+    if (yaml.safe_load(text).get("post") or {}).get("format") != post_format:
+        raise AssertionError(f"the shipped config.yaml has no post.format line as shipped to set to {post_format}")
+    return text
 
 
 def _template_names() -> list[str]:

@@ -211,6 +211,18 @@ def test_init_writes_a_config_for_a_format(cli, tmp_path: Path, name: str) -> No
     assert post_format.default_layout == {"eleventy": "post.njk", "hugo": "", "hexo": "post", "jekyll": "post"}[name]
 
 
+def test_the_config_and_the_help_name_the_registrys_formats(cli) -> None:
+    from typing import get_args
+
+    from pipeline.config import PostConfig
+
+    assert get_args(PostConfig.model_fields["format"].annotation) == tuple(FORMATS)
+    named = "eleventy (default), " + ", ".join(list(FORMATS)[1:-1]) + f" or {list(FORMATS)[-1]}"
+    for command in ("init", "run", "write"):
+        shown = " ".join(cli(command, "--help").stdout.split())
+        assert f"The site generator the posts are for: {named}" in shown, shown
+
+
 def test_init_fails_loudly_when_the_shipped_config_has_no_format_line_to_set() -> None:
     from pipeline.cli.manage import with_post_format
     from pipeline.resources import builtin_config_file

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.base import DEFAULT_CONFIG, boundary, common, main
+from pipeline.cli.base import DEFAULT_CONFIG, FormatOption, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
 from pipeline.stages import NAMES
@@ -145,8 +145,8 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
 @click.option("--prompts", "with_prompts", is_flag=True,
               help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them); "
                    "with a config.yaml already there, add only them.")
-@click.option("--format", "post_format", metavar="FORMAT",
-              help="The site generator the posts are for: eleventy (default), hugo, hexo or jekyll.")
+@click.option("--format", "post_format", metavar="FORMAT", cls=FormatOption,
+              help="The site generator the posts are for: {formats}.")
 @boundary
 def init(with_prompts: bool, post_format: str | None) -> int:
     """Write a commented config.yaml (every setting with its default) into this folder."""

@@ -227,7 +227,7 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
     if options.force:
         videos = _without_approved(videos, store, report, named)
     if "write" in stages:
-        _refuse_another_format(videos, store, config)
+        _refuse_another_format(store, config)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
@@ -285,16 +285,16 @@ def _without_ignored(videos: list[VideoRef], store: Store, report: RunReport) ->
     return kept
 
 
-def _refuse_another_format(videos: list[VideoRef], store: Store, config: Config) -> None:
-    """One output folder holds one format's posts: a post written in another format than
-    ``post.format`` is refused before any work (a post of another generator would be read, found
-    and approved by the wrong rules)."""
+def _refuse_another_format(store: Store, config: Config) -> None:
+    """One output folder holds one format's posts: a run writing posts of another format than
+    the folder's posts are in is refused before any work, whichever videos it names (a post of
+    another generator would be read, found and approved by the wrong rules)."""
     from pipeline.artifacts import PostRecord
 
-    for video in videos:
-        record = store.load_readable(video.video_id, PostRecord) if store.has_video(video.video_id) else None
+    for video_id in store.video_ids():
+        record = store.load_readable(video_id, PostRecord)
         if record is not None and record.path and record.format != config.post.format:
-            raise UsageError(f"{store.root}: its posts are {record.format} posts ({video.video_id}'s is); "
+            raise UsageError(f"{store.root}: its posts are {record.format} posts ({video_id}'s is); "
                              f"post.format is {config.post.format}: one output folder holds one format's posts, "
                              f"so give {config.post.format} posts another --out (or set post.format: {record.format})")
 
@@ -315,13 +315,18 @@ def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, n
     return kept
 
 
+def stored_video_id(text: str) -> str:
+    """The folder name under ``videos/`` of the video a URL or id names (``text`` itself when it
+    names none): the commands about videos already in the output folder take either."""
+    found = video_of_url(text)
+    return store_id(found[0].name, found[1]) if found else text
+
+
 def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[str]:
     """Mark videos as rejected by the reviewer (never fetched, summarized or written again), or
     take that back. Returns the ids that were not in the output folder."""
     unknown = []
-    for video_id in video_ids:
-        found = video_of_url(video_id)
-        video_id = store_id(found[0].name, found[1]) if found else video_id
+    for video_id in map(stored_video_id, video_ids):
         if not store.has_video(video_id):
             if not ignored:
                 unknown.append(video_id)

@@ -7,6 +7,7 @@ output folder refusing a second format."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,35 @@ def test_yt2post_approve_moves_a_draft_and_a_rerun_finds_it(cli, fake_llm, tmp_p
     assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
 
 
+@pytest.mark.parametrize(("name", "draft"), [("hugo", False), ("eleventy", True)])
+def test_a_post_without_a_draft_line_is_as_its_generator_builds_it(cli, fake_llm, tmp_path: Path, name: str,
+                                                                  draft: bool) -> None:
+    out = written(cli, tmp_path, name)
+    path = out / "posts" / DRAFT[name]
+    path.write_text(path.read_text(encoding="utf-8").replace("draft: true\n", "", 1), encoding="utf-8")
+    # Hugo publishes a page without ``draft:``; Eleventy's rule is as before (a draft).
+    assert get_format(name).is_draft(DRAFT[name], path.read_text(encoding="utf-8")) is draft
+    assert review(cli) == ("edited" if draft else "approved")
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_approve_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    draft, published = out / "posts" / DRAFT[name], out / "posts" / APPROVED[name]
+    published.parent.mkdir(parents=True, exist_ok=True)
+    os.link(draft, published)  # where a kill after the approval's link, before its record, leaves the post
+    result = cli("approve", BW)
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED[name]}" in result.stdout, result.stderr
+    assert not draft.exists() and published.is_file() and review(cli) == "approved"
+
+
+def test_approve_takes_a_videos_url_as_ignore_does(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "hexo")
+    result = cli("approve", f"https://youtu.be/{BW}")
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED['hexo']}" in result.stdout, result.stderr
+    assert (out / "posts" / APPROVED["hexo"]).is_file() and review(cli) == "approved"
+
+
 def test_approve_names_a_video_without_a_post(cli, fake_llm, tmp_path: Path) -> None:
     written(cli, tmp_path, "hexo")
     result = cli("approve", "gogEJyoSB9s")
@@ -146,6 +176,18 @@ def test_an_output_folder_keeps_one_format(cli, fake_llm, tmp_path: Path) -> Non
     out = written(cli, tmp_path, "eleventy")
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     result = cli("run", "--format", "hugo", str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {out.relative_to(tmp_path)}: its posts are eleventy posts ({BW}'s is); post.format is hugo: one "
+        "output folder holds one format's posts, so give hugo posts another --out (or set post.format: eleventy)"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before
+
+
+def test_an_output_folder_refuses_another_format_for_a_new_video_too(cli, fake_llm, tmp_path: Path) -> None:
+    out = written(cli, tmp_path, "eleventy")
+    video_dir_with(tmp_path, "gogEJyoSB9s")
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    result = cli("run", "--format", "hugo", str(tmp_path / "videos" / "gogEJyoSB9s.info.json"))
     assert result.code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {out.relative_to(tmp_path)}: its posts are eleventy posts ({BW}'s is); post.format is hugo: one "
@@ -167,6 +209,35 @@ def test_init_writes_a_config_for_a_format(cli, tmp_path: Path, name: str) -> No
     assert config.post.format == name
     post_format = get_format(name)
     assert post_format.default_layout == {"eleventy": "post.njk", "hugo": "", "hexo": "post", "jekyll": "post"}[name]
+
+
+def test_the_config_and_the_help_name_the_registrys_formats(cli) -> None:
+    from typing import get_args
+
+    from pipeline.config import PostConfig
+
+    assert get_args(PostConfig.model_fields["format"].annotation) == tuple(FORMATS)
+    named = "eleventy (default), " + ", ".join(list(FORMATS)[1:-1]) + f" or {list(FORMATS)[-1]}"
+    for command in ("init", "run", "write"):
+        shown = " ".join(cli(command, "--help").stdout.split())
+        assert f"The site generator the posts are for: {named}" in shown, shown
+
+
+def test_init_fails_loudly_when_the_shipped_config_has_no_format_line_to_set() -> None:
+    from pipeline.cli.manage import with_post_format
+    from pipeline.resources import builtin_config_file
+
+    shipped = builtin_config_file().read_text(encoding="utf-8")
+    assert load_config_text(with_post_format(shipped, "jekyll")).post.format == "jekyll"
+    changed = shipped.replace("\n  format: eleventy\n", "\n  format: eleventy   # the default\n")
+    with pytest.raises(AssertionError, match="post.format"):
+        with_post_format(changed, "hugo")  # never a config.yaml silently for Eleventy
+
+
+def load_config_text(text: str) -> Config:
+    import yaml
+
+    return Config.model_validate(yaml.safe_load(text))
 
 
 @pytest.mark.parametrize(("name", "pair", "line"), [
@@ -269,3 +340,24 @@ def test_a_draft_never_takes_the_name_of_a_published_post(cli, fake_llm, tmp_pat
     published = sorted(p.name for p in (tmp_path / "output" / "posts" / APPROVED[name]).parent.glob("*.md"))
     stem = Path(APPROVED[name]).stem
     assert published == sorted([f"{stem}.md", f"{stem}-{other}.md"])
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_an_approved_post_overwritten_is_a_draft_again_in_every_format(cli, fake_llm, tmp_path: Path,
+                                                                      name: str) -> None:
+    out = written(cli, tmp_path, name)
+    assert cli("approve", BW).code == 0
+    approved = out / "posts" / APPROVED[name]
+    reviewers = approved.read_text(encoding="utf-8").replace("\n### ", "\n审稿人加的一句。\n\n### ", 1)
+    approved.write_text(reviewers, encoding="utf-8")
+    result = cli("write", "--format", name, "--overwrite-edited", BW)
+    assert result.code == 0, result.stderr
+    # The regenerated text is unreviewed: a draft in the generator's draft place, nothing of it live.
+    posts_dir = out / "posts"
+    live = [p for p in posts_dir.rglob("*.md") if not get_format(name).is_draft(
+        p.relative_to(posts_dir).as_posix(), p.read_text(encoding="utf-8"))]
+    assert live == [] and review(cli) == "draft"
+    draft = posts_dir / DRAFT[name]
+    assert draft.is_file() and "审稿人加的一句" not in draft.read_text(encoding="utf-8")
+    backups = list(posts_dir.rglob("*.md.bak-*"))  # the reviewer's version, kept where no generator reads it
+    assert [p.read_text(encoding="utf-8") for p in backups] == [reviewers]

@@ -355,3 +355,16 @@ def test_a_post_written_for_traditional_readers_from_a_simplified_article_is_tra
     assert simplified_only(text) == [] and "視頻內容的中文標題" in text
     record = load_json(tmp_path / "output" / "videos" / VIDEO / "post.json")
     assert any("converted to Traditional with OpenCC" in warning for warning in record["warnings"])
+
+
+def test_a_traditional_post_keeps_its_source_url_and_links_as_they_are() -> None:
+    from pipeline.post.write import build_post
+    from tests.test_write_golden import seed_inputs
+
+    article, _, overrides = seed_inputs()
+    url = "https://www.ximalaya.com/节目/这个"  # a page's address in Simplified characters
+    meta = Metadata(id="ep1", title="t", channel="罗永浩的十字路口", upload_date="20251008", webpage_url=url)
+    built = build_post(article, meta, Config(post={"language": "zh-Hant"}), overrides)
+    assert built.front["source"] == url and url in built.text
+    assert built.front["speaker"] == "羅永浩的十字路口" and "人工智能交易熱潮" in built.front["title"]
+    assert simplified_only(built.body) == [] and built.warnings

@@ -246,6 +246,24 @@ def test_a_private_feed_works_and_its_credentials_are_in_no_file_or_message(cli,
     assert status["ref"]["url"].startswith("http://[redacted]@127.0.0.1:")
 
 
+def test_a_signed_audio_url_is_no_posts_source_with_its_credentials(cli, show: Show, tmp_path: Path) -> None:
+    from tests.test_podcast_fetching import SIGNED
+
+    show.give(0, "text/vtt")
+    show.items[0] = re.sub(r"\s*<link>[^<]*</link>", "", show.items[0])  # no page: the audio is the source
+    signed = "&amp;".join(f"{key}={value}" for key, value in SIGNED.items())
+    show.edit(0, '.mp3" length=', f'.mp3?{signed}" length=')
+    result = cli("run", show.serve(items=[0]))
+    assert result.code == 0, result.stderr
+    [post] = (tmp_path / "output" / "posts").glob("*.md")
+    source = frontmatter.loads(post.read_text(encoding="utf-8"))["source"]
+    assert ".mp3?" in source and not [value for value in SIGNED.values() if value in source], source
+    for path in (tmp_path / "output").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not [value for value in SIGNED.values() if value in text], path
+
+
 def test_since_and_reverse_choose_among_episodes_as_among_videos(cli, show: Show, tmp_path: Path) -> None:
     saved = tmp_path / "show.xml"
     saved.write_text(show.feed(), encoding="utf-8")

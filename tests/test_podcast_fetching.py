@@ -113,6 +113,20 @@ def test_tokens_in_the_url_are_masked():
     assert masked_url(omny) == omny and credentials_of(omny) == set()
 
 
+SIGNED = {"token-hash": "pTrHash0123456789", "token-time": "1733356800",  # Patreon's audio
+          "X-Amz-Signature": "a1b2c3d4e5f6a7b8c9d0", "X-Amz-Credential": "AKIAEXAMPLE20251204",  # S3
+          "Key-Pair-Id": "K2JCJMDEHXQW5F", "Policy": "eyJTdGF0ZW1lbnQiOlt7", "Signature": "Zm9vYmFyYmF6cXV4"}  # CloudFront
+
+
+def test_signed_audio_urls_are_masked():
+    url = "https://c10.patreonusercontent.com/ep1.mp3?" + "&".join(f"{k}={v}" for k, v in SIGNED.items()) + "&X-Amz-Expires=3600"
+    masked = masked_url(url)
+    assert not [value for value in SIGNED.values() if value in masked], masked
+    assert masked.startswith("https://c10.patreonusercontent.com/ep1.mp3?token-hash=[redacted]&")
+    assert masked.endswith("&X-Amz-Expires=3600")  # not a secret: kept
+    assert set(SIGNED.values()) <= credentials_of(url)
+
+
 def test_a_download_resumes_from_the_bytes_it_has(server, tmp_path):
     audio = bytes(range(256)) * 400
     server.serve("/ep.mp3", audio)

@@ -224,3 +224,12 @@ def test_playlists_and_channels_are_listed_with_the_youtube_settings() -> None:
     params = get_site("youtube").ytdlp_params(config)  # type: ignore[attr-defined]
     assert params["proxy"] == "http://127.0.0.1:9" and params["cookiefile"] == "/tmp/c.txt"
     assert params["socket_timeout"] == 7
+
+
+def test_every_site_module_has_the_site_interfaces_attributes() -> None:
+    from pipeline.sites import SITES
+    from pipeline.sites.base import Site
+
+    for site in SITES.values():
+        for name in Site.__annotations__:  # a feed no yt-dlp extractor reads too: its extractor is ""
+            assert hasattr(site, name), (site.name, name)

@@ -34,6 +34,22 @@ def _load(config_path: str | None) -> Config:
     return config
 
 
+class FormatOption(click.Option):
+    """``--format``: its help's ``{formats}`` the registry's post formats, looked up only when
+    the help is shown (the registry imports the config's models, which ``--help`` need not wait for)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from pipeline.post.formats import DEFAULT_FORMAT, FORMATS
+
+        names = [f"{name} (default)" if name == DEFAULT_FORMAT else name for name in FORMATS]
+        template = self.help or ""
+        self.help = template.format(formats=", ".join(names[:-1]) + f" or {names[-1]}")
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = template
+
+
 class _OneLine(logging.Formatter):
     """``warning: …`` like every other line the command prints; the logger's name only with -v."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.base import DEFAULT_CONFIG, boundary, common, main
+from pipeline.cli.base import DEFAULT_CONFIG, FormatOption, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
 from pipeline.stages import NAMES
@@ -118,6 +118,7 @@ def _aligned(table: list[Sequence[str]], width: int) -> list[str]:
 def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
     """Approve posts as they are: no longer drafts, in the site generator's place for published
     posts (and copied into review.site_dir), never regenerated."""
+    from pipeline.api import stored_video_id
     from pipeline.cli.base import _load
     from pipeline.errors import Yt2PostError
     from pipeline.post.approve import approve as approve_post
@@ -128,7 +129,7 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
         raise UsageError("give at least one VIDEO (an id or URL)")
     config, store = _load(config_path), Store(out)
     failed = 0
-    for video_id in video_ids:
+    for video_id in map(stored_video_id, video_ids):
         try:
             path = approve_post(store, video_id, config)
         except Yt2PostError as exc:
@@ -144,8 +145,8 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
 @click.option("--prompts", "with_prompts", is_flag=True,
               help="Also copy the prompt templates into ./prompts to edit (and point prompts_dir at them); "
                    "with a config.yaml already there, add only them.")
-@click.option("--format", "post_format", metavar="FORMAT",
-              help="The site generator the posts are for: eleventy (default), hugo, hexo or jekyll.")
+@click.option("--format", "post_format", metavar="FORMAT", cls=FormatOption,
+              help="The site generator the posts are for: {formats}.")
 @boundary
 def init(with_prompts: bool, post_format: str | None) -> int:
     """Write a commented config.yaml (every setting with its default) into this folder."""
@@ -166,7 +167,7 @@ def init(with_prompts: bool, post_format: str | None) -> int:
     text = builtin_config_file().read_text(encoding="utf-8")
     line = f"wrote {config_path}"
     if post_format:
-        text = text.replace("\n  format: eleventy\n", f"\n  format: {post_format}\n")
+        text = with_post_format(text, post_format)
         line += f" for {post_format} posts"
     if with_prompts:
         text = text.replace("# prompts_dir: my-prompts", "prompts_dir: prompts")
@@ -174,6 +175,19 @@ def init(with_prompts: bool, post_format: str | None) -> int:
     config_path.write_text(text, encoding="utf-8")
     click.echo(line)
     return ExitStatus.OK
+
+
+def with_post_format(text: str, post_format: str) -> str:
+    """The shipped config's text with ``post.format: post_format``; AssertionError when its line
+    is not as shipped (never a config.yaml silently for the default format)."""
+    import yaml
+
+    from pipeline.post.formats import DEFAULT_FORMAT
+
+    text = text.replace(f"\n  format: {DEFAULT_FORMAT}\n", f"\n  format: {post_format}\n", 1)
+    if (yaml.safe_load(text).get("post") or {}).get("format") != post_format:
+        raise AssertionError(f"the shipped config.yaml has no post.format line as shipped to set to {post_format}")
+    return text
 
 
 def _template_names() -> list[str]:

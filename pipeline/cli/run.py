@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline.cli.base import (
+    FormatOption,
     _load,
     _options,
     boundary,
@@ -168,8 +169,8 @@ _STAGE_OPTIONS: dict[str, Callable[[Any], Any]] = {
     "words": words_options,
     "overwrite_edited": click.option("--overwrite-edited", is_flag=True,
                                      help="Replace posts a reviewer edited (a backup of each is saved beside it)."),
-    "format": click.option("--format", "post_format", metavar="FORMAT",
-                           help="The site generator the posts are for: eleventy, hugo, hexo or jekyll "
+    "format": click.option("--format", "post_format", metavar="FORMAT", cls=FormatOption,
+                           help="The site generator the posts are for: {formats} "
                                 "(post.format); one output folder holds one format's posts."),
 }
 

@@ -45,7 +45,9 @@ def approve_post(store: Store, video_id: str, config: Config, path: Path, text: 
     if approved != text:
         atomic_write_text(path, approved)
     record = store.load_optional(video_id, PostRecord) or PostRecord(format=post_format.name)
-    if target != path:
+    # The draft itself at both names: a kill after the link below, the move to finish.
+    linked = target != path and target.exists() and os.path.samefile(path, target)
+    if target != path and not linked:
         if target.exists():
             raise ArtifactError(f"{video_id}: not approved: {store.relative(target)} is another post's name; "
                                 f"rename one of them", video_id=video_id)

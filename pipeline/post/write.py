@@ -13,7 +13,7 @@ import itertools
 import re
 from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -128,14 +128,30 @@ def build_post(article: ArticleContent | dict[str, Any], meta: Metadata, config:
                overrides: dict[str, Any] | None = None, slug: str | None = None) -> BuiltPost:
     """Assemble the post in the configured format: its fields, config defaults, then ``--set`` values."""
     post_format = get_format(config.post.format)
+    article, meta, warnings = _in_readers_script(article, meta, config)
     content = post_content(article, meta, config, slug)
-    # The reader's script for everything the post says, the speaker and an article written
-    # for other readers too (the model's answers already passed it in the summarize stage).
-    fields, warnings = readers_script(asdict(content), language(config.post.language))
-    content = PostContent(**fields)
     return BuiltPost({**post_format.front_matter(content, config), **(overrides or {})}, content.body, post_format,
                      warnings)
 
+
+
+def _in_readers_script(article: ArticleContent | dict[str, Any], meta: Metadata,
+                       config: Config) -> tuple[ArticleContent, Metadata, list[str]]:
+    """The article and the speaker's names in the reader's script: an article written for other
+    readers too (the model's answers already passed it in the summarize stage). Only what the
+    post says, before its addresses join it: a page's URL or the file's slug converted would be
+    another page's."""
+    if not isinstance(article, ArticleContent):
+        article = ArticleContent.model_validate(article)
+    names = ("channel", "uploader", "guests")
+    said, warnings = readers_script({"article": article.model_dump(include=set(ArticleContent.model_fields)),
+                                     "meta": {name: getattr(meta, name) for name in names}},
+                                    language(config.post.language))
+    if not warnings:
+        return article, meta, []
+    converted = ArticleContent.model_validate(said["article"])
+    return (article.model_copy(update={name: getattr(converted, name) for name in ArticleContent.model_fields}),
+            meta.model_copy(update=said["meta"]), warnings)
 
 
 def section_links_url(source: str, config: Config) -> str | None:
@@ -314,6 +330,14 @@ def record_flags(video_id: str, article: ArticleFile, meta: MetadataFile, config
     store.save(video_id, FlagsFile.model_validate({"flags": flags, "fingerprint": stamp, "created_at": now_iso()}))
 
 
+def _published_place(store: Store, post_format: PostFormat, path: Path, text: str, meta: Metadata, config: Config,
+                     article_title: str) -> bool:
+    """Whether ``text`` written at ``path`` would be published though it is a draft's: the
+    format's drafts are a place (Hexo's, Jekyll's), and ``path`` is in its posts folder."""
+    fresh = post_file_name(meta, config, article_title)
+    return post_format.is_draft(fresh, text) and not post_format.is_draft(post_name(store, path), text)
+
+
 def write(video_id: str, config: Config, store: Store, *, force: bool = False, overwrite_edited: bool = False,
           overrides: dict[str, Any] | None = None) -> StageResult:
     """Write the draft post for one video; never overwrite a reviewer's edits unless asked."""
@@ -384,6 +408,14 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         backup = ensure_inside(target.with_name(post_format.beside(target.name, f"bak-{stamp}")), store.posts_dir)
         atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
         detail = f"; the reviewer's version was saved as {backup}"
+    if existing is not None and _published_place(store, post_format, target, text, meta, config, article.title):
+        # A published Hexo or Jekyll post written over: its new text is unreviewed, a draft again
+        # as ``draft: true`` makes the others', so it goes to the drafts folder. The published
+        # file goes first (its bytes are in the backup): no unreviewed text is ever live.
+        target.unlink()
+        target.with_name(post_format.beside(target.name, REGENERATED)).unlink(missing_ok=True)
+        existing = None
+        detail += "; it is a draft again (approve it to publish it)"
     ensure_inside(target, store.posts_dir)
     digest = sha256_bytes(text.encode("utf-8"))
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,

@@ -34,9 +34,7 @@ _OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
 def _registered(extractor_key: str) -> Site | None:
     """The site module whose yt-dlp extractors these are (``BiliBiliBangumi``: Bilibili's)."""
     key = extractor_key.lower()
-    # getattr: a site that no yt-dlp extractor reads (a feed) may leave ``extractor`` out.
-    return next((site for site in SITES.values()
-                 if getattr(site, "extractor", "") and key.startswith(site.extractor)), None)
+    return next((site for site in SITES.values() if site.extractor and key.startswith(site.extractor)), None)
 
 
 def _other(key: str) -> Site:

@@ -55,7 +55,7 @@ class Hugo:
         return read_back(front, body)
 
     def is_draft(self, name: str, text: str) -> bool:
-        return yamlfront.is_draft(text)
+        return yamlfront.is_draft(text, unmarked=False)  # Hugo publishes a page without ``draft:``
 
     def with_article(self, front: dict[str, Any], *, title: str, summary: str, tags: list[str]) -> dict[str, Any]:
         return with_fields(front, {"title": title, "summary": summary, "tags": tags})

@@ -43,14 +43,14 @@ def dump(front: dict[str, Any], body: str, *, sort_keys: bool = True) -> str:
     return frontmatter.dumps(frontmatter.Post(body, **front), width=1_000_000, sort_keys=sort_keys) + "\n"
 
 
-def is_draft(text: str) -> bool:
-    """A ``draft:`` field's state (no field, or no post: a draft), without parsing the front
-    matter for the usual ``draft: true`` and ``draft: false`` (``status`` asks it of every
-    post); any other spelling as YAML reads it."""
+def is_draft(text: str, *, unmarked: bool = True) -> bool:
+    """A ``draft:`` field's state (no field, or no front matter: ``unmarked``, as the generator
+    reads such a post), without parsing the front matter for the usual ``draft: true`` and
+    ``draft: false`` (``status`` asks it of every post); any other spelling as YAML reads it."""
     head, _body = split(text)
     line = _DRAFT_LINE.search(head) if head is not None else None
     if line is None:
-        return True
+        return unmarked
     value = line.group(0)[len("draft:"):].strip()
     if value in ("true", "false"):
         return value == "true"

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 class Podcast:
     name = "podcast"
     label = "podcast"
+    extractor = ""  # a feed: none of yt-dlp's extractors reads it
 
     def video_id(self, text: str) -> str | None:
         """An episode's id (16 hex digits), also as its store id ``podcast-<id>``; a URL names a

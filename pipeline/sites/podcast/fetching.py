@@ -31,9 +31,10 @@ __all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "che
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_REDIRECTS = 5
 _CHUNK = 64 * 1024
-# Query parameters that carry a private feed's credential (Patreon ``auth``, others ``token``/``key``).
-_SECRET_PARAMS = frozenset({"auth", "token", "key", "access_token", "api_key", "apikey", "secret", "password",
-                            "sig", "signature", "private_token", "feed_token"})
+# Query parameters that carry a private feed's credential or a signed URL's (Patreon ``auth``,
+# ``token-hash``; S3 ``X-Amz-Signature``, ``X-Amz-Credential``; CloudFront ``Key-Pair-Id``,
+# ``Policy``, ``Signature``): any whose name holds one of these words, in any case.
+_SECRET_PARAM = re.compile(r"token|sig|key|auth|credential|policy|secret|password", re.IGNORECASE)
 # A path segment that looks like a token (Supercast, Memberful, Libsyn private feeds): long,
 # of letters and digits, with both in it; not a UUID, which public hosts name shows with
 # (Omny's /d/playlist/<uuid>/<uuid>/<uuid>/podcast.rss, Bloomberg's among them).
@@ -87,7 +88,7 @@ def masked_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="[]")
+        query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="[]")
     return redact(urlunsplit((parts.scheme, netloc, path, query, parts.fragment)))
 
 
@@ -99,7 +100,7 @@ def credentials_of(url: str) -> set[str]:
     except ValueError:
         return set()
     found = {parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""}
-    found.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in _SECRET_PARAMS)
+    found.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAM.search(k))
     found.update(segment for segment in parts.path.split("/") if _TOKEN_SEGMENT.match(segment))
     return {secret for secret in found if secret}
 

@@ -282,7 +282,8 @@ def test_a_javascript_source_never_becomes_a_link() -> None:
     assert video_link(HOSTILE_URL, 5) == "" and video_link(HOSTILE_URL, None) == ""
     assert video_link(f"https://www.youtube.com/watch?v={BW}", 5.9) == f"https://www.youtube.com/watch?v={BW}&t=5s"
     meta = Metadata(id="hostile-video", title="t", webpage_url=HOSTILE_URL)
-    assert canonical_source(meta) == HOSTILE_URL  # not an 11-character id: the info.json's URL is the source
+    # Not a web address: never a post's source (themes put it in an href), the video's id instead.
+    assert canonical_source(meta) == "hostile-video"
     article = {"title": "标题", "summary": "摘要。", "tags": ["a"], "area": "AI", "category": "x",
                "sections": [{"heading": "一", "body": "正文。", "start": 12.0, "end": 30.0}]}
     config = Config.model_validate({"post": {"section_links": True}})

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_in_process, video_dir_with
+from tests.fakellm import FakeLLM
 from tests.hostile import assert_inert
-from tests.site_posts import ENGLISH, HANT, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
+from tests.site_posts import ENGLISH, HANT, HANT_ARTICLE, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
 from tests.sites import GENERATORS
 
 # Where each format puts the four posts (the English one is a draft, the others approved).
@@ -98,3 +100,36 @@ def test_files_kept_beside_a_post_are_not_built(site: tuple[str, SitePosts], tmp
         for path in beside:
             path.unlink()
     assert not any("NOT TO BE BUILT" in p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+# Code in a post: a code span and a fenced block holding each generator's template and
+# attribute syntax must show that text exactly, in every generator (no entity a reader sees).
+CODE_TEXTS = ["{{< youtube abc >}}", "{{% notice %}}", "{: onclick=\"x\"}", "{{ 7*7 }}", "{% if a %}"]
+CODE_ARTICLE = {
+    **HANT_ARTICLE, "title": "代码里的模板语法",
+    "sections": [{"heading": "代码", "body": "行内 `{{< youtube abc >}}` 和 `{: onclick=\"x\"}`\n\n"
+                                            "```\n{{< youtube abc >}} {{% notice %}}\n{: onclick=\"x\"}\n"
+                                            "{{ 7*7 }} {% if a %}\n```"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_template_syntax_in_code_shows_as_written(name: str, tmp_path: Path) -> None:
+    import html
+    import re
+
+    generator = GENERATORS[name]
+    assert generator.available() is None, generator.available()
+    videos = video_dir_with(tmp_path, SEED)
+    with FakeLLM() as fake:
+        fake.responder = lambda body: CODE_ARTICLE
+        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{SEED}.info.json")).code == 0
+        assert run_in_process(tmp_path, fake, "approve", SEED).code == 0
+    built = generator.build(tmp_path / "output" / "posts", tmp_path / "build")
+    page = next(text for path in built.rglob("*.html")
+                if "代码里的模板语法" in (text := path.read_text(encoding="utf-8")) and "<code" in text)
+    # Each code element's text, as a reader sees it (Hexo's highlighter makes a block a <pre> of spans).
+    code = [html.unescape(re.sub(r"<[^>]+>", "", inner))
+            for _tag, inner in re.findall(r"<(code|pre)\b[^>]*>(.*?)</\1>", page, re.DOTALL)]
+    assert "{{< youtube abc >}}" in code and "{: onclick=\"x\"}" in code, code
+    block = next(text for text in code if "notice" in text)
+    assert all(text in block for text in CODE_TEXTS), block

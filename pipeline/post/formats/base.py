@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -142,3 +144,42 @@ def categories(content: PostContent) -> list[str]:
     """``area`` then ``category``: the generators' ``categories`` (Hexo reads the list as a
     hierarchy, the category inside its area)."""
     return [value for value in (content.area, content.category) if value]
+
+
+# A code span: backticks, then the next run of as many, inside one paragraph.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def outside_code(body: str, prose: Callable[[str], str], code: Callable[[str], str] = str) -> str:
+    """``body`` with ``prose`` applied to its Markdown text and ``code`` to its code (fenced and
+    indented blocks, code spans): a generator's Markdown shows code exactly as written, so an
+    entity that keeps its syntax inert in prose would show in code as the entity. Only blocks at
+    the top level count as code: inside a list or a quote generators' Markdown differ, and text
+    taken for code there would not be made inert."""
+    from markdown_it import MarkdownIt
+
+    lines = body.splitlines(keepends=True)
+    blocks = [token.map for token in MarkdownIt("commonmark").parse(body)
+              if token.type in ("fence", "code_block") and token.map and token.level == 0]
+    out, line = [], 0
+    for start, end in blocks:
+        out += [_spans("".join(lines[line:start]), prose, code), code("".join(lines[start:end]))]
+        line = end
+    return "".join([*out, _spans("".join(lines[line:]), prose, code)])
+
+
+def _spans(text: str, prose: Callable[[str], str], code: Callable[[str], str]) -> str:
+    out, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out += [prose(text[last:match.start()]), code(match.group(0))]
+        last = match.end()
+    return "".join([*out, prose(text[last:])])
+
+
+def replaced(pairs: tuple[tuple[str, str], ...], *, back: bool = False) -> Callable[[str], str]:
+    """A function replacing each pair's first text by its second (``back``: the second by the first)."""
+    def replace(text: str) -> str:
+        for syntax, inert in pairs:
+            text = text.replace(inert, syntax) if back else text.replace(syntax, inert)
+        return text
+    return replace

@@ -133,3 +133,27 @@ def test_template_syntax_in_code_shows_as_written(name: str, tmp_path: Path) -> 
     assert "{{< youtube abc >}}" in code and "{: onclick=\"x\"}" in code, code
     block = next(text for text in code if "notice" in text)
     assert all(text in block for text in CODE_TEXTS), block
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_a_post_named_after_an_id_starting_with_an_underscore_is_built(name: str, tmp_path: Path) -> None:
+    """Hexo and Jekyll skip a file whose name starts with ``_`` in their posts' folders: a
+    post of a title that gives no slug is named after its video's id, which may start so."""
+    import json
+
+    generator = GENERATORS[name]
+    assert generator.available() is None, generator.available()
+    videos = video_dir_with(tmp_path, SEED)
+    seed = json.loads((videos / f"{SEED}.info.json").read_text(encoding="utf-8"))
+    video_id = "_nd3rsc0re1"
+    info = dict(seed, id=video_id, display_id=video_id, title="？！…", fulltitle="？！…",
+                webpage_url=f"https://www.youtube.com/watch?v={video_id}")
+    (videos / f"{video_id}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    with FakeLLM() as fake:
+        fake.responder = lambda body: HANT_ARTICLE
+        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{video_id}.info.json")).code == 0
+        drafts = generator.build(tmp_path / "output" / "posts", tmp_path / "drafts", drafts=True)
+        assert any(HANT_ARTICLE["title"] in path.read_text(encoding="utf-8") for path in drafts.rglob("*.html"))
+        assert run_in_process(tmp_path, fake, "approve", "--", video_id).code == 0
+    built = generator.build(tmp_path / "output" / "posts", tmp_path / "plain")
+    assert any(HANT_ARTICLE["title"] in path.read_text(encoding="utf-8") for path in built.rglob("*.html"))

@@ -45,7 +45,10 @@ class PlacedDrafts:
     summary_field = "excerpt"
 
     def file_name(self, date: str, slug: str, video_id: str) -> str:
-        return f"{self.drafts}{slug or video_id}.md"
+        name = slug or video_id
+        # Both generators skip a file whose name starts with "_" in their drafts and posts
+        # folders, and a video's id may start so (a title that gives no slug names a post so).
+        return f"{self.drafts}{'post' if name.startswith('_') else ''}{name}.md"
 
     beside = staticmethod(hidden_beside)
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import run_in_process, video_dir_with
 from tests.fakellm import FakeLLM
-from tests.hostile import assert_inert
+from tests.hostile import Tags, assert_inert
 from tests.site_posts import ENGLISH, HANT, HANT_ARTICLE, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
 from tests.sites import GENERATORS
 
@@ -102,6 +102,22 @@ def test_files_kept_beside_a_post_are_not_built(site: tuple[str, SitePosts], tmp
     assert not any("NOT TO BE BUILT" in p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
 
 
+def approved_and_built(name: str, tmp_path: Path, article: dict, video_id: str = SEED) -> Path:
+    """The video's post in format ``name`` (the model answering ``article``), approved, built by the
+    real generator; returns the built site. Before approving, the draft is built too (with
+    drafts) and must show the article's title."""
+    generator = GENERATORS[name]
+    assert generator.available() is None, generator.available()
+    videos = tmp_path / "videos"
+    with FakeLLM() as fake:
+        fake.responder = lambda body: article
+        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{video_id}.info.json")).code == 0
+        drafts = generator.build(tmp_path / "output" / "posts", tmp_path / "drafts", drafts=True)
+        assert any(article["title"] in path.read_text(encoding="utf-8") for path in drafts.rglob("*.html"))
+        assert run_in_process(tmp_path, fake, "approve", "--", video_id).code == 0
+    return generator.build(tmp_path / "output" / "posts", tmp_path / "plain")
+
+
 # Code in a post: a code span and a fenced block holding each generator's template and
 # attribute syntax must show that text exactly, in every generator (no entity a reader sees).
 CODE_TEXTS = ["{{< youtube abc >}}", "{{% notice %}}", "{: onclick=\"x\"}", "{{ 7*7 }}", "{% if a %}"]
@@ -117,14 +133,8 @@ def test_template_syntax_in_code_shows_as_written(name: str, tmp_path: Path) -> 
     import html
     import re
 
-    generator = GENERATORS[name]
-    assert generator.available() is None, generator.available()
-    videos = video_dir_with(tmp_path, SEED)
-    with FakeLLM() as fake:
-        fake.responder = lambda body: CODE_ARTICLE
-        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{SEED}.info.json")).code == 0
-        assert run_in_process(tmp_path, fake, "approve", SEED).code == 0
-    built = generator.build(tmp_path / "output" / "posts", tmp_path / "build")
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, CODE_ARTICLE)
     page = next(text for path in built.rglob("*.html")
                 if "代码里的模板语法" in (text := path.read_text(encoding="utf-8")) and "<code" in text)
     # Each code element's text, as a reader sees it (Hexo's highlighter makes a block a <pre> of spans).
@@ -141,19 +151,34 @@ def test_a_post_named_after_an_id_starting_with_an_underscore_is_built(name: str
     post of a title that gives no slug is named after its video's id, which may start so."""
     import json
 
-    generator = GENERATORS[name]
-    assert generator.available() is None, generator.available()
     videos = video_dir_with(tmp_path, SEED)
     seed = json.loads((videos / f"{SEED}.info.json").read_text(encoding="utf-8"))
     video_id = "_nd3rsc0re1"
     info = dict(seed, id=video_id, display_id=video_id, title="？！…", fulltitle="？！…",
                 webpage_url=f"https://www.youtube.com/watch?v={video_id}")
     (videos / f"{video_id}.info.json").write_text(json.dumps(info), encoding="utf-8")
-    with FakeLLM() as fake:
-        fake.responder = lambda body: HANT_ARTICLE
-        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{video_id}.info.json")).code == 0
-        drafts = generator.build(tmp_path / "output" / "posts", tmp_path / "drafts", drafts=True)
-        assert any(HANT_ARTICLE["title"] in path.read_text(encoding="utf-8") for path in drafts.rglob("*.html"))
-        assert run_in_process(tmp_path, fake, "approve", "--", video_id).code == 0
-    built = generator.build(tmp_path / "output" / "posts", tmp_path / "plain")
+    built = approved_and_built(name, tmp_path, HANT_ARTICLE, video_id)
     assert any(HANT_ARTICLE["title"] in path.read_text(encoding="utf-8") for path in built.rglob("*.html"))
+
+
+# Script links whose title is in single quotes or parentheses (CommonMark's other two forms), or
+# whose text holds brackets.
+LINKS_ARTICLE = {
+    **HANT_ARTICLE, "title": "链接的标题",
+    "sections": [{"heading": "链接", "body": "[a](javascript:alert%281%29 'x') [b](javascript:alert%282%29 (y)) "
+                                            "[c](vbscript:msgbox%283%29 'z') [d]( <javascript:alert%284%29> 'w')\n\n"
+                                            "[e][ref] [[f]](javascript:alert%286%29) [g [h] i](javascript:alert%287%29)\n\n"
+                                            "[ref]: javascript:alert%285%29 'v'"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_script_links_with_any_title_are_not_links(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, LINKS_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "链接的标题" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)
+    for text in pages.values():
+        tags = Tags()
+        tags.feed(text)
+        assert not any((value or "").strip().lower().startswith("vbscript:") for _, attrs in tags.seen for _, value in attrs)

@@ -47,8 +47,9 @@ def strip_invisible(text: str) -> str:
 
 
 def _scheme_is_dangerous(url: str) -> bool:
-    # Browsers ignore entities, whitespace and control characters inside a scheme.
-    decoded = html.unescape(html.unescape(url))
+    # Browsers ignore entities, whitespace and control characters inside a scheme; Markdown
+    # unescapes a backslash-escaped character (``javascript\:``).
+    decoded = html.unescape(html.unescape(url)).replace("\\", "")
     squeezed = "".join(ch for ch in decoded if not ch.isspace() and unicodedata.category(ch)[0] != "C").lower()
     return squeezed.startswith(_BAD_SCHEMES)
 

@@ -162,12 +162,13 @@ def test_a_post_named_after_an_id_starting_with_an_underscore_is_built(name: str
 
 
 # Script links whose title is in single quotes or parentheses (CommonMark's other two forms), or
-# whose text holds brackets.
+# whose text holds brackets, or whose scheme's colon is backslash-escaped (Markdown unescapes it).
 LINKS_ARTICLE = {
     **HANT_ARTICLE, "title": "链接的标题",
     "sections": [{"heading": "链接", "body": "[a](javascript:alert%281%29 'x') [b](javascript:alert%282%29 (y)) "
                                             "[c](vbscript:msgbox%283%29 'z') [d]( <javascript:alert%284%29> 'w')\n\n"
-                                            "[e][ref] [[f]](javascript:alert%286%29) [g [h] i](javascript:alert%287%29)\n\n"
+                                            "[e][ref] [[f]](javascript:alert%286%29) [g [h] i](javascript:alert%287%29) "
+                                            "[j](javascript\\:alert%288%29)\n\n"
                                             "[ref]: javascript:alert%285%29 'v'"}]}
 
 

@@ -158,7 +158,7 @@ def outside_code(body: str, prose: Callable[[str], str], code: Callable[[str], s
     taken for code there would not be made inert."""
     from markdown_it import MarkdownIt
 
-    lines = body.splitlines(keepends=True)
+    lines = re.split(r"(?<=\n)", body)  # markdown-it's lines (splitlines() also breaks at \f, \x1c …)
     blocks = [token.map for token in MarkdownIt("commonmark").parse(body)
               if token.type in ("fence", "code_block") and token.map and token.level == 0]
     out, line = [], 0

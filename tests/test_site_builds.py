@@ -183,3 +183,22 @@ def test_script_links_with_any_title_are_not_links(name: str, tmp_path: Path) ->
         tags = Tags()
         tags.feed(text)
         assert not any((value or "").strip().lower().startswith("vbscript:") for _, attrs in tags.seen for _, value in attrs)
+
+
+# Text a generator's Markdown may read as prose though CommonMark reads it as code: a fence never
+# closed, a fence right under a paragraph line or with words after it (kramdown's fence takes one),
+# a code span across lines.
+OPEN_CODE_ARTICLE = {
+    **HANT_ARTICLE, "title": "没有合上的代码块",
+    "sections": [{"heading": "代码", "body": "一段\n```\n{: onclick=\"alert(1)\"}\n```\n\n行内 `x\n{: onclick=\"alert(2)\"}\n` y\n\n"
+                                            "```js two words\n{: onclick=\"alert(4)\"}\n```\n\n"
+                                            "```\n段落 {{< youtube abc >}}\n{: onclick=\"alert(3)\"}"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_code_a_generator_may_read_as_prose_stays_inert(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, OPEN_CODE_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "没有合上的代码块" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)

@@ -136,6 +136,25 @@ def test_yt2post_approve_moves_a_draft_and_a_rerun_finds_it(cli, fake_llm, tmp_p
     assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
 
 
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_an_approved_post_overwritten_is_a_draft_again_in_every_format(cli, fake_llm, tmp_path: Path,
+                                                                        name: str) -> None:
+    """``write --overwrite-edited`` on an approved post: the regenerated text is no reviewer's, so
+    it is a draft (Eleventy's and Hugo's ``draft: true``; Hexo's and Jekyll's in their drafts
+    folder, nothing left published), the reviewer's version kept as a backup."""
+    out = written(cli, tmp_path, name)
+    assert cli("approve", BW).code == 0
+    approved = (out / "posts" / APPROVED[name]).read_text(encoding="utf-8")
+    result = cli("write", "--format", name, "--overwrite-edited", BW)
+    assert result.code == 0, result.stderr
+    assert review(cli) == "draft"
+    posts_dir = out / "posts"
+    assert sorted(p.relative_to(posts_dir).as_posix() for p in posts_dir.rglob("*.md")) == [DRAFT[name]]
+    assert get_format(name).is_draft(DRAFT[name], (posts_dir / DRAFT[name]).read_text(encoding="utf-8"))
+    backups = [p for p in posts_dir.rglob("*") if ".bak-" in p.name]
+    assert [p.read_text(encoding="utf-8") for p in backups] == [approved]
+
+
 def test_approve_names_a_video_without_a_post(cli, fake_llm, tmp_path: Path) -> None:
     written(cli, tmp_path, "hexo")
     result = cli("approve", "gogEJyoSB9s")

@@ -378,6 +378,12 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
         backup = ensure_inside(target.with_name(post_format.beside(target.name, f"bak-{stamp}")), store.posts_dir)
         atomic_write_bytes(backup, target.read_bytes())  # whole, and a full disk is typed
         detail = f"; the reviewer's version was saved as {backup}"
+    if existing is not None and not post_format.is_draft(post_name(store, target), text):
+        # A post published by its place (Hexo's, Jekyll's): the regenerated text is no reviewer's,
+        # so it is a draft again in the drafts folder, as Eleventy's and Hugo's get draft: true.
+        target.with_name(post_format.beside(target.name, REGENERATED)).unlink(missing_ok=True)
+        target.unlink()  # after its backup above
+        existing = None
     ensure_inside(target, store.posts_dir)
     digest = sha256_bytes(text.encode("utf-8"))
     written = PostRecord(path=store.relative(target), source=source, sha256=digest, fingerprint=expected,

@@ -17,7 +17,9 @@ _BLOCKS = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECA
 _UNCLOSED_BLOCK = re.compile(r"<\s*(script|style)\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
 # ``<`` opening a tag, closing tag, comment, doctype or processing instruction.
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
-_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+# A link's text may hold brackets ([[a]](…)); its title may be in double quotes, single quotes or
+# parentheses (CommonMark's three forms).
+_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 _REFERENCE = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.MULTILINE)
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|\}\}|#\}|\{%-|-%\}")
@@ -45,8 +47,9 @@ def strip_invisible(text: str) -> str:
 
 
 def _scheme_is_dangerous(url: str) -> bool:
-    # Browsers ignore entities, whitespace and control characters inside a scheme.
-    decoded = html.unescape(html.unescape(url))
+    # Browsers ignore entities, whitespace and control characters inside a scheme; Markdown
+    # unescapes a backslash-escaped character (``javascript\:``).
+    decoded = html.unescape(html.unescape(url)).replace("\\", "")
     squeezed = "".join(ch for ch in decoded if not ch.isspace() and unicodedata.category(ch)[0] != "C").lower()
     return squeezed.startswith(_BAD_SCHEMES)
 

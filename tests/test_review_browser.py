@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import Select
 
 from pipeline.config import Config
 from pipeline.store import Store
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 from tests.fakellm import FakeLLM, Reply, default_answer
 from tests.review_desk import WITH_WORDS, Served, build_output, run_pipeline, serve_desk
 
@@ -577,3 +577,39 @@ def test_the_list_and_a_video_page_fit_the_screen(desk: Served, browser: WebDriv
     with viewport(browser, width, 860):
         click(browser, "#edit-open")
         assert sideways(browser) == 0  # the edit form fits too
+
+
+@pytest.mark.parametrize("name", ["hugo", "hexo", "jekyll"])
+def test_a_site_generators_draft_edited_and_approved_on_the_desk_is_built(name: str, fake: FakeLLM,
+                                                                          browser: WebDriver, tmp_path: Path) -> None:
+    from tests.sites import GENERATORS
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for src in (FIXTURES / "videos").glob(f"{BW}*"):
+        (videos / src.name).write_bytes(src.read_bytes())
+    fake.reset()
+    result = run_pipeline(tmp_path, fake, "run", "--format", name, str(videos / f"{BW}.info.json"))
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    config = Config.model_validate({"post": {"format": name}, "review": {"site_dir": str(site)}})
+    with serve_desk(tmp_path / "output", config, fake) as desk:
+        browser.delete_all_cookies()
+        browser.get(desk.url_with_token)
+        browser.get(f"{desk.base}/video/{BW}")
+        open_details(browser, "#edit")
+        browser.find_element(By.ID, "body").send_keys("\n\n审稿人在桌面上补充的一段话。")
+        click(browser, "#save")
+        assert "saved" in browser.find_element(By.ID, "message").text
+        assert browser.find_element(By.ID, "state").text == "edited"
+        click(browser, "#approve")
+        assert "approved" in browser.find_element(By.ID, "message").text
+        assert browser.find_element(By.ID, "state").text == "approved"
+    posts_dir = tmp_path / "output" / "posts"
+    published = post_of(tmp_path / "output", BW)
+    assert published.relative_to(posts_dir).as_posix().startswith(
+        {"hugo": "content/posts/", "hexo": "source/_posts/", "jekyll": "_posts/2021-07-20-"}[name])
+    assert not any(posts_dir.rglob("_drafts/*.md"))
+    assert (site / published.relative_to(posts_dir)).read_bytes() == published.read_bytes()
+    built = GENERATORS[name].build(posts_dir, tmp_path / "build")
+    assert any("审稿人在桌面上补充的一段话。" in page.read_text(encoding="utf-8") for page in built.rglob("*.html"))

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import assert_inert
-from tests.site_posts import ENGLISH, HANT, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
+from tests.conftest import run_in_process, video_dir_with
+from tests.fakellm import FakeLLM
+from tests.hostile import Tags, assert_inert
+from tests.site_posts import ENGLISH, HANT, HANT_ARTICLE, HOSTILE, SEED, TITLES, SitePosts, make_site_posts
 from tests.sites import GENERATORS
 
 # Where each format puts the four posts (the English one is a draft, the others approved).
@@ -98,3 +100,105 @@ def test_files_kept_beside_a_post_are_not_built(site: tuple[str, SitePosts], tmp
         for path in beside:
             path.unlink()
     assert not any("NOT TO BE BUILT" in p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def approved_and_built(name: str, tmp_path: Path, article: dict, video_id: str = SEED) -> Path:
+    """The video's post in format ``name`` (the model answering ``article``), approved, built by the
+    real generator; returns the built site. Before approving, the draft is built too (with
+    drafts) and must show the article's title."""
+    generator = GENERATORS[name]
+    assert generator.available() is None, generator.available()
+    videos = tmp_path / "videos"
+    with FakeLLM() as fake:
+        fake.responder = lambda body: article
+        assert run_in_process(tmp_path, fake, "run", "--format", name, str(videos / f"{video_id}.info.json")).code == 0
+        drafts = generator.build(tmp_path / "output" / "posts", tmp_path / "drafts", drafts=True)
+        assert any(article["title"] in path.read_text(encoding="utf-8") for path in drafts.rglob("*.html"))
+        assert run_in_process(tmp_path, fake, "approve", "--", video_id).code == 0
+    return generator.build(tmp_path / "output" / "posts", tmp_path / "plain")
+
+
+# Code in a post: a code span and a fenced block holding each generator's template and
+# attribute syntax must show that text exactly, in every generator (no entity a reader sees).
+CODE_TEXTS = ["{{< youtube abc >}}", "{{% notice %}}", "{: onclick=\"x\"}", "{{ 7*7 }}", "{% if a %}"]
+CODE_ARTICLE = {
+    **HANT_ARTICLE, "title": "代码里的模板语法",
+    "sections": [{"heading": "代码", "body": "行内 `{{< youtube abc >}}` 和 `{: onclick=\"x\"}`\n\n"
+                                            "```\n{{< youtube abc >}} {{% notice %}}\n{: onclick=\"x\"}\n"
+                                            "{{ 7*7 }} {% if a %}\n```"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_template_syntax_in_code_shows_as_written(name: str, tmp_path: Path) -> None:
+    import html
+    import re
+
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, CODE_ARTICLE)
+    page = next(text for path in built.rglob("*.html")
+                if "代码里的模板语法" in (text := path.read_text(encoding="utf-8")) and "<code" in text)
+    # Each code element's text, as a reader sees it (Hexo's highlighter makes a block a <pre> of spans).
+    code = [html.unescape(re.sub(r"<[^>]+>", "", inner))
+            for _tag, inner in re.findall(r"<(code|pre)\b[^>]*>(.*?)</\1>", page, re.DOTALL)]
+    assert "{{< youtube abc >}}" in code and "{: onclick=\"x\"}" in code, code
+    block = next(text for text in code if "notice" in text)
+    assert all(text in block for text in CODE_TEXTS), block
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_a_post_named_after_an_id_starting_with_an_underscore_is_built(name: str, tmp_path: Path) -> None:
+    """Hexo and Jekyll skip a file whose name starts with ``_`` in their posts' folders: a
+    post of a title that gives no slug is named after its video's id, which may start so."""
+    import json
+
+    videos = video_dir_with(tmp_path, SEED)
+    seed = json.loads((videos / f"{SEED}.info.json").read_text(encoding="utf-8"))
+    video_id = "_nd3rsc0re1"
+    info = dict(seed, id=video_id, display_id=video_id, title="？！…", fulltitle="？！…",
+                webpage_url=f"https://www.youtube.com/watch?v={video_id}")
+    (videos / f"{video_id}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    built = approved_and_built(name, tmp_path, HANT_ARTICLE, video_id)
+    assert any(HANT_ARTICLE["title"] in path.read_text(encoding="utf-8") for path in built.rglob("*.html"))
+
+
+# Script links whose title is in single quotes or parentheses (CommonMark's other two forms), or
+# whose text holds brackets, or whose scheme's colon is backslash-escaped (Markdown unescapes it).
+LINKS_ARTICLE = {
+    **HANT_ARTICLE, "title": "链接的标题",
+    "sections": [{"heading": "链接", "body": "[a](javascript:alert%281%29 'x') [b](javascript:alert%282%29 (y)) "
+                                            "[c](vbscript:msgbox%283%29 'z') [d]( <javascript:alert%284%29> 'w')\n\n"
+                                            "[e][ref] [[f]](javascript:alert%286%29) [g [h] i](javascript:alert%287%29) "
+                                            "[j](javascript\\:alert%288%29)\n\n"
+                                            "[ref]: javascript:alert%285%29 'v'"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_script_links_with_any_title_are_not_links(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, LINKS_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "链接的标题" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)
+    for text in pages.values():
+        tags = Tags()
+        tags.feed(text)
+        assert not any((value or "").strip().lower().startswith("vbscript:") for _, attrs in tags.seen for _, value in attrs)
+
+
+# Text a generator's Markdown may read as prose though CommonMark reads it as code: a fence never
+# closed, a fence right under a paragraph line or with words after it (kramdown's fence takes one),
+# a code span across lines.
+OPEN_CODE_ARTICLE = {
+    **HANT_ARTICLE, "title": "没有合上的代码块",
+    "sections": [{"heading": "代码", "body": "一段\n```\n{: onclick=\"alert(1)\"}\n```\n\n行内 `x\n{: onclick=\"alert(2)\"}\n` y\n\n"
+                                            "```js two words\n{: onclick=\"alert(4)\"}\n```\n\n"
+                                            "```\n段落 {{< youtube abc >}}\n{: onclick=\"alert(3)\"}"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_code_a_generator_may_read_as_prose_stays_inert(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, OPEN_CODE_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "没有合上的代码块" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -142,3 +144,55 @@ def categories(content: PostContent) -> list[str]:
     """``area`` then ``category``: the generators' ``categories`` (Hexo reads the list as a
     hierarchy, the category inside its area)."""
     return [value for value in (content.area, content.category) if value]
+
+
+# A code span: backticks, then the next run of as many, on the same line.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+
+
+def outside_code(body: str, prose: Callable[[str], str], code: Callable[[str], str] = str) -> str:
+    """``body`` with ``prose`` applied to its Markdown text and ``code`` to its code (fenced and
+    indented blocks, code spans): a generator's Markdown shows code exactly as written, so an
+    entity that keeps its syntax inert in prose would show in code as the entity. Only what every
+    generator's Markdown reads as code counts (else text taken for code would not be made inert):
+    blocks at the top level (not in a list or a quote) after a blank line, a fence closed and
+    with at most one word after it (kramdown's), a code span on one line."""
+    from markdown_it import MarkdownIt
+
+    lines = re.split(r"(?<=\n)", body)  # markdown-it's lines (splitlines() also breaks at \f, \x1c …)
+    blocks = [token.map for token in MarkdownIt("commonmark").parse(body)
+              if token.map and token.level == 0 and _plain_block(lines, *token.map, token.type, token.markup)]
+    out, line = [], 0
+    for start, end in blocks:
+        out += [_spans("".join(lines[line:start]), prose, code), code("".join(lines[start:end]))]
+        line = end
+    return "".join([*out, _spans("".join(lines[line:]), prose, code)])
+
+
+def _plain_block(lines: list[str], start: int, end: int, kind: str, markup: str) -> bool:
+    """Whether ``lines[start:end]`` is code to every generator: an indented block, or a fence with
+    one word (or none) after it that is closed, either with a blank line (or nothing) above."""
+    if start > 0 and lines[start - 1].strip():
+        return False
+    if kind == "code_block":
+        return True
+    info = lines[start].strip()[len(markup):].split()
+    closing = lines[end - 1].strip() if end - start >= 2 else ""
+    return kind == "fence" and len(info) <= 1 and closing.startswith(markup) and set(closing) == {markup[0]}
+
+
+def _spans(text: str, prose: Callable[[str], str], code: Callable[[str], str]) -> str:
+    out, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out += [prose(text[last:match.start()]), code(match.group(0))]
+        last = match.end()
+    return "".join([*out, prose(text[last:])])
+
+
+def replaced(pairs: tuple[tuple[str, str], ...], *, back: bool = False) -> Callable[[str], str]:
+    """A function replacing each pair's first text by its second (``back``: the second by the first)."""
+    def replace(text: str) -> str:
+        for syntax, inert in pairs:
+            text = text.replace(inert, syntax) if back else text.replace(syntax, inert)
+        return text
+    return replace

@@ -3,22 +3,45 @@ YAML front matter with Hugo's own fields (``title``, ``date`` in RFC 3339, ``dra
 ``slug``, ``summary``, ``tags``, ``categories``: the area then the category) and the seed's
 other fields as custom parameters (``.Params``); ``draft: true`` until approved, in place.
 
-Hugo runs the shortcodes it finds in content, and an unknown one fails the whole site build:
-``{{<`` and ``{{%`` in the text are written with an entity for their third character, which
-Markdown shows as the character, so they reach the page as text (and read back as written).
+Hugo runs the shortcodes it finds in content, code included, and an unknown one fails the whole
+site build: ``{{<`` and ``{{%`` in the text are written with an entity for their third
+character, which Markdown shows as the character, so they reach the page as text (and read back
+as written). Code shows no entity, so there a whole shortcode is written as Hugo's own escape,
+``{{</* x */>}}``, which Hugo shows as ``{{< x >}}`` (one left open keeps the entity: Hugo fails
+on an open escape).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pipeline.config import Config
 from pipeline.post.formats import yamlfront
 from pipeline.post.formats.base import (SEED_LISTS, SEED_PARAMS, SEED_SLUGS, SOURCE_NOT_SETTABLE, PostContent,
-                                        PostText, categories, hidden_beside, layout_of, seed_params)
+                                        PostText, categories, hidden_beside, layout_of, outside_code, replaced,
+                                        seed_params)
 from pipeline.post.formats.eleventy import read_back, with_fields
 
 _SHORTCODES = (("{{<", "{{&lt;"), ("{{%", "{{&#37;"))
+_WHOLE = re.compile(r"\{\{<(.*?)>\}\}|\{\{%(.*?)%\}\}", re.DOTALL)  # {{< x >}}, {{% x %}}
+_ESCAPED = re.compile(r"\{\{</\*(.*?)\*/>\}\}|\{\{%/\*(.*?)\*/%\}\}", re.DOTALL)  # {{</* x */>}}, {{%/* x */%}}
+
+
+def _code(text: str) -> str:
+    """Code's shortcodes: a whole one as Hugo's escape, the rest of its ``{{<`` and ``{{%`` as in prose."""
+    out, last = [], 0
+    for match in _WHOLE.finditer(text):
+        angle = match.group(1) is not None
+        inner = match.group(1) if angle else match.group(2)
+        out += [replaced(_SHORTCODES)(text[last:match.start()]), "{{</*%s*/>}}" % inner if angle else "{{%%/*%s*/%%}}" % inner]
+        last = match.end()
+    return "".join([*out, replaced(_SHORTCODES)(text[last:])])
+
+
+def _code_back(text: str) -> str:
+    text = replaced(_SHORTCODES, back=True)(text)
+    return _ESCAPED.sub(lambda m: "{{<%s>}}" % m[1] if m[1] is not None else "{{%%%s%%}}" % m[2], text)
 
 
 class Hugo:
@@ -44,15 +67,12 @@ class Hugo:
         return {**front, **seed_params(content, config)}
 
     def dumps(self, front: dict[str, Any], body: str) -> str:
-        for syntax, inert in _SHORTCODES:
-            body = body.replace(syntax, inert)
+        body = outside_code(body, replaced(_SHORTCODES), _code)
         return yamlfront.dump(front, body, sort_keys=False)
 
     def loads(self, text: str) -> PostText:
         front, body = yamlfront.load(text)
-        for syntax, inert in _SHORTCODES:
-            body = body.replace(inert, syntax)
-        return read_back(front, body)
+        return read_back(front, outside_code(body, replaced(_SHORTCODES, back=True), _code_back))
 
     def is_draft(self, name: str, text: str) -> bool:
         return yamlfront.is_draft(text, unmarked=False)  # Hugo publishes a page without ``draft:``

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.post.formats import yamlfront
-from pipeline.post.formats.base import PostText, hidden_beside
+from pipeline.post.formats.base import PostText, hidden_beside, outside_code, replaced
 from pipeline.post.formats.eleventy import read_back, with_fields
 
 
@@ -26,16 +26,14 @@ class PlacedDrafts:
     source_field = "source"  # the field of the video's URL, which identifies the post
 
     def dumps(self, front: dict[str, Any], body: str) -> str:
-        for syntax, inert in self.inert:
-            body = body.replace(syntax, inert)
+        body = outside_code(body, replaced(self.inert))  # code is shown as written, never acted on
         return yamlfront.dump({**{k: v for k, v in front.items() if k != self.guard}, self.guard: _GUARDS[self.guard]},
                               body, sort_keys=False)
 
     def loads(self, text: str) -> PostText:
         front, body = yamlfront.load(text)
         front.pop(self.guard, None)  # the format's own, always written back by dumps
-        for syntax, inert in self.inert:
-            body = body.replace(inert, syntax)
+        body = outside_code(body, replaced(self.inert, back=True))
         return read_back(front, body, self.source_field)
 
     def is_draft(self, name: str, text: str) -> bool:
@@ -47,7 +45,10 @@ class PlacedDrafts:
     summary_field = "excerpt"
 
     def file_name(self, date: str, slug: str, video_id: str) -> str:
-        return f"{self.drafts}{slug or video_id}.md"
+        name = slug or video_id
+        # Both generators skip a file whose name starts with "_" in their drafts and posts
+        # folders, and a video's id may start so (a title that gives no slug names a post so).
+        return f"{self.drafts}{'post' if name.startswith('_') else ''}{name}.md"
 
     beside = staticmethod(hidden_beside)
 

@@ -154,7 +154,9 @@ def test_an_episode_titled_as_a_path_or_a_template_stays_text_and_builds(cli, sh
     site = build_site(posts, tmp_path)
     pages = [p.read_text(encoding="utf-8") for p in site.rglob("*.html")]
     assert len(pages) >= 2
-    assert any("{{ 6*7 }}" in page for page in pages) and not any("42" in page for page in pages)
+    # 6*7 never evaluated: no 42 of its own (the test server's port, 127.0.0.1:54213, may hold one).
+    assert any("{{ 6*7 }}" in page for page in pages)
+    assert not any(re.search(r"(?<![\d:])42(?!\d)", page) for page in pages)
     for text in pages:
         tags = Tags()
         tags.feed(text)

@@ -196,3 +196,16 @@ def replaced(pairs: tuple[tuple[str, str], ...], *, back: bool = False) -> Calla
             text = text.replace(inert, syntax) if back else text.replace(syntax, inert)
         return text
     return replace
+
+
+def read_back(front: dict[str, Any], body: str, source_field: str = "source") -> PostText:
+    """A post's front matter and body as ``PostText`` (its title, source and tags where it has them)."""
+    tags = front.get("tags")
+    return PostText(front=front, body=body, title=str(front.get("title") or ""),
+                    source=str(front.get(source_field) or ""),
+                    tags=[str(tag) for tag in tags] if isinstance(tags, list) else [])
+
+
+def with_fields(front: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The front matter with ``new``'s values for the fields it has (the others are not added)."""
+    return {key: new.get(key, value) for key, value in front.items()}

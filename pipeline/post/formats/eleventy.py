@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.post.formats import yamlfront
-from pipeline.post.formats.base import PostContent, PostText, layout_of
+from pipeline.post.formats.base import PostContent, PostText, layout_of, read_back, with_fields
 from pipeline.sanitize import has_template_syntax
 from pipeline.slugs import slugify
 
@@ -78,19 +78,6 @@ class Eleventy:
 
     def approve(self, name: str, text: str) -> tuple[str, str]:
         return name, yamlfront.approve_draft(text, self.dumps, yamlfront.load)
-
-
-def read_back(front: dict[str, Any], body: str, source_field: str = "source") -> PostText:
-    """A post's front matter and body as ``PostText`` (its title, source and tags where it has them)."""
-    tags = front.get("tags")
-    return PostText(front=front, body=body, title=str(front.get("title") or ""),
-                    source=str(front.get(source_field) or ""),
-                    tags=[str(tag) for tag in tags] if isinstance(tags, list) else [])
-
-
-def with_fields(front: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The front matter with ``new``'s values for the fields it has (the others are not added)."""
-    return {key: new.get(key, value) for key, value in front.items()}
 
 
 def _guard_liquid(front: dict[str, Any], body: str) -> dict[str, Any]:

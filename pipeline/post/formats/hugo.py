@@ -19,9 +19,8 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.post.formats import yamlfront
 from pipeline.post.formats.base import (SEED_LISTS, SEED_PARAMS, SEED_SLUGS, SOURCE_NOT_SETTABLE, PostContent,
-                                        PostText, categories, hidden_beside, layout_of, outside_code, replaced,
-                                        seed_params)
-from pipeline.post.formats.eleventy import read_back, with_fields
+                                        PostText, categories, hidden_beside, layout_of, outside_code, read_back,
+                                        replaced, seed_params, with_fields)
 
 _SHORTCODES = (("{{<", "{{&lt;"), ("{{%", "{{&#37;"))
 _WHOLE = re.compile(r"\{\{<(.*?)>\}\}|\{\{%(.*?)%\}\}", re.DOTALL)  # {{< x >}}, {{% x %}}

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.post.formats import yamlfront
-from pipeline.post.formats.base import PostText, hidden_beside, outside_code, replaced
-from pipeline.post.formats.eleventy import read_back, with_fields
+from pipeline.post.formats.base import PostText, hidden_beside, outside_code, read_back, replaced, with_fields
 
 
 class PlacedDrafts:

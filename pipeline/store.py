@@ -90,6 +90,8 @@ class Store:
         self.videos_dir = self.root / "videos"
         self.posts_dir = self.root / "posts"
         self._real_root = self.root.resolve()  # for ``relative``: the output folder is not moved meanwhile
+        # Links followed (``posts`` may be a link into the site): resolved once, as the root is.
+        self.real_posts_dir = self.posts_dir.resolve()
 
     # --- paths -------------------------------------------------------------------------
 

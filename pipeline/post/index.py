@@ -32,7 +32,7 @@ _LOCK = threading.Lock()
 def post_name(store: Store, path: Path) -> str:
     """A post's name as its format knows it: its path inside the posts folder, with ``/`` (a
     post outside the folder, which a hand-edited ``post.json`` may name, by its file name)."""
-    posts, resolved = store.posts_dir.resolve(), path.resolve()
+    posts, resolved = store.real_posts_dir, path.resolve()
     return resolved.relative_to(posts).as_posix() if resolved.is_relative_to(posts) else path.name
 
 

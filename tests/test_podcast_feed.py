@@ -273,3 +273,33 @@ def test_items_feedparser_does_not_count_keep_their_tags():
     feed = parse_feed(data, max_mb=1)
     assert {e.guid: [t.url for t in e.transcripts] for e in feed.episodes} == {
         "a": ["https://a/1.vtt"], "b": ["https://a/2.vtt"]}
+
+
+def test_the_namespace_declared_over_http_is_the_podcast_namespace():
+    # Feeds (and other readers' tests) declare xmlns:podcast="http://podcastindex.org/namespace/1.0":
+    # its transcripts, persons and chapters are the same tags.
+    text = (FEEDS / "namespace-example.xml").read_text(encoding="utf-8")
+    assert 'xmlns:podcast="https://podcastindex.org/namespace/1.0"' in text
+    text = text.replace('xmlns:podcast="https://podcastindex.org/namespace/1.0"',
+                        'xmlns:podcast="http://podcastindex.org/namespace/1.0"')
+    episode = parse_feed(text.encode(), max_mb=50).episodes[0]
+    assert [t.type for t in episode.transcripts] == ["text/plain", "text/vtt"]
+    assert [p.name for p in episode.persons] == ["Adam Curry", "Dave Jones", "Becky Smith"]
+
+
+def test_two_items_of_one_guid_are_two_episodes_each_reached_again():
+    # A publisher's mistake (a copied item whose guid was not changed): the second episode is
+    # not lost as a repeat of the first, and each is found again by the reference its listing gives.
+    from pipeline.sites.podcast import episode_url
+
+    text = (FEEDS / "themnshow.xml").read_text(encoding="utf-8")
+    feed = parse_feed(text.encode(), max_mb=50)
+    first, second = feed.episodes[0], feed.episodes[1]
+    text = text.replace(f">{second.guid}</guid>", f">{first.guid}</guid>")
+    feed = parse_feed(text.encode(), max_mb=50)
+    one, two = feed.episodes[0], feed.episodes[1]
+    assert one.guid == two.guid and one.id != two.id
+    assert one.id == first.id  # the first keeps its id: its folder and post stay its own
+    for episode in (one, two):
+        key = split_episode_ref(episode_url("https://x.test/feed.xml", episode))[1]
+        assert find_episode(feed, key) is episode

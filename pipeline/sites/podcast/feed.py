@@ -98,6 +98,9 @@ class Episode(BaseModel):
     error: str | None = None
     # Notes about fields that were dropped (a transcript URL that is not http(s)).
     notes: list[str] = Field(default_factory=list)
+    # Another item before it has the same guid (a publisher's copied item): its id is made from
+    # its audio too, and it is reached again by that id, not by the guid the first one answers to.
+    repeated_guid: bool = False
 
     @property
     def guests(self) -> list[str]:
@@ -220,7 +223,8 @@ def _local(tag: str) -> tuple[str, str]:
 
 
 def _is_podcast(namespace: str) -> bool:
-    return namespace.rstrip("/").lower() in PODCAST_NAMESPACES
+    # Feeds declare the namespace over http:// too: the same tags.
+    return re.sub(r"^http://", "https://", namespace.strip().rstrip("/").lower()) in PODCAST_NAMESPACES
 
 
 def _podcast_children(element: Element, name: str) -> list[Element]:
@@ -428,6 +432,7 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
     aligned = len(items) == len(parsed.entries)
     by_guid = {} if aligned else {_guid_of(item): item for item in items if isinstance(item, Element)}
     episodes = []
+    seen: dict[str, str] = {}  # id -> that episode's audio URL
     for index, entry in enumerate(parsed.entries):
         item = items[index] if aligned else by_guid.get(_text(entry.get("id")))
         try:
@@ -440,6 +445,10 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
         # An item without a guid still gets an id (by its place, the only thing it has): it
         # fails on its own, visibly, rather than being left out of the listing.
         episode.id = episode.id or episode_id(episode.guid or f"\nitem {index + 1}", podcast_guid or title)
+        if episode.id in seen and episode.enclosure and episode.enclosure.url != seen[episode.id]:
+            episode.id = episode_id(f"{episode.guid}\n{episode.enclosure.url}", podcast_guid or title)
+            episode.repeated_guid = True
+        seen.setdefault(episode.id, episode.enclosure.url if episode.enclosure else "")
         episodes.append(episode)
     return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,

@@ -112,3 +112,27 @@ def test_the_batch_api_runs_a_bilibili_and_another_sites_video(cli, fake_llm, tm
         "http://www.ted.com/talks/dan_dennett_on_our_consciousness.html", f"https://www.bilibili.com/video/{BV}"]
     for video in (f"bilibili-{BV}", "ted-102"):
         assert json.loads((tmp_path / "output" / "videos" / video / "batch.json").read_text())["requests"]
+
+
+def test_an_info_json_with_fields_of_the_wrong_kind_fails_alone_in_one_line(cli, tmp_path: Path) -> None:
+    # A hand-edited or hostile info.json: a title that is a number, a duration that is text, an
+    # extractor_key that is a path. Each fails on its own, one line naming its file and the
+    # cause; the real one beside them still gives its draft.
+    videos = tmp_path / "videos"
+    copy_info(videos, VIMEO)
+    shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / VIMEO.replace(".info.json", ".en.srt"))
+    real = json.loads((OTHERS / VIMEO).read_text(encoding="utf-8"))
+    for name, change in {"number-title": {"title": 12345}, "text-duration": {"duration": "abc"},
+                         "path-key": {"extractor_key": "../Evil"}}.items():
+        info = {**real, **change, "id": name.replace("-", ""), "webpage_url": f"https://example.org/v/{name}"}
+        (videos / f"{name}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    result = cli("run", "videos", "--allow-description")
+    assert result.code == 1, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, result.stderr
+    for name, field in (("number-title", "title"), ("text-duration", "duration"), ("path-key", "extractor_key")):
+        line = next(line for line in errors if f"{name}.info.json" in line)
+        assert field in line, line
+    assert "validation error" not in result.stderr and "pydantic" not in result.stderr
+    assert not (tmp_path / "evil-pathkey").exists() and not (tmp_path / "output" / "evil-pathkey").exists()
+    assert list(posts(tmp_path)) == ["2011-12-20-fox-classics-forever-classic-id-a-full-minute.md"]

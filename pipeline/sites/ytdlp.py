@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
+from pipeline.artifacts import shape_problem
 from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
@@ -26,6 +29,9 @@ Classify = Callable[[str, str], FetchError]
 
 log = logging.getLogger(__name__)
 
+# What a yt-dlp extractor's key is made of (``Vimeo``, ``TedTalk``, ``BiliBiliBangumi``): it
+# names a site and so a folder, so a key of anything else (``../x``) names none.
+EXTRACTOR_KEY = re.compile(r"[A-Za-z0-9]{1,40}")
 METADATA_FIELDS = (
     "id", "title", "channel", "uploader", "upload_date", "release_date", "duration", "description", "tags",
     "language", "webpage_url", "channel_id", "channel_url", "live_status", "availability",
@@ -99,7 +105,13 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
         data[bucket].setdefault(lang, []).insert(0, {"ext": sub.get("ext") or "vtt", "data": sub["data"]})
     data["origin"] = origin
     data["info_path"] = str(info_path) if info_path else None
-    return Metadata.model_validate(data)
+    key = info.get("extractor_key")
+    if key is not None and not EXTRACTOR_KEY.fullmatch(str(key)):
+        raise FetchError(f"{info_path or 'yt-dlp'}: extractor_key {str(key)[:60]!r} is not a yt-dlp extractor's name")
+    try:
+        return Metadata.model_validate(data)
+    except ValidationError as exc:
+        raise FetchError(f"{info_path or 'yt-dlp'}: not a yt-dlp info.json: {shape_problem(exc)}") from None
 
 
 def load_info_json(path: Path, languages: list[str] | None = None, max_mb: float | None = None) -> Metadata:

@@ -303,3 +303,13 @@ def test_two_items_of_one_guid_are_two_episodes_each_reached_again():
     for episode in (one, two):
         key = split_episode_ref(episode_url("https://x.test/feed.xml", episode))[1]
         assert find_episode(feed, key) is episode
+
+
+def test_a_guid_whose_case_changes_is_the_same_episode():
+    # A host move can rewrite a UUID guid in capitals: the episode keeps its id (its folder, its
+    # post, --new's record of it) and the reference stored before the move still finds it.
+    data = (FEEDS / "themnshow.xml").read_bytes()
+    before = parse_feed(data, max_mb=50).episodes[0]
+    moved = parse_feed(data.replace(before.guid.encode(), before.guid.upper().encode()), max_mb=50)
+    assert moved.episodes[0].guid == before.guid.upper() and moved.episodes[0].id == before.id
+    assert find_episode(moved, before.guid) is moved.episodes[0]

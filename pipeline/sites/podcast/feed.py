@@ -159,8 +159,9 @@ def episode_id(guid: str, namespace: str) -> str:
     """The episode's id: ``ID_LENGTH`` hex digits of a hash of the feed's ``podcast:guid`` (else
     its title) and the item's guid. Neither the feed's URL nor the item's place in it counts, so
     the id stays when the feed moves or grows; the namespace keeps two feeds whose items are
-    both guid "1" apart."""
-    digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip()}".encode()).hexdigest()
+    both guid "1" apart. The guid's case does not count either: a host move that rewrites a UUID
+    guid in capitals leaves the episode what it was."""
+    digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip().casefold()}".encode()).hexdigest()
     return digest[:ID_LENGTH]
 
 
@@ -529,6 +530,9 @@ def find_episode(feed: Feed, key: str) -> Episode | None:
 
     for episode in feed.episodes:
         if key in (episode.guid, episode.id):
+            return episode
+    for episode in feed.episodes:  # a guid whose case changed since the key was given (``episode_id``)
+        if not episode.repeated_guid and episode.guid.strip().casefold() == key.strip().casefold():
             return episode
     for episode in feed.episodes:
         if episode.enclosure and (episode.enclosure.url == key or bare(episode.enclosure.url) == bare(key)):

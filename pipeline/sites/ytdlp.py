@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from pipeline.artifacts import shape_problem
-from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
+from pipeline.errors import ConfigError, FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
 
@@ -142,10 +142,27 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     if proxy:
         params["proxy"] = proxy
     if cookies_file:
-        params["cookiefile"] = cookies_file
+        params["cookiefile"] = _netscape_cookies(cookies_file)
     if cookies_from_browser:
         params["cookiesfrombrowser"] = (cookies_from_browser,)
     return params
+
+
+def _netscape_cookies(path: str) -> str:
+    """``path`` when it is a Netscape cookies.txt; a ``ConfigError`` otherwise. yt-dlp prints
+    each line it cannot read, cookie values and all, straight to stderr (past every mask): a
+    Cookie header pasted in place of the file must never reach it."""
+    try:
+        lines = Path(path).expanduser().read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return path  # yt-dlp names a missing file itself
+    for number, line in enumerate(lines, 1):
+        comment = line.startswith("#") and not line.startswith("#HttpOnly_")
+        if line.strip() and not comment and len(line.split("\t")) < 7:
+            raise ConfigError(f"{path}: line {number} is not a cookie of a Netscape cookies.txt (7 tab-separated "
+                              "fields); export the cookies in that format (a Cookie header copied from the browser "
+                              "is not one)")
+    return path
 
 
 def section_params(section: SiteConfig) -> dict[str, Any]:

@@ -149,3 +149,14 @@ def test_an_episode_of_a_served_feed_with_its_transcript_and_chapters():
     assert transcript.language == "EN" and transcript.paragraphs[0].speaker == "Travis"
     assert {p.chapter for p in transcript.paragraphs} == {"Start", "Later"}
     assert missing == [] and "HTTP 404" in why
+
+
+@pytest.mark.parametrize("name, kind", [("buzzsprout-example.srt", "text/plain"), ("buzzsprout-example.vtt", "text/plain"),
+                                        ("buzzsprout-example.vtt", "text/html")])
+def test_a_caption_file_under_another_type_is_read_as_what_it_is(name, kind):
+    # Hosts mislabel transcripts (an SRT as text/plain): its cue numbers and times are not words.
+    as_itself = read(name, "text/vtt" if name.endswith(".vtt") else "application/srt")
+    mislabelled = read(name, kind)
+    assert mislabelled.text() == as_itself.text()
+    assert [(p.speaker, p.start) for p in mislabelled.paragraphs] == [(p.speaker, p.start) for p in as_itself.paragraphs]
+    assert "-->" not in mislabelled.text()

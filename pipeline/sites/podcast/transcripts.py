@@ -25,7 +25,7 @@ from pipeline.sites.podcast.feed import Episode, TranscriptLink
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.sanitize import strip_invisible
 from pipeline.words.caption_clean import voice
-from pipeline.words.caption_formats import CaptionFormatError, json_objects, language_matches, read_cues, seconds
+from pipeline.words.caption_formats import CaptionFormatError, detect_format, json_objects, language_matches, read_cues, seconds
 from pipeline.words.captions import build_paragraphs, clean_snippets, parse_caption_file
 from pipeline.words.textfiles import TextFileError, decode
 
@@ -274,6 +274,15 @@ def _plain(text: str) -> list[Segment]:
     return _spoken(pieces)
 
 
+def _captions_by_content(text: str) -> str | None:
+    """"vtt" or "srt" for a text that is one of those whatever its declared type, else None."""
+    try:
+        found = detect_format("", text)
+    except CaptionFormatError:
+        return None
+    return found if found in ("vtt", "srt") else None
+
+
 def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapters: list[Chapter] | None = None,
                     paragraph_seconds: float = 90.0, language: str | None = None) -> Transcript:
     """The transcript in ``data``, read as ``link``'s type says, as ``transcript.json`` holds it
@@ -287,6 +296,8 @@ def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapter
     except TextFileError as exc:
         raise TranscriptReadError(str(exc)) from None
     text = strip_invisible(decoded.text)
+    if fmt in ("html", "text"):  # hosts mislabel captions (an SRT as text/plain): their times are not words
+        fmt = _captions_by_content(text) or fmt
     readers: dict[str, Callable[[str], list[Segment]]] = {
         "vtt": lambda t: _captions(t, "vtt"), "srt": lambda t: _captions(t, "srt"),
         "json": _json, "html": _html, "text": _plain}

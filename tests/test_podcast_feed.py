@@ -313,3 +313,16 @@ def test_a_guid_whose_case_changes_is_the_same_episode():
     moved = parse_feed(data.replace(before.guid.encode(), before.guid.upper().encode()), max_mb=50)
     assert moved.episodes[0].guid == before.guid.upper() and moved.episodes[0].id == before.id
     assert find_episode(moved, before.guid) is moved.episodes[0]
+
+
+def test_one_episode_by_an_audio_url_that_differs_from_the_others_only_in_its_query():
+    items = "".join(f"<item><title>Episode {n}</title><guid>g{n}</guid>"
+                    f"<enclosure url='https://host.example/download.php?episode={n}' type='audio/mpeg'/></item>"
+                    for n in (1, 2, 3))
+    feed = parse_feed(f"<rss version='2.0'><channel><title>S</title>{items}</channel></rss>".encode(), max_mb=1)
+    assert find_episode(feed, "https://host.example/download.php?episode=2").title == "Episode 2"
+    assert find_episode(feed, "https://host.example/download.php?episode=9") is None
+    # One audio file under tracking parameters of its own is still that one episode.
+    one = parse_feed(b"<rss version='2.0'><channel><title>S</title><item><title>A</title><guid>a</guid>"
+                     b"<enclosure url='https://cdn.example/a.mp3?utm_source=feed'/></item></channel></rss>", max_mb=1)
+    assert find_episode(one, "https://cdn.example/a.mp3").title == "A"

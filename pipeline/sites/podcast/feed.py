@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from html.parser import HTMLParser
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -39,8 +39,8 @@ from pipeline.sanitize import strip_invisible
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
 
-__all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
-           "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
+__all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_by_audio",
+           "episode_id", "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
            "split_episode_ref"]
 
 # The namespace's current URI and the GitHub URLs older feeds declare (any case).
@@ -523,21 +523,31 @@ def split_episode_ref(source: str) -> tuple[str, str | None]:
     return (feed, unquote(key).strip() or None) if marker else (source, None)
 
 
-def find_episode(feed: Feed, key: str) -> Episode | None:
-    """The episode ``key`` names: its guid, its id, or its enclosure URL (with or without the query)."""
-    def bare(url: str) -> str:
-        return url.split("?", 1)[0].split("#", 1)[0]
+def episode_by_audio(feed: Feed, url: str) -> Episode | None:
+    """The episode whose enclosure is ``url``; else the one whose enclosure is it without the
+    query (tracking parameters differ between a directory and the feed) when only one is: the
+    query is the episode where one script serves them all (``download.php?episode=N``)."""
+    def bare(address: str) -> str:
+        parts = urlsplit(address)
+        return f"{parts.hostname}{parts.path}".lower()
 
+    with_audio = [episode for episode in feed.episodes if episode.enclosure and url]
+    exact = [episode for episode in with_audio if episode.enclosure.url == url]  # type: ignore[union-attr]
+    if exact:
+        return exact[0]
+    alike = [episode for episode in with_audio if bare(episode.enclosure.url) == bare(url)]  # type: ignore[union-attr]
+    return alike[0] if len(alike) == 1 else None
+
+
+def find_episode(feed: Feed, key: str) -> Episode | None:
+    """The episode ``key`` names: its guid, its id, or its enclosure URL (``episode_by_audio``)."""
     for episode in feed.episodes:
         if key in (episode.guid, episode.id):
             return episode
     for episode in feed.episodes:  # a guid whose case changed since the key was given (``episode_id``)
         if not episode.repeated_guid and episode.guid.strip().casefold() == key.strip().casefold():
             return episode
-    for episode in feed.episodes:
-        if episode.enclosure and (episode.enclosure.url == key or bare(episode.enclosure.url) == bare(key)):
-            return episode
-    return None
+    return episode_by_audio(feed, key)
 
 
 def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> Feed:

@@ -91,7 +91,8 @@ def test_pub_dates_in_every_form(date, expected):
 
 @pytest.mark.parametrize("value, seconds", [("3600", 3600), ("59:30", 3570), ("1:02:03", 3723), ("01:00:00", 3600),
                                             ("3600.5", 3600.5), ("", None), ("about an hour", None), ("1:75", None),
-                                            ("-5", None)])
+                                            ("-5", None), ("nan", None), ("inf", None), ("1:inf", None),
+                                            ("1e400", None)])
 def test_durations(value, seconds):
     assert parse_duration(value) == seconds
 

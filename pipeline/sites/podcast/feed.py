@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Iterable
@@ -127,7 +128,8 @@ class Feed(BaseModel):
 
 def parse_duration(value: object) -> float | None:
     """``itunes:duration`` in seconds: ``"3600"``, ``"3600.5"``, ``"59:30"``, ``"1:02:03"``;
-    None for anything else (``"about an hour"``, ``""``, a negative number)."""
+    None for anything else (``"about an hour"``, ``""``, a negative number, ``"nan"``, ``"inf"``:
+    a length that would make the dry run's cost of speech recognition NaN or infinite)."""
     text = str(value or "").strip()
     if not text:
         return None
@@ -138,7 +140,7 @@ def parse_duration(value: object) -> float | None:
         numbers = [float(part) for part in parts]
     except ValueError:
         return None
-    if any(n < 0 for n in numbers) or any(n >= 60 for n in numbers[1:]):
+    if not all(map(math.isfinite, numbers)) or any(n < 0 for n in numbers) or any(n >= 60 for n in numbers[1:]):
         return None
     seconds = 0.0
     for number in numbers:

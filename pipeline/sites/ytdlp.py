@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import textwrap
 from collections.abc import Callable
@@ -76,6 +77,9 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
     if languages is not None:
         keep = {lang.split("-")[0].lower() for lang in [*languages, str(info.get("language") or ""), "en"] if lang}
     data: dict[str, Any] = {key: info.get(key) for key in METADATA_FIELDS if info.get(key) is not None}
+    duration = data.get("duration")
+    if isinstance(duration, (int, float)) and not (math.isfinite(duration) and duration >= 0):
+        del data["duration"]  # NaN, Infinity (Python's json reads them) or negative: no length, and no JSON
     data["id"] = str(info.get("id") or info.get("display_id") or "")
     if not data["id"]:
         raise FetchError(f"{info_path or 'yt-dlp'}: the metadata has no video id")

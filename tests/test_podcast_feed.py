@@ -327,3 +327,9 @@ def test_one_episode_by_an_audio_url_that_differs_from_the_others_only_in_its_qu
     one = parse_feed(b"<rss version='2.0'><channel><title>S</title><item><title>A</title><guid>a</guid>"
                      b"<enclosure url='https://cdn.example/a.mp3?utm_source=feed'/></item></channel></rss>", max_mb=1)
     assert find_episode(one, "https://cdn.example/a.mp3").title == "A"
+
+
+def test_chapters_at_no_time_are_left_out():
+    chapters = parse_chapters(b'{"chapters": [{"startTime": "inf", "title": "A"}, {"startTime": NaN, "title": "B"},'
+                              b' {"startTime": 0, "title": "C"}, {"startTime": 60, "endTime": "inf", "title": "D"}]}')
+    assert [(c.title, c.start_time, c.end_time) for c in chapters] == [("C", 0, 60), ("D", 60, None)]

@@ -51,6 +51,9 @@ def test_plain_text_with_and_without_speakers():
     ("application/json", b"{not json", "not valid JSON"),
     ("application/json", b'{"version": "1.0.0"}', 'no "segments" list'),
     ("application/json", b'{"segments": [{"startTime": "soon", "body": "x"}]}', "bad startTime 'soon'"),
+    # Times that are no times (Python's json reads NaN): transcript.json would hold null and not load again.
+    ("application/json", b'{"segments": [{"startTime": NaN, "endTime": 1, "body": "x"}]}', "bad startTime nan"),
+    ("application/json", b'{"segments": [{"startTime": 0, "endTime": "inf", "body": "x"}]}', "bad endTime 'inf'"),
     ("text/html", b"<html><head><title>x</title></head></html>", "an HTML transcript without any text"),
     ("text/vtt", b"WEBVTT\n\n", "no words in it"),
     ("image/png", b"\x89PNG", "no reader for the type 'image/png'"),

@@ -482,7 +482,8 @@ def parse_chapters(data: bytes) -> list[Chapter]:
             end = float(chapter["endTime"]) if chapter.get("endTime") is not None else None
         except (TypeError, ValueError):
             continue
-        if title and start >= 0:
+        end = end if end is not None and math.isfinite(end) else None
+        if title and math.isfinite(start) and start >= 0:
             found.append((start, end, title))
     found.sort(key=lambda c: c[0])
     return [Chapter(start_time=start, end_time=end if end is not None else

@@ -14,6 +14,7 @@ speaker is a ``Name:`` label that starts two or more cues or lines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
@@ -146,9 +147,12 @@ def _captions(text: str, fmt: str) -> list[Segment]:
 
 def _number(value: object, what: str) -> float:
     try:
-        return float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise TranscriptReadError(f"bad {what} {value!r}") from None
+        number = math.nan
+    if not math.isfinite(number):  # also NaN, which Python's json reads: no time to keep
+        raise TranscriptReadError(f"bad {what} {value!r}")
+    return number
 
 
 def _spoken(pieces: list[tuple[str, float, float, str | None]]) -> list[Segment]:

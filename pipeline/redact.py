@@ -57,12 +57,23 @@ def secrets_of(config: Config | None) -> set[str]:
 
 
 def _cookie_values(path: Path) -> set[str]:
-    """Values of a Netscape cookies.txt (the seventh field of each line)."""
+    """Values of a Netscape cookies.txt (the seventh field of each line; a ``#HttpOnly_`` line is
+    a cookie, not a comment), and of ``name=value`` pairs on any other line: a Cookie header
+    pasted in its place, which yt-dlp's warning quotes line by line."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return set()
-    return {fields[6] for line in lines if not line.startswith("#") and len(fields := line.split("\t")) >= 7}
+    found = set()
+    for line in lines:
+        if line.startswith("#") and not line.startswith("#HttpOnly_"):
+            continue
+        fields = line.split("\t")
+        if len(fields) >= 7:
+            found.add(fields[6].strip())
+        else:
+            found.update(value.strip() for pair in line.split(";") if "=" in pair for value in [pair.split("=", 1)[1]])
+    return found
 
 
 _active = Redactor()

@@ -24,6 +24,7 @@ from pipeline.errors import (BudgetExceeded, Deferred, DiskFull, LLMSetupError, 
                              Yt2PostError)
 from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
+from pipeline.sanitize import sanitize_inline
 from pipeline.sites import DEFAULT, get_site
 from pipeline.stages import ALL, BY_NAME, NAMES, Stage
 from pipeline.store import Store
@@ -308,8 +309,12 @@ def _ref(video: VideoRef) -> dict[str, str | None]:
     (a private feed's credential is not kept: its SOURCE is given again)."""
     ref = {"url": redact(video.url), "info_path": str(video.info_path) if video.info_path else None,
            "media_path": str(video.media_path) if video.media_path else None}
-    # The default site's videos keep the reference they had before sites existed.
-    return ref if video.site == DEFAULT else {**ref, "site": video.site}
+    # The default site's videos keep the reference they had before sites existed. Another
+    # site's keeps the title its listing gave: a podcast episode's id is a hash, and ``status``
+    # names a video that failed before its metadata was written by that title.
+    if video.site == DEFAULT:
+        return ref
+    return {**ref, "site": video.site, **({"title": sanitize_inline(str(video.title))[:300]} if video.title else {})}
 
 
 def failed_videos(store: Store) -> list[VideoRef]:

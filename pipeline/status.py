@@ -74,7 +74,7 @@ def video_status(store: Store, video_id: str) -> VideoStatus:
     flags = [f"{f.kind}: {f.text} (in {f.section}: {f.reason})" for f in (flags_doc.flags if flags_doc else [])]
     return VideoStatus(
         video_id=video_id,
-        title=meta.title if meta else "",
+        title=meta.title if meta else str((status.ref or {}).get("title") or ""),
         stages=stages,
         post=post,
         review=review,

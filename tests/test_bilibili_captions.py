@@ -198,3 +198,14 @@ def test_a_folder_of_a_parts_files_gives_a_draft_named_by_the_part_with_every_wo
     words = "".join(p["text"] for p in transcript["paragraphs"])
     assert all(cue in words for cue in body_contents(AI_ZH)[:5])
     assert not any(comment in words for comment in ("胡渐彪",))  # a danmaku comment of the file beside it
+
+
+@pytest.mark.parametrize("fmt, text", [
+    ("bilibili-json", '{"body": [{"from": NaN, "to": 1.5, "content": "第一句"}]}'),
+    ("bilibili-json", '{"body": [{"from": 0, "to": Infinity, "content": "第一句"}]}'),
+    ("json3", '{"events": [{"tStartMs": NaN, "dDurationMs": 100, "segs": [{"utf8": "words"}]}]}'),
+])
+def test_a_subtitle_json_time_that_is_no_time_is_refused(fmt: str, text: str) -> None:
+    # Python's json reads NaN and Infinity; a transcript.json with them holds null and does not load again.
+    with pytest.raises(CaptionFormatError, match="bad "):
+        read_cues(text, fmt)

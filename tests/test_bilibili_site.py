@@ -356,3 +356,32 @@ def test_a_browser_yt_dlp_cannot_read_is_a_config_error(cli, tmp_path: Path) -> 
     assert result.code == 2, result
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
     assert "bilibili.cookies_from_browser" in line and 'unsupported browser specified for cookies: "netscape4"' in line
+
+
+def test_a_cookie_value_is_in_no_message_when_the_cookies_file_is_a_cookie_header(cli, tmp_path: Path) -> None:
+    # The Cookie header a user copies from the browser's developer tools, not a Netscape file:
+    # yt-dlp's warning quoted each line it skipped; every video would hit it: a configuration error.
+    cookies = f"SESSDATA={SESSDATA}; bili_jct=0a1b2c3d4e5f60718293a4b5c6d7e8f9\n"
+    (tmp_path / "bilibili-cookies.txt").write_text(cookies, encoding="utf-8")
+    config(tmp_path, cookies_file="bilibili-cookies.txt", max_attempts=1)
+    with recorded_sites(RecordedSites(offline=True)):
+        result = cli("run", "https://www.bilibili.com/video/BV117411r7R1")
+        verbose = cli("run", "https://www.bilibili.com/video/BV117411r7R1", "--verbose")
+    assert result.code == 2, result
+    [line] = result.stderr.strip().splitlines()
+    assert "bilibili-cookies.txt: line 1 is not a cookie of a Netscape cookies.txt" in line, line
+    said = result.stdout + result.stderr + verbose.stdout + verbose.stderr + every_file_text(tmp_path)
+    assert SESSDATA not in said and "0a1b2c3d4e5f60718293a4b5c6d7e8f9" not in said, said
+
+
+def test_every_form_of_a_cookies_files_values_is_masked(tmp_path: Path) -> None:
+    from pipeline.config import Config
+    from pipeline.redact import Redactor, secrets_of
+
+    cookies = tmp_path / "cookies.txt"
+    # What browser extensions export for an HttpOnly cookie (SESSDATA is one): "#HttpOnly_" lines
+    # are cookies yt-dlp sends, not comments; and a Cookie header pasted in place of the file.
+    cookies.write_text(f"# Netscape HTTP Cookie File\n#HttpOnly_.bilibili.com\tTRUE\t/\tTRUE\t1893456000\tSESSDATA\t"
+                       f"{SESSDATA}\nbuvid3=9f8e7d6c5b4a; bili_jct=0a1b2c3d4e5f60718293a4b5c6d7e8f9\n", encoding="utf-8")
+    mask = Redactor(secrets_of(Config(bilibili={"cookies_file": str(cookies)})))
+    assert mask(f"a={SESSDATA} b=9f8e7d6c5b4a c=0a1b2c3d4e5f60718293a4b5c6d7e8f9") == "a=[redacted] b=[redacted] c=[redacted]"

@@ -129,3 +129,49 @@ def test_a_page_url_that_is_no_web_address_never_becomes_the_source(cli, tmp_pat
     assert not post["source"].lower().startswith("javascript") and "alert" not in post["source"]
     [folder] = (tmp_path / "output" / "videos").iterdir()
     assert post["source"] == folder.name  # the video's own id, as for a video without a page
+
+
+def test_an_info_json_with_fields_of_the_wrong_kind_fails_alone_in_one_line(cli, tmp_path: Path) -> None:
+    # A hand-edited or hostile info.json: a title that is a number, a duration that is text, an
+    # extractor_key that is a path. Each fails on its own, one line naming its file and the
+    # cause; the real one beside them still gives its draft.
+    videos = tmp_path / "videos"
+    copy_info(videos, VIMEO)
+    shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / VIMEO.replace(".info.json", ".en.srt"))
+    real = json.loads((OTHERS / VIMEO).read_text(encoding="utf-8"))
+    for name, change in {"number-title": {"title": 12345}, "text-duration": {"duration": "abc"},
+                         "path-key": {"extractor_key": "../Evil"}}.items():
+        info = {**real, **change, "id": name.replace("-", ""), "webpage_url": f"https://example.org/v/{name}"}
+        (videos / f"{name}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    result = cli("run", "videos", "--allow-description")
+    assert result.code == 1, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, result.stderr
+    for name, field in (("number-title", "title"), ("text-duration", "duration"), ("path-key", "extractor_key")):
+        line = next(line for line in errors if f"{name}.info.json" in line)
+        assert field in line, line
+    assert "validation error" not in result.stderr and "pydantic" not in result.stderr
+    assert not (tmp_path / "evil-pathkey").exists() and not (tmp_path / "output" / "evil-pathkey").exists()
+    assert list(posts(tmp_path)) == ["2011-12-20-fox-classics-forever-classic-id-a-full-minute.md"]
+
+
+def test_a_duration_that_is_no_length_is_left_out_and_the_files_stay_json(cli, tmp_path: Path) -> None:
+    # Python's json reads NaN and Infinity in a hand-edited info.json; metadata.json written with
+    # them is not JSON any other reader (the desk's browser) accepts.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    real = (OTHERS / VIMEO).read_text(encoding="utf-8")
+    assert '"duration": 60' in real
+    for name, duration in (("nan", "NaN"), ("inf", "Infinity"), ("neg", "-5")):
+        text = real.replace('"duration": 60', f'"duration": {duration}').replace('"id": "33951933"', f'"id": "d{name}"')
+        text = text.replace("https://vimeo.com/33951933", f"https://example.org/v/{name}")
+        (videos / f"{name}.info.json").write_text(text, encoding="utf-8")
+        shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / f"{name}.en.srt")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in a file")
+    for path in (tmp_path / "output" / "videos").rglob("*.json"):
+        meta = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+        if path.name == "metadata.json":
+            assert meta["duration"] is None, path

@@ -66,3 +66,17 @@ def test_lookups_without_a_feed_say_so():
         read_lookup((FIXTURES / "apple" / "lookup-episode.json").read_bytes(), AppleLink(1617185411, 42))
     with pytest.raises(AppleLookupError, match="not JSON"):
         read_lookup(b"<html>", AppleLink(1))
+
+
+def test_episodes_whose_audio_differs_only_in_its_query_are_told_apart():
+    # Hosts that serve every episode from one script (download.php?episode=N): the query is the
+    # episode, so an audio URL that matches only without its query names no one of them.
+    from pipeline.sites.podcast.apple import AppleEpisode
+
+    items = "".join(f"<item><title>Episode {n}</title><guid>g{n}</guid><pubDate>Mon, 0{n} Sep 2024 10:00:00 GMT"
+                    f"</pubDate><enclosure url='https://host.example/download.php?episode={n}' type='audio/mpeg'/></item>"
+                    for n in (1, 2, 3))
+    feed = parse_feed(f"<rss version='2.0'><channel><title>S</title>{items}</channel></rss>".encode(), max_mb=1)
+    chosen = match_episode(feed, AppleEpisode(track_id=7, audio_url="https://host.example/download.php?episode=2"))
+    assert chosen is not None and chosen.title == "Episode 2"
+    assert match_episode(feed, AppleEpisode(track_id=8, audio_url="https://host.example/download.php?episode=9")) is None

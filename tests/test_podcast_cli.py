@@ -207,6 +207,20 @@ def test_dry_run_shows_the_cost_of_speech_recognition_and_runs_none(cli, fake_ll
     assert not [path for path, _ in show.server.requests if path == show.audio_path(1)]
 
 
+def test_retry_failed_with_dry_run_shows_what_the_retry_would_cost(cli, fake_llm, show: Show, tmp_path: Path) -> None:
+    show.without_transcripts(1)
+    first = cli("run", show.serve(items=[0, 1]))
+    assert first.code == 1
+    [failed] = [line.split("\t")[0] for line in cli("status", "--failed").stdout.splitlines() if line.startswith("podcast-")]
+    # Speech recognition set up since: the dry run of the retry plans that episode (it said "no failed videos").
+    planned = cli("run", "--retry-failed", "--dry-run", "--config", str(asr_config(tmp_path)))
+    assert planned.code == 0, planned.stderr
+    rows = planned.stdout.splitlines()[1:-1]
+    assert [row.split("\t")[0] for row in rows] == [failed], planned.stdout
+    assert "speech recognition first: 70.2 min" in rows[0]
+    assert not fake_llm.audio_requests
+
+
 def test_a_private_feed_works_and_its_credentials_are_in_no_file_or_message(cli, show: Show, tmp_path: Path) -> None:
     password, token, audio_token = "s3cret-pass-99", "tok9ABCDEFGH12345678", "aud7XYZW98765432qrst"
     secrets = (password, token, audio_token)

@@ -91,7 +91,8 @@ def test_pub_dates_in_every_form(date, expected):
 
 @pytest.mark.parametrize("value, seconds", [("3600", 3600), ("59:30", 3570), ("1:02:03", 3723), ("01:00:00", 3600),
                                             ("3600.5", 3600.5), ("", None), ("about an hour", None), ("1:75", None),
-                                            ("-5", None)])
+                                            ("-5", None), ("nan", None), ("inf", None), ("1:inf", None),
+                                            ("1e400", None)])
 def test_durations(value, seconds):
     assert parse_duration(value) == seconds
 
@@ -273,3 +274,62 @@ def test_items_feedparser_does_not_count_keep_their_tags():
     feed = parse_feed(data, max_mb=1)
     assert {e.guid: [t.url for t in e.transcripts] for e in feed.episodes} == {
         "a": ["https://a/1.vtt"], "b": ["https://a/2.vtt"]}
+
+
+def test_the_namespace_declared_over_http_is_the_podcast_namespace():
+    # Feeds (and other readers' tests) declare xmlns:podcast="http://podcastindex.org/namespace/1.0":
+    # its transcripts, persons and chapters are the same tags.
+    text = (FEEDS / "namespace-example.xml").read_text(encoding="utf-8")
+    assert 'xmlns:podcast="https://podcastindex.org/namespace/1.0"' in text
+    text = text.replace('xmlns:podcast="https://podcastindex.org/namespace/1.0"',
+                        'xmlns:podcast="http://podcastindex.org/namespace/1.0"')
+    episode = parse_feed(text.encode(), max_mb=50).episodes[0]
+    assert [t.type for t in episode.transcripts] == ["text/plain", "text/vtt"]
+    assert [p.name for p in episode.persons] == ["Adam Curry", "Dave Jones", "Becky Smith"]
+
+
+def test_two_items_of_one_guid_are_two_episodes_each_reached_again():
+    # A publisher's mistake (a copied item whose guid was not changed): the second episode is
+    # not lost as a repeat of the first, and each is found again by the reference its listing gives.
+    from pipeline.sites.podcast import episode_url
+
+    text = (FEEDS / "themnshow.xml").read_text(encoding="utf-8")
+    feed = parse_feed(text.encode(), max_mb=50)
+    first, second = feed.episodes[0], feed.episodes[1]
+    text = text.replace(f">{second.guid}</guid>", f">{first.guid}</guid>")
+    feed = parse_feed(text.encode(), max_mb=50)
+    one, two = feed.episodes[0], feed.episodes[1]
+    assert one.guid == two.guid and one.id != two.id
+    assert one.id == first.id  # the first keeps its id: its folder and post stay its own
+    for episode in (one, two):
+        key = split_episode_ref(episode_url("https://x.test/feed.xml", episode))[1]
+        assert find_episode(feed, key) is episode
+
+
+def test_a_guid_whose_case_changes_is_the_same_episode():
+    # A host move can rewrite a UUID guid in capitals: the episode keeps its id (its folder, its
+    # post, --new's record of it) and the reference stored before the move still finds it.
+    data = (FEEDS / "themnshow.xml").read_bytes()
+    before = parse_feed(data, max_mb=50).episodes[0]
+    moved = parse_feed(data.replace(before.guid.encode(), before.guid.upper().encode()), max_mb=50)
+    assert moved.episodes[0].guid == before.guid.upper() and moved.episodes[0].id == before.id
+    assert find_episode(moved, before.guid) is moved.episodes[0]
+
+
+def test_one_episode_by_an_audio_url_that_differs_from_the_others_only_in_its_query():
+    items = "".join(f"<item><title>Episode {n}</title><guid>g{n}</guid>"
+                    f"<enclosure url='https://host.example/download.php?episode={n}' type='audio/mpeg'/></item>"
+                    for n in (1, 2, 3))
+    feed = parse_feed(f"<rss version='2.0'><channel><title>S</title>{items}</channel></rss>".encode(), max_mb=1)
+    assert find_episode(feed, "https://host.example/download.php?episode=2").title == "Episode 2"
+    assert find_episode(feed, "https://host.example/download.php?episode=9") is None
+    # One audio file under tracking parameters of its own is still that one episode.
+    one = parse_feed(b"<rss version='2.0'><channel><title>S</title><item><title>A</title><guid>a</guid>"
+                     b"<enclosure url='https://cdn.example/a.mp3?utm_source=feed'/></item></channel></rss>", max_mb=1)
+    assert find_episode(one, "https://cdn.example/a.mp3").title == "A"
+
+
+def test_chapters_at_no_time_are_left_out():
+    chapters = parse_chapters(b'{"chapters": [{"startTime": "inf", "title": "A"}, {"startTime": NaN, "title": "B"},'
+                              b' {"startTime": 0, "title": "C"}, {"startTime": 60, "endTime": "inf", "title": "D"}]}')
+    assert [(c.title, c.start_time, c.end_time) for c in chapters] == [("C", 0, 60), ("D", 60, None)]

@@ -48,6 +48,8 @@ def test_status_and_retry_failed_work_on_episodes(cli, show: Show, tmp_path: Pat
     assert status.code == 0
     [failed] = [line for line in status.stdout.splitlines() if line.startswith("podcast-") and "no_transcript" in line]
     assert re.match(r"podcast-[0-9a-f]{16}\t", failed) and "the feed's transcripts found none" in failed
+    # An episode's id is a hash: its title, as the feed lists it, says which one failed.
+    assert failed.split("\t")[1] == "Community", failed
     show.give(1, "text/vtt")  # the publisher adds the transcript
     show.serve(items=[0, 1])
     again = cli("run", "--retry-failed")  # no SOURCE: the status knows the way to the episode

@@ -51,6 +51,9 @@ def test_plain_text_with_and_without_speakers():
     ("application/json", b"{not json", "not valid JSON"),
     ("application/json", b'{"version": "1.0.0"}', 'no "segments" list'),
     ("application/json", b'{"segments": [{"startTime": "soon", "body": "x"}]}', "bad startTime 'soon'"),
+    # Times that are no times (Python's json reads NaN): transcript.json would hold null and not load again.
+    ("application/json", b'{"segments": [{"startTime": NaN, "endTime": 1, "body": "x"}]}', "bad startTime nan"),
+    ("application/json", b'{"segments": [{"startTime": 0, "endTime": "inf", "body": "x"}]}', "bad endTime 'inf'"),
     ("text/html", b"<html><head><title>x</title></head></html>", "an HTML transcript without any text"),
     ("text/vtt", b"WEBVTT\n\n", "no words in it"),
     ("image/png", b"\x89PNG", "no reader for the type 'image/png'"),
@@ -149,3 +152,14 @@ def test_an_episode_of_a_served_feed_with_its_transcript_and_chapters():
     assert transcript.language == "EN" and transcript.paragraphs[0].speaker == "Travis"
     assert {p.chapter for p in transcript.paragraphs} == {"Start", "Later"}
     assert missing == [] and "HTTP 404" in why
+
+
+@pytest.mark.parametrize("name, kind", [("buzzsprout-example.srt", "text/plain"), ("buzzsprout-example.vtt", "text/plain"),
+                                        ("buzzsprout-example.vtt", "text/html")])
+def test_a_caption_file_under_another_type_is_read_as_what_it_is(name, kind):
+    # Hosts mislabel transcripts (an SRT as text/plain): its cue numbers and times are not words.
+    as_itself = read(name, "text/vtt" if name.endswith(".vtt") else "application/srt")
+    mislabelled = read(name, kind)
+    assert mislabelled.text() == as_itself.text()
+    assert [(p.speaker, p.start) for p in mislabelled.paragraphs] == [(p.speaker, p.start) for p in as_itself.paragraphs]
+    assert "-->" not in mislabelled.text()

@@ -101,7 +101,8 @@ def _run(stages: tuple[str, ...], sources: tuple[str, ...], config_path: str | N
             marked = f", {len(report.watched.marked)} marked seen" if report.watched.marked else ""
             click.echo(f"no new videos in {len(sources)} source(s){marked}")
         return ExitStatus.OK
-    if retry_failed and not report.summary.videos and not report.source_errors:
+    # A dry run runs no video (summary.videos is 0): its plan says what there is to retry.
+    if retry_failed and not report.summary.videos and not report.estimates and not report.source_errors:
         click.echo(f"no failed videos in {out}" + (f" among the sources ({report.left_out} other(s) left out)"
                                                     if report.left_out else ""))
         return ExitStatus.OK

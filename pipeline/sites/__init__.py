@@ -72,10 +72,12 @@ def get_site(name: str) -> Site:
 
 def video_of_info(info: dict[str, Any]) -> tuple[Site, str] | None:
     """The site and the site's id of the video a yt-dlp info.json is of, by the extractor that
-    wrote it (``extractor_key``); None when it names none (a hand-made file) or its site finds
-    no id in it."""
+    wrote it (``extractor_key``); None when it names none (a hand-made file, a key that is no
+    extractor's) or its site finds no id in it."""
+    from pipeline.sites.ytdlp import EXTRACTOR_KEY
+
     key = str(info.get("extractor_key") or "")
-    if not key:
+    if not EXTRACTOR_KEY.fullmatch(key):  # none, or not a key (its fetch says so: ``metadata_from_info``)
         return None
     site = _registered(key)
     if site is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import textwrap
 from collections.abc import Callable, Iterator
@@ -15,9 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from pipeline import redact
+from pipeline.artifacts import shape_problem
 from pipeline.config import browser_cookies
-from pipeline.errors import FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate, VideoUnavailable, os_reason
+from pipeline.errors import (ConfigError, FetchError, IpBlocked, LiveOrUpcoming, NetworkError, VideoPrivate,
+                             VideoUnavailable, os_reason)
 from pipeline.shapes import Chapter, Metadata
 from pipeline.words.transcripts import SUBTITLE_EXTS
 
@@ -29,6 +34,9 @@ Classify = Callable[[str, str], FetchError]
 
 log = logging.getLogger(__name__)
 
+# What a yt-dlp extractor's key is made of (``Vimeo``, ``TedTalk``, ``BiliBiliBangumi``): it
+# names a site and so a folder, so a key of anything else (``../x``) names none.
+EXTRACTOR_KEY = re.compile(r"[A-Za-z0-9]{1,40}")
 METADATA_FIELDS = (
     "id", "title", "channel", "uploader", "upload_date", "release_date", "duration", "description", "tags",
     "language", "webpage_url", "channel_id", "channel_url", "live_status", "availability",
@@ -73,6 +81,9 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
     if languages is not None:
         keep = {lang.split("-")[0].lower() for lang in [*languages, str(info.get("language") or ""), "en"] if lang}
     data: dict[str, Any] = {key: info.get(key) for key in METADATA_FIELDS if info.get(key) is not None}
+    duration = data.get("duration")
+    if isinstance(duration, (int, float)) and not (math.isfinite(duration) and duration >= 0):
+        del data["duration"]  # NaN, Infinity (Python's json reads them) or negative: no length, and no JSON
     data["id"] = str(info.get("id") or info.get("display_id") or "")
     if not data["id"]:
         raise FetchError(f"{info_path or 'yt-dlp'}: the metadata has no video id")
@@ -102,7 +113,13 @@ def metadata_from_info(info: dict[str, Any], *, origin: str, info_path: Path | N
         data[bucket].setdefault(lang, []).insert(0, {"ext": sub.get("ext") or "vtt", "data": sub["data"]})
     data["origin"] = origin
     data["info_path"] = str(info_path) if info_path else None
-    return Metadata.model_validate(data)
+    key = info.get("extractor_key")
+    if key is not None and not EXTRACTOR_KEY.fullmatch(str(key)):
+        raise FetchError(f"{info_path or 'yt-dlp'}: extractor_key {str(key)[:60]!r} is not a yt-dlp extractor's name")
+    try:
+        return Metadata.model_validate(data)
+    except ValidationError as exc:
+        raise FetchError(f"{info_path or 'yt-dlp'}: not a yt-dlp info.json: {shape_problem(exc)}") from None
 
 
 def load_info_json(path: Path, languages: list[str] | None = None, max_mb: float | None = None) -> Metadata:
@@ -133,10 +150,27 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
     if proxy:
         params["proxy"] = proxy
     if cookies_file:
-        params["cookiefile"] = cookies_file
+        params["cookiefile"] = _netscape_cookies(cookies_file)
     if cookies_from_browser:
         params["cookiesfrombrowser"] = browser_cookies(cookies_from_browser)
     return params
+
+
+def _netscape_cookies(path: str) -> str:
+    """``path`` when it is a Netscape cookies.txt; a ``ConfigError`` otherwise. yt-dlp prints
+    each line it cannot read, cookie values and all, straight to stderr (past every mask): a
+    Cookie header pasted in place of the file must never reach it."""
+    try:
+        lines = Path(path).expanduser().read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return path  # yt-dlp names a missing file itself
+    for number, line in enumerate(lines, 1):
+        comment = line.startswith("#") and not line.startswith("#HttpOnly_")
+        if line.strip() and not comment and len(line.split("\t")) < 7:
+            raise ConfigError(f"{path}: line {number} is not a cookie of a Netscape cookies.txt (7 tab-separated "
+                              "fields); export the cookies in that format (a Cookie header copied from the browser "
+                              "is not one)")
+    return path
 
 
 def section_params(section: SiteConfig) -> dict[str, Any]:

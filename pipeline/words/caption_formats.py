@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -200,9 +201,12 @@ def _comment_lines(lines: list[str], starts: set[int]) -> set[int]:
 
 def _number(value: Any, what: str) -> float:
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise CaptionFormatError(f"bad {what} {value!r}") from None
+        number = math.nan
+    if not math.isfinite(number):  # also NaN and Infinity, which Python's json reads: no time
+        raise CaptionFormatError(f"bad {what} {value!r}")
+    return number
 
 
 def json_objects(text: str, key: str, kind: str) -> list[dict[str, Any]]:

@@ -91,8 +91,9 @@ class Podcast:
 
 def episode_url(source: str, episode: Episode) -> str:
     """How an episode is reached again: its feed and its guid (``#`` and ``&`` in it encoded), or
-    its id for an item without one."""
+    its id for an item without one or with the guid of an item before it."""
     from pipeline.sites.podcast.feed import EPISODE_FRAGMENT
 
-    return f"{source}{EPISODE_FRAGMENT}{quote(episode.guid or episode.id, safe='')}"
+    key = episode.id if episode.repeated_guid else episode.guid or episode.id
+    return f"{source}{EPISODE_FRAGMENT}{quote(key, safe='')}"
 

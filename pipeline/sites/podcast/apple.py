@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pipeline.errors import FetchError, UsageError
-from pipeline.sites.podcast.feed import Episode, Feed
+from pipeline.sites.podcast.feed import Episode, Feed, episode_by_audio
 from pipeline.sites.podcast.fetching import check_url, fetch
 
 __all__ = ["AppleEpisode", "AppleLink", "AppleShow", "LOOKUP_URL", "is_apple_url", "lookup_url", "match_episode",
@@ -119,14 +119,6 @@ def read_lookup(data: bytes, link: AppleLink) -> AppleShow:
     return AppleShow(link.show_id, feed_url, str(show.get("collectionName") or "") if show else "", episode)
 
 
-def _same_audio(left: str, right: str) -> bool:
-    """Enclosure URLs match without their query (tracking parameters differ between Apple and the feed)."""
-    def bare(url: str) -> str:
-        parts = urlsplit(url)
-        return f"{parts.hostname}{parts.path}".lower()
-    return bool(left and right) and bare(left) == bare(right)
-
-
 def match_episode(feed: Feed, episode: AppleEpisode) -> Episode | None:
     """The feed's episode Apple's ``episode`` is: by guid, else audio URL, else title (and the
     date where several share it)."""
@@ -134,9 +126,9 @@ def match_episode(feed: Feed, episode: AppleEpisode) -> Episode | None:
         for item in feed.episodes:
             if item.guid == episode.guid:
                 return item
-    for item in feed.episodes:
-        if item.enclosure and _same_audio(item.enclosure.url, episode.audio_url):
-            return item
+    by_audio = episode_by_audio(feed, episode.audio_url)
+    if by_audio is not None:
+        return by_audio
     titled = [item for item in feed.episodes if episode.title and item.title.casefold() == episode.title.casefold()]
     if len(titled) > 1 and episode.date:
         titled = [item for item in titled if item.date == episode.date] or titled

@@ -19,11 +19,12 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from html.parser import HTMLParser
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -39,8 +40,8 @@ from pipeline.sanitize import strip_invisible
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
 
-__all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_id",
-           "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
+__all__ = ["EPISODE_FRAGMENT", "Enclosure", "Episode", "Feed", "FeedError", "Person", "TranscriptLink", "episode_by_audio",
+           "episode_id", "episode_metadata", "fetch_chapters", "find_episode", "load_feed", "parse_chapters", "parse_duration", "parse_feed",
            "split_episode_ref"]
 
 # The namespace's current URI and the GitHub URLs older feeds declare (any case).
@@ -98,6 +99,9 @@ class Episode(BaseModel):
     error: str | None = None
     # Notes about fields that were dropped (a transcript URL that is not http(s)).
     notes: list[str] = Field(default_factory=list)
+    # Another item before it has the same guid (a publisher's copied item): its id is made from
+    # its audio too, and it is reached again by that id, not by the guid the first one answers to.
+    repeated_guid: bool = False
 
     @property
     def guests(self) -> list[str]:
@@ -124,7 +128,8 @@ class Feed(BaseModel):
 
 def parse_duration(value: object) -> float | None:
     """``itunes:duration`` in seconds: ``"3600"``, ``"3600.5"``, ``"59:30"``, ``"1:02:03"``;
-    None for anything else (``"about an hour"``, ``""``, a negative number)."""
+    None for anything else (``"about an hour"``, ``""``, a negative number, ``"nan"``, ``"inf"``:
+    a length that would make the dry run's cost of speech recognition NaN or infinite)."""
     text = str(value or "").strip()
     if not text:
         return None
@@ -135,7 +140,7 @@ def parse_duration(value: object) -> float | None:
         numbers = [float(part) for part in parts]
     except ValueError:
         return None
-    if any(n < 0 for n in numbers) or any(n >= 60 for n in numbers[1:]):
+    if not all(map(math.isfinite, numbers)) or any(n < 0 for n in numbers) or any(n >= 60 for n in numbers[1:]):
         return None
     seconds = 0.0
     for number in numbers:
@@ -156,8 +161,9 @@ def episode_id(guid: str, namespace: str) -> str:
     """The episode's id: ``ID_LENGTH`` hex digits of a hash of the feed's ``podcast:guid`` (else
     its title) and the item's guid. Neither the feed's URL nor the item's place in it counts, so
     the id stays when the feed moves or grows; the namespace keeps two feeds whose items are
-    both guid "1" apart."""
-    digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip()}".encode()).hexdigest()
+    both guid "1" apart. The guid's case does not count either: a host move that rewrites a UUID
+    guid in capitals leaves the episode what it was."""
+    digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip().casefold()}".encode()).hexdigest()
     return digest[:ID_LENGTH]
 
 
@@ -220,7 +226,8 @@ def _local(tag: str) -> tuple[str, str]:
 
 
 def _is_podcast(namespace: str) -> bool:
-    return namespace.rstrip("/").lower() in PODCAST_NAMESPACES
+    # Feeds declare the namespace over http:// too: the same tags.
+    return re.sub(r"^http://", "https://", namespace.strip().rstrip("/").lower()) in PODCAST_NAMESPACES
 
 
 def _podcast_children(element: Element, name: str) -> list[Element]:
@@ -428,6 +435,7 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
     aligned = len(items) == len(parsed.entries)
     by_guid = {} if aligned else {_guid_of(item): item for item in items if isinstance(item, Element)}
     episodes = []
+    seen: dict[str, str] = {}  # id -> that episode's audio URL
     for index, entry in enumerate(parsed.entries):
         item = items[index] if aligned else by_guid.get(_text(entry.get("id")))
         try:
@@ -440,6 +448,10 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
         # An item without a guid still gets an id (by its place, the only thing it has): it
         # fails on its own, visibly, rather than being left out of the listing.
         episode.id = episode.id or episode_id(episode.guid or f"\nitem {index + 1}", podcast_guid or title)
+        if episode.id in seen and episode.enclosure and episode.enclosure.url != seen[episode.id]:
+            episode.id = episode_id(f"{episode.guid}\n{episode.enclosure.url}", podcast_guid or title)
+            episode.repeated_guid = True
+        seen.setdefault(episode.id, episode.enclosure.url if episode.enclosure else "")
         episodes.append(episode)
     return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
@@ -470,7 +482,8 @@ def parse_chapters(data: bytes) -> list[Chapter]:
             end = float(chapter["endTime"]) if chapter.get("endTime") is not None else None
         except (TypeError, ValueError):
             continue
-        if title and start >= 0:
+        end = end if end is not None and math.isfinite(end) else None
+        if title and math.isfinite(start) and start >= 0:
             found.append((start, end, title))
     found.sort(key=lambda c: c[0])
     return [Chapter(start_time=start, end_time=end if end is not None else
@@ -513,18 +526,31 @@ def split_episode_ref(source: str) -> tuple[str, str | None]:
     return (feed, unquote(key).strip() or None) if marker else (source, None)
 
 
-def find_episode(feed: Feed, key: str) -> Episode | None:
-    """The episode ``key`` names: its guid, its id, or its enclosure URL (with or without the query)."""
-    def bare(url: str) -> str:
-        return url.split("?", 1)[0].split("#", 1)[0]
+def episode_by_audio(feed: Feed, url: str) -> Episode | None:
+    """The episode whose enclosure is ``url``; else the one whose enclosure is it without the
+    query (tracking parameters differ between a directory and the feed) when only one is: the
+    query is the episode where one script serves them all (``download.php?episode=N``)."""
+    def bare(address: str) -> str:
+        parts = urlsplit(address)
+        return f"{parts.hostname}{parts.path}".lower()
 
+    with_audio = [episode for episode in feed.episodes if episode.enclosure and url]
+    exact = [episode for episode in with_audio if episode.enclosure.url == url]  # type: ignore[union-attr]
+    if exact:
+        return exact[0]
+    alike = [episode for episode in with_audio if bare(episode.enclosure.url) == bare(url)]  # type: ignore[union-attr]
+    return alike[0] if len(alike) == 1 else None
+
+
+def find_episode(feed: Feed, key: str) -> Episode | None:
+    """The episode ``key`` names: its guid, its id, or its enclosure URL (``episode_by_audio``)."""
     for episode in feed.episodes:
         if key in (episode.guid, episode.id):
             return episode
-    for episode in feed.episodes:
-        if episode.enclosure and (episode.enclosure.url == key or bare(episode.enclosure.url) == bare(key)):
+    for episode in feed.episodes:  # a guid whose case changed since the key was given (``episode_id``)
+        if not episode.repeated_guid and episode.guid.strip().casefold() == key.strip().casefold():
             return episode
-    return None
+    return episode_by_audio(feed, key)
 
 
 def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> Feed:

@@ -14,6 +14,7 @@ speaker is a ``Name:`` label that starts two or more cues or lines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
@@ -25,7 +26,7 @@ from pipeline.sites.podcast.feed import Episode, TranscriptLink
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
 from pipeline.sanitize import strip_invisible
 from pipeline.words.caption_clean import voice
-from pipeline.words.caption_formats import CaptionFormatError, json_objects, language_matches, read_cues, seconds
+from pipeline.words.caption_formats import CaptionFormatError, detect_format, json_objects, language_matches, read_cues, seconds
 from pipeline.words.captions import build_paragraphs, clean_snippets, parse_caption_file
 from pipeline.words.textfiles import TextFileError, decode
 
@@ -146,9 +147,12 @@ def _captions(text: str, fmt: str) -> list[Segment]:
 
 def _number(value: object, what: str) -> float:
     try:
-        return float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise TranscriptReadError(f"bad {what} {value!r}") from None
+        number = math.nan
+    if not math.isfinite(number):  # also NaN, which Python's json reads: no time to keep
+        raise TranscriptReadError(f"bad {what} {value!r}")
+    return number
 
 
 def _spoken(pieces: list[tuple[str, float, float, str | None]]) -> list[Segment]:
@@ -274,6 +278,15 @@ def _plain(text: str) -> list[Segment]:
     return _spoken(pieces)
 
 
+def _captions_by_content(text: str) -> str | None:
+    """"vtt" or "srt" for a text that is one of those whatever its declared type, else None."""
+    try:
+        found = detect_format("", text)
+    except CaptionFormatError:
+        return None
+    return found if found in ("vtt", "srt") else None
+
+
 def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapters: list[Chapter] | None = None,
                     paragraph_seconds: float = 90.0, language: str | None = None) -> Transcript:
     """The transcript in ``data``, read as ``link``'s type says, as ``transcript.json`` holds it
@@ -287,6 +300,8 @@ def read_transcript(data: bytes, link: TranscriptLink, video_id: str, *, chapter
     except TextFileError as exc:
         raise TranscriptReadError(str(exc)) from None
     text = strip_invisible(decoded.text)
+    if fmt in ("html", "text"):  # hosts mislabel captions (an SRT as text/plain): their times are not words
+        fmt = _captions_by_content(text) or fmt
     readers: dict[str, Callable[[str], list[Segment]]] = {
         "vtt": lambda t: _captions(t, "vtt"), "srt": lambda t: _captions(t, "srt"),
         "json": _json, "html": _html, "text": _plain}

@@ -97,11 +97,13 @@ class Runner:
         self._waiting: list[tuple[VideoRef, tuple[Stage, ...]]] = []  # deferred: each with the stages left
 
     def _stage(self, video: VideoRef, stage: Stage) -> StageResult:
-        """Run one stage and mark it in ``status.json``, with what it spent."""
+        """Run one stage and mark it in ``status.json``, with what it spent. A dry run keeps the
+        failure it found recorded: the plan of ``--retry-failed`` must leave its retry to do."""
         self.reporter.stage_started(video.video_id, stage.name)
         result = stage.run(self.context, video)
         self.store.mark_stage(video.video_id, stage.name, result.outcome, tokens=result.tokens,
-                              cost_usd=result.cost_usd, ref=_ref(video) if "network" in stage.needs else None)
+                              cost_usd=result.cost_usd, ref=_ref(video) if "network" in stage.needs else None,
+                              keep_error=self.options.dry_run)
         with self._lock:
             self.summary.results.append(result)
         self.reporter.stage_finished(result)

@@ -244,17 +244,18 @@ class Store:
         return status.model_dump(mode="json")
 
     def mark_stage(self, video_id: str, stage: str, outcome: str, *, tokens: int = 0, cost_usd: float | None = None,
-                   ref: dict[str, Any] | None = None) -> None:
+                   ref: dict[str, Any] | None = None, keep_error: bool = False) -> None:
         """Record that ``stage`` finished (``outcome`` is "done", "skipped" or "kept"), clear its
-        error, add what was spent, and remember how the video was reached: one write, none when
-        a skipped stage would change nothing (the desk then need not look at the video again)."""
+        error (unless ``keep_error``: a dry run's, which plans the retry of that failure), add
+        what was spent, and remember how the video was reached: one write, none when a skipped
+        stage would change nothing (the desk then need not look at the video again)."""
         status = self.load_status(video_id)
         unchanged = stage in status.stages and not tokens and ref in (None, status.ref) \
             and (status.error is None or status.error.stage != stage)
         if outcome == "skipped" and unchanged:
             return  # a stage that found its work done changes nothing: a no-op rerun writes no file
         status.stages[stage] = StageMark(outcome=outcome, at=now_iso())
-        if status.error is not None and status.error.stage == stage:
+        if status.error is not None and status.error.stage == stage and not keep_error:
             status.error = None
         _add_spend(status, tokens, cost_usd)
         if ref is not None:

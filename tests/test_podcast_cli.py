@@ -329,3 +329,21 @@ def test_transcripts_that_all_fail_fall_back_to_the_audio_with_the_cause_noted(c
     assert transcript["source"] == "asr-endpoint"
     assert [note for note in transcript["notes"] if note.startswith("the feed's transcripts not used: ")
             and "HTTP 404" in note and missing in note]
+
+
+def test_the_dry_run_of_a_retry_leaves_the_retry_to_do(cli, fake_llm, show: Show, tmp_path: Path) -> None:
+    """A dry run plans: the failure it finds gone (a transcript published since) stays recorded
+    until the retry itself runs (failed before: the dry run's fetch cleared it, and the retry then
+    found 'no failed videos', leaving the episode unwritten)."""
+    saved = show.items[1]
+    show.without_transcripts(1)
+    assert cli("run", show.serve(items=[0, 1])).code == 1
+    show.items[1] = saved  # the publisher adds the transcript
+    show.serve(items=[0, 1])
+    planned = cli("run", "--retry-failed", "--dry-run")
+    assert planned.code == 0, planned.stderr
+    assert len(planned.stdout.splitlines()[1:-1]) == 1, planned.stdout  # the one failed episode, planned
+    retried = cli("run", "--retry-failed")
+    assert retried.code == 0, retried.stderr
+    assert retried.stdout.strip().splitlines()[-1] == "1 video(s): 1 done, 0 skipped, 0 failed", retried.stdout
+    assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 2

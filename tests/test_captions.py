@@ -165,6 +165,14 @@ def test_legacy_transcript_xml_escaped_markup_becomes_text() -> None:
     ]
 
 
+def test_escaped_markup_goes_but_escaped_words_in_brackets_stay() -> None:
+    """A talk about code says ``<head>``: its caption escapes it, and it is words, not markup
+    (failed before: every tag-like word of an escaped caption was dropped, "the tag")."""
+    segments = clean_snippets([("the &lt;head&gt; tag and the &lt;div class=x&gt; element", 0.0, 1.0),
+                               ("&lt;i&gt;quietly&lt;/i&gt; &lt;font color=red&gt;now&lt;/font&gt;", 1.0, 1.0)])
+    assert [s.text for s in segments] == ["the <head> tag and the <div class=x> element", "quietly now"]
+
+
 def test_entities_in_snippets() -> None:
     segments = clean_snippets([("it&#39;s &quot;fine&quot; &amp; good&nbsp;enough", 0.0, 1.0),
                                ("a &amp;#39;double&amp;#39; escape", 1.0, 1.0)])

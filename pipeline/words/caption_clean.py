@@ -43,6 +43,10 @@ SOUND_WORDS = re.compile(rf"(?<!\w)(?:{_SOUND_VOCABULARY})(?!\w)|{_CJK_SOUNDS}",
 
 # Only "<" followed by a tag name, "/" or a timestamp starts markup, so "x < y > z" survives.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3}>")
+# Markup escaped in the source (``&lt;i>``), once decoded: the formatting tags of caption files
+# only. Any other tag-like text of an escaped caption is what was said (a talk about ``<head>``).
+_ESCAPED_MARKUP = re.compile(r"</?(?:b|i|u|s|c|v|p|br|em|font|lang|rp|rt|ruby|span|strong|sub|sup)(?=[\s./>])[^<>]*>"
+                             r"|<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3}>", re.IGNORECASE)
 _ASS_TAG = re.compile(r"\{\\[^{}]*\}")  # {\an8}, {\i1}, {\pos(…)} some SRT authors use
 _ASS_OPEN = re.compile(r"\{\\[^{}]*$")  # an override block the line break cut in two
 _BRACKETED = re.compile(r"\[([^\[\]]{0,80})\]")
@@ -88,7 +92,7 @@ def _unmarked(raw: str) -> str:
             break
         text = html.unescape(text)
         if "<" in text:
-            text = _TAG.sub("", text)  # markup that was escaped in the source (&lt;i>)
+            text = _ESCAPED_MARKUP.sub("", text)
     return text
 
 

@@ -47,6 +47,18 @@ def test_a_show_and_an_episode_resolve_to_the_feed_and_its_item():
     assert match_episode(feed, show.episode) is feed.episodes[0]  # by guid
 
 
+def test_a_real_recorded_lookup_answer_gives_the_shows_feed():
+    """Apple's own answer for a show, as recorded (``apple/lookup-show.recorded.json``)."""
+    with PodcastServer() as server:
+        server.serve_file("/lookup", "apple/lookup-show.recorded.json", "text/javascript; charset=utf-8")
+        show = resolve("https://podcasts.apple.com/us/podcast/norah-jones-is-playing-along/id1645438817",
+                       max_mb=5, base=server.url("/lookup"))
+        asked = server.requests[0][0]
+    assert asked == "/lookup?id=1645438817"
+    assert show.feed_url == "https://feeds.megaphone.fm/norahjonesisplayingalong"
+    assert show.name == "Norah Jones Is Playing Along" and show.episode is None
+
+
 def test_an_episode_is_matched_by_audio_then_title():
     data = (FIXTURES / "apple" / "lookup-episode.json").read_bytes()
     show = read_lookup(data, AppleLink(1617185411, 1000667081001))  # no episodeGuid; audio with ?from=apple

@@ -97,7 +97,9 @@ def test_status_retry_failed_and_the_desk_for_a_bilibili_and_another_sites_video
         # Each section links to its second on Bilibili's own page.
         assert f'class="at" href="https://www.bilibili.com/video/{BV}?t=' in bilibili
         other = client.get("/video/dailymotion-x2iuewm").text
-        assert f'class="at" href="{DAILYMOTION_PAGE}"' in other  # a site whose link to a second is unknown: its page
+        # A site whose link to a second is unknown: its page, not called a link to the second.
+        assert f'class="at" href="{DAILYMOTION_PAGE}" rel="noopener noreferrer" target="_blank">video page</a>' in other
+        assert "video at" in bilibili and "video at" not in other
 
 
 def test_the_batch_api_runs_a_bilibili_and_another_sites_video(cli, fake_llm, tmp_path: Path) -> None:

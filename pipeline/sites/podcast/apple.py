@@ -6,21 +6,19 @@ the feed by its guid, audio URL, title or date."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from pipeline.errors import FetchError, UsageError
+from pipeline.errors import FetchError
 from pipeline.sites.podcast.feed import Episode, Feed, episode_by_audio
 from pipeline.sites.podcast.fetching import check_url, fetch
+from pipeline.sites.podcast.urls import AppleLink, is_apple_url, parse_apple_url
 
 __all__ = ["AppleEpisode", "AppleLink", "AppleShow", "LOOKUP_URL", "is_apple_url", "lookup_url", "match_episode",
            "parse_apple_url", "read_lookup", "resolve"]
 
 LOOKUP_URL = "https://itunes.apple.com/lookup"
-_HOSTS = ("podcasts.apple.com", "itunes.apple.com")
-_SHOW_ID = re.compile(r"/id(\d{1,15})(?:/|$)")
 # The lookup lists a show's most recent episodes, at most 200 (Apple's limit).
 _EPISODES = 200
 
@@ -29,12 +27,6 @@ class AppleLookupError(FetchError):
     """The lookup answered, but not with a show that has a feed."""
 
     cause = "apple_lookup"
-
-
-@dataclass(frozen=True)
-class AppleLink:
-    show_id: int
-    episode_id: int | None = None  # the ``?i=`` track id of an episode link
 
 
 @dataclass(frozen=True)
@@ -52,25 +44,6 @@ class AppleShow:
     feed_url: str
     name: str = ""
     episode: AppleEpisode | None = None
-
-
-def is_apple_url(url: str) -> bool:
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return False
-    return host in _HOSTS
-
-
-def parse_apple_url(url: str) -> AppleLink:
-    """The show id (and the episode's track id) of an Apple Podcasts URL; ``UsageError`` for one
-    without an ``id<N>``."""
-    parts = urlsplit(url.strip())
-    match = _SHOW_ID.search(parts.path)
-    if not is_apple_url(url) or not match:
-        raise UsageError(f"{url}: not an Apple Podcasts show or episode URL (podcasts.apple.com/…/id<N>)")
-    episode = parse_qs(parts.query).get("i", [""])[0]
-    return AppleLink(int(match.group(1)), int(episode) if episode.isdigit() else None)
 
 
 def lookup_url(link: AppleLink, base: str = LOOKUP_URL) -> str:

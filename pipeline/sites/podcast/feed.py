@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 from html.parser import HTMLParser
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 from pipeline.errors import FetchError, InputTooLarge
 from pipeline.shapes import Chapter, Metadata
 from pipeline.sanitize import strip_invisible
+from pipeline.sites.podcast.urls import EPISODE_FRAGMENT, split_episode_ref
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, UnsafeUrl, check_url, fetch, masked_url
 from pipeline.words.textfiles import TextFileError, read_capped
 
@@ -517,15 +518,6 @@ def is_episode_id(value: str) -> bool:
 
 # One episode of a feed: the feed, "#episode=", and the item's guid or enclosure URL
 # (percent-encoded where it holds "#" or "&"). A fragment is never sent to the server.
-EPISODE_FRAGMENT = "#episode="
-
-
-def split_episode_ref(source: str) -> tuple[str, str | None]:
-    """``FEED#episode=KEY`` as (``FEED``, ``KEY``); a source without it as (source, None)."""
-    feed, marker, key = source.partition(EPISODE_FRAGMENT)
-    return (feed, unquote(key).strip() or None) if marker else (source, None)
-
-
 def episode_by_audio(feed: Feed, url: str) -> Episode | None:
     """The episode whose enclosure is ``url``; else the one whose enclosure is it without the
     query (tracking parameters differ between a directory and the feed) when only one is: the

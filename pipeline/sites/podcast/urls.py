@@ -9,18 +9,53 @@ Podcasts link, and a saved feed file (``.xml``, ``.rss``, ``.atom``).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from pipeline.sites.podcast.apple import is_apple_url, parse_apple_url
-from pipeline.sites.podcast.feed import EPISODE_FRAGMENT, split_episode_ref
-from pipeline.sites.podcast.fetching import masked_url
 from pipeline.errors import UsageError
 
 FILE_SUFFIXES = (".xml", ".rss", ".atom")
 _APP_SCHEMES = ("feed", "itpc", "pcast", "podcast")
 _FEED_HOSTS = ("feeds", "feed", "rss", "podcastfeeds")
 _FEED_SEGMENTS = frozenset({"feed", "feeds", "rss", "atom"})
+
+
+EPISODE_FRAGMENT = "#episode="
+_APPLE_HOSTS = ("podcasts.apple.com", "itunes.apple.com")
+_SHOW_ID = re.compile(r"/id(\d{1,15})(?:/|$)")
+
+
+def split_episode_ref(source: str) -> tuple[str, str | None]:
+    """``FEED#episode=KEY`` as (``FEED``, ``KEY``); a source without it as (source, None)."""
+    feed, marker, key = source.partition(EPISODE_FRAGMENT)
+    return (feed, unquote(key).strip() or None) if marker else (source, None)
+
+
+@dataclass(frozen=True)
+class AppleLink:
+    show_id: int
+    episode_id: int | None = None  # the ``?i=`` track id of an episode link
+
+
+def is_apple_url(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in _APPLE_HOSTS
+
+
+def parse_apple_url(url: str) -> AppleLink:
+    """The show id (and the episode's track id) of an Apple Podcasts URL; ``UsageError`` for one
+    without an ``id<N>``."""
+    parts = urlsplit(url.strip())
+    match = _SHOW_ID.search(parts.path)
+    if not is_apple_url(url) or not match:
+        raise UsageError(f"{url}: not an Apple Podcasts show or episode URL (podcasts.apple.com/…/id<N>)")
+    episode = parse_qs(parts.query).get("i", [""])[0]
+    return AppleLink(int(match.group(1)), int(episode) if episode.isdigit() else None)
 
 
 def _is_http(url: str) -> bool:
@@ -79,4 +114,6 @@ def is_feed_source(text: str) -> bool:
 
 def shown(source: str) -> str:
     """The feed as a message shows it: without its credentials."""
+    from pipeline.sites.podcast.fetching import masked_url  # requests: only when a message names a feed
+
     return masked_url(source) if "://" in source else source

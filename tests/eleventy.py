@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from filelock import FileLock
 
 SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
 
@@ -22,20 +25,30 @@ def node_available() -> bool:
 
 
 def ensure_site_installed(site: Path = SITE, binary: str = "eleventy") -> None:
-    """``npm ci`` from the committed lock file, once per machine (``binary``: the one it installs)."""
-    if (site / "node_modules" / ".bin" / binary).exists():
-        return
-    result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=site, capture_output=True, text=True,
-                            timeout=600)
-    if result.returncode != 0:
-        raise RuntimeError(f"npm ci failed in {site}:\n{result.stdout}\n{result.stderr}")
+    """``npm ci`` from the committed lock file, once per lock file (``binary``: the one it installs).
+
+    Test workers build in parallel, so one installs while the others wait on a file lock; a
+    marker naming the lock file's hash, written only after ``npm ci`` succeeded, says the
+    install is whole (``node_modules/.bin/<binary>`` appears long before npm has finished)."""
+    lock_file = site / "package-lock.json"
+    wanted = hashlib.sha256(lock_file.read_bytes()).hexdigest()
+    marker = site / "node_modules" / ".yt2post-installed"
+    with FileLock(str(site / ".npm-install.lock"), timeout=900):
+        if (site / "node_modules" / ".bin" / binary).exists() and marker.exists() \
+                and marker.read_text() == wanted:
+            return
+        result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=site, capture_output=True,
+                                text=True, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"npm ci failed in {site}:\n{result.stdout}\n{result.stderr}")
+        marker.write_text(wanted)
 
 
 def build_site(posts: list[Path], workdir: Path, *, show_drafts: bool = True) -> Path:
     """Copy the site (its node_modules linked), put ``posts`` in it, build; returns ``_site``."""
     ensure_site_installed()
     site = workdir / "site"
-    shutil.copytree(SITE, site, ignore=shutil.ignore_patterns("node_modules", "_site"))
+    shutil.copytree(SITE, site, ignore=shutil.ignore_patterns("node_modules", ".npm-install.lock", "_site"))
     (site / "node_modules").symlink_to(SITE / "node_modules", target_is_directory=True)
     for post in posts:
         shutil.copy(post, site / "posts" / post.name)

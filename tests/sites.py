@@ -51,7 +51,8 @@ class Generator:
         """Copy the example site, put the posts folder's tree in it (it is laid out as the
         site is), build; returns the built site's folder."""
         site = workdir / "site"
-        shutil.copytree(self.site, site, ignore=shutil.ignore_patterns("node_modules", self.output))
+        shutil.copytree(self.site, site,
+                        ignore=shutil.ignore_patterns("node_modules", ".npm-install.lock", self.output))
         if self.format in ("eleventy", "hexo"):
             ensure_site_installed(self.site, binary=self.format)
             (site / "node_modules").symlink_to(self.site / "node_modules", target_is_directory=True)

@@ -79,14 +79,18 @@ class YtDlpSession:
         """What failed in a subtitle download, short."""
         return self.classify(message, "subtitle").message.removeprefix("subtitle: ")
 
-    def download_subtitle(self, url: str) -> str:
+    def download_subtitle(self, url: str, max_mb: float) -> bytes:
         from yt_dlp.utils import DownloadError
 
         self.limiter.wait()
         try:
             # yt-dlp's own opener: subtitle URLs may need its browser impersonation.
             with opened(self._params) as ydl:
-                return ydl.urlopen(url).read().decode("utf-8")
+                response = ydl.urlopen(url)
+                try:
+                    return response.read(int(max_mb * 1_000_000) + 1)
+                finally:
+                    response.close()
         except (DownloadError, OSError) as exc:
             raise NetworkError(f"subtitle download failed: {self.subtitle_failure(str(exc))}") from None
 

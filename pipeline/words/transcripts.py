@@ -27,7 +27,7 @@ from pipeline.errors import FetchError, InputTooLarge, NoTranscript, NotARegular
 from pipeline.shapes import Metadata, Segment, Transcript
 from pipeline.words.siblings import info_stem
 from pipeline.words.siblings import files_beside
-from pipeline.words.textfiles import DecodedText, TextFileError, read_caption_text
+from pipeline.words.textfiles import DecodedText, TextFileError, decode, read_caption_text
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,10 @@ def _read_track(track: Track, download: Any | None, max_mb: float, language: str
     elif download is None or track.url is None:
         raise TextFileError("no way to read this track")
     else:
-        text = download(track.url)
+        data = download(track.url, max_mb)  # bytes, as a file on disk has them: decoded alike
+        if len(data) > max_mb * 1_000_000:
+            raise InputTooLarge(f"the download is over max_input_mb ({max_mb:g} MB)")
+        return decode(data, language)
     if len(text) > max_mb * 1_000_000:
         raise InputTooLarge(f"{len(text) / 1e6:.1f} MB of text is over max_input_mb ({max_mb:g} MB)")
     return DecodedText(text, None)

@@ -101,9 +101,8 @@ class PodcastSession:
             transcript.notes.append(f"chapters not used: {no_chapters}")
         return transcript
 
-    def download_subtitle(self, url: str) -> str:
-        return fetch(url, max_mb=self.config.max_input_mb, what="subtitle", timeout=self.config.podcast.timeout
-                     ).data.decode("utf-8", "replace")
+    def download_subtitle(self, url: str, max_mb: float) -> bytes:
+        return fetch(url, max_mb=max_mb, what="subtitle", timeout=self.config.podcast.timeout).data
 
     def download_audio(self, video: VideoRef, dest_dir: Path) -> Path:
         """The episode's enclosure, within ``podcast.max_audio_mb``; a download that breaks off

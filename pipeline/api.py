@@ -62,7 +62,7 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
         return None
     info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
     if info and info.info_path and Path(info.info_path).is_file():
-        site = of_store_id(video_id)
+        site = of_store_id(video_id, info.webpage_url or "")
         return VideoRef(video_id=video_id, url=info.webpage_url, info_path=Path(info.info_path),
                         site=site[0].name if site else DEFAULT)
     # A site whose videos have no URL of their own (a podcast episode is reached through its

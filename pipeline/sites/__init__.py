@@ -119,21 +119,27 @@ def link_at(url: str, seconds: float | None = None) -> str | None:
     return next((link for site in SITES.values() if (link := site.link_at(url, seconds))), None)
 
 
-def of_store_id(video_id: str) -> tuple[Site, str] | None:
+def of_store_id(video_id: str, page: str = "") -> tuple[Site, str] | None:
     """The site and the site's id a store id stands for; None for a video of no site (a local
     file, an info.json of an extractor yt-dlp no longer has). The site modules' first: a
-    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing)."""
+    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing). An id two sites
+    could own (``vimeo-12345`` has a YouTube id's form) is the one whose page ``page`` is."""
+    readings = []
     for name, site in SITES.items():
         own = video_id if name == DEFAULT else video_id.removeprefix(f"{name}-")
         if (name == DEFAULT or own != video_id) and site.video_id(own) == own:
-            return site, own
+            readings.append((site, own))
     prefix, dash, own = video_id.partition("-")
     other = _other_named(prefix) if dash and own and _OTHER_NAME.fullmatch(prefix) else None
-    return (other, own) if other is not None else None
+    if other is not None and (not readings or page):
+        readings.append((other, own))
+    if len(readings) > 1 and (owner := site_of_url(page)) is not None:
+        return next((reading for reading in readings if reading[0].name == owner.name), readings[0])
+    return readings[0] if readings else None
 
 
 def canonical_page(video_id: str, page: str) -> str:
     """The one URL of a video: its site's canonical one, else the page it was found at."""
-    found = of_store_id(video_id)
+    found = of_store_id(video_id, page)
     canonical = found[0].canonical_url(found[1]) if found else None
     return canonical or page

@@ -62,18 +62,26 @@ def preferred_languages(meta: Metadata, config: Config) -> list[str]:
     return list(seen)
 
 
+def in_chosen_script(segments: list[Segment], language: str | None,
+                     config: Config) -> tuple[list[Segment], str | None, list[str]]:
+    """``transcript.convert_chinese``: a Chinese transcript's segments in that script (OpenCC),
+    its language that script's tag, and the note saying so; any other transcript as it is.
+    Every way to words passes here (a site's own transcripts too)."""
+    spoken = source_language(language)
+    # Every spelling of a Chinese track: zh, zh-CN, zh-yue, cmn-Hans, Bilibili's AI track ai-zh.
+    chinese = bool(language) and (language.lower().startswith("zh") or spoken is not None and spoken.chinese)
+    target = config.transcript.convert_chinese
+    if not target or not chinese:
+        return segments, language, []
+    return convert_chinese(segments, target), target, [f"converted from {language} to {target} with OpenCC"]
+
+
 def finish(segments: list[Segment], meta: Metadata, config: Config, *, source: str,
            language: str | None, is_generated: bool, track: str | None, notes: list[str] | None = None,
            encoding: str | None = None) -> Transcript:
     """Shape cleaned segments into the transcript artifact (paragraphs along chapters)."""
-    notes = list(notes or [])
-    spoken = source_language(language)
-    # Every spelling of a Chinese track: zh, zh-CN, zh-yue, cmn-Hans, Bilibili's AI track ai-zh.
-    chinese = bool(language) and (language.lower().startswith("zh") or spoken is not None and spoken.chinese)
-    if config.transcript.convert_chinese and chinese:
-        segments = convert_chinese(segments, config.transcript.convert_chinese)
-        notes.append(f"converted from {language} to {config.transcript.convert_chinese} with OpenCC")
-        language = config.transcript.convert_chinese
+    segments, language, converted = in_chosen_script(segments, language, config)
+    notes = [*(notes or []), *converted]
     paragraphs = build_paragraphs(segments, meta.chapters, max_seconds=config.transcript.paragraph_seconds)
     return Transcript(video_id=meta.id, source=source, language=language, is_generated=is_generated,
                       track=track, segments=segments, paragraphs=paragraphs, notes=notes, encoding=encoding)

@@ -20,7 +20,8 @@ from pipeline.sites.podcast import urls
 from pipeline.sites.podcast.feed import (Episode, Feed, episode_metadata, fetch_chapters, find_episode, load_feed,
                                          split_episode_ref)
 from pipeline.sites.podcast.fetching import credentials_of, download, fetch
-from pipeline.sites.podcast.transcripts import fetch_transcript
+from pipeline.sites.podcast.transcripts import fetch_transcript, paragraphs_of
+from pipeline.words.transcripts import in_chosen_script
 
 _AUDIO_ATTEMPTS = 4  # a download that breaks off resumes from where it stopped, this many times in all
 _AUDIO_EXTS = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-m4a": ".m4a", "audio/mp4": ".m4a",
@@ -99,7 +100,12 @@ class PodcastSession:
                                       paragraph_seconds=config.transcript.paragraph_seconds)
         if no_chapters:
             transcript.notes.append(f"chapters not used: {no_chapters}")
-        return transcript
+        segments, language, converted = in_chosen_script(transcript.segments, transcript.language, config)
+        if not converted:
+            return transcript
+        return transcript.model_copy(update={
+            "segments": segments, "language": language, "notes": [*transcript.notes, *converted],
+            "paragraphs": paragraphs_of(segments, meta.chapters, config.transcript.paragraph_seconds)})
 
     def download_subtitle(self, url: str, max_mb: float) -> bytes:
         return fetch(url, max_mb=max_mb, what="subtitle", timeout=self.config.podcast.timeout).data

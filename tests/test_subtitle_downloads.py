@@ -47,3 +47,23 @@ def test_a_downloaded_track_over_max_input_mb_is_refused_in_one_line() -> None:
         assert from_subtitle_tracks(_meta(), config, online=True, download=session.download_subtitle,
                                     problems=problems) is None
     assert len(problems) == 1 and "over max_input_mb (0.001 MB)" in problems[0] and "\n" not in problems[0]
+
+
+def test_a_site_whose_only_captions_are_dfxp_gives_their_words_online() -> None:
+    """yt-dlp's extractors list captions in more formats than YouTube's (CBS News, Kaltura and
+    thePlatform's sites give ``dfxp``, TTML by another name): every one the caption code reads."""
+    from pipeline.sites.ytdlp import metadata_from_info
+
+    ttml = FIXTURES / "captions" / "pysubs2-ttml-example.en.ttml"  # a real TTML file (PROVENANCE.md)
+    info = {"id": "76979871", "title": "A talk", "extractor_key": "Vimeo", "webpage_url": "https://vimeo.com/76979871",
+            "subtitles": {"en": [{"ext": "dfxp", "url": "https://vimeo.example/texttrack/1.dfxp"}]}}
+    meta = metadata_from_info(info, origin="yt-dlp")
+    config = Config()
+    session = get_site("vimeo").session(config)
+    routes = {"vimeo.example/texttrack/1.dfxp": (200, ttml.read_bytes(), "application/ttaf+xml")}
+    problems: list[str] = []
+    with recorded_sites(RecordedSites(routes=routes)):
+        transcript = from_subtitle_tracks(meta, config, online=True, download=session.download_subtitle,
+                                          problems=problems)
+    assert problems == [] and transcript is not None
+    assert transcript.track == "en.dfxp" and transcript.text().strip()

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.words.caption_formats import DANMAKU, READABLE, CaptionFormatError, language_matches, spoken_language
+from pipeline.words.caption_formats import (DANMAKU, EXTENSIONS, READABLE, CaptionFormatError, language_matches,
+                                          spoken_language)
 from pipeline.language import source_language
 from pipeline.words.captions import (build_paragraphs, clean_snippets, convert_chinese, detect_format,
                                       parse_caption_file)
@@ -115,12 +116,15 @@ class Track:
         return self.language.lower() == "danmaku"
 
 
+# The caption formats of yt-dlp's listings that are kept, YouTube's in the order tried, then
+# every other one the caption code reads by name (other sites' extractors list ``dfxp``,
+# ``ass``, ``lrc`` …; a danmaku ``xml`` or a comments ``json`` is none of them).
+SUBTITLE_EXTS = ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2",
+                 *(ext for ext in EXTENSIONS if ext not in ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2")))
 # Beside an info.json, also hand-made files: old timed-text XML saved as ``.xml``, SRT saved
 # as ``.txt``, the formats users bring (fansubs' ASS/SSA, Korean SAMI, YouTube Studio's SBV,
 # LRC lyrics), and files without a language in the name (``<stem>.srt``).
-# The caption formats yt-dlp lists for a video, in the order tried.
-SUBTITLE_EXTS = ("json3", "vtt", "srv3", "srt", "ttml", "srv1", "srv2")
-_SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt", "dfxp", "webvtt", "ass", "ssa", "smi", "sami", "sbv", "lrc"))
+_SIBLING_EXTS = frozenset((*SUBTITLE_EXTS, "xml", "txt"))
 
 
 def _sibling_files(meta: Metadata) -> dict[str, list[Path]]:

@@ -172,8 +172,11 @@ def slug_title(meta: Metadata, config: Config, article_title: str) -> str:
     """The title a post's file is named after: the video's (a Chinese one in pinyin), except
     for readers of a Latin-script language (``post.language: en``) of a video titled in another
     script, whose post is named after its own title, in their language (``ai-deal-boom``, not
-    ``ren-gong-zhi-neng``)."""
+    ``ren-gong-zhi-neng``); and the article's too for a video title that gives no slug at all
+    (Japanese, Korean, Russian: a Chinese article's title in pinyin, never only the id)."""
     if article_title and language(config.post.language).latin and not is_latin(meta.title):
+        return article_title
+    if article_title and not post_slug(meta.title, meta.id):
         return article_title
     return meta.title
 

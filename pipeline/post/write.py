@@ -4,7 +4,7 @@ posts, ``tests/fixtures/seed-post.md``), the body as ``### heading`` sections.
 
 A post a reviewer has touched is never overwritten: ``post.json`` keeps the hash of what the
 pipeline wrote, and a post whose bytes differ is left alone, with the regenerated version put
-beside it under a name Eleventy does not pick up.
+beside it under a name the site generator does not pick up (``PostFormat.beside``).
 """
 
 from __future__ import annotations

@@ -495,7 +495,7 @@ def parse_chapters(data: bytes) -> list[Chapter]:
 def episode_metadata(episode: Episode, feed: Feed, video_id: str, *,
                      chapters: Iterable[Chapter] = ()) -> Metadata:
     """The episode as ``metadata.json`` holds a video: the show is the ``channel`` (the post's
-    post's speaker, as "Bloomberg Podcasts" in the seed), its author the
+    speaker, as "Bloomberg Podcasts" in the seed), its author the
     ``uploader``, the episode's page (else its audio) the ``webpage_url`` (the post's ``source``)."""
     return Metadata(
         id=video_id, title=episode.title, channel=feed.title or feed.author,
@@ -516,8 +516,6 @@ def is_episode_id(value: str) -> bool:
 
 # --- a feed from where the user points, one episode of it ----------------------------------------
 
-# One episode of a feed: the feed, "#episode=", and the item's guid or enclosure URL
-# (percent-encoded where it holds "#" or "&"). A fragment is never sent to the server.
 def episode_by_audio(feed: Feed, url: str) -> Episode | None:
     """The episode whose enclosure is ``url``; else the one whose enclosure is it without the
     query (tracking parameters differ between a directory and the feed) when only one is: the

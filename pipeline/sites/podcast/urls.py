@@ -22,6 +22,8 @@ _FEED_HOSTS = ("feeds", "feed", "rss", "podcastfeeds")
 _FEED_SEGMENTS = frozenset({"feed", "feeds", "rss", "atom"})
 
 
+# One episode of a feed: the feed, "#episode=", and the item's guid or enclosure URL
+# (percent-encoded where it holds "#" or "&"). A fragment is never sent to the server.
 EPISODE_FRAGMENT = "#episode="
 _APPLE_HOSTS = ("podcasts.apple.com", "itunes.apple.com")
 _SHOW_ID = re.compile(r"/id(\d{1,15})(?:/|$)")

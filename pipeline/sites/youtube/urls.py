@@ -55,20 +55,39 @@ def video_id_from_url(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _feed_listing(parts: Any) -> str | None:
+    """What a channel's or playlist's own feed (``/feeds/videos.xml?channel_id=UC…``,
+    ``?playlist_id=PL…``, ``?user=NAME``) lists, as the URL yt-dlp lists it from; None for any
+    other URL."""
+    if parts.path != "/feeds/videos.xml":
+        return None
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    if re.fullmatch(r"UC[A-Za-z0-9_-]+", query.get("channel_id", "")):
+        return f"https://www.youtube.com/channel/{query['channel_id']}/videos"
+    if re.fullmatch(r"[A-Za-z0-9_-]+", query.get("playlist_id", "")):
+        return f"https://www.youtube.com/playlist?list={query['playlist_id']}"
+    if re.fullmatch(r"[A-Za-z0-9_.-]+", query.get("user", "")):
+        return f"https://www.youtube.com/user/{query['user']}/videos"
+    return None
+
+
 def is_collection_url(text: str) -> bool:
-    """A playlist or channel URL. ``watch?v=ID&list=…`` is the video, not its playlist."""
+    """A playlist or channel URL (or its feed's). ``watch?v=ID&list=…`` is the video, not its playlist."""
     parts = _split(text)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not _YT_HOST.match(host):
         return False
     if parts.path.rstrip("/") == "/playlist":
         return "list" in parse_qs(parts.query)
-    return bool(_CHANNEL_PATH.match(parts.path))
+    return bool(_CHANNEL_PATH.match(parts.path)) or _feed_listing(parts) is not None
 
 
 def channel_videos_url(url: str) -> str:
-    """A channel's root URL lists one playlist per tab; its uploads are the /videos tab."""
+    """A channel's root URL lists one playlist per tab; its uploads are the /videos tab. A
+    channel's or playlist's feed lists what the channel's uploads or the playlist do."""
     parts = _split(url)
+    if (listing := _feed_listing(parts)) is not None:
+        return listing
     match = _CHANNEL_PATH.match(parts.path)
     if match and match.group(1) is None:
         return f"https://www.youtube.com{parts.path.rstrip('/')}/videos"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.artifacts import MetadataFile
 from pipeline.config import Config
 from pipeline.errors import ConfigError, ExitStatus, UsageError
+from pipeline.redact import remember as remember_secrets, url_secrets
 from pipeline.context import RunOptions
 from pipeline.context import Reporter, RunOverview, SilentReporter
 from pipeline.runner import Runner, RunSummary, failed_videos
@@ -160,6 +161,9 @@ def run(request: RunRequest, config: Config | None = None, out: Path | str = "ou
 
     config = config or load_config()
     set_max_input_mb(config.max_input_mb)
+    # A source's own credentials (a private feed's password or token) are masked from the start:
+    # a message about the source itself (its watch record's) may name it before it is read.
+    remember_secrets(secret for source in request.sources for secret in url_secrets(source, path_tokens=False))
     options = request.options
     options.stages = tuple(options.stages) or NAMES
     options.dry_run = request.dry_run

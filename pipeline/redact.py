@@ -16,13 +16,22 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:  # the config model pulls in pydantic: not needed to mask text
     from pipeline.config import Config
 
 MASK = "[redacted]"
 _MIN_SECRET = 6  # shorter values would mask ordinary words
+# Query parameters that carry a private feed's credential or a signed URL's (Patreon ``auth``,
+# ``token-hash``; S3 ``X-Amz-Signature``, ``X-Amz-Credential``; CloudFront ``Key-Pair-Id``,
+# ``Policy``, ``Signature``): any whose name holds one of these words, in any case.
+SECRET_PARAM = re.compile(r"token|sig|key|auth|credential|policy|secret|password", re.IGNORECASE)
+# A path segment that looks like a token (Supercast, Memberful, Libsyn private feeds): long,
+# of letters and digits, with both in it; not a UUID, which public hosts name shows with
+# (Omny's /d/playlist/<uuid>/<uuid>/<uuid>/podcast.rss, Bloomberg's among them).
+TOKEN_SEGMENT = re.compile(r"^(?![0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$)"
+                           r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
 
 
 class Redactor:
@@ -48,12 +57,31 @@ def secrets_of(config: Config | None) -> set[str]:
         urls += [config.llm.base_url, config.asr.base_url, *(site.proxy for site in config.site_settings())]
     for url in urls:
         if url:
-            parts = urlsplit(url)
-            found.update({parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""})
+            found.update(url_secrets(url, path_tokens=False))
     for site in config.site_settings() if config is not None else []:
         if site.cookies_file:
             found.update(_cookie_values(Path(site.cookies_file).expanduser()))
     return {s for s in found if s}
+
+
+def url_secrets(url: str, *, path_tokens: bool = True) -> set[str]:
+    """The secrets a URL holds (its password, ``user:password``, token values and, with
+    ``path_tokens``, token-like path segments: a private feed's, where the URL is known to be a
+    feed's; a channel's id or a page's slug looks alike): a proxy's, or a private feed's given
+    as a SOURCE (also as ``feed:URL``). None in anything without a host (a file's path)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return set()
+    if not parts.netloc:
+        inner = url.partition(":")[2]
+        return url_secrets(inner, path_tokens=path_tokens) if "://" in inner else set()
+    found = {password or "", f"{parts.username}:{password}" if password else ""}
+    found.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if SECRET_PARAM.search(k))
+    if path_tokens:
+        found.update(segment for segment in parts.path.split("/") if TOKEN_SEGMENT.match(segment))
+    return {secret for secret in found if secret}
 
 
 def _cookie_values(path: Path) -> set[str]:

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from pipeline.errors import InputTooLarge, NetworkError
-from pipeline.sites.podcast.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, credentials_of,
-                                        download, fetch, masked_url)
+from pipeline.redact import url_secrets
+from pipeline.sites.podcast.fetching import (PodcastHttpError, PodcastServerBusy, UnsafeUrl, check_url, download, fetch,
+                                        masked_url)
 from tests.podcastserver import PodcastServer, endless
 
 
@@ -88,7 +89,7 @@ def test_basic_auth_works_and_the_password_is_masked(server):
     with pytest.raises(PodcastHttpError, match="HTTP 401") as caught:
         fetch(wrong, max_mb=5)
     assert "wrong-passw0rd" not in str(caught.value) and "listener:[redacted]@" in str(caught.value)
-    assert {"s3cret-pass", "listener:s3cret-pass"} <= credentials_of(url)
+    assert {"s3cret-pass", "listener:s3cret-pass"} <= url_secrets(url)
 
 
 def test_basic_auth_is_not_sent_to_another_host(server):
@@ -105,12 +106,12 @@ def test_tokens_in_the_url_are_masked():
     supercast = "https://show.supercast.com/feeds/a1B2c3D4e5F6g7H8i9J0k1L2.rss"
     assert masked_url(patreon) == "https://www.patreon.com/rss/someshow?auth=[redacted]&show=12"
     assert "a1B2c3D4e5F6g7H8i9J0k1L2" not in masked_url(supercast.replace(".rss", "")) 
-    assert "Zx81abcdEFGH1234ijkl" in credentials_of(patreon)
+    assert "Zx81abcdEFGH1234ijkl" in url_secrets(patreon)
     assert masked_url("https://feeds.example.com/podcast/episode-1.mp3") == "https://feeds.example.com/podcast/episode-1.mp3"
     # A public host's show ids are UUIDs, not secrets: the feed stays reachable from its status.
     omny = ("https://www.omnycontent.com/d/playlist/e73c998e-6e60-432f-8610-ae210140c5b1/"
             "A91018A4-EA4F-4130-BF55-AE270180C327/44710ECC-10BB-48D1-93C7-AE270180C33E/podcast.rss")
-    assert masked_url(omny) == omny and credentials_of(omny) == set()
+    assert masked_url(omny) == omny and url_secrets(omny) == set()
 
 
 SIGNED = {"token-hash": "pTrHash0123456789", "token-time": "1733356800",  # Patreon's audio
@@ -124,7 +125,7 @@ def test_signed_audio_urls_are_masked():
     assert not [value for value in SIGNED.values() if value in masked], masked
     assert masked.startswith("https://c10.patreonusercontent.com/ep1.mp3?token-hash=[redacted]&")
     assert masked.endswith("&X-Amz-Expires=3600")  # not a secret: kept
-    assert set(SIGNED.values()) <= credentials_of(url)
+    assert set(SIGNED.values()) <= url_secrets(url)
 
 
 def test_a_download_resumes_from_the_bytes_it_has(server, tmp_path):

@@ -6,8 +6,8 @@ here, a bounded number of times, each hop checked to be http(s) (a ``file://`` t
 or a redirect to one is refused), and a body is streamed against ``max_input_mb``: a 200 MB
 "feed" is never held in memory. A feed behind basic auth (``https://user:pass@host/feed``) or
 with a private token in its URL (Patreon's ``?auth=…``, Supercast's token in the path) works;
-the credential never reaches a message: ``masked_url`` replaces it, and ``credentials_of``
-gives the secrets to add to the run's redactor (``pipeline.redact``).
+the credential never reaches a message: ``masked_url`` replaces it, and ``redact.url_secrets``
+gives the secrets to add to the run's redactor.
 """
 
 from __future__ import annotations
@@ -23,23 +23,14 @@ import requests
 import urllib3
 
 from pipeline.errors import FetchError, InputTooLarge, NetworkError, os_reason
-from pipeline.redact import MASK, Redactor, redact
+from pipeline.redact import MASK, SECRET_PARAM, TOKEN_SEGMENT, Redactor, redact, url_secrets
 
-__all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "check_url", "credentials_of", "download", "fetch",
+__all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "check_url", "download", "fetch",
            "masked_url"]
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_REDIRECTS = 5
 _CHUNK = 64 * 1024
-# Query parameters that carry a private feed's credential or a signed URL's (Patreon ``auth``,
-# ``token-hash``; S3 ``X-Amz-Signature``, ``X-Amz-Credential``; CloudFront ``Key-Pair-Id``,
-# ``Policy``, ``Signature``): any whose name holds one of these words, in any case.
-_SECRET_PARAM = re.compile(r"token|sig|key|auth|credential|policy|secret|password", re.IGNORECASE)
-# A path segment that looks like a token (Supercast, Memberful, Libsyn private feeds): long,
-# of letters and digits, with both in it; not a UUID, which public hosts name shows with
-# (Omny's /d/playlist/<uuid>/<uuid>/<uuid>/podcast.rss, Bloomberg's among them).
-_TOKEN_SEGMENT = re.compile(r"^(?![0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$)"
-                            r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,}$")
 _USER_AGENT = "yt2post (podcast feed reader)"
 
 
@@ -84,30 +75,17 @@ def masked_url(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:{MASK}@{host}" if ":" in userinfo else f"{MASK}@{host}"
-    path = "/".join(MASK if _TOKEN_SEGMENT.match(segment) else segment for segment in parts.path.split("/"))
+    path = "/".join(MASK if TOKEN_SEGMENT.match(segment) else segment for segment in parts.path.split("/"))
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="[]")
+        query = urlencode([(k, MASK if SECRET_PARAM.search(k) else v) for k, v in pairs], safe="[]")
     return redact(urlunsplit((parts.scheme, netloc, path, query, parts.fragment)))
-
-
-def credentials_of(url: str) -> set[str]:
-    """The secrets ``url`` holds (password, ``user:password``, token values and segments), to add
-    to the run's redactor so that no log line or artifact shows them."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return set()
-    found = {parts.password or "", f"{parts.username}:{parts.password}" if parts.password else ""}
-    found.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAM.search(k))
-    found.update(segment for segment in parts.path.split("/") if _TOKEN_SEGMENT.match(segment))
-    return {secret for secret in found if secret}
 
 
 def _scrub(url: str, text: str) -> str:
     """A library's message about ``url`` (it quotes the URL, or a redirect's) without its secrets."""
-    return Redactor(credentials_of(url))(redact(" ".join(text.split())))
+    return Redactor(url_secrets(url))(redact(" ".join(text.split())))
 
 
 def check_url(url: str, what: str = "URL") -> str:

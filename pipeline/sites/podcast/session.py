@@ -14,12 +14,12 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript, VideoUnavailable
-from pipeline.redact import MASK, remember
+from pipeline.redact import MASK, remember, url_secrets
 from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.podcast import urls
 from pipeline.sites.podcast.feed import (Episode, Feed, episode_metadata, fetch_chapters, find_episode, load_feed,
                                          split_episode_ref)
-from pipeline.sites.podcast.fetching import credentials_of, download, fetch
+from pipeline.sites.podcast.fetching import download, fetch
 from pipeline.sites.podcast.transcripts import fetch_transcript, paragraphs_of
 from pipeline.words.transcripts import in_chosen_script
 
@@ -33,7 +33,7 @@ def load(source: str, config: Config) -> Feed:
     """The feed at ``source`` (a URL, a ``feed:`` URL or a saved file), its credentials
     (a password, a token) remembered as secrets no message or file shows."""
     location = urls.feed_location(source)
-    remember(credentials_of(location))
+    remember(url_secrets(location))
     return load_feed(location, max_mb=config.max_input_mb, timeout=config.podcast.timeout)
 
 

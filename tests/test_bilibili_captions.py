@@ -105,7 +105,7 @@ def test_the_danmaku_beside_an_info_json_is_never_the_transcript(tmp_path: Path)
                                                             "ai-zh": [{"ext": "srt"}]})
     for languages in (["zh"], ["danmaku"], []):
         transcript = from_subtitle_tracks(meta, Config(transcript={"languages": languages}), online=True,
-                                          download=lambda url: DANMAKU.read_text(encoding="utf-8"))
+                                          download=lambda url, max_mb: DANMAKU.read_bytes())
         assert transcript is not None and transcript.track == f"{BV}.ai-zh.srt"
         assert "王师傅" in transcript.text() and "胡渐彪" not in transcript.text()
         assert not any("danmaku" in note for note in transcript.notes)

@@ -11,17 +11,20 @@ to speech recognition when it is set up).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 from pipeline.config import Config, SiteConfig
-from pipeline.errors import LoginRequired
+from pipeline.errors import FetchError, LoginRequired
 from pipeline.shapes import Metadata, Transcript, VideoRef
+from pipeline.sites.bilibili.urls import canonical_url
 from pipeline.sites.bilibili.errors import SUBTITLES_NEED_LOGIN, classify_bilibili_error, subtitles_need_login
 from pipeline.sites.limiter import Limiter
 from pipeline.sites.session import YtDlpSession
 from pipeline.sites.ytdlp import YtDlpLogger
 
 log = logging.getLogger(__name__)
+_PART = re.compile(r"_p\d+$")  # a part's id, as yt-dlp names it: <id>_p<N>
 
 
 class BilibiliSession(YtDlpSession):
@@ -34,6 +37,13 @@ class BilibiliSession(YtDlpSession):
 
     def extract(self, video: VideoRef, languages: list[str] | None, logger: YtDlpLogger) -> Metadata:
         meta = super().extract(video, languages, logger)
+        own = video.video_id.removeprefix("bilibili-")
+        if not _PART.search(own) and _PART.search(meta.id):
+            # yt-dlp read its first part (``<id>_p1``): drafted as the whole video it would lose
+            # the other parts, and meet part 1 again under its own id.
+            raise FetchError(f"{video.video_id}: a multi-part video (分P): each part is a video of its own; give "
+                             f"its URL {canonical_url(own)} to take every part (or ?p=N for one)",
+                             video_id=video.video_id)
         if any(subtitles_need_login(warning) for warning in logger.warnings):
             with self._lock:
                 self._login_walled.add(video.video_id)

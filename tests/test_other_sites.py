@@ -177,3 +177,29 @@ def test_a_duration_that_is_no_length_is_left_out_and_the_files_stay_json(cli, t
         meta = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
         if path.name == "metadata.json":
             assert meta["duration"] is None, path
+
+
+def test_a_video_whose_folder_name_has_the_form_of_a_youtube_id_stays_its_sites(cli, tmp_path: Path) -> None:
+    # yt-dlp's TV2 extractor test (yt_dlp/extractor/tv2.py, TV2IE._TESTS[0], Unlicense): the id
+    # it reads from http://www.tv2.no/v/1791207/ makes the folder name "tv2-1791207", eleven of
+    # YouTube's id characters; it was taken for a YouTube video's: the post's source became
+    # https://www.youtube.com/watch?v=tv2-1791207 and the section links YouTube's.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    info = {"id": "1791207", "title": "Her kolliderer romsonden med asteroiden ", "extractor": "TV2",
+            "extractor_key": "TV2", "webpage_url": "http://www.tv2.no/v/1791207/", "upload_date": "20220927",
+            "duration": 146, "description": "En romsonde har krasjet inn i en asteroide i verdensrommet. Kollisjonen "
+            "skjedde klokken 01:14 natt til tirsdag 27. september norsk tid. \n\nNasa kaller det sitt første forsøk "
+            "på planetforsvar."}
+    (videos / "1791207.info.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / "1791207.en.srt")
+    (tmp_path / "config.yaml").write_text("post:\n  section_links: true\n", encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    [post] = posts(tmp_path).values()
+    assert post["source"] == "http://www.tv2.no/v/1791207/"
+    assert "youtube" not in post.content and "youtu.be" not in post.content
+    [folder] = (tmp_path / "output" / "videos").iterdir()
+    assert folder.name.startswith("tv2-")
+    status = cli("status", "--json")
+    assert status.code == 0 and "youtube" not in status.stdout

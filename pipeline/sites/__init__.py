@@ -121,15 +121,20 @@ def link_at(url: str, seconds: float | None = None) -> str | None:
 
 def of_store_id(video_id: str) -> tuple[Site, str] | None:
     """The site and the site's id a store id stands for; None for a video of no site (a local
-    file, an info.json of an extractor yt-dlp no longer has). The site modules' first: a
-    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing)."""
+    file, an info.json of an extractor yt-dlp no longer has). The site modules' first, then a
+    yt-dlp extractor's ``<site>-<id>``, which may have the form of a YouTube id (``tv2-1791207``,
+    ``vimeo-12345``: eleven of its characters); any other id of YouTube's form stays YouTube's,
+    as before sites (and one without such a prefix asks yt-dlp nothing)."""
+    default = SITES[DEFAULT]
     for name, site in SITES.items():
-        own = video_id if name == DEFAULT else video_id.removeprefix(f"{name}-")
-        if (name == DEFAULT or own != video_id) and site.video_id(own) == own:
+        own = video_id.removeprefix(f"{name}-")
+        if name != DEFAULT and own != video_id and site.video_id(own) == own:
             return site, own
     prefix, dash, own = video_id.partition("-")
     other = _other_named(prefix) if dash and own and _OTHER_NAME.fullmatch(prefix) else None
-    return (other, own) if other is not None else None
+    if other is not None:
+        return other, own
+    return (default, video_id) if default.video_id(video_id) == video_id else None
 
 
 def canonical_page(video_id: str, page: str) -> str:

@@ -385,3 +385,32 @@ def test_every_form_of_a_cookies_files_values_is_masked(tmp_path: Path) -> None:
                        f"{SESSDATA}\nbuvid3=9f8e7d6c5b4a; bili_jct=0a1b2c3d4e5f60718293a4b5c6d7e8f9\n", encoding="utf-8")
     mask = Redactor(secrets_of(Config(bilibili={"cookies_file": str(cookies)})))
     assert mask(f"a={SESSDATA} b=9f8e7d6c5b4a c=0a1b2c3d4e5f60718293a4b5c6d7e8f9") == "a=[redacted] b=[redacted] c=[redacted]"
+
+
+# --- a listing yt-dlp wrote, offline -------------------------------------------------------------
+
+
+def test_a_collections_listing_written_by_yt_dlp_is_its_videos_offline(cli, tmp_path: Path) -> None:
+    # What `yt-dlp --flat-playlist -J COLLECTION_URL` writes: yt-dlp's BilibiliCollectionListIE
+    # gives each video as url_result('https://www.bilibili.com/video/<bvid>', BiliBiliIE, bvid).
+    # It was "no videos found: its 2 entries are playlists or channel tabs, not videos" (a video's
+    # URL without ?p= is a list of its parts), and it told the user to give just such a listing.
+    from tests.test_bilibili_captions import BV, bilibili_video
+
+    info = bilibili_video(tmp_path, with_words=True)
+    entries = [{"_type": "url", "ie_key": "BiliBili", "id": bvid, "url": f"https://www.bilibili.com/video/{bvid}",
+                "__x_forwarded_for_ip": None} for bvid in (BV, "BV1qo4y1L73P")]
+    listing = {"_type": "playlist", "id": "37737161_1227671", "title": "合集", "entries": entries,
+               "webpage_url": COLLECTION_URL, "extractor": "BilibiliCollectionList",
+               "extractor_key": "BilibiliCollectionList"}
+    (info.parent / "collection.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    config(tmp_path, max_attempts=1)
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        result = cli("run", str(info.parent / "collection.json"))
+    # The video whose info.json is beside the listing is read from it; the other is fetched and,
+    # the network cut off, fails alone as that video's network failure.
+    assert result.code == 1, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [next(line for line in errors if line.startswith("error: bilibili-BV1qo4y1L73P: network error"))]
+    assert f"www.bilibili.com/video/{BV}" not in sites.requests_seen
+    assert [post["source"] for post in posts(tmp_path).values()] == [f"https://www.bilibili.com/video/{BV}"]

@@ -26,7 +26,7 @@ SITES: dict[str, Site] = {
 DEFAULT = next(iter(SITES))
 
 __all__ = ["DEFAULT", "SITES", "Site", "SiteSession", "canonical_page", "get_site", "link_at", "of_store_id",
-           "site_of_url", "store_id", "video_of_info", "video_of_url"]
+           "module_of_extractor", "site_of_url", "store_id", "video_of_info", "video_of_url"]
 
 _OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
 
@@ -35,6 +35,12 @@ def _registered(extractor_key: str) -> Site | None:
     """The site module whose yt-dlp extractors these are (``BiliBiliBangumi``: Bilibili's)."""
     key = extractor_key.lower()
     return next((site for site in SITES.values() if site.extractor and key.startswith(site.extractor)), None)
+
+
+def module_of_extractor(extractor_key: str) -> Site | None:
+    """The site module whose yt-dlp extractor wrote an entry or listing (its ``ie_key`` or
+    ``extractor_key``: ``BilibiliCollectionList`` is Bilibili's); None for any other."""
+    return _registered(extractor_key) if extractor_key else None
 
 
 def _other(key: str) -> Site:

@@ -32,7 +32,7 @@ from pipeline.post.formats.base import layout_of
 from pipeline.post.links import safe_video_url
 from pipeline.sanitize import sanitize_inline, sanitize_markdown
 from pipeline.language import DEFAULT_LANGUAGE, language, readers_script, source_language
-from pipeline.slugs import is_latin, post_slug
+from pipeline.slugs import is_latin, post_slug, title_slug
 from pipeline.sites import canonical_page
 from pipeline.files import atomic_write_bytes, atomic_write_text, create_new_text, ensure_inside
 from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_bytes
@@ -99,7 +99,7 @@ def post_content(article: ArticleContent | dict[str, Any], meta: Metadata, confi
         article = ArticleContent.model_validate(article)
     source = canonical_source(meta)
     return PostContent(
-        slug=post_slug(slug_title(meta, config, article.title), meta.id) if slug is None else slug, written=getattr(article, "created_at", None) or "",
+        slug=file_slug(meta, config, article.title) if slug is None else slug, written=getattr(article, "created_at", None) or "",
         title=sanitize_inline(article.title), summary=sanitize_inline(article.summary), date=post_date(meta)[0],
         source=source, speaker=sanitize_inline(meta.channel or meta.uploader), tags=list(article.tags),
         area=sanitize_inline(article.area), category=sanitize_inline(article.category),
@@ -164,8 +164,14 @@ def post_file_name(meta: Metadata, config: Config | None = None, article_title: 
     the title ``slug_title`` chooses."""
     config = config or Config()
     post_format = get_format(config.post.format)
-    return post_format.file_name(post_date(meta)[0], post_slug(slug_title(meta, config, article_title), meta.id),
-                                 meta.id)
+    return post_format.file_name(post_date(meta)[0], file_slug(meta, config, article_title), meta.id)
+
+
+def file_slug(meta: Metadata, config: Config, article_title: str) -> str:
+    """The slug a post's file is named by: ``slug_title``'s; where that title has no ASCII form
+    (Japanese, Russian, Korean …, or a part's number alone), the post's own title's (in pinyin
+    for Chinese readers), never only the id; "" when neither has one."""
+    return post_slug(slug_title(meta, config, article_title), meta.id) or title_slug(article_title)
 
 
 def slug_title(meta: Metadata, config: Config, article_title: str) -> str:
@@ -271,7 +277,7 @@ def slug_at(meta: Metadata, config: Config, article_title: str, path: Path) -> s
     """The slug of the post whose file is ``path``: the title's, with what a taken name added
     (``-<id>``, ``-<id>-2``: Hugo takes a page's URL from its ``slug``, so two videos of one
     title must not share one)."""
-    slug = post_slug(slug_title(meta, config, article_title), meta.id)
+    slug = file_slug(meta, config, article_title)
     preferred = Path(post_file_name(meta, config, article_title)).stem
     if path.stem == preferred or not path.stem.startswith(preferred):
         return slug

@@ -203,3 +203,24 @@ def test_a_video_whose_folder_name_has_the_form_of_a_youtube_id_stays_its_sites(
     assert folder.name.startswith("tv2-")
     status = cli("status", "--json")
     assert status.code == 0 and "youtube" not in status.stdout
+
+
+def test_a_bilibili_videos_own_page_names_it_to_approve_ignore_and_run_again(cli, tmp_path: Path) -> None:
+    # The post's source, https://www.bilibili.com/video/BV… (no ?p=), was "not a valid video id"
+    # to approve and ignore, and run went to the network to list its parts.
+    from tests.recorded_sites import RecordedSites, recorded_sites
+
+    bilibili_video(tmp_path, with_words=True)
+    assert cli("run", "videos").code == 0
+    page = f"https://www.bilibili.com/video/{BV}/?spm_id_from=333.788"
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        again = cli("run", page)
+    assert again.code == 0, again
+    assert "1 skipped" in again.stdout and not sites.requests_seen
+    ignored = cli("ignore", page)
+    assert ignored.code == 0, ignored
+    assert json.loads((tmp_path / f"output/videos/bilibili-{BV}/status.json").read_text())["ignored"] is True
+    assert cli("unignore", page).code == 0
+    approved = cli("approve", f"https://www.bilibili.com/video/{BV}")
+    assert approved.code == 0, approved
+    assert approved.stdout.startswith(f"approved bilibili-{BV}: ")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.sites.base import Site, SiteSession
 from pipeline.sites.bilibili import Bilibili
@@ -26,7 +27,7 @@ SITES: dict[str, Site] = {
 DEFAULT = next(iter(SITES))
 
 __all__ = ["DEFAULT", "SITES", "Site", "SiteSession", "canonical_page", "get_site", "link_at", "of_store_id",
-           "module_of_extractor", "site_of_url", "store_id", "video_of_info", "video_of_url"]
+           "module_of_extractor", "site_of_url", "store_id", "video_of_info", "video_of_page", "video_of_url"]
 
 _OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
 
@@ -118,6 +119,20 @@ def video_of_url(text: str) -> tuple[Site, str] | None:
     other = _other_of_url(text)
     video_id = other.video_id(text) if other is not None else None
     return (other, video_id) if other is not None and video_id else None
+
+
+def video_of_page(url: str) -> tuple[Site, str] | None:
+    """The site and id of the video whose canonical page ``url`` is (its query and a trailing
+    slash aside), also where the URL is a list as well: a Bilibili video's page without ``?p=``
+    lists its parts, yet is the one-part video's ``source``. None for any other URL."""
+    parts = urlsplit(url.strip())
+    page = f"{parts.netloc}{parts.path}".rstrip("/").lower()
+    own = parts.path.rstrip("/").rpartition("/")[2]
+    for site in SITES.values():
+        canonical = site.canonical_url(own) if own and site.video_id(own) == own else None
+        if canonical and f"{urlsplit(canonical).netloc}{urlsplit(canonical).path}".lower() == page:
+            return site, own
+    return None
 
 
 def link_at(url: str, seconds: float | None = None) -> str | None:

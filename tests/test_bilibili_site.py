@@ -374,6 +374,23 @@ def test_a_cookie_value_is_in_no_message_when_the_cookies_file_is_a_cookie_heade
     assert SESSDATA not in said and "0a1b2c3d4e5f60718293a4b5c6d7e8f9" not in said, said
 
 
+@pytest.mark.parametrize(("cookies_file", "cause"), [
+    ("missing-cookies.txt", "no such file"),  # yt-dlp read none, said nothing, and made the file
+    ("a-folder", "not a regular file"),  # it was "network error talking to Bilibili: is a directory:"
+    ("/dev/zero", "not a regular file"),  # it was read whole: the run was killed for its memory (exit 137)
+])
+def test_a_cookies_file_that_is_not_one_is_a_config_error_naming_it(cli, tmp_path: Path, cookies_file: str,
+                                                                     cause: str) -> None:
+    (tmp_path / "a-folder").mkdir()
+    config(tmp_path, cookies_file=cookies_file, max_attempts=1)
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        result = cli("run", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+    assert result.code == 2, result
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and cookies_file in line and cause in line and "cookies_file" in line, line
+    assert not sites.requests_seen and not (tmp_path / "missing-cookies.txt").exists()
+
+
 def test_every_form_of_a_cookies_files_values_is_masked(tmp_path: Path) -> None:
     from pipeline.config import Config
     from pipeline.redact import Redactor, secrets_of

@@ -224,3 +224,20 @@ def test_a_bilibili_videos_own_page_names_it_to_approve_ignore_and_run_again(cli
     approved = cli("approve", f"https://www.bilibili.com/video/{BV}")
     assert approved.code == 0, approved
     assert approved.stdout.startswith(f"approved bilibili-{BV}: ")
+
+
+def test_an_info_json_of_an_extractor_yt_dlp_lacks_is_never_a_youtube_video(cli, tmp_path: Path) -> None:
+    # A key this yt-dlp has no extractor of (an old or a hostile info.json), whose folder name
+    # has the form of a YouTube id ("podcast-abc", "local-12345"): its post's source was
+    # https://www.youtube.com/watch?v=podcast-abc, a video that is not it.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    srt = "1\n00:00:01,000 --> 00:00:04,000\nwords said in the video\n"
+    for key, own in (("Podcast", "abc"), ("Local", "12345")):
+        info = {"id": own, "title": f"{key} video", "extractor_key": key, "upload_date": "20240101",
+                "subtitles": {"en": [{"ext": "srt", "data": srt}]}}
+        (videos / f"{key}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    sources = sorted(post["source"] for post in posts(tmp_path).values())
+    assert len(sources) == 2 and not any("youtube" in source for source in sources), sources

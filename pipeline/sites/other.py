@@ -5,7 +5,7 @@ A site's name is its yt-dlp extractor key in lower case (``Vimeo`` → ``vimeo``
 ``tedtalk``, ``Generic`` for a page yt-dlp reads without an extractor of its own), so its
 videos are ``videos/<name>-<id>/``. The id is the one yt-dlp reads from the video's URL without
 a request (``vimeo.com/76979871`` → ``76979871``; a URL whose id only its page says, or an id
-that cannot be a folder's name, is named by a hash of the URL); an info.json's is taken from
+that cannot be a folder's name or would name a site module's video, is named by a hash of the URL); an info.json's is taken from
 its ``webpage_url`` the same way, so a URL and its info.json are one video. Which URLs are one
 video and which a list is what the extractor says of it (``is_single_video``): an extractor
 that may return either is asked at listing time. A video's one URL is its page (yt-dlp's
@@ -53,8 +53,16 @@ def names() -> dict[str, str]:
 
 
 def _safe(video_id: str, name: str) -> bool:
-    """Whether ``<name>-<video_id>`` can be a folder's name in the store."""
-    return bool(_SAFE_ID.fullmatch(video_id)) and len(name) + 1 + len(video_id) <= _STORE_ID_LENGTH
+    """Whether ``<name>-<video_id>`` can be a folder's name in the store: one that no site
+    module reads as its own video's (an extractor this yt-dlp lacks, ``podcast-abc``, would be
+    a YouTube id's form)."""
+    from pipeline.sites import SITES, of_store_id
+
+    folder = f"{name}-{video_id}"
+    if not _SAFE_ID.fullmatch(video_id) or len(folder) > _STORE_ID_LENGTH:
+        return False
+    found = of_store_id(folder)
+    return found is None or found[0] not in SITES.values()
 
 
 def _hashed(text: str) -> str:

@@ -47,7 +47,13 @@ def module_of_extractor(extractor_key: str) -> Site | None:
 def _other(key: str) -> Site:
     from pipeline.sites.other import OtherSite
 
-    return OtherSite(key)
+    return OtherSite(key, claimed=_claimed)
+
+
+def _claimed(folder: str) -> bool:
+    """Whether a site module reads a store folder's name as its own video's."""
+    found = of_store_id(folder)
+    return found is not None and found[0] in SITES.values()
 
 
 def _other_named(name: str) -> Site | None:
@@ -88,9 +94,7 @@ def video_of_info(info: dict[str, Any]) -> tuple[Site, str] | None:
         return None
     site = _registered(key)
     if site is None:
-        from pipeline.sites.other import OtherSite
-
-        other = OtherSite(key)
+        other = _other(key)
         return other, other.id_of_info(info)
     video_id = site.video_id(str(info.get("id") or "")) or site.video_id(str(info.get("webpage_url") or ""))
     return (site, video_id) if video_id else None

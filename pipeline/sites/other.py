@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -52,30 +53,25 @@ def names() -> dict[str, str]:
     return {ie.ie_key().lower(): ie.ie_key() for ie in _extractors()}
 
 
-def _safe(video_id: str, name: str) -> bool:
+def _safe(video_id: str, name: str, claimed: Callable[[str], bool]) -> bool:
     """Whether ``<name>-<video_id>`` can be a folder's name in the store: one that no site
-    module reads as its own video's (an extractor this yt-dlp lacks, ``podcast-abc``, would be
-    a YouTube id's form)."""
-    from pipeline.sites import SITES, of_store_id
-
+    module reads as its own video's (``claimed``: an extractor this yt-dlp lacks, ``podcast-abc``,
+    would be a YouTube id's form)."""
     folder = f"{name}-{video_id}"
-    if not _SAFE_ID.fullmatch(video_id) or len(folder) > _STORE_ID_LENGTH:
-        return False
-    found = of_store_id(folder)
-    return found is None or found[0] not in SITES.values()
+    return bool(_SAFE_ID.fullmatch(video_id)) and len(folder) <= _STORE_ID_LENGTH and not claimed(folder)
 
 
 def _hashed(text: str) -> str:
     return "u" + hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:12]
 
 
-def _url_id(ie: Any, url: str) -> str:
+def _url_id(ie: Any, url: str, claimed: Callable[[str], bool]) -> str:
     """The id yt-dlp reads from the URL, or a hash of the URL when it reads none that can name a folder."""
     try:
         found = str(ie.get_temp_id(url.strip()) or "")
     except Exception:  # noqa: BLE001 - an extractor's URL pattern without an id group
         found = ""
-    return found if found and _safe(found, ie.ie_key().lower()) else _hashed(url)
+    return found if found and _safe(found, ie.ie_key().lower(), claimed) else _hashed(url)
 
 
 class OtherSite:
@@ -83,8 +79,9 @@ class OtherSite:
 
     extractor = ""  # no prefix of its own: every other extractor's keys
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, claimed: Callable[[str], bool] = lambda folder: False) -> None:
         self.key = key
+        self._claimed = claimed  # whether a site module reads a folder name as its video's (the registry's)
         self.name = key.lower()
         self.label = key
 
@@ -96,16 +93,16 @@ class OtherSite:
         ie = self._mine(text)
         if ie is None or ie.is_single_video(text) is not True:
             return None
-        return _url_id(ie, text)
+        return _url_id(ie, text, self._claimed)
 
     def id_of_info(self, info: dict[str, Any]) -> str:
         """An info.json's video: the id its page's URL has, else its own (a hash when it cannot name a folder)."""
         page = str(info.get("webpage_url") or "")
         ie = self._mine(page)
         if ie is not None:
-            return _url_id(ie, page)
+            return _url_id(ie, page, self._claimed)
         own = str(info.get("id") or "")
-        return own if own and _safe(own, self.name) else _hashed(page or own)
+        return own if own and _safe(own, self.name, self._claimed) else _hashed(page or own)
 
     def is_collection(self, text: str) -> bool:
         ie = self._mine(text)

@@ -45,6 +45,13 @@ def test_a_bilibili_url_of_one_video_names_it(url: str, video: str) -> None:
     assert of_store_id(store_id("bilibili", video)) == (site, video)
 
 
+@pytest.mark.parametrize("video", ["BV17x411w7KC_p0", "BV17x411w7KC_p02"])
+def test_a_part_id_that_yt_dlp_never_writes_is_no_part(video: str) -> None:
+    # Parts count from 1, and yt-dlp writes BV…_p2: "_p0" was the canonical page ?p=0, and
+    # "_p02" a second folder of the part whose URL (?p=2) is bilibili-BV…_p2.
+    assert video_of_url(video) is None and of_store_id(store_id("bilibili", video)) is None
+
+
 @pytest.mark.parametrize("url", [
     "https://www.bilibili.com/video/BV17x411w7KC",  # a video that may have parts: its listing says
     "https://www.bilibili.com/video/av170001/",

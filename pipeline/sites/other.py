@@ -5,11 +5,12 @@ A site's name is its yt-dlp extractor key in lower case (``Vimeo`` → ``vimeo``
 ``tedtalk``, ``Generic`` for a page yt-dlp reads without an extractor of its own), so its
 videos are ``videos/<name>-<id>/``. The id is the one yt-dlp reads from the video's URL without
 a request (``vimeo.com/76979871`` → ``76979871``; a URL whose id only its page says, or an id
-that cannot be a folder's name or would name a site module's video, is named by a hash of the URL); an info.json's is taken from
-its ``webpage_url`` the same way, so a URL and its info.json are one video. Which URLs are one
-video and which a list is what the extractor says of it (``is_single_video``): an extractor
-that may return either is asked at listing time. A video's one URL is its page (yt-dlp's
-``webpage_url``); no link to a second is made (sites write it in different ways).
+that cannot be a folder's name or would name a site module's video, is named by a hash of the
+URL); an info.json's is taken from its ``webpage_url`` the same way, so a URL and its info.json
+are one video. Which URLs are one video and which a list is what the extractor says of it
+(``is_single_video``): an extractor that may return either is asked at listing time. A video's
+one URL is its page (yt-dlp's ``webpage_url``); no link to a second is made (sites write it in
+different ways).
 The settings are ``other_sites:``.
 """
 

@@ -189,6 +189,20 @@ def test_a_multi_part_video_lists_its_parts_each_titled_with_its_name(cli, tmp_p
     assert meta["tags"] == ["发现《Hop》", "保加利亚妖王", "保加利亚", "Азис", "azis", "mv"]
 
 
+def test_a_multi_part_video_named_by_its_bare_id_says_only_its_first_part_is_drafted(cli, tmp_path: Path) -> None:
+    # A bare BV id (or a collection's entry, which names a video by its bvid) is one video: yt-dlp
+    # gives its first part (BV…_p1, titled "… p01 …"). Its nine other parts were passed over
+    # without a word.
+    logged_in(tmp_path)
+    routes = video_routes(MULTI["View"], subtitle="rider-day001.ai-zh.json", card=MULTI["Card"]["card"])
+    with recorded_sites(RecordedSites(routes=routes)):
+        result = cli("run", "BV17x411w7KC")
+    assert result.code == 0, result
+    warnings = [line for line in result.stderr.splitlines() if "several parts" in line]
+    assert warnings == ["warning: bilibili-BV17x411w7KC: a video of several parts (分P): only its first is "
+                        "drafted; give https://www.bilibili.com/video/BV17x411w7KC to draft each part"], result.stderr
+
+
 def test_a_short_link_is_the_video_it_leads_to(cli, tmp_path: Path) -> None:
     logged_in(tmp_path)
     # b23.tv answers with a redirect to the video's page (the short link is the documented form b23.tv/<bvid>).

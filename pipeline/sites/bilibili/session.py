@@ -17,6 +17,7 @@ from pipeline.config import Config, SiteConfig
 from pipeline.errors import LoginRequired
 from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.bilibili.errors import SUBTITLES_NEED_LOGIN, classify_bilibili_error, subtitles_need_login
+from pipeline.sites.bilibili.urls import canonical_url
 from pipeline.sites.limiter import Limiter
 from pipeline.sites.session import YtDlpSession
 from pipeline.sites.ytdlp import YtDlpLogger
@@ -34,6 +35,10 @@ class BilibiliSession(YtDlpSession):
 
     def extract(self, video: VideoRef, languages: list[str] | None, logger: YtDlpLogger) -> Metadata:
         meta = super().extract(video, languages, logger)
+        own = video.video_id.removeprefix("bilibili-")
+        if meta.id == f"{own}_p1":  # a video of parts named without ?p= (a bare id, a collection's entry)
+            log.warning("%s: a video of several parts (分P): only its first is drafted; give %s to draft each part",
+                        video.video_id, canonical_url(own))
         if any(subtitles_need_login(warning) for warning in logger.warnings):
             with self._lock:
                 self._login_walled.add(video.video_id)

@@ -21,7 +21,7 @@ from pipeline.context import RunOptions
 from pipeline.context import Reporter, RunOverview, SilentReporter
 from pipeline.runner import Runner, RunSummary, failed_videos
 from pipeline.shapes import VideoRef
-from pipeline.sites import DEFAULT, of_store_id, store_id, video_of_url
+from pipeline.sites import DEFAULT, of_store_id, store_id, video_of_page, video_of_url
 from pipeline.sources.listing import expand_sources, site_lister
 from pipeline.stages import NAMES, needing
 from pipeline.store import Store
@@ -59,6 +59,8 @@ def _known_video(source: str, store: Store) -> VideoRef | None:
     found = video_of_url(source)
     video_id = store_id(found[0].name, found[1]) if found else (
         source if "/" not in source and len(source) <= 64 else None)
+    if video_id is None and (found := video_of_page(source)) and store.has_video(store_id(found[0].name, found[1])):
+        video_id = store_id(found[0].name, found[1])  # its page, the post's source (a Bilibili video's)
     if not video_id:
         return None
     info = store.load_readable(video_id, MetadataFile) if store.has_video(video_id) else None
@@ -319,18 +321,23 @@ def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, n
     return kept
 
 
-def stored_video_id(text: str) -> str:
-    """The folder name under ``videos/`` of the video a URL or id names (``text`` itself when it
-    names none): the commands about videos already in the output folder take either."""
+def stored_video_id(text: str, store: Store) -> str:
+    """The folder name under ``videos/`` of the video a URL or id names, or of the video in
+    ``store`` whose page it is (``text`` itself when it names none): the commands about videos
+    already in the output folder take either."""
     found = video_of_url(text)
-    return store_id(found[0].name, found[1]) if found else text
+    if found:
+        return store_id(found[0].name, found[1])
+    page = video_of_page(text)
+    stored = store_id(page[0].name, page[1]) if page else None
+    return stored if stored and store.has_video(stored) else text
 
 
 def set_ignored(store: Store, video_ids: Sequence[str], ignored: bool) -> list[str]:
     """Mark videos as rejected by the reviewer (never fetched, summarized or written again), or
     take that back. Returns the ids that were not in the output folder."""
     unknown = []
-    for video_id in map(stored_video_id, video_ids):
+    for video_id in (stored_video_id(text, store) for text in video_ids):
         if not store.has_video(video_id):
             if not ignored:
                 unknown.append(video_id)

@@ -39,9 +39,11 @@ class Yt2PostError(Exception):
 
 
 class ConfigError(Yt2PostError):
-    """Configuration file or option is invalid. Exit status 2."""
+    """Configuration file or option is invalid. Exit status 2; found while videos run (a
+    site's cookies file, read when its session opens), it stops the run."""
 
     cause = "config"
+    fatal = True
 
 
 class UsageError(Yt2PostError):

@@ -84,14 +84,29 @@ def url_secrets(url: str, *, path_tokens: bool = True) -> set[str]:
     return {secret for secret in found if secret}
 
 
+MAX_COOKIES_MB = 16  # a browser's whole export is a few megabytes
+
+
+def cookie_file_lines(path: Path) -> list[str]:
+    """The lines of a cookies file; an ``OSError`` saying why for anything but a regular file
+    (links followed: ``/dev/zero`` would be read for ever) of at most ``MAX_COOKIES_MB``."""
+    if not path.exists():
+        raise FileNotFoundError("no such file")
+    if not path.is_file():
+        raise OSError("not a regular file")
+    if path.stat().st_size > MAX_COOKIES_MB * 1024 * 1024:
+        raise OSError(f"larger than {MAX_COOKIES_MB} MB")
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
 def _cookie_values(path: Path) -> set[str]:
     """Values of a Netscape cookies.txt (the seventh field of each line; a ``#HttpOnly_`` line is
     a cookie, not a comment), and of ``name=value`` pairs on any other line: a Cookie header
     pasted in its place, which yt-dlp's warning quotes line by line."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = cookie_file_lines(path)
     except OSError:
-        return set()
+        return set()  # never given to yt-dlp (``sites.ytdlp``): nothing of it to mask
     found = set()
     for line in lines:
         if line.startswith("#") and not line.startswith("#HttpOnly_"):

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.context import Executor, Reporter, RunContext, RunOptions
-from pipeline.errors import (BudgetExceeded, Deferred, DiskFull, LLMSetupError, RunStopping, TranscriptionPlanned,
-                             Yt2PostError)
+from pipeline.errors import (BudgetExceeded, ConfigError, Deferred, DiskFull, LLMSetupError, RunStopping,
+                             TranscriptionPlanned, Yt2PostError)
 from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sanitize import sanitize_inline
@@ -139,8 +139,8 @@ class Runner:
                 return False
             try:
                 self._stage(video, stage)
-            except (BudgetExceeded, LLMSetupError) as exc:
-                if isinstance(exc, LLMSetupError):
+            except (BudgetExceeded, LLMSetupError, ConfigError) as exc:
+                if isinstance(exc, (LLMSetupError, ConfigError)):
                     self._stop_for_good.set()
                 self._stop_run(exc)
                 return False

@@ -60,7 +60,8 @@ def post_slug(title: str, video_id: str, *, max_length: int = FILE_SLUG_LENGTH) 
     """The slug of a post's file name: ``title_slug`` of the video's title; for a part of a
     multi-part video (id ``…_pN``, titled ``<video> pNN <part>``) the part's name, or the
     video's title and ``pNN`` when the part's name is only its number. "" when nothing of the
-    title has an ASCII form (the caller falls back to the id)."""
+    title has an ASCII form, or only the part's number would (the caller falls back to the
+    post's own title, then to the id)."""
     part_id = _PART_ID.search(video_id)
     number = int(part_id.group(1)) if part_id else None
     # The first " pNN" with the id's number: the video's own title may hold another.
@@ -72,7 +73,7 @@ def post_slug(title: str, video_id: str, *, max_length: int = FILE_SLUG_LENGTH) 
         return title_slug(part, max_length=max_length) or title_slug(title, max_length=max_length)
     marker = f"p{mark.group(1)}"
     video = title_slug(title[:mark.start()], max_length=max_length - len(marker) - 1)
-    return f"{video}-{marker}" if video else marker
+    return f"{video}-{marker}" if video else ""  # "p02" alone says nothing
 
 
 def tag_slug(text: str) -> str:

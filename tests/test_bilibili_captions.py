@@ -209,3 +209,16 @@ def test_a_subtitle_json_time_that_is_no_time_is_refused(fmt: str, text: str) ->
     # Python's json reads NaN and Infinity; a transcript.json with them holds null and does not load again.
     with pytest.raises(CaptionFormatError, match="bad "):
         read_cues(text, fmt)
+
+
+def test_with_speech_recognition_set_up_a_danmaku_only_folder_says_its_audio_is_missing(cli, tmp_path: Path) -> None:
+    # It said "speech recognition found no words", though no speech recognition ran: no audio
+    # was beside the info.json (and offline none is downloaded).
+    info = bilibili_video(tmp_path, with_words=False)
+    (tmp_path / "config.yaml").write_text("asr:\n  backend: endpoint\n", encoding="utf-8")
+    failed = cli("fetch", str(info.parent))
+    assert failed.code == 1, failed
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "found no words" not in errors[0], errors
+    assert f"only danmaku (viewers' comments), no subtitles); speech recognition needs the audio: put it beside " \
+           f"{BV}.info.json as {BV}.m4a (or .mp3, .wav …), or pass --subtitles FILE" in errors[0]

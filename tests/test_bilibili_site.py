@@ -45,6 +45,13 @@ def test_a_bilibili_url_of_one_video_names_it(url: str, video: str) -> None:
     assert of_store_id(store_id("bilibili", video)) == (site, video)
 
 
+@pytest.mark.parametrize("video", ["BV17x411w7KC_p0", "BV17x411w7KC_p02"])
+def test_a_part_id_that_yt_dlp_never_writes_is_no_part(video: str) -> None:
+    # Parts count from 1, and yt-dlp writes BV…_p2: "_p0" was the canonical page ?p=0, and
+    # "_p02" a second folder of the part whose URL (?p=2) is bilibili-BV…_p2.
+    assert video_of_url(video) is None and of_store_id(store_id("bilibili", video)) is None
+
+
 @pytest.mark.parametrize("url", [
     "https://www.bilibili.com/video/BV17x411w7KC",  # a video that may have parts: its listing says
     "https://www.bilibili.com/video/av170001/",
@@ -374,6 +381,23 @@ def test_a_cookie_value_is_in_no_message_when_the_cookies_file_is_a_cookie_heade
     assert SESSDATA not in said and "0a1b2c3d4e5f60718293a4b5c6d7e8f9" not in said, said
 
 
+@pytest.mark.parametrize(("cookies_file", "cause"), [
+    ("missing-cookies.txt", "no such file"),  # yt-dlp read none, said nothing, and made the file
+    ("a-folder", "not a regular file"),  # it was "network error talking to Bilibili: is a directory:"
+    ("/dev/zero", "not a regular file"),  # it was read whole: the run was killed for its memory (exit 137)
+])
+def test_a_cookies_file_that_is_not_one_is_a_config_error_naming_it(cli, tmp_path: Path, cookies_file: str,
+                                                                     cause: str) -> None:
+    (tmp_path / "a-folder").mkdir()
+    config(tmp_path, cookies_file=cookies_file, max_attempts=1)
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        result = cli("run", "https://www.bilibili.com/video/BV117411r7R1?p=1")
+    assert result.code == 2, result
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and cookies_file in line and cause in line and "cookies_file" in line, line
+    assert not sites.requests_seen and not (tmp_path / "missing-cookies.txt").exists()
+
+
 def test_every_form_of_a_cookies_files_values_is_masked(tmp_path: Path) -> None:
     from pipeline.config import Config
     from pipeline.redact import Redactor, secrets_of
@@ -385,3 +409,32 @@ def test_every_form_of_a_cookies_files_values_is_masked(tmp_path: Path) -> None:
                        f"{SESSDATA}\nbuvid3=9f8e7d6c5b4a; bili_jct=0a1b2c3d4e5f60718293a4b5c6d7e8f9\n", encoding="utf-8")
     mask = Redactor(secrets_of(Config(bilibili={"cookies_file": str(cookies)})))
     assert mask(f"a={SESSDATA} b=9f8e7d6c5b4a c=0a1b2c3d4e5f60718293a4b5c6d7e8f9") == "a=[redacted] b=[redacted] c=[redacted]"
+
+
+# --- a listing yt-dlp wrote, offline -------------------------------------------------------------
+
+
+def test_a_collections_listing_written_by_yt_dlp_is_its_videos_offline(cli, tmp_path: Path) -> None:
+    # What `yt-dlp --flat-playlist -J COLLECTION_URL` writes: yt-dlp's BilibiliCollectionListIE
+    # gives each video as url_result('https://www.bilibili.com/video/<bvid>', BiliBiliIE, bvid).
+    # It was "no videos found: its 2 entries are playlists or channel tabs, not videos" (a video's
+    # URL without ?p= is a list of its parts), and it told the user to give just such a listing.
+    from tests.test_bilibili_captions import BV, bilibili_video
+
+    info = bilibili_video(tmp_path, with_words=True)
+    entries = [{"_type": "url", "ie_key": "BiliBili", "id": bvid, "url": f"https://www.bilibili.com/video/{bvid}",
+                "__x_forwarded_for_ip": None} for bvid in (BV, "BV1qo4y1L73P")]
+    listing = {"_type": "playlist", "id": "37737161_1227671", "title": "合集", "entries": entries,
+               "webpage_url": COLLECTION_URL, "extractor": "BilibiliCollectionList",
+               "extractor_key": "BilibiliCollectionList"}
+    (info.parent / "collection.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    config(tmp_path, max_attempts=1)
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        result = cli("run", str(info.parent / "collection.json"))
+    # The video whose info.json is beside the listing is read from it; the other is fetched and,
+    # the network cut off, fails alone as that video's network failure.
+    assert result.code == 1, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [next(line for line in errors if line.startswith("error: bilibili-BV1qo4y1L73P: network error"))]
+    assert f"www.bilibili.com/video/{BV}" not in sites.requests_seen
+    assert [post["source"] for post in posts(tmp_path).values()] == [f"https://www.bilibili.com/video/{BV}"]

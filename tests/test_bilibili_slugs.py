@@ -72,3 +72,21 @@ def test_a_new_post_of_a_chinese_title_or_a_part_is_named_in_pinyin() -> None:
     assert post_file_name(Metadata(id="BV1ai411Z7aQ_p2", title="人工智能 p02 ", upload_date="20251020")) == \
         "2025-10-20-ren-gong-zhi-neng-p02.md"
     assert post_file_name(Metadata(id="BV1ai411Z7aQ", title="🚀", upload_date="")) == "undated-BV1ai411Z7aQ.md"
+
+
+@pytest.mark.parametrize(("video_id", "title"), [
+    # yt-dlp's own recorded titles (NiconicoIE._TESTS, Unlicense): Japanese has no pinyin ...
+    ("niconico-sm9", "新・豪血寺一族 -煩悩解放 - レッツゴー！陰陽師"),
+    # ... nor have Russian or Korean an ASCII form; and a part whose name is only its number
+    ("vimeo-76979871", "Как работает нейросеть"),
+    ("bilibili-BV1xx411c7mD_p2", "인공지능 강의 p02 2"),
+])
+def test_a_title_without_an_ascii_form_names_the_post_after_the_articles_title(video_id: str, title: str) -> None:
+    # It was named after the id alone ("2025-10-20-niconico-sm9.md") or "p02": the post's own
+    # (Chinese) title, in pinyin, says what it is.
+    from pipeline.config import Config
+    from pipeline.post.write import post_file_name
+    from pipeline.shapes import Metadata
+
+    meta = Metadata(id=video_id, title=title, upload_date="20251020")
+    assert post_file_name(meta, Config(), "神经网络如何工作") == "2025-10-20-shen-jing-wang-luo-ru-he-gong-zuo.md"

@@ -177,3 +177,67 @@ def test_a_duration_that_is_no_length_is_left_out_and_the_files_stay_json(cli, t
         meta = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
         if path.name == "metadata.json":
             assert meta["duration"] is None, path
+
+
+def test_a_video_whose_folder_name_has_the_form_of_a_youtube_id_stays_its_sites(cli, tmp_path: Path) -> None:
+    # yt-dlp's TV2 extractor test (yt_dlp/extractor/tv2.py, TV2IE._TESTS[0], Unlicense): the id
+    # it reads from http://www.tv2.no/v/1791207/ makes the folder name "tv2-1791207", eleven of
+    # YouTube's id characters; it was taken for a YouTube video's: the post's source became
+    # https://www.youtube.com/watch?v=tv2-1791207 and the section links YouTube's.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    info = {"id": "1791207", "title": "Her kolliderer romsonden med asteroiden ", "extractor": "TV2",
+            "extractor_key": "TV2", "webpage_url": "http://www.tv2.no/v/1791207/", "upload_date": "20220927",
+            "duration": 146, "description": "En romsonde har krasjet inn i en asteroide i verdensrommet. Kollisjonen "
+            "skjedde klokken 01:14 natt til tirsdag 27. september norsk tid. \n\nNasa kaller det sitt første forsøk "
+            "på planetforsvar."}
+    (videos / "1791207.info.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    shutil.copyfile(FIXTURES / "captions" / "3b1b-ldm-quadratic.en.srt", videos / "1791207.en.srt")
+    (tmp_path / "config.yaml").write_text("post:\n  section_links: true\n", encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    [post] = posts(tmp_path).values()
+    assert post["source"] == "http://www.tv2.no/v/1791207/"
+    assert "youtube" not in post.content and "youtu.be" not in post.content
+    [folder] = (tmp_path / "output" / "videos").iterdir()
+    assert folder.name.startswith("tv2-")
+    status = cli("status", "--json")
+    assert status.code == 0 and "youtube" not in status.stdout
+
+
+def test_a_bilibili_videos_own_page_names_it_to_approve_ignore_and_run_again(cli, tmp_path: Path) -> None:
+    # The post's source, https://www.bilibili.com/video/BV… (no ?p=), was "not a valid video id"
+    # to approve and ignore, and run went to the network to list its parts.
+    from tests.recorded_sites import RecordedSites, recorded_sites
+
+    bilibili_video(tmp_path, with_words=True)
+    assert cli("run", "videos").code == 0
+    page = f"https://www.bilibili.com/video/{BV}/?spm_id_from=333.788"
+    with recorded_sites(RecordedSites(offline=True)) as sites:
+        again = cli("run", page)
+    assert again.code == 0, again
+    assert "1 skipped" in again.stdout and not sites.requests_seen
+    ignored = cli("ignore", page)
+    assert ignored.code == 0, ignored
+    assert json.loads((tmp_path / f"output/videos/bilibili-{BV}/status.json").read_text())["ignored"] is True
+    assert cli("unignore", page).code == 0
+    approved = cli("approve", f"https://www.bilibili.com/video/{BV}")
+    assert approved.code == 0, approved
+    assert approved.stdout.startswith(f"approved bilibili-{BV}: ")
+
+
+def test_an_info_json_of_an_extractor_yt_dlp_lacks_is_never_a_youtube_video(cli, tmp_path: Path) -> None:
+    # A key this yt-dlp has no extractor of (an old or a hostile info.json), whose folder name
+    # has the form of a YouTube id ("podcast-abc", "local-12345"): its post's source was
+    # https://www.youtube.com/watch?v=podcast-abc, a video that is not it.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    srt = "1\n00:00:01,000 --> 00:00:04,000\nwords said in the video\n"
+    for key, own in (("Podcast", "abc"), ("Local", "12345")):
+        info = {"id": own, "title": f"{key} video", "extractor_key": key, "upload_date": "20240101",
+                "subtitles": {"en": [{"ext": "srt", "data": srt}]}}
+        (videos / f"{key}.info.json").write_text(json.dumps(info), encoding="utf-8")
+    result = cli("run", "videos")
+    assert result.code == 0, result
+    sources = sorted(post["source"] for post in posts(tmp_path).values())
+    assert len(sources) == 2 and not any("youtube" in source for source in sources), sources

@@ -215,14 +215,16 @@ def test_bad_sources_are_usage_errors(source: str, message: str) -> None:
         expand_sources([source])
 
 
-def test_playlists_and_channels_are_listed_with_the_youtube_settings() -> None:
+def test_playlists_and_channels_are_listed_with_the_youtube_settings(tmp_path: Path) -> None:
     from pipeline.config import Config
     from pipeline.sites import get_site
 
-    config = Config.model_validate({"youtube": {"proxy": "http://127.0.0.1:9", "cookies_file": "/tmp/c.txt",
+    cookies = tmp_path / "c.txt"  # a cookies file that is one (a missing one is a config error)
+    cookies.write_text("# Netscape HTTP Cookie File\n", encoding="utf-8")
+    config = Config.model_validate({"youtube": {"proxy": "http://127.0.0.1:9", "cookies_file": str(cookies),
                                                 "timeout": 7}})
     params = get_site("youtube").ytdlp_params(config)  # type: ignore[attr-defined]
-    assert params["proxy"] == "http://127.0.0.1:9" and params["cookiefile"] == "/tmp/c.txt"
+    assert params["proxy"] == "http://127.0.0.1:9" and params["cookiefile"] == str(cookies)
     assert params["socket_timeout"] == 7
 
 

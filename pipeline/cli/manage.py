@@ -129,7 +129,7 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
         raise UsageError("give at least one VIDEO (an id or URL)")
     config, store = _load(config_path), Store(out)
     failed = 0
-    for video_id in map(stored_video_id, video_ids):
+    for video_id in (stored_video_id(text, store) for text in video_ids):
         try:
             path = approve_post(store, video_id, config)
         except Yt2PostError as exc:

@@ -164,8 +164,7 @@ def post_file_name(meta: Metadata, config: Config | None = None, article_title: 
     the title ``slug_title`` chooses."""
     config = config or Config()
     post_format = get_format(config.post.format)
-    return post_format.file_name(post_date(meta)[0], post_slug(slug_title(meta, config, article_title), meta.id),
-                                 meta.id)
+    return post_format.file_name(post_date(meta)[0], post_slug(slug_title(meta, config, article_title), meta.id), meta.id)
 
 
 def slug_title(meta: Metadata, config: Config, article_title: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.sites.base import Site, SiteSession
 from pipeline.sites.bilibili import Bilibili
@@ -26,7 +27,7 @@ SITES: dict[str, Site] = {
 DEFAULT = next(iter(SITES))
 
 __all__ = ["DEFAULT", "SITES", "Site", "SiteSession", "canonical_page", "get_site", "link_at", "of_store_id",
-           "site_of_url", "store_id", "video_of_info", "video_of_url"]
+           "module_of_extractor", "site_of_url", "store_id", "video_of_info", "video_of_page", "video_of_url"]
 
 _OTHER_NAME = re.compile(r"[a-z0-9]{1,40}")
 
@@ -37,10 +38,22 @@ def _registered(extractor_key: str) -> Site | None:
     return next((site for site in SITES.values() if site.extractor and key.startswith(site.extractor)), None)
 
 
+def module_of_extractor(extractor_key: str) -> Site | None:
+    """The site module whose yt-dlp extractor wrote an entry or listing (its ``ie_key`` or
+    ``extractor_key``: ``BilibiliCollectionList`` is Bilibili's); None for any other."""
+    return _registered(extractor_key) if extractor_key else None
+
+
 def _other(key: str) -> Site:
     from pipeline.sites.other import OtherSite
 
-    return OtherSite(key)
+    return OtherSite(key, claimed=_claimed)
+
+
+def _claimed(folder: str) -> bool:
+    """Whether a site module reads a store folder's name as its own video's."""
+    found = of_store_id(folder)
+    return found is not None and found[0] in SITES.values()
 
 
 def _other_named(name: str) -> Site | None:
@@ -81,9 +94,7 @@ def video_of_info(info: dict[str, Any]) -> tuple[Site, str] | None:
         return None
     site = _registered(key)
     if site is None:
-        from pipeline.sites.other import OtherSite
-
-        other = OtherSite(key)
+        other = _other(key)
         return other, other.id_of_info(info)
     video_id = site.video_id(str(info.get("id") or "")) or site.video_id(str(info.get("webpage_url") or ""))
     return (site, video_id) if video_id else None
@@ -114,6 +125,20 @@ def video_of_url(text: str) -> tuple[Site, str] | None:
     return (other, video_id) if other is not None and video_id else None
 
 
+def video_of_page(url: str) -> tuple[Site, str] | None:
+    """The site and id of the video whose canonical page ``url`` is (its query and a trailing
+    slash aside), also where the URL is a list as well: a Bilibili video's page without ``?p=``
+    lists its parts, yet is the one-part video's ``source``. None for any other URL."""
+    parts = urlsplit(url.strip())
+    page = f"{parts.netloc}{parts.path}".rstrip("/").lower()
+    own = parts.path.rstrip("/").rpartition("/")[2]
+    for site in SITES.values():
+        canonical = site.canonical_url(own) if own and site.video_id(own) == own else None
+        if canonical and f"{urlsplit(canonical).netloc}{urlsplit(canonical).path}".lower() == page:
+            return site, own
+    return None
+
+
 def link_at(url: str, seconds: float | None = None) -> str | None:
     """The video page at ``url`` at a second, by the site whose page it is; None for any other URL."""
     return next((link for site in SITES.values() if (link := site.link_at(url, seconds))), None)
@@ -121,19 +146,23 @@ def link_at(url: str, seconds: float | None = None) -> str | None:
 
 def of_store_id(video_id: str, page: str = "") -> tuple[Site, str] | None:
     """The site and the site's id a store id stands for; None for a video of no site (a local
-    file, an info.json of an extractor yt-dlp no longer has). The site modules' first: a
-    YouTube id stays YouTube's, as before sites (and asks yt-dlp nothing). An id two sites
-    could own (``vimeo-12345`` has a YouTube id's form) is the one whose page ``page`` is."""
+    file, an info.json of an extractor yt-dlp no longer has). The site modules' first, then a
+    yt-dlp extractor's ``<site>-<id>``, which may have the form of a YouTube id (``tv2-1791207``,
+    ``vimeo-12345``: eleven of its characters), then YouTube's (an id without such a prefix asks
+    yt-dlp nothing). Where two sites could own the id, the one whose page ``page`` is does."""
     readings = []
     for name, site in SITES.items():
-        own = video_id if name == DEFAULT else video_id.removeprefix(f"{name}-")
-        if (name == DEFAULT or own != video_id) and site.video_id(own) == own:
+        own = video_id.removeprefix(f"{name}-")
+        if name != DEFAULT and own != video_id and site.video_id(own) == own:
             readings.append((site, own))
     prefix, dash, own = video_id.partition("-")
     other = _other_named(prefix) if dash and own and _OTHER_NAME.fullmatch(prefix) else None
-    if other is not None and (not readings or page):
+    if other is not None:
         readings.append((other, own))
-    if len(readings) > 1 and (owner := site_of_url(page)) is not None:
+    default = SITES[DEFAULT]
+    if default.video_id(video_id) == video_id:
+        readings.append((default, video_id))
+    if len(readings) > 1 and page and (owner := site_of_url(page)) is not None:
         return next((reading for reading in readings if reading[0].name == owner.name), readings[0])
     return readings[0] if readings else None
 

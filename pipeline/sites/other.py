@@ -5,11 +5,12 @@ A site's name is its yt-dlp extractor key in lower case (``Vimeo`` → ``vimeo``
 ``tedtalk``, ``Generic`` for a page yt-dlp reads without an extractor of its own), so its
 videos are ``videos/<name>-<id>/``. The id is the one yt-dlp reads from the video's URL without
 a request (``vimeo.com/76979871`` → ``76979871``; a URL whose id only its page says, or an id
-that cannot be a folder's name, is named by a hash of the URL); an info.json's is taken from
-its ``webpage_url`` the same way, so a URL and its info.json are one video. Which URLs are one
-video and which a list is what the extractor says of it (``is_single_video``): an extractor
-that may return either is asked at listing time. A video's one URL is its page (yt-dlp's
-``webpage_url``); no link to a second is made (sites write it in different ways).
+that cannot be a folder's name or would name a site module's video, is named by a hash of the
+URL); an info.json's is taken from its ``webpage_url`` the same way, so a URL and its info.json
+are one video. Which URLs are one video and which a list is what the extractor says of it
+(``is_single_video``): an extractor that may return either is asked at listing time. A video's
+one URL is its page (yt-dlp's ``webpage_url``); no link to a second is made (sites write it in
+different ways).
 The settings are ``other_sites:``.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -52,22 +54,25 @@ def names() -> dict[str, str]:
     return {ie.ie_key().lower(): ie.ie_key() for ie in _extractors()}
 
 
-def _safe(video_id: str, name: str) -> bool:
-    """Whether ``<name>-<video_id>`` can be a folder's name in the store."""
-    return bool(_SAFE_ID.fullmatch(video_id)) and len(name) + 1 + len(video_id) <= _STORE_ID_LENGTH
+def _safe(video_id: str, name: str, claimed: Callable[[str], bool]) -> bool:
+    """Whether ``<name>-<video_id>`` can be a folder's name in the store: one that no site
+    module reads as its own video's (``claimed``: an extractor this yt-dlp lacks, ``podcast-abc``,
+    would be a YouTube id's form)."""
+    folder = f"{name}-{video_id}"
+    return bool(_SAFE_ID.fullmatch(video_id)) and len(folder) <= _STORE_ID_LENGTH and not claimed(folder)
 
 
 def _hashed(text: str) -> str:
     return "u" + hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:12]
 
 
-def _url_id(ie: Any, url: str) -> str:
+def _url_id(ie: Any, url: str, claimed: Callable[[str], bool]) -> str:
     """The id yt-dlp reads from the URL, or a hash of the URL when it reads none that can name a folder."""
     try:
         found = str(ie.get_temp_id(url.strip()) or "")
     except Exception:  # noqa: BLE001 - an extractor's URL pattern without an id group
         found = ""
-    return found if found and _safe(found, ie.ie_key().lower()) else _hashed(url)
+    return found if found and _safe(found, ie.ie_key().lower(), claimed) else _hashed(url)
 
 
 class OtherSite:
@@ -75,8 +80,9 @@ class OtherSite:
 
     extractor = ""  # no prefix of its own: every other extractor's keys
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, claimed: Callable[[str], bool] = lambda folder: False) -> None:
         self.key = key
+        self._claimed = claimed  # whether a site module reads a folder name as its video's (the registry's)
         self.name = key.lower()
         self.label = key
 
@@ -88,16 +94,16 @@ class OtherSite:
         ie = self._mine(text)
         if ie is None or ie.is_single_video(text) is not True:
             return None
-        return _url_id(ie, text)
+        return _url_id(ie, text, self._claimed)
 
     def id_of_info(self, info: dict[str, Any]) -> str:
         """An info.json's video: the id its page's URL has, else its own (a hash when it cannot name a folder)."""
         page = str(info.get("webpage_url") or "")
         ie = self._mine(page)
         if ie is not None:
-            return _url_id(ie, page)
+            return _url_id(ie, page, self._claimed)
         own = str(info.get("id") or "")
-        return own if own and _safe(own, self.name) else _hashed(page or own)
+        return own if own and _safe(own, self.name, self._claimed) else _hashed(page or own)
 
     def is_collection(self, text: str) -> bool:
         ie = self._mine(text)

@@ -157,13 +157,17 @@ def ytdlp_params(proxy: str | None, cookies_file: str | None, cookies_from_brows
 
 
 def _netscape_cookies(path: str) -> str:
-    """``path`` when it is a Netscape cookies.txt; a ``ConfigError`` otherwise. yt-dlp prints
+    """``path`` when it is a Netscape cookies.txt; a ``ConfigError`` otherwise (also a missing
+    file, a folder, a device, a huge file). yt-dlp prints
     each line it cannot read, cookie values and all, straight to stderr (past every mask): a
     Cookie header pasted in place of the file must never reach it."""
+    from pipeline.redact import cookie_file_lines
+
     try:
-        lines = Path(path).expanduser().read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return path  # yt-dlp names a missing file itself
+        lines = cookie_file_lines(Path(path).expanduser())
+    except OSError as exc:  # yt-dlp reads a missing file as no cookies, silently (and makes it)
+        raise ConfigError(f"{path}: {exc.args[0] if exc.args else exc}; cookies_file must name a Netscape "
+                          "cookies.txt") from None
     for number, line in enumerate(lines, 1):
         comment = line.startswith("#") and not line.startswith("#HttpOnly_")
         if line.strip() and not comment and len(line.split("\t")) < 7:

@@ -17,7 +17,7 @@ from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned
 from pipeline.shapes import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
-from pipeline.words.siblings import files_beside
+from pipeline.words.siblings import files_beside, info_stem
 from pipeline.artifacts import MetadataFile, TranscriptFile
 from pipeline.store import Store, fingerprint, now_iso
 from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
@@ -138,10 +138,22 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         return transcript
     if options.allow_description and meta.description.strip():
         return description_transcript(meta)
-    hint = ("enable speech recognition with asr.backend in config.yaml (endpoint or local)"
-            if config.asr.backend is None else "speech recognition found no words")
-    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE "
-                       "or --allow-description", video_id=meta.id)
+    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {_asr_hint(meta, video, config)}, or pass "
+                       "--subtitles FILE or --allow-description", video_id=meta.id)
+
+
+def _asr_hint(meta: Metadata, video: VideoRef, config: Config) -> str:
+    """What speech recognition could do about a video without words: be set up, have the audio
+    beside the info.json (a local source downloads none), or it ran and found none."""
+    from pipeline.sources.asr import find_local_audio
+
+    if config.asr.backend is None:
+        return "enable speech recognition with asr.backend in config.yaml (endpoint or local)"
+    if video.info_path is not None and find_local_audio(video, meta) is None:
+        info = Path(video.info_path)
+        return (f"speech recognition needs the audio: put it beside {info.name} as {info_stem(info)}.m4a "
+                "(or .mp3, .wav …)")
+    return "speech recognition found no words"
 
 
 def _listed_tracks(meta: Metadata) -> dict[str, dict[str, list[dict[str, object]]]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from pipeline.words.siblings import info_stem
 from pipeline.words.textfiles import read_input, set_max_input_mb
 from pipeline.config import Config
 from pipeline.shapes import VideoRef
-from pipeline.sites import DEFAULT, SITES, Site, get_site, site_of_url, store_id, video_of_info, video_of_url
+from pipeline.sites import (DEFAULT, SITES, Site, get_site, module_of_extractor, site_of_url, store_id, video_of_info,
+                            video_of_url)
 
 # yt-dlp's default file names end in " [<video id>]".
 _ID_IN_NAME = re.compile(r"\[([A-Za-z0-9_-]{1,64})\]")
@@ -76,6 +77,9 @@ def _ref_from_entry(entry: dict[str, Any], site: Site, info_path: Path | None = 
     ``PL…`` or ``UC…`` id, a tab's URL), which is not a video to fetch."""
     if entry.get("_type") == "playlist":
         return None
+    # The extractor that listed it knows whose it is: a Bilibili video's URL without ?p= is
+    # otherwise the list of its parts.
+    site = module_of_extractor(str(entry.get("ie_key") or entry.get("extractor_key") or "")) or site
     page = str(entry.get("webpage_url") or entry.get("url") or "")
     video_id = site.video_id(str(entry.get("id") or "")) or site.video_id(page)
     if not video_id:
@@ -127,18 +131,18 @@ def _local_infos(folder: Path) -> dict[str, Path]:
     """Video id -> info.json in a folder (by yt-dlp's file names, without reading every file)."""
     found: dict[str, Path] = {}
     for path in folder.glob("*.info.json"):
-        video_id = _id_of_stem(info_stem(path))
+        video_id = _id_of_stem(info_stem(path), SITES.values())
         if video_id:
             found[video_id] = path
     return found
 
 
-def _id_of_stem(stem: str) -> str | None:
+def _id_of_stem(stem: str, sites: Iterable[Site] = ()) -> str | None:
     """The video id in a yt-dlp file name's stem: ``Title [id]``, or the id alone (an id of the
-    default site's form: files name no site)."""
-    site = get_site(DEFAULT)
+    default site's form, or of one of ``sites``: files name no site)."""
+    readers = [get_site(DEFAULT), *sites]
     candidates = [match.group(1) for match in _ID_IN_NAME.finditer(stem)] or [stem]
-    return next((c for c in candidates if site.video_id(c) == c), None)
+    return next((c for c in candidates if any(site.video_id(c) == c for site in readers)), None)
 
 
 def _read_json(path: Path) -> Any:
@@ -162,7 +166,8 @@ def _refs_of_json(data: Any, path: Path) -> list[VideoRef]:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a yt-dlp info.json")
     if data.get("_type") == "playlist":
-        return _entries(data.get("entries") or [], _local_infos(path.parent))
+        site = module_of_extractor(str(data.get("extractor_key") or ""))
+        return _entries(data.get("entries") or [], _local_infos(path.parent), site)
     ref = _ref_of_video_info(data, path)
     if ref is None:
         raise UsageError(f"{path}: the info.json has no video id")

@@ -17,8 +17,8 @@ import threading
 from pipeline.config import Config, SiteConfig
 from pipeline.errors import FetchError, LoginRequired
 from pipeline.shapes import Metadata, Transcript, VideoRef
-from pipeline.sites.bilibili.urls import canonical_url
 from pipeline.sites.bilibili.errors import SUBTITLES_NEED_LOGIN, classify_bilibili_error, subtitles_need_login
+from pipeline.sites.bilibili.urls import canonical_url
 from pipeline.sites.limiter import Limiter
 from pipeline.sites.session import YtDlpSession
 from pipeline.sites.ytdlp import YtDlpLogger

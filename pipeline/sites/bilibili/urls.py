@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 _BV = r"BV[0-9A-Za-z]{10}"
 _AV = r"av\d{1,20}"
-_VIDEO_ID = re.compile(rf"^(?P<video>{_BV}|{_AV})(?:_p(?P<part>\d{{1,4}}))?$")
+# Parts count from 1, written as yt-dlp writes them (``_p2``, never ``_p0`` or ``_p02``).
+_VIDEO_ID = re.compile(rf"^(?P<video>{_BV}|{_AV})(?:_p(?P<part>[1-9]\d{{0,3}}))?$")
 _EPISODE_ID = re.compile(r"^(?P<course>cheese-)?ep(?P<number>\d{1,20})$")
 _HOSTS = {"bilibili.com", "www.bilibili.com", "m.bilibili.com"}
 _VIDEO_PATH = re.compile(rf"^/video/(?P<video>{_BV}|{_AV}|AV\d{{1,20}})/?$")

@@ -62,6 +62,15 @@ class ArtifactMissing(ArtifactError):
     """The artifact file is not there (the stage that makes it has not run)."""
 
 
+class EarlierStageFailed(Yt2PostError):
+    """A stage's input is missing because the stage that makes it failed: that failure (its
+    cause, recorded in the video's status) stands, and is what the user reads."""
+
+    def __init__(self, message: str, *, cause: str, video_id: str | None = None) -> None:
+        super().__init__(message, video_id=video_id)
+        self.cause = cause
+
+
 # --- fetch -----------------------------------------------------------------------------
 
 

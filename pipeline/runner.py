@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.context import Executor, Reporter, RunContext, RunOptions
-from pipeline.errors import (BudgetExceeded, ConfigError, Deferred, DiskFull, LLMSetupError, RunStopping,
-                             TranscriptionPlanned, Yt2PostError)
+from pipeline.errors import (ArtifactMissing, BudgetExceeded, ConfigError, Deferred, DiskFull, EarlierStageFailed,
+                             LLMSetupError, RunStopping, TranscriptionPlanned, Yt2PostError)
 from pipeline.shapes import StageResult, VideoRef
 from pipeline.redact import redact
 from pipeline.sanitize import sanitize_inline
@@ -179,17 +179,35 @@ class Runner:
                 self.summary.stopped_by = exc
 
     def _fail(self, video: VideoRef, stage: str, exc: BaseException) -> None:
+        earlier = self._earlier_failure(video.video_id, stage, exc)
+        exc = earlier or exc
         message = redact(str(exc) or type(exc).__name__)
         if video.video_id not in message:
             message = f"{video.video_id}: {message}"
         try:
-            self.store.record_error(video.video_id, stage, exc, ref=_ref(video))
+            if earlier is None:  # else the earlier stage's failure stays the recorded one
+                self.store.record_error(video.video_id, stage, exc, ref=_ref(video))
         except Yt2PostError:
             pass  # an id that cannot be a folder has nowhere to record; the summary still says it
         with self._lock:
             self.summary.failures.append(
                 Failure(video.video_id, stage, getattr(exc, "cause", type(exc).__name__), message))
         self.reporter.video_failed(video.video_id, stage, exc)
+
+    def _earlier_failure(self, video_id: str, stage: str, exc: BaseException) -> EarlierStageFailed | None:
+        """The failure of an earlier stage that left ``stage`` without its input (``yt2post
+        write ID`` after the fetch failed), so that its cause is not replaced by "missing"."""
+        if not isinstance(exc, ArtifactMissing):
+            return None
+        try:
+            error = self.store.load_status(video_id).error
+        except Yt2PostError:
+            return None
+        if error is None or error.stage not in NAMES or NAMES.index(error.stage) >= NAMES.index(stage):
+            return None
+        reason = error.message.removeprefix(f"{video_id}: ")
+        return EarlierStageFailed(f"{video_id}: cannot {stage}: its {error.stage} failed: {reason}",
+                                  cause=error.cause, video_id=video_id)
 
     def run(self, videos: list[VideoRef]) -> RunSummary:
         """Every stage for every video; Ctrl-C stops starting new work and keeps what is done.

@@ -196,3 +196,19 @@ def test_traditional_chinese_is_converted_only_when_configured(cli, tmp_path: Pa
     assert "這" not in transcript_path.read_text(encoding="utf-8") and "这样的碰撞" in transcript_path.read_text(
         encoding="utf-8")
     assert any("OpenCC" in note for note in data["notes"])
+
+
+@pytest.mark.parametrize("command", ["write", "summarize"])
+def test_a_later_stage_of_a_video_whose_fetch_failed_keeps_the_fetch_cause(cli, tmp_path: Path, command: str) -> None:
+    # `yt2post write ID` on a video whose fetch had failed replaced the recorded cause
+    # (no_transcript, and what to do about it) with "article.json is missing".
+    videos = video_dir_with(tmp_path, "gogEJyoSB9s")
+    assert cli("run", str(videos / "gogEJyoSB9s.info.json")).code == 1
+    status_file = tmp_path / "output" / "videos" / "gogEJyoSB9s" / "status.json"
+    before = json.loads(status_file.read_text())["error"]
+    result = cli(command, "gogEJyoSB9s")
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "no transcript" in errors[0] and "fetch" in errors[0], result.stderr
+    assert json.loads(status_file.read_text())["error"] == before
+    assert "failures by cause: no_transcript: 1" in cli("status").stdout

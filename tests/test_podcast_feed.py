@@ -74,6 +74,18 @@ def test_ids_are_stable_when_the_feed_moves_or_grows():
     assert parse_feed(one % b"Show A", max_mb=1).episodes[0].id != parse_feed(one % b"Show B", max_mb=1).episodes[0].id
 
 
+@pytest.mark.parametrize("guid", ["https://show.example/episodes/42", "6f1c3a52-8d0e-4c1b-9a7e-2b5f0c9d4e11",
+                                  "tag:soundcloud,2010:tracks/1876543210", "Buzzsprout-15678901"])
+def test_an_episode_keeps_its_id_when_the_show_is_renamed(guid):
+    # Without podcast:guid the show's title told apart two feeds whose items are both guid "1";
+    # but a guid that is already unique (a URL, a UUID, a host's long token) needs no title, and
+    # with one a renamed show made every back episode new to --new and watch (paid for again).
+    feed = ("<rss version='2.0'><channel><title>%s</title><item><guid>" + guid +
+            "</guid><enclosure url='https://a/1.mp3'/></item></channel></rss>")
+    assert parse_feed((feed % "Odd Lots").encode(), max_mb=1).episodes[0].id == \
+        parse_feed((feed % "Odd Lots (Bloomberg)").encode(), max_mb=1).episodes[0].id
+
+
 @pytest.mark.parametrize("date, expected", [
     ("Sat, 14 Sep 2024 19:05:58 +0000", "20240914"),
     ("Sat, 14 Sep 2024 23:05:58 -0300", "20240915"),  # UTC

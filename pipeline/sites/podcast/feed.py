@@ -158,14 +158,24 @@ def _date(entry: Any) -> str:
     return ""
 
 
+# Guids no other feed's item has: a URL or URI, a UUID, a long hash, a host's own numbered id
+# (Buzzsprout's). Another guid ("1", "PC2057", a date) is told apart by the show.
+_UNIQUE_GUID = re.compile(r"(?:https?://[^/\s]+\.[^/\s]+/\S+|(?:tag|urn):\S+"
+                          r"|[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9a-f]{24,}"
+                          r"|buzzsprout-\d+)", re.IGNORECASE)
+
+
 def episode_id(guid: str, namespace: str) -> str:
-    """The episode's id: ``ID_LENGTH`` hex digits of a hash of the feed's ``podcast:guid`` (else
-    its title) and the item's guid. Neither the feed's URL nor the item's place in it counts, so
-    the id stays when the feed moves or grows; the namespace keeps two feeds whose items are
-    both guid "1" apart. The guid's case does not count either: a host move that rewrites a UUID
-    guid in capitals leaves the episode what it was."""
-    digest = hashlib.sha256(f"{namespace.strip().casefold()}\n{guid.strip().casefold()}".encode()).hexdigest()
-    return digest[:ID_LENGTH]
+    """The episode's id: ``ID_LENGTH`` hex digits of a hash of the item's guid, and of the
+    ``namespace`` (the feed's ``podcast:guid``, else its title) where the guid alone may be
+    another feed's too: two feeds whose items are both guid "1" stay apart, and a renamed show
+    with unique guids keeps its episodes' ids (else --new would find them all new). Neither the
+    feed's URL nor the item's place in it counts, so the id stays when the feed moves or grows.
+    The guid's case does not count either: a host move that rewrites a UUID guid in capitals
+    leaves the episode what it was."""
+    guid = guid.strip().casefold()
+    key = guid if _UNIQUE_GUID.fullmatch(guid) else f"{namespace.strip().casefold()}\n{guid}"
+    return hashlib.sha256(key.encode()).hexdigest()[:ID_LENGTH]
 
 
 def _author(info: Any) -> str:

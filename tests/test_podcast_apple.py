@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.config import PodcastConfig
 from pipeline.errors import UsageError
 from pipeline.sites.podcast.apple import (AppleLink, AppleLookupError, is_apple_url, lookup_url, match_episode,
                                      parse_apple_url, read_lookup, resolve)
@@ -30,7 +31,7 @@ def test_not_an_apple_podcasts_url():
 
 
 def test_the_lookup_request():
-    assert lookup_url(AppleLink(5)) == "https://itunes.apple.com/lookup?id=5"
+    assert lookup_url(AppleLink(5), PodcastConfig().apple_lookup_url) == "https://itunes.apple.com/lookup?id=5"
     assert lookup_url(AppleLink(5, 7), "http://127.0.0.1:1/lookup") == \
         "http://127.0.0.1:1/lookup?id=5&entity=podcastEpisode&limit=200"
 

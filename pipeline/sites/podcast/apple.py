@@ -15,10 +15,9 @@ from pipeline.sites.podcast.feed import Episode, Feed, episode_by_audio
 from pipeline.sites.podcast.fetching import check_url, fetch
 from pipeline.sites.podcast.urls import AppleLink, is_apple_url, parse_apple_url
 
-__all__ = ["AppleEpisode", "AppleLink", "AppleShow", "LOOKUP_URL", "is_apple_url", "lookup_url", "match_episode",
+__all__ = ["AppleEpisode", "AppleLink", "AppleShow", "is_apple_url", "lookup_url", "match_episode",
            "parse_apple_url", "read_lookup", "resolve"]
 
-LOOKUP_URL = "https://itunes.apple.com/lookup"
 # The lookup lists a show's most recent episodes, at most 200 (Apple's limit).
 _EPISODES = 200
 
@@ -46,7 +45,7 @@ class AppleShow:
     episode: AppleEpisode | None = None
 
 
-def lookup_url(link: AppleLink, base: str = LOOKUP_URL) -> str:
+def lookup_url(link: AppleLink, base: str) -> str:
     """The lookup request for ``link``: the show, and its recent episodes for an episode link."""
     query = {"id": str(link.show_id)}
     if link.episode_id is not None:
@@ -108,7 +107,7 @@ def match_episode(feed: Feed, episode: AppleEpisode) -> Episode | None:
     return titled[0] if titled else None
 
 
-def resolve(url: str, *, max_mb: float, timeout: float = 30.0, base: str = LOOKUP_URL) -> AppleShow:
+def resolve(url: str, *, base: str, max_mb: float, timeout: float = 30.0) -> AppleShow:
     """The show (and episode) an Apple Podcasts URL names, asked of the lookup API at ``base``."""
     link = parse_apple_url(url)
     answer = fetch(check_url(lookup_url(link, base)), max_mb=max_mb, what=f"Apple Podcasts lookup of id{link.show_id}",

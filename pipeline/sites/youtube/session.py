@@ -25,7 +25,7 @@ from pipeline.words.transcripts import from_snippets
 
 def classify_transcript_error(exc: BaseException, video_id: str) -> FetchError | None:
     """youtube-transcript-api's exceptions as causes; None means "no transcript here, go on"."""
-    from youtube_transcript_api import _errors as yta
+    import youtube_transcript_api as yta
 
     if isinstance(exc, (yta.TranscriptsDisabled, yta.NoTranscriptFound)):
         return None
@@ -116,13 +116,13 @@ class YouTubeSession(YtDlpSession):
 
 
 def _is_library_error(exc: BaseException) -> bool:
-    from youtube_transcript_api import _errors as yta
+    import youtube_transcript_api as yta
 
     return isinstance(exc, yta.CouldNotRetrieveTranscript)
 
 
 def _choose(listing: Any, languages: list[str]) -> Any | None:
-    from youtube_transcript_api import _errors as yta
+    import youtube_transcript_api as yta
 
     codes = _expand_codes(languages, [t.language_code for t in listing])
     for finder in (listing.find_manually_created_transcript, listing.find_generated_transcript):

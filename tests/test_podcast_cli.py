@@ -347,3 +347,20 @@ def test_the_dry_run_of_a_retry_leaves_the_retry_to_do(cli, fake_llm, show: Show
     assert retried.code == 0, retried.stderr
     assert retried.stdout.strip().splitlines()[-1] == "1 video(s): 1 done, 0 skipped, 0 failed", retried.stdout
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 2
+
+
+def test_episodes_that_link_to_one_page_each_get_a_draft_of_their_own(cli, show: Show, tmp_path: Path) -> None:
+    # Real feeds do this: the Podcasting 2.0 feed's episodes 54, 55 and 56 all link to one
+    # show-notes page (feeds/pc20rss.xml). A post is found again by its source, so a shared
+    # page made the second episode's draft look like an edit of the first one's.
+    page = show.server.url("/mn/themnshow054-social-media.html")
+    show.edit(1, show.server.url("/mn/themnshow053-culture.html"), page)
+    result = cli("run", show.serve(), "--limit", "2")
+    assert result.code == 0, result.stderr
+    assert "kept" not in result.stdout, result.stdout
+    posts = sorted((tmp_path / "output" / "posts").iterdir())
+    assert [post.suffix for post in posts] == [".md", ".md"], posts
+    assert len({frontmatter.load(post)["source"] for post in posts}) == 2
+    again = cli("run", show.serve(), "--limit", "2", "--force")  # each finds its own post again
+    assert again.code == 0 and "kept" not in again.stdout, again.stdout
+    assert sorted((tmp_path / "output" / "posts").iterdir()) == posts

@@ -22,6 +22,7 @@ import json
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -454,9 +455,21 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
             episode.repeated_guid = True
         seen.setdefault(episode.id, episode.enclosure.url if episode.enclosure else "")
         episodes.append(episode)
+    _unshared_links(episodes)
     return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
                 episodes=episodes)
+
+
+def _unshared_links(episodes: list[Episode]) -> None:
+    """A page that several items link to (the show's home page, one show-notes page for a few
+    episodes, as the Podcasting 2.0 feed has) is no episode's own page: those episodes' source
+    is their audio. A post is found again by its source, so two episodes of one source would
+    take each other's post for their own."""
+    pages = Counter(episode.link for episode in episodes if episode.link)
+    for episode in episodes:
+        if pages[episode.link] > 1:
+            episode.link = ""
 
 
 # --- chapters and metadata ---------------------------------------------------------------------

@@ -29,6 +29,18 @@ def test_the_speaker_is_in_the_segments_and_not_in_the_text():
     assert "Q&A" in transcript.text()  # the entity decoded once
 
 
+def test_a_voice_of_any_name_is_its_speaker():
+    # Names as exports write them: a role in brackets, five words, "Last, First", an ampersand.
+    names = ["Jean-Luc Picard (host)", "Dr. Martin Luther King Jr.", "Doe, Jane", "Q&amp;A Bot", "Speaker 1"]
+    cues = "".join(f"00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 2:02d}.000\n<v {name}>Words number {i}.\n\n"
+                   for i, name in enumerate(names))
+    transcript = read_transcript(f"WEBVTT\n\n{cues}".encode(), TranscriptLink(url="https://x/v.vtt", type="text/vtt"),
+                                 "podcast-0123456789abcdef")
+    assert [(s.speaker, s.text) for s in transcript.segments] == [
+        (name.replace("&amp;", "&"), f"Words number {i}.") for i, name in enumerate(names)]
+    assert [p.speaker for p in transcript.paragraphs] == [s.speaker for s in transcript.segments]
+
+
 def test_timing_is_kept():
     html_transcript = read("buzzsprout-example.html", "text/html")
     assert [(p.speaker, p.start) for p in html_transcript.paragraphs[:3]] == [("Travis", 0), ("Sarah", 53), ("Travis", 102)]

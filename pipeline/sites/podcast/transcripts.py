@@ -114,14 +114,16 @@ def _labels(texts: Sequence[str]) -> set[str]:
 
 def _with_speakers(segments: list[Segment], names: set[str]) -> list[Segment]:
     """Segments whose text starts with a known ``Name:`` lose the label and gain the speaker;
-    the segments after it, until the next label, are that speaker's too."""
+    the segments after it, until the next label, are that speaker's too. A name is matched as
+    it is, not by the shape of a label: a voice may be ``<v Jean-Luc Picard (host)>``."""
+    longest_first = sorted(names, key=len, reverse=True)  # "Jane Doe" before "Jane"
     speaking: str | None = None
     out = []
     for segment in segments:
-        match = _LABEL.match(segment.text)
         text, change = segment.text, segment.speaker_change
-        if match and match.group(1) in names:
-            speaking, text, change = match.group(1), segment.text[match.end():], bool(out)
+        named = next((name for name in longest_first if re.match(rf"\s*{re.escape(name)}:\s+(?=\S)", text)), None)
+        if named is not None:
+            speaking, text, change = named, text.lstrip()[len(named) + 1:].lstrip(), bool(out)
         out.append(segment.model_copy(update={"text": text, "speaker": speaking, "speaker_change": change}))
     return out
 

@@ -17,6 +17,7 @@ An item whose fields cannot be read becomes an ``Episode`` with ``error`` set: i
 from __future__ import annotations
 
 import calendar
+import email.utils
 import hashlib
 import json
 import math
@@ -24,6 +25,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 from html.parser import HTMLParser
@@ -151,11 +153,21 @@ def parse_duration(value: object) -> float | None:
 
 
 def _date(entry: Any) -> str:
-    """YYYYMMDD of the entry's date (feedparser reads RFC 822 in all its forms, and ISO 8601)."""
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = dict.get(entry, key)  # not entry.get: it maps one to the other with a warning
+    """YYYYMMDD (UTC) of the entry's date. feedparser reads RFC 822 in most of its forms, and
+    ISO 8601; what it gives up on (``Fri,04 Dec 2026 …`` without a space after the comma, a
+    time without a zone, as UTC) the standard library's RFC 2822 reader still reads."""
+    for key in ("published", "updated"):
+        parsed = dict.get(entry, f"{key}_parsed")  # not entry.get: it maps one to the other with a warning
         if parsed:
             return time.strftime("%Y%m%d", time.gmtime(calendar.timegm(parsed)))
+        raw = dict.get(entry, key)
+        fields = email.utils.parsedate_tz(raw) if isinstance(raw, str) else None
+        if fields:
+            try:
+                moment = datetime(*fields[:6], tzinfo=timezone(timedelta(seconds=fields[9] or 0)))
+            except ValueError:  # a day the month has not (31 Jun)
+                continue
+            return moment.astimezone(timezone.utc).strftime("%Y%m%d")
     return ""
 
 

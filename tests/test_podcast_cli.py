@@ -364,3 +364,21 @@ def test_episodes_that_link_to_one_page_each_get_a_draft_of_their_own(cli, show:
     again = cli("run", show.serve(), "--limit", "2", "--force")  # each finds its own post again
     assert again.code == 0 and "kept" not in again.stdout, again.stdout
     assert sorted((tmp_path / "output" / "posts").iterdir()) == posts
+
+
+def test_a_busy_feed_or_transcript_server_is_asked_again(cli, show: Show, tmp_path: Path) -> None:
+    # A 503 (or a dropped connection) is transient, as for YouTube: asked again with backoff,
+    # not an episode "without transcript" (nor, with speech recognition on, one paid to transcribe).
+    (tmp_path / "config.yaml").write_text("podcast:\n  retry_wait: 0.05\n", encoding="utf-8")
+    url = show.transcript_urls(1)[0]
+    show.server.routes[url.removeprefix(show.server.base)].busy_first = 2
+    result = cli("run", show.serve(items=[1], busy_first=1))
+    assert result.code == 0, result.stderr
+    [folder] = videos(tmp_path).values()
+    transcript = read(folder / "transcript.json")
+    assert transcript["source"] == "podcast-transcript"
+    assert not [note for note in transcript["notes"] if note.startswith("transcript not used")], transcript["notes"]
+    show.server.routes[url.removeprefix(show.server.base)].busy_first = 10  # busy for good: it fails, as transient
+    again = cli("fetch", show.serve(items=[1]), "--force")
+    assert again.code == 1
+    assert read(folder / "status.json")["error"]["cause"] == "network", again.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Config
-from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned
+from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned, TranscriptsUnreachable
 from pipeline.shapes import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
 from pipeline.words.siblings import files_beside
@@ -108,6 +108,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
     online = video.info_path is None and video.media_path is None
     reasons: list[str] = []
     passed_over: list[str] = []  # why the site's own transcripts were not used: noted in the words found instead
+    failure: type[NoTranscript] = NoTranscript  # TranscriptsUnreachable: the site's could not be had for now
     if online:
         session = session or _session(video, config)
         try:
@@ -115,6 +116,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         except NoTranscript as exc:  # it has some, none could be read: the next way is tried
             transcript = None
             passed_over.append(f"{session.transcripts_name} not used: {exc.message.removeprefix(f'{meta.id}: ')}")
+            failure = type(exc) if isinstance(exc, TranscriptsUnreachable) else NoTranscript
         if transcript is not None:
             return transcript
         if passed_over:
@@ -140,7 +142,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         return description_transcript(meta)
     hint = ("enable speech recognition with asr.backend in config.yaml (endpoint or local)"
             if config.asr.backend is None else "speech recognition found no words")
-    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE "
+    raise failure(f"{meta.id}: no transcript ({'; '.join(reasons)}); {hint}, or pass --subtitles FILE "
                        "or --allow-description", video_id=meta.id)
 
 

@@ -570,11 +570,12 @@ def find_episode(feed: Feed, key: str) -> Episode | None:
     return episode_by_audio(feed, key)
 
 
-def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> Feed:
+def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT, attempts: int = 1,
+              retry_wait: float = 1.0) -> Feed:
     """The feed at an http(s) URL, or in a saved feed file (``.xml``, ``.rss``), at most ``max_mb`` MB.
     Raises ``FeedError``, ``InputTooLarge``, ``NotARegularFile`` or what ``fetch`` raises, in one line."""
     if "://" in source:
-        answer = fetch(source, max_mb=max_mb, what="feed", timeout=timeout)
+        answer = fetch(source, max_mb=max_mb, what="feed", timeout=timeout, attempts=attempts, retry_wait=retry_wait)
         return parse_feed(answer.data, max_mb=max_mb, url=source)
     path = Path(source).expanduser()
     try:
@@ -586,13 +587,15 @@ def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -
     return parse_feed(data, max_mb=max_mb, url=str(path))
 
 
-def fetch_chapters(episode: Episode, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[Chapter], str | None]:
+def fetch_chapters(episode: Episode, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT, attempts: int = 1,
+                   retry_wait: float = 1.0) -> tuple[list[Chapter], str | None]:
     """The episode's ``podcast:chapters``, and None; or no chapters and why (chapters only help
     to cut the article into sections: a missing or broken file never fails the episode)."""
     if not episode.chapters_url:
         return [], None
     try:
-        return parse_chapters(fetch(episode.chapters_url, max_mb=max_mb, what="chapters", timeout=timeout).data), None
+        return parse_chapters(fetch(episode.chapters_url, max_mb=max_mb, what="chapters", timeout=timeout,
+                                    attempts=attempts, retry_wait=retry_wait).data), None
     except FetchError as exc:
         return [], exc.message
     except ValueError as exc:

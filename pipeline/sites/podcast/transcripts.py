@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from pipeline.errors import FetchError, NoTranscript
+from pipeline.errors import FetchError, NoTranscript, TranscriptsUnreachable
 from pipeline.shapes import Chapter, Paragraph, Segment, Transcript
 from pipeline.sites.podcast.feed import Episode, TranscriptLink
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
@@ -322,6 +322,7 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
     gets and that reads; its ``notes`` say why each one before it failed. Raises ``NoTranscript``
     naming every transcript tried and its cause, in one line."""
     failures: list[str] = []
+    unreachable = 0  # failures for now (network, busy server), not of the file
     candidates = choose(links, languages, language)
     for link in candidates:
         shown = f"{link.type or 'transcript'} {masked_url(link.url)}"
@@ -330,6 +331,7 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
                                          paragraph_seconds=paragraph_seconds, language=language)
         except FetchError as exc:
             failures.append(f"{shown}: {exc.message}")
+            unreachable += exc.transient
             continue
         except TranscriptReadError as exc:
             failures.append(f"{shown}: {exc}")
@@ -341,16 +343,17 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
         detail = f"no transcript of a readable type ({kinds})" if links else "the feed offers no transcript"
     else:
         detail = "; ".join(failures)
-    raise NoTranscript.of(video_id, detail)
+    raise (TranscriptsUnreachable if candidates and unreachable == len(candidates) else NoTranscript).of(video_id, detail)
 
 
 def fetch_transcript(episode: Episode, video_id: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT,
                      languages: Sequence[str] = (), chapters: list[Chapter] | None = None,
-                     paragraph_seconds: float = 90.0) -> Transcript:
+                     paragraph_seconds: float = 90.0, attempts: int = 1, retry_wait: float = 1.0) -> Transcript:
     """The episode's best transcript, downloaded over http(s) within ``max_mb`` and ``timeout``
     (``read_best``); the URLs the feed gave that were not http(s) are in its ``notes`` too."""
     def get(url: str) -> bytes:
-        return fetch(url, max_mb=max_mb, what="transcript", timeout=timeout).data
+        return fetch(url, max_mb=max_mb, what="transcript", timeout=timeout, attempts=attempts,
+                     retry_wait=retry_wait).data
 
     transcript = read_best(episode.transcripts, get, video_id, languages=languages, language=episode.language,
                            chapters=chapters, paragraph_seconds=paragraph_seconds)

@@ -384,3 +384,17 @@ def test_a_busy_feed_or_transcript_server_is_asked_again(cli, show: Show, tmp_pa
     again = cli("fetch", show.serve(items=[1]), "--force")
     assert again.code == 1
     assert read(folder / "status.json")["error"]["cause"] == "network", again.stderr
+
+
+def test_an_episode_whose_transcript_fails_and_that_has_no_audio_names_both(cli, fake_llm, show: Show,
+                                                                            tmp_path: Path) -> None:
+    url = show.transcript_urls(1)[0]
+    del show.server.routes[url.removeprefix(show.server.base)]  # the transcript answers 404
+    show.items[1] = re.sub(r"\s*<enclosure [^>]*/>", "", show.items[1])
+    result = cli("fetch", show.serve(items=[1]), "--config", str(asr_config(tmp_path)))
+    assert result.code == 1
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "no audio enclosure" in line and "HTTP 404" in line, line  # why the transcript was not used, too
+    status = read(next(iter(videos(tmp_path).values())) / "status.json")
+    assert status["error"]["cause"] == "no_transcript"
+    assert not fake_llm.audio_requests

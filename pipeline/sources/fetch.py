@@ -134,7 +134,13 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
 
     if options.plan_only and config.asr.backend is not None:
         raise TranscriptionPlanned(meta)
-    transcript = transcribe_video(meta, video, config, session)
+    try:
+        transcript = transcribe_video(meta, video, config, session)
+    except FetchError as exc:
+        if not passed_over or exc.transient:
+            raise
+        # The audio could not be had either (a podcast item without one): both causes, in one line.
+        raise type(exc)(f"{exc.message} ({passed_over[0]})", video_id=meta.id) from None
     if transcript is not None:
         transcript.notes[:0] = passed_over
         return transcript

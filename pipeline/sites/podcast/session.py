@@ -114,7 +114,7 @@ class PodcastSession:
         is resumed from the bytes it has."""
         episode, _ = self._known(video.video_id)
         if episode.enclosure is None:
-            raise FetchError(f"{video.video_id}: the episode has no audio enclosure", video_id=video.video_id)
+            raise NoTranscript.of(video.video_id, "the episode has no audio enclosure to transcribe")
         enclosure = episode.enclosure
         ext = _AUDIO_EXTS.get(enclosure.type) or Path(urlsplit(enclosure.url).path).suffix.lower() or ".mp3"
         dest = dest_dir / f"audio{ext if ext.isascii() and len(ext) <= 6 else '.mp3'}"

@@ -398,3 +398,15 @@ def test_an_episode_whose_transcript_fails_and_that_has_no_audio_names_both(cli,
     status = read(next(iter(videos(tmp_path).values())) / "status.json")
     assert status["error"]["cause"] == "no_transcript"
     assert not fake_llm.audio_requests
+
+
+def test_a_feed_of_a_list_file_that_cannot_be_read_fails_only_its_line(cli, show: Show, tmp_path: Path) -> None:
+    # Several watched feeds in one list: one that is gone (404) or down must not stop the others.
+    sources = tmp_path / "feeds.txt"
+    sources.write_text(f"{show.server.url('/gone/feed.xml')}\n{show.serve(items=[0])}\n", encoding="utf-8")
+    for args in (("run", str(sources)), ("run", str(sources), "--new")):
+        result = cli(*args, "--force")
+        assert result.code == 1, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [f"error: {sources}:1: feed {show.server.url('/gone/feed.xml')}: HTTP 404 Not Found"], errors
+        assert "1 video(s): 1 done" in result.stdout, result.stdout

@@ -59,6 +59,21 @@ def test_plain_text_with_and_without_speakers():
     assert [(p.speaker, p.text) for p in bare.paragraphs] == [(None, "Just words here. Note: one colon.")]
 
 
+def test_plain_text_with_a_time_after_each_speaker():
+    # Rev's text export and the published Lenny's Podcast transcripts: "Name (hh:mm:ss):" on a
+    # line of its own, the paragraph under it.
+    text = ("Eric Ries (00:00:00):\nPeople act like having a startup fail is the worst thing.\n\n"
+            "Lenny (00:01:05):\nToday my guest is Eric Ries.\n\n"
+            "(00:04:10):\nThis episode is brought to you by nobody.\n\n"  # the same speaker, later
+            "Eric Ries (01:02:03):\nThank you for having me.\n")
+    transcript = read_transcript(text.encode(), TranscriptLink(url="https://x/t.txt", type="text/plain"), "podcast-x")
+    assert [(p.speaker, p.start, p.text) for p in transcript.paragraphs] == [
+        ("Eric Ries", 0, "People act like having a startup fail is the worst thing."),
+        ("Lenny", 65, "Today my guest is Eric Ries."), ("Lenny", 250, "This episode is brought to you by nobody."),
+        ("Eric Ries", 3723, "Thank you for having me.")]
+    assert transcript.paragraphs[0].end == 65
+
+
 @pytest.mark.parametrize("kind, body, cause", [
     ("application/json", b"{not json", "not valid JSON"),
     ("application/json", b'{"version": "1.0.0"}', 'no "segments" list'),

@@ -39,7 +39,10 @@ FORMATS = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/srt": 
 _TIMED = ("vtt", "srt", "json")
 SOURCE = "podcast-transcript"
 # "Travis: When you first…", "Adam Curry: podcasting…", "Dr. Tim: …": up to four words before a colon.
-_LABEL = re.compile(r"^\s*([^\W\d_][\w.'’-]*(?: [\w.'’-]+){0,3}):\s+(?=\S)")
+# Rev's text export (and Lenny's Podcast's transcripts) put the time after the name: "Eric Ries (00:01:05):".
+_TIME = r"[(\[](\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?)[)\]]"
+_LABEL = re.compile(rf"^\s*([^\W\d_][\w.'’-]*(?: [\w.'’-]+){{0,3}})(?: {_TIME})?:\s+(?=\S)")
+_TIME_LABEL = re.compile(rf"^\s*{_TIME}:?\s+(?=\S)")  # "(00:01:24):": the same speaker, later
 _MIN_LABELLED = 2  # a label names a speaker when it starts at least this many cues or lines
 
 
@@ -254,14 +257,21 @@ def _html(text: str) -> list[Segment]:
     reader.close()
     if not reader.turns:
         raise TranscriptReadError("an HTML transcript without any text")
-    times = [at for _, at, _ in reader.turns]
-    pieces = []
-    for index, (speaker, at, lines) in enumerate(reader.turns):
-        start = at if at is not None else 0.0
+    spans = _until_next([at for _, at, _ in reader.turns])
+    return _spoken([("\n".join(lines), start, end, speaker)
+                    for (speaker, _, lines), (start, end) in zip(reader.turns, spans)])
+
+
+def _until_next(times: list[float | None]) -> list[tuple[float, float]]:
+    """(start, end) of turns that give only their start time (or none): each ends where the
+    next timed one starts."""
+    spans = []
+    start = 0.0
+    for index, at in enumerate(times):
+        start = at if at is not None else start  # an untimed turn goes on from the one before
         following = next((t for t in times[index + 1:] if t is not None), None)
-        end = following if following is not None and following >= start else start
-        pieces.append(("\n".join(lines), start, end, speaker))
-    return _spoken(pieces)
+        spans.append((start, following if following is not None and following >= start else start))
+    return spans
 
 
 def _plain(text: str) -> list[Segment]:
@@ -270,14 +280,20 @@ def _plain(text: str) -> list[Segment]:
     if not lines:
         raise TranscriptReadError("an empty text transcript")
     names = _labels(lines)
-    pieces = []
+    turns: list[tuple[str, float | None, str | None]] = []
     speaker = None
     for line in lines:
         match = _LABEL.match(line)
+        at = None
+        timed = _TIME_LABEL.match(line)
         if match and match.group(1) in names:
             speaker, line = match.group(1), line[match.end():]
-        pieces.append((line, 0.0, 0.0, speaker))
-    return _spoken(pieces)
+            at = seconds(match.group(2)) if match.group(2) else None
+        elif timed:
+            line, at = line[timed.end():], seconds(timed.group(1))
+        turns.append((line, at, speaker))
+    spans = _until_next([at for _, at, _ in turns])
+    return _spoken([(line, start, end, who) for (line, _, who), (start, end) in zip(turns, spans)])
 
 
 def _captions_by_content(text: str) -> str | None:

@@ -59,6 +59,14 @@ def test_plain_text_with_and_without_speakers():
     assert [(p.speaker, p.text) for p in bare.paragraphs] == [(None, "Just words here. Note: one colon.")]
 
 
+def test_plain_text_with_a_speaker_a_line():
+    text = "Jane Doe: Welcome to the show.\nJohn Smith: Thanks, Jane.\nIt is good to be here.\nJane Doe: Let's begin.\n"
+    transcript = read_transcript(text.encode(), TranscriptLink(url="https://x/t.txt", type="text/plain"), "podcast-x")
+    assert [(p.speaker, p.text) for p in transcript.paragraphs] == [
+        ("Jane Doe", "Welcome to the show."), ("John Smith", "Thanks, Jane. It is good to be here."),
+        ("Jane Doe", "Let's begin.")]
+
+
 def test_plain_text_with_a_time_after_each_speaker():
     # Rev's text export and the published Lenny's Podcast transcripts: "Name (hh:mm:ss):" on a
     # line of its own, the paragraph under it.

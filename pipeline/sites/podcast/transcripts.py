@@ -280,6 +280,10 @@ def _plain(text: str) -> list[Segment]:
     if not lines:
         raise TranscriptReadError("an empty text transcript")
     names = _labels(lines)
+    if not names:  # no blank lines between turns: "Jane Doe: …" starts a line of its own
+        single = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        if names := _labels(single):
+            lines = single
     turns: list[tuple[str, float | None, str | None]] = []
     speaker = None
     for line in lines:

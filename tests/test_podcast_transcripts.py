@@ -109,6 +109,18 @@ def test_the_choice_among_several():
     assert [l.url.rsplit("/", 1)[1] for l in choose(links, [], None)] == ["es.vtt", "en.srt", "t.html", "t.txt"]
 
 
+def test_a_feed_of_a_regional_language_prefers_a_transcript_in_that_language():
+    # Feeds mostly say <language>de-de</language> (en-us, pt-br…); transcripts say "de" or "DE".
+    links = [TranscriptLink(url="https://x/en.vtt", type="text/vtt", language="en"),
+             TranscriptLink(url="https://x/de.srt", type="application/srt", language="DE")]
+    assert choose(links, ["de-de", "en"], "de-de")[0].url == "https://x/de.srt"
+    assert choose(links, [], "de-de")[0].url == "https://x/de.srt"
+    # A transcript of another region of the language still comes after one of the feed's own.
+    regions = [TranscriptLink(url="https://x/pt-pt.vtt", type="text/vtt", language="pt-PT"),
+               TranscriptLink(url="https://x/pt-br.vtt", type="text/vtt", language="pt-BR")]
+    assert [link.url for link in choose(regions, ["pt-br"], "pt-br")] == ["https://x/pt-br.vtt", "https://x/pt-pt.vtt"]
+
+
 def test_a_transcript_that_fails_falls_back_to_the_next_with_the_cause():
     with PodcastServer() as server:
         server.serve("/loop1", b"", status=302, headers={"Location": "/loop2"})

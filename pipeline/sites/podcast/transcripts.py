@@ -65,12 +65,21 @@ def choose(links: Sequence[TranscriptLink], languages: Sequence[str], language: 
     (VTT, SRT, JSON) before HTML before plain text; a type no reader knows is left out."""
     wanted = list(languages) or ([language] if language else [])
 
-    def rank(link: TranscriptLink) -> tuple[int, int]:
+    def place(tag: str) -> tuple[int, int]:
+        """The first wanted language ``tag`` is in; a feed's regional ``de-de`` also wants a ``de``
+        transcript, after a ``de-DE`` one."""
+        for index, want in enumerate(wanted):
+            if language_matches(tag, want):
+                return index, 0
+            if language_matches(tag, want.split("-")[0]):
+                return index, 1
+        return len(wanted), 0
+
+    def rank(link: TranscriptLink) -> tuple[tuple[int, int], int]:
         tag = link.language or language or ""
-        place = next((i for i, want in enumerate(wanted) if tag and language_matches(tag, want)), len(wanted))
         fmt = transcript_format(link)
         kind = 0 if link.rel == "captions" or fmt in _TIMED else (1 if fmt == "html" else 2)
-        return place, kind
+        return place(tag) if tag else (len(wanted), 0), kind
 
     usable = [link for link in links if transcript_format(link)]
     return sorted(usable, key=rank)  # sorted is stable: the feed's order among equals

@@ -189,6 +189,10 @@ class PodcastConfig(_Strict):
     # The largest episode audio downloaded for speech recognition (MB); a feed or transcript is
     # capped by max_input_mb.
     max_audio_mb: float = Field(default=500.0, gt=0)
+    # A busy server (429, 5xx) or a network error is asked again, this many times in all, the
+    # waits growing from retry_wait seconds: a feed, transcript or chapters request.
+    max_attempts: int = Field(default=3, ge=1)
+    retry_wait: float = Field(default=1.0, ge=0)
     # Apple's public iTunes lookup, which finds an Apple Podcasts link's feed.
     apple_lookup_url: str = "https://itunes.apple.com/lookup"
 

@@ -129,6 +129,14 @@ class NoTranscript(FetchError):
     cause, what = "no_transcript", "no transcript"
 
 
+class TranscriptsUnreachable(NoTranscript):
+    """The site's transcripts could not be had for now (a network error, a busy server, after
+    their retries), and no other way found words: a network failure, tried again later, not a
+    video without words."""
+
+    cause, transient = "network", True
+
+
 class IpBlocked(FetchError):
     cause, transient = "ip_blocked", True
     what = "the site is blocking this IP; wait and rerun"

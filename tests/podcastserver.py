@@ -25,6 +25,7 @@ class Route:
     auth: tuple[str, str] | None = None  # basic auth the route wants
     ranges: bool = False  # honours "Range: bytes=N-" with 206, as audio hosts do
     cut_once: int | None = None  # the first answer breaks off after this many bytes of the body
+    busy_first: int = 0  # the first this many answers are "503 Service Unavailable"
 
 
 class PodcastServer:
@@ -53,6 +54,12 @@ class PodcastServer:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
+                if route.busy_first:
+                    route.busy_first -= 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = route.body
                 status, start = route.status, 0
                 wanted = self.headers.get("Range", "")

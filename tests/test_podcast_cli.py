@@ -121,10 +121,12 @@ def test_an_apple_podcasts_link_resolves_through_the_lookup(cli, show: Show, tmp
     for result in lookup["results"]:
         if "feedUrl" in result:
             result["feedUrl"] = show.serve()
-    show.server.serve("/lookup", json.dumps(lookup), headers={"Content-Type": "application/json"})
+    # Busy once (a 503): asked again, as every request of a feed is.
+    show.server.serve("/lookup", json.dumps(lookup), headers={"Content-Type": "application/json"}, busy_first=1)
     episode = next(r for r in lookup["results"] if r.get("trackName") == "Community")
     config = tmp_path / "config.yaml"
-    config.write_text(f"podcast:\n  apple_lookup_url: {show.server.url('/lookup')}\n", encoding="utf-8")
+    config.write_text(f"podcast:\n  apple_lookup_url: {show.server.url('/lookup')}\n  retry_wait: 0.05\n",
+                      encoding="utf-8")
     link = f"https://podcasts.apple.com/us/podcast/the-mike-neumann-show/id{lookup['results'][0]['collectionId']}" \
            f"?i={episode['trackId']}"
     result = cli("run", link)
@@ -347,3 +349,64 @@ def test_the_dry_run_of_a_retry_leaves_the_retry_to_do(cli, fake_llm, show: Show
     assert retried.code == 0, retried.stderr
     assert retried.stdout.strip().splitlines()[-1] == "1 video(s): 1 done, 0 skipped, 0 failed", retried.stdout
     assert len(list((tmp_path / "output" / "posts").glob("*.md"))) == 2
+
+
+def test_episodes_that_link_to_one_page_each_get_a_draft_of_their_own(cli, show: Show, tmp_path: Path) -> None:
+    # Real feeds do this: the Podcasting 2.0 feed's episodes 54, 55 and 56 all link to one
+    # show-notes page (feeds/pc20rss.xml). A post is found again by its source, so a shared
+    # page made the second episode's draft look like an edit of the first one's.
+    page = show.server.url("/mn/themnshow054-social-media.html")
+    show.edit(1, show.server.url("/mn/themnshow053-culture.html"), page)
+    result = cli("run", show.serve(), "--limit", "2")
+    assert result.code == 0, result.stderr
+    assert "kept" not in result.stdout, result.stdout
+    posts = sorted((tmp_path / "output" / "posts").iterdir())
+    assert [post.suffix for post in posts] == [".md", ".md"], posts
+    assert len({frontmatter.load(post)["source"] for post in posts}) == 2
+    again = cli("run", show.serve(), "--limit", "2", "--force")  # each finds its own post again
+    assert again.code == 0 and "kept" not in again.stdout, again.stdout
+    assert sorted((tmp_path / "output" / "posts").iterdir()) == posts
+
+
+def test_a_busy_feed_or_transcript_server_is_asked_again(cli, show: Show, tmp_path: Path) -> None:
+    # A 503 (or a dropped connection) is transient, as for YouTube: asked again with backoff,
+    # not an episode "without transcript" (nor, with speech recognition on, one paid to transcribe).
+    (tmp_path / "config.yaml").write_text("podcast:\n  retry_wait: 0.05\n", encoding="utf-8")
+    url = show.transcript_urls(1)[0]
+    show.server.routes[url.removeprefix(show.server.base)].busy_first = 2
+    result = cli("run", show.serve(items=[1], busy_first=1))
+    assert result.code == 0, result.stderr
+    [folder] = videos(tmp_path).values()
+    transcript = read(folder / "transcript.json")
+    assert transcript["source"] == "podcast-transcript"
+    assert not [note for note in transcript["notes"] if note.startswith("transcript not used")], transcript["notes"]
+    show.server.routes[url.removeprefix(show.server.base)].busy_first = 10  # busy for good: it fails, as transient
+    again = cli("fetch", show.serve(items=[1]), "--force")
+    assert again.code == 1
+    assert read(folder / "status.json")["error"]["cause"] == "network", again.stderr
+
+
+def test_an_episode_whose_transcript_fails_and_that_has_no_audio_names_both(cli, fake_llm, show: Show,
+                                                                            tmp_path: Path) -> None:
+    url = show.transcript_urls(1)[0]
+    del show.server.routes[url.removeprefix(show.server.base)]  # the transcript answers 404
+    show.items[1] = re.sub(r"\s*<enclosure [^>]*/>", "", show.items[1])
+    result = cli("fetch", show.serve(items=[1]), "--config", str(asr_config(tmp_path)))
+    assert result.code == 1
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "no audio enclosure" in line and "HTTP 404" in line, line  # why the transcript was not used, too
+    status = read(next(iter(videos(tmp_path).values())) / "status.json")
+    assert status["error"]["cause"] == "no_transcript"
+    assert not fake_llm.audio_requests
+
+
+def test_a_feed_of_a_list_file_that_cannot_be_read_fails_only_its_line(cli, show: Show, tmp_path: Path) -> None:
+    # Several watched feeds in one list: one that is gone (404) or down must not stop the others.
+    sources = tmp_path / "feeds.txt"
+    sources.write_text(f"{show.server.url('/gone/feed.xml')}\n{show.serve(items=[0])}\n", encoding="utf-8")
+    for args in (("run", str(sources)), ("run", str(sources), "--new")):
+        result = cli(*args, "--force")
+        assert result.code == 1, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [f"error: {sources}:1: feed {show.server.url('/gone/feed.xml')}: HTTP 404 Not Found"], errors
+        assert "1 video(s): 1 done" in result.stdout, result.stdout

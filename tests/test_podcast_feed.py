@@ -93,6 +93,9 @@ def test_an_episode_keeps_its_id_when_the_show_is_renamed(guid):
     ("Wed, 02 Oct 2002 08:00:00 EST", "20021002"),
     ("Tue, 10 Jun 2003 04:00:00 PDT", "20030610"),
     ("2024-09-14T19:05:58Z", "20240914"),
+    ("Fri,04 Dec 2026 10:00:00 GMT", "20261204"),  # RFC 822 needs no space after the comma
+    ("Fri, 04 Dec 2026 23:00:00", "20261204"),  # no zone (feeds do leave it out): as UTC
+    ("Tue, 31 Jun 2026 10:00:00 GMT", ""),  # no such day
     ("yesterday", ""),
 ])
 def test_pub_dates_in_every_form(date, expected):

@@ -29,6 +29,18 @@ def test_the_speaker_is_in_the_segments_and_not_in_the_text():
     assert "Q&A" in transcript.text()  # the entity decoded once
 
 
+def test_a_voice_of_any_name_is_its_speaker():
+    # Names as exports write them: a role in brackets, five words, "Last, First", an ampersand.
+    names = ["Jean-Luc Picard (host)", "Dr. Martin Luther King Jr.", "Doe, Jane", "Q&amp;A Bot", "Speaker 1"]
+    cues = "".join(f"00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 2:02d}.000\n<v {name}>Words number {i}.\n\n"
+                   for i, name in enumerate(names))
+    transcript = read_transcript(f"WEBVTT\n\n{cues}".encode(), TranscriptLink(url="https://x/v.vtt", type="text/vtt"),
+                                 "podcast-0123456789abcdef")
+    assert [(s.speaker, s.text) for s in transcript.segments] == [
+        (name.replace("&amp;", "&"), f"Words number {i}.") for i, name in enumerate(names)]
+    assert [p.speaker for p in transcript.paragraphs] == [s.speaker for s in transcript.segments]
+
+
 def test_timing_is_kept():
     html_transcript = read("buzzsprout-example.html", "text/html")
     assert [(p.speaker, p.start) for p in html_transcript.paragraphs[:3]] == [("Travis", 0), ("Sarah", 53), ("Travis", 102)]
@@ -45,6 +57,29 @@ def test_plain_text_with_and_without_speakers():
         ("Jane Doe", "Welcome to the show."), ("John Smith", "Thanks, Jane."), ("Jane Doe", "Let's begin.")]
     bare = read_transcript(b"Just words here. Note: one colon.", TranscriptLink(url="https://x/t", type="text/plain"), "p")
     assert [(p.speaker, p.text) for p in bare.paragraphs] == [(None, "Just words here. Note: one colon.")]
+
+
+def test_plain_text_with_a_speaker_a_line():
+    text = "Jane Doe: Welcome to the show.\nJohn Smith: Thanks, Jane.\nIt is good to be here.\nJane Doe: Let's begin.\n"
+    transcript = read_transcript(text.encode(), TranscriptLink(url="https://x/t.txt", type="text/plain"), "podcast-x")
+    assert [(p.speaker, p.text) for p in transcript.paragraphs] == [
+        ("Jane Doe", "Welcome to the show."), ("John Smith", "Thanks, Jane. It is good to be here."),
+        ("Jane Doe", "Let's begin.")]
+
+
+def test_plain_text_with_a_time_after_each_speaker():
+    # Rev's text export and the published Lenny's Podcast transcripts: "Name (hh:mm:ss):" on a
+    # line of its own, the paragraph under it.
+    text = ("Eric Ries (00:00:00):\nPeople act like having a startup fail is the worst thing.\n\n"
+            "Lenny (00:01:05):\nToday my guest is Eric Ries.\n\n"
+            "(00:04:10):\nThis episode is brought to you by nobody.\n\n"  # the same speaker, later
+            "Eric Ries (01:02:03):\nThank you for having me.\n")
+    transcript = read_transcript(text.encode(), TranscriptLink(url="https://x/t.txt", type="text/plain"), "podcast-x")
+    assert [(p.speaker, p.start, p.text) for p in transcript.paragraphs] == [
+        ("Eric Ries", 0, "People act like having a startup fail is the worst thing."),
+        ("Lenny", 65, "Today my guest is Eric Ries."), ("Lenny", 250, "This episode is brought to you by nobody."),
+        ("Eric Ries", 3723, "Thank you for having me.")]
+    assert transcript.paragraphs[0].end == 65
 
 
 @pytest.mark.parametrize("kind, body, cause", [
@@ -72,6 +107,18 @@ def test_the_choice_among_several():
     assert [l.url.rsplit("/", 1)[1] for l in choose(links, [], "en")] == ["en.srt", "t.html", "t.txt", "es.vtt"]
     assert [l.url.rsplit("/", 1)[1] for l in choose(links, ["es"], "en")][0] == "es.vtt"
     assert [l.url.rsplit("/", 1)[1] for l in choose(links, [], None)] == ["es.vtt", "en.srt", "t.html", "t.txt"]
+
+
+def test_a_feed_of_a_regional_language_prefers_a_transcript_in_that_language():
+    # Feeds mostly say <language>de-de</language> (en-us, pt-br…); transcripts say "de" or "DE".
+    links = [TranscriptLink(url="https://x/en.vtt", type="text/vtt", language="en"),
+             TranscriptLink(url="https://x/de.srt", type="application/srt", language="DE")]
+    assert choose(links, ["de-de", "en"], "de-de")[0].url == "https://x/de.srt"
+    assert choose(links, [], "de-de")[0].url == "https://x/de.srt"
+    # A transcript of another region of the language still comes after one of the feed's own.
+    regions = [TranscriptLink(url="https://x/pt-pt.vtt", type="text/vtt", language="pt-PT"),
+               TranscriptLink(url="https://x/pt-br.vtt", type="text/vtt", language="pt-BR")]
+    assert [link.url for link in choose(regions, ["pt-br"], "pt-br")] == ["https://x/pt-br.vtt", "https://x/pt-pt.vtt"]
 
 
 def test_a_transcript_that_fails_falls_back_to_the_next_with_the_cause():

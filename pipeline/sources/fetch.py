@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Config
-from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned
+from pipeline.errors import FetchError, NoTranscript, TranscriptionPlanned, TranscriptsUnreachable
 from pipeline.shapes import Metadata, StageResult, Transcript, VideoRef
 from pipeline.sources.listing import title_from_media_name
 from pipeline.words.siblings import files_beside, info_stem
@@ -108,6 +108,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
     online = video.info_path is None and video.media_path is None
     reasons: list[str] = []
     passed_over: list[str] = []  # why the site's own transcripts were not used: noted in the words found instead
+    failure: type[NoTranscript] = NoTranscript  # TranscriptsUnreachable: the site's could not be had for now
     if online:
         session = session or _session(video, config)
         try:
@@ -115,6 +116,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
         except NoTranscript as exc:  # it has some, none could be read: the next way is tried
             transcript = None
             passed_over.append(f"{session.transcripts_name} not used: {exc.message.removeprefix(f'{meta.id}: ')}")
+            failure = type(exc) if isinstance(exc, TranscriptsUnreachable) else NoTranscript
         if transcript is not None:
             return transcript
         if passed_over:
@@ -132,14 +134,20 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
 
     if options.plan_only and config.asr.backend is not None:
         raise TranscriptionPlanned(meta)
-    transcript = transcribe_video(meta, video, config, session)
+    try:
+        transcript = transcribe_video(meta, video, config, session)
+    except FetchError as exc:
+        if not passed_over or exc.transient:
+            raise
+        # The audio could not be had either (a podcast item without one): both causes, in one line.
+        raise type(exc)(f"{exc.message} ({passed_over[0]})", video_id=meta.id) from None
     if transcript is not None:
         transcript.notes[:0] = passed_over
         return transcript
     if options.allow_description and meta.description.strip():
         return description_transcript(meta)
-    raise NoTranscript(f"{meta.id}: no transcript ({'; '.join(reasons)}); {_asr_hint(meta, video, config)}, or pass "
-                       "--subtitles FILE or --allow-description", video_id=meta.id)
+    raise failure(f"{meta.id}: no transcript ({'; '.join(reasons)}); {_asr_hint(meta, video, config)}, or pass "
+                  "--subtitles FILE or --allow-description", video_id=meta.id)
 
 
 def _asr_hint(meta: Metadata, video: VideoRef, config: Config) -> str:

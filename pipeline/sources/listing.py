@@ -278,8 +278,9 @@ def _why_empty_folder(folder: Path, empty: list[tuple[Path, Any]]) -> str:
 def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]],
                     problems: list[str] | None = None) -> list[VideoRef]:
     """One source per line; ``#`` at the start or after a space begins a comment (a URL keeps
-    its own ``#fragment``). A bad line is ``FILE:LINE: reason``: collected in ``problems`` when
-    given, so the other lines still run, else raised."""
+    its own ``#fragment``). A bad line, or one whose list cannot be read (a feed that is gone,
+    a host that is down), is ``FILE:LINE: reason``: collected in ``problems`` when given, so the
+    other lines still run, else raised."""
     refs: list[VideoRef] = []
     for number, raw in enumerate(_read_list(path).splitlines(), start=1):
         line = _LIST_COMMENT.split(raw, maxsplit=1)[0].strip()
@@ -294,6 +295,10 @@ def _from_list_file(path: Path, flat_extract: Callable[[str], dict[str, Any]],
             if problems is None:
                 raise UsageError(f"{path}:{number}: {exc}") from None
             problems.append(f"{path}:{number}: {exc}")
+        except FetchError as exc:
+            if problems is None:
+                raise
+            problems.append(f"{path}:{number}: {exc.message}")
     return refs
 
 

@@ -108,9 +108,9 @@ def _labelled(piece: str) -> tuple[str, bool]:
 
 
 def voice(raw: str) -> str | None:
-    """The speaker a WebVTT line's ``<v Name>`` span names, if any."""
+    """The speaker a WebVTT line's ``<v Name>`` span names, if any (``<v Q&amp;A Bot>``: "Q&A Bot")."""
     match = _VOICE.match(raw) if "<v" in raw else None
-    return " ".join(match.group(1).split()) if match else None
+    return " ".join(html.unescape(match.group(1)).split()) if match else None
 
 
 def logical_lines(raw: str) -> list[tuple[str, bool]]:

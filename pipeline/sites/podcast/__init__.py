@@ -59,7 +59,8 @@ class Podcast:
         chosen: Episode | None = None
         if is_apple_url(source):
             show = resolve(source, max_mb=config.max_input_mb, timeout=config.podcast.timeout,
-                           base=config.podcast.apple_lookup_url)
+                           base=config.podcast.apple_lookup_url, attempts=config.podcast.max_attempts,
+                           retry_wait=config.podcast.retry_wait)
             source = show.feed_url
             feed = load(source, config)
             if show.episode is not None:

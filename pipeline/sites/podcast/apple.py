@@ -107,9 +107,10 @@ def match_episode(feed: Feed, episode: AppleEpisode) -> Episode | None:
     return titled[0] if titled else None
 
 
-def resolve(url: str, *, base: str, max_mb: float, timeout: float = 30.0) -> AppleShow:
+def resolve(url: str, *, base: str, max_mb: float, timeout: float = 30.0, attempts: int = 1,
+            retry_wait: float = 1.0) -> AppleShow:
     """The show (and episode) an Apple Podcasts URL names, asked of the lookup API at ``base``."""
     link = parse_apple_url(url)
     answer = fetch(check_url(lookup_url(link, base)), max_mb=max_mb, what=f"Apple Podcasts lookup of id{link.show_id}",
-                   timeout=timeout)
+                   timeout=timeout, attempts=attempts, retry_wait=retry_wait)
     return read_lookup(answer.data, link)

@@ -17,12 +17,15 @@ An item whose fields cannot be read becomes an ``Episode`` with ``error`` set: i
 from __future__ import annotations
 
 import calendar
+import email.utils
 import hashlib
 import json
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 from html.parser import HTMLParser
@@ -150,11 +153,21 @@ def parse_duration(value: object) -> float | None:
 
 
 def _date(entry: Any) -> str:
-    """YYYYMMDD of the entry's date (feedparser reads RFC 822 in all its forms, and ISO 8601)."""
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = dict.get(entry, key)  # not entry.get: it maps one to the other with a warning
+    """YYYYMMDD (UTC) of the entry's date. feedparser reads RFC 822 in most of its forms, and
+    ISO 8601; what it gives up on (``Fri,04 Dec 2026 …`` without a space after the comma, a
+    time without a zone, as UTC) the standard library's RFC 2822 reader still reads."""
+    for key in ("published", "updated"):
+        parsed = dict.get(entry, f"{key}_parsed")  # not entry.get: it maps one to the other with a warning
         if parsed:
             return time.strftime("%Y%m%d", time.gmtime(calendar.timegm(parsed)))
+        raw = dict.get(entry, key)
+        fields = email.utils.parsedate_tz(raw) if isinstance(raw, str) else None
+        if fields:
+            try:
+                moment = datetime(*fields[:6], tzinfo=timezone(timedelta(seconds=fields[9] or 0)))
+            except ValueError:  # a day the month has not (31 Jun)
+                continue
+            return moment.astimezone(timezone.utc).strftime("%Y%m%d")
     return ""
 
 
@@ -464,9 +477,21 @@ def parse_feed(data: bytes, *, max_mb: float, url: str = "") -> Feed:
             episode.repeated_guid = True
         seen.setdefault(episode.id, episode.enclosure.url if episode.enclosure else "")
         episodes.append(episode)
+    _unshared_links(episodes)
     return Feed(url=url, title=title, author=_author(info),
                 link=_text(info.get("link")), language=language, podcast_guid=podcast_guid or None,
                 episodes=episodes)
+
+
+def _unshared_links(episodes: list[Episode]) -> None:
+    """A page that several items link to (the show's home page, one show-notes page for a few
+    episodes, as the Podcasting 2.0 feed has) is no episode's own page: those episodes' source
+    is their audio. A post is found again by its source, so two episodes of one source would
+    take each other's post for their own."""
+    pages = Counter(episode.link for episode in episodes if episode.link)
+    for episode in episodes:
+        if pages[episode.link] > 1:
+            episode.link = ""
 
 
 # --- chapters and metadata ---------------------------------------------------------------------
@@ -553,11 +578,12 @@ def find_episode(feed: Feed, key: str) -> Episode | None:
     return episode_by_audio(feed, key)
 
 
-def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> Feed:
+def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT, attempts: int = 1,
+              retry_wait: float = 1.0) -> Feed:
     """The feed at an http(s) URL, or in a saved feed file (``.xml``, ``.rss``), at most ``max_mb`` MB.
     Raises ``FeedError``, ``InputTooLarge``, ``NotARegularFile`` or what ``fetch`` raises, in one line."""
     if "://" in source:
-        answer = fetch(source, max_mb=max_mb, what="feed", timeout=timeout)
+        answer = fetch(source, max_mb=max_mb, what="feed", timeout=timeout, attempts=attempts, retry_wait=retry_wait)
         return parse_feed(answer.data, max_mb=max_mb, url=source)
     path = Path(source).expanduser()
     try:
@@ -569,13 +595,15 @@ def load_feed(source: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -
     return parse_feed(data, max_mb=max_mb, url=str(path))
 
 
-def fetch_chapters(episode: Episode, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[Chapter], str | None]:
+def fetch_chapters(episode: Episode, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT, attempts: int = 1,
+                   retry_wait: float = 1.0) -> tuple[list[Chapter], str | None]:
     """The episode's ``podcast:chapters``, and None; or no chapters and why (chapters only help
     to cut the article into sections: a missing or broken file never fails the episode)."""
     if not episode.chapters_url:
         return [], None
     try:
-        return parse_chapters(fetch(episode.chapters_url, max_mb=max_mb, what="chapters", timeout=timeout).data), None
+        return parse_chapters(fetch(episode.chapters_url, max_mb=max_mb, what="chapters", timeout=timeout,
+                                    attempts=attempts, retry_wait=retry_wait).data), None
     except FetchError as exc:
         return [], exc.message
     except ValueError as exc:

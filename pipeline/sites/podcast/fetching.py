@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from pipeline.errors import FetchError, InputTooLarge, NetworkError, os_reason
 from pipeline.redact import MASK, SECRET_PARAM, TOKEN_SEGMENT, Redactor, redact, url_secrets
@@ -163,10 +164,24 @@ def _too_large(what: str, url: str, max_mb: float, setting: str = "max_input_mb"
 
 
 def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAULT_TIMEOUT,
-          max_redirects: int = DEFAULT_REDIRECTS, session: requests.Session | None = None) -> Fetched:
+          max_redirects: int = DEFAULT_REDIRECTS, session: requests.Session | None = None,
+          attempts: int = 1, retry_wait: float = 1.0) -> Fetched:
     """The body of ``url``, at most ``max_mb`` MB, within ``timeout`` seconds for the whole
     answer. Raises ``UnsafeUrl``, ``NetworkError`` (transient), ``PodcastHttpError`` (its
-    ``status``; ``PodcastServerBusy``, transient, for 429 and 5xx) or ``InputTooLarge``, each one line naming ``what`` and the masked URL."""
+    ``status``; ``PodcastServerBusy``, transient, for 429 and 5xx) or ``InputTooLarge``, each one line naming ``what`` and the masked URL.
+    A transient failure is asked again, ``attempts`` times in all, the waits doubling from ``retry_wait`` s."""
+    retrying = Retrying(retry=retry_if_exception(lambda exc: isinstance(exc, FetchError) and exc.transient),
+                        wait=wait_exponential(multiplier=retry_wait, max=30.0), stop=stop_after_attempt(attempts),
+                        reraise=True)
+    for attempt in retrying:
+        with attempt:
+            return _fetch_once(url, max_mb=max_mb, what=what, timeout=timeout, max_redirects=max_redirects,
+                               session=session)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fetch_once(url: str, *, max_mb: float, what: str, timeout: float, max_redirects: int,
+                session: requests.Session | None) -> Fetched:
     own = session is None
     session = session or requests.Session()
     deadline = time.monotonic() + timeout

@@ -34,7 +34,8 @@ def load(source: str, config: Config) -> Feed:
     (a password, a token) remembered as secrets no message or file shows."""
     location = urls.feed_location(source)
     remember(url_secrets(location))
-    return load_feed(location, max_mb=config.max_input_mb, timeout=config.podcast.timeout)
+    return load_feed(location, max_mb=config.max_input_mb, timeout=config.podcast.timeout,
+                     attempts=config.podcast.max_attempts, retry_wait=config.podcast.retry_wait)
 
 
 class PodcastSession:
@@ -74,7 +75,9 @@ class PodcastSession:
 
     def metadata(self, video: VideoRef, languages: list[str] | None = None) -> Metadata:
         episode, feed = self._episode(video)
-        chapters, why = fetch_chapters(episode, max_mb=self.config.max_input_mb, timeout=self.config.podcast.timeout)
+        chapters, why = fetch_chapters(episode, max_mb=self.config.max_input_mb, timeout=self.config.podcast.timeout,
+                                       attempts=self.config.podcast.max_attempts,
+                                       retry_wait=self.config.podcast.retry_wait)
         with self._lock:
             self._episodes[video.video_id] = (episode, why)
         return episode_metadata(episode, feed, video.video_id, chapters=chapters)
@@ -97,7 +100,8 @@ class PodcastSession:
             return None
         transcript = fetch_transcript(episode, meta.id, max_mb=config.max_input_mb, timeout=config.podcast.timeout,
                                       languages=languages, chapters=meta.chapters,
-                                      paragraph_seconds=config.transcript.paragraph_seconds)
+                                      paragraph_seconds=config.transcript.paragraph_seconds,
+                                      attempts=config.podcast.max_attempts, retry_wait=config.podcast.retry_wait)
         if no_chapters:
             transcript.notes.append(f"chapters not used: {no_chapters}")
         segments, language, converted = in_chosen_script(transcript.segments, transcript.language, config)
@@ -115,7 +119,7 @@ class PodcastSession:
         is resumed from the bytes it has."""
         episode, _ = self._known(video.video_id)
         if episode.enclosure is None:
-            raise FetchError(f"{video.video_id}: the episode has no audio enclosure", video_id=video.video_id)
+            raise NoTranscript.of(video.video_id, "the episode has no audio enclosure to transcribe")
         enclosure = episode.enclosure
         ext = _AUDIO_EXTS.get(enclosure.type) or Path(urlsplit(enclosure.url).path).suffix.lower() or ".mp3"
         dest = dest_dir / f"audio{ext if ext.isascii() and len(ext) <= 6 else '.mp3'}"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from pipeline.errors import FetchError, NoTranscript
+from pipeline.errors import FetchError, NoTranscript, TranscriptsUnreachable
 from pipeline.shapes import Chapter, Paragraph, Segment, Transcript
 from pipeline.sites.podcast.feed import Episode, TranscriptLink
 from pipeline.sites.podcast.fetching import DEFAULT_TIMEOUT, fetch, masked_url
@@ -39,7 +39,10 @@ FORMATS = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/srt": 
 _TIMED = ("vtt", "srt", "json")
 SOURCE = "podcast-transcript"
 # "Travis: When you first…", "Adam Curry: podcasting…", "Dr. Tim: …": up to four words before a colon.
-_LABEL = re.compile(r"^\s*([^\W\d_][\w.'’-]*(?: [\w.'’-]+){0,3}):\s+(?=\S)")
+# Rev's text export (and Lenny's Podcast's transcripts) put the time after the name: "Eric Ries (00:01:05):".
+_TIME = r"[(\[](\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?)[)\]]"
+_LABEL = re.compile(rf"^\s*([^\W\d_][\w.'’-]*(?: [\w.'’-]+){{0,3}})(?: {_TIME})?:\s+(?=\S)")
+_TIME_LABEL = re.compile(rf"^\s*{_TIME}:?\s+(?=\S)")  # "(00:01:24):": the same speaker, later
 _MIN_LABELLED = 2  # a label names a speaker when it starts at least this many cues or lines
 
 
@@ -62,12 +65,21 @@ def choose(links: Sequence[TranscriptLink], languages: Sequence[str], language: 
     (VTT, SRT, JSON) before HTML before plain text; a type no reader knows is left out."""
     wanted = list(languages) or ([language] if language else [])
 
-    def rank(link: TranscriptLink) -> tuple[int, int]:
+    def place(tag: str) -> tuple[int, int]:
+        """The first wanted language ``tag`` is in; a feed's regional ``de-de`` also wants a ``de``
+        transcript, after a ``de-DE`` one."""
+        for index, want in enumerate(wanted):
+            if language_matches(tag, want):
+                return index, 0
+            if language_matches(tag, want.split("-")[0]):
+                return index, 1
+        return len(wanted), 0
+
+    def rank(link: TranscriptLink) -> tuple[tuple[int, int], int]:
         tag = link.language or language or ""
-        place = next((i for i, want in enumerate(wanted) if tag and language_matches(tag, want)), len(wanted))
         fmt = transcript_format(link)
         kind = 0 if link.rel == "captions" or fmt in _TIMED else (1 if fmt == "html" else 2)
-        return place, kind
+        return place(tag) if tag else (len(wanted), 0), kind
 
     usable = [link for link in links if transcript_format(link)]
     return sorted(usable, key=rank)  # sorted is stable: the feed's order among equals
@@ -114,14 +126,16 @@ def _labels(texts: Sequence[str]) -> set[str]:
 
 def _with_speakers(segments: list[Segment], names: set[str]) -> list[Segment]:
     """Segments whose text starts with a known ``Name:`` lose the label and gain the speaker;
-    the segments after it, until the next label, are that speaker's too."""
+    the segments after it, until the next label, are that speaker's too. A name is matched as
+    it is, not by the shape of a label: a voice may be ``<v Jean-Luc Picard (host)>``."""
+    longest_first = sorted(names, key=len, reverse=True)  # "Jane Doe" before "Jane"
     speaking: str | None = None
     out = []
     for segment in segments:
-        match = _LABEL.match(segment.text)
         text, change = segment.text, segment.speaker_change
-        if match and match.group(1) in names:
-            speaking, text, change = match.group(1), segment.text[match.end():], bool(out)
+        named = next((name for name in longest_first if re.match(rf"\s*{re.escape(name)}:\s+(?=\S)", text)), None)
+        if named is not None:
+            speaking, text, change = named, text.lstrip()[len(named) + 1:].lstrip(), bool(out)
         out.append(segment.model_copy(update={"text": text, "speaker": speaking, "speaker_change": change}))
     return out
 
@@ -252,14 +266,21 @@ def _html(text: str) -> list[Segment]:
     reader.close()
     if not reader.turns:
         raise TranscriptReadError("an HTML transcript without any text")
-    times = [at for _, at, _ in reader.turns]
-    pieces = []
-    for index, (speaker, at, lines) in enumerate(reader.turns):
-        start = at if at is not None else 0.0
+    spans = _until_next([at for _, at, _ in reader.turns])
+    return _spoken([("\n".join(lines), start, end, speaker)
+                    for (speaker, _, lines), (start, end) in zip(reader.turns, spans)])
+
+
+def _until_next(times: list[float | None]) -> list[tuple[float, float]]:
+    """(start, end) of turns that give only their start time (or none): each ends where the
+    next timed one starts."""
+    spans = []
+    start = 0.0
+    for index, at in enumerate(times):
+        start = at if at is not None else start  # an untimed turn goes on from the one before
         following = next((t for t in times[index + 1:] if t is not None), None)
-        end = following if following is not None and following >= start else start
-        pieces.append(("\n".join(lines), start, end, speaker))
-    return _spoken(pieces)
+        spans.append((start, following if following is not None and following >= start else start))
+    return spans
 
 
 def _plain(text: str) -> list[Segment]:
@@ -268,14 +289,24 @@ def _plain(text: str) -> list[Segment]:
     if not lines:
         raise TranscriptReadError("an empty text transcript")
     names = _labels(lines)
-    pieces = []
+    if not names:  # no blank lines between turns: "Jane Doe: …" starts a line of its own
+        single = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        if names := _labels(single):
+            lines = single
+    turns: list[tuple[str, float | None, str | None]] = []
     speaker = None
     for line in lines:
         match = _LABEL.match(line)
+        at = None
+        timed = _TIME_LABEL.match(line)
         if match and match.group(1) in names:
             speaker, line = match.group(1), line[match.end():]
-        pieces.append((line, 0.0, 0.0, speaker))
-    return _spoken(pieces)
+            at = seconds(match.group(2)) if match.group(2) else None
+        elif timed:
+            line, at = line[timed.end():], seconds(timed.group(1))
+        turns.append((line, at, speaker))
+    spans = _until_next([at for _, at, _ in turns])
+    return _spoken([(line, start, end, who) for (line, _, who), (start, end) in zip(turns, spans)])
 
 
 def _captions_by_content(text: str) -> str | None:
@@ -320,6 +351,7 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
     gets and that reads; its ``notes`` say why each one before it failed. Raises ``NoTranscript``
     naming every transcript tried and its cause, in one line."""
     failures: list[str] = []
+    unreachable = 0  # failures for now (network, busy server), not of the file
     candidates = choose(links, languages, language)
     for link in candidates:
         shown = f"{link.type or 'transcript'} {masked_url(link.url)}"
@@ -328,6 +360,7 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
                                          paragraph_seconds=paragraph_seconds, language=language)
         except FetchError as exc:
             failures.append(f"{shown}: {exc.message}")
+            unreachable += exc.transient
             continue
         except TranscriptReadError as exc:
             failures.append(f"{shown}: {exc}")
@@ -339,16 +372,17 @@ def read_best(links: Sequence[TranscriptLink], fetch: Callable[[str], bytes], vi
         detail = f"no transcript of a readable type ({kinds})" if links else "the feed offers no transcript"
     else:
         detail = "; ".join(failures)
-    raise NoTranscript.of(video_id, detail)
+    raise (TranscriptsUnreachable if candidates and unreachable == len(candidates) else NoTranscript).of(video_id, detail)
 
 
 def fetch_transcript(episode: Episode, video_id: str, *, max_mb: float, timeout: float = DEFAULT_TIMEOUT,
                      languages: Sequence[str] = (), chapters: list[Chapter] | None = None,
-                     paragraph_seconds: float = 90.0) -> Transcript:
+                     paragraph_seconds: float = 90.0, attempts: int = 1, retry_wait: float = 1.0) -> Transcript:
     """The episode's best transcript, downloaded over http(s) within ``max_mb`` and ``timeout``
     (``read_best``); the URLs the feed gave that were not http(s) are in its ``notes`` too."""
     def get(url: str) -> bytes:
-        return fetch(url, max_mb=max_mb, what="transcript", timeout=timeout).data
+        return fetch(url, max_mb=max_mb, what="transcript", timeout=timeout, attempts=attempts,
+                     retry_wait=retry_wait).data
 
     transcript = read_best(episode.transcripts, get, video_id, languages=languages, language=episode.language,
                            chapters=chapters, paragraph_seconds=paragraph_seconds)

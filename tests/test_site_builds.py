@@ -185,6 +185,28 @@ def test_script_links_with_any_title_are_not_links(name: str, tmp_path: Path) ->
         assert not any((value or "").strip().lower().startswith("vbscript:") for _, attrs in tags.seen for _, value in attrs)
 
 
+
+# Script links the simple forms above do not cover: a definition in a quote or a list, its address
+# on the next line, its label across lines; link text with brackets nested deeper, a code span or
+# an escaped bracket; an address in angle brackets with a space or a tab; a link across a quote's lines.
+HIDDEN_LINKS_ARTICLE = {
+    **HANT_ARTICLE, "title": "藏起来的链接",
+    "sections": [{"heading": "链接", "body": "[a][r1] [b][r2] [c][r3]\n\n> [r1]: javascript:alert(1)\n\n"
+                                            "- [r2]: javascript:alert(2)\n\n[r3]:\n  javascript:alert(3)\n\n"
+                                            "[[[x]]](javascript:alert(5)) [`]`](javascript:alert(6)) "
+                                            "[a\\]](javascript:alert(7)) [b](<javascript:alert%288%29 x>) "
+                                            "[c](<java\tscript:alert(9)>)\n\n> [d](\n> javascript:alert(10))\n\n"
+                                            "[r\n5]: javascript:alert(11)\n\n[e][r 5] 链接之后的文字"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_script_links_in_any_markdown_form_are_not_links(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, HIDDEN_LINKS_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "链接之后的文字" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)
+
 # Text a generator's Markdown may read as prose though CommonMark reads it as code: a fence never
 # closed, a fence right under a paragraph line or with words after it (kramdown's fence takes one),
 # a code span across lines.

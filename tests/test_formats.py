@@ -71,6 +71,37 @@ def test_a_post_loaded_and_saved_unchanged_is_no_edit(cli, fake_llm, tmp_path: P
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
+def test_the_desk_says_a_save_without_a_change_leaves_the_draft_yt2posts(cli, fake_llm, tmp_path: Path,
+                                                                          name: str) -> None:
+    """A save that changed nothing is no edit: the desk must not tell the reviewer that no run
+    will overwrite the post (the next run does)."""
+    from urllib.parse import unquote
+
+    from pipeline.review.security import csrf_token
+
+    out = written(cli, tmp_path, name)
+    app = create_app(out, Config(post={"format": name}), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as client:
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        shown = posts.find_post(Store(out), BW)
+        assert shown is not None
+        form = {**unchanged_form(shown), CSRF_FIELD: csrf_token(TOKEN), "version": shown_version(client, BW)}
+        answer = client.post(f"/video/{BW}/save", data=form)
+        assert answer.status_code == 303
+        said = unquote(answer.headers["location"])
+        assert "no run will overwrite" not in said and "nothing changed" in said, said
+        form = {**form, "fm_title": "审稿人的标题", "version": shown_version(client, BW)}
+        said = unquote(client.post(f"/video/{BW}/save", data=form).headers["location"])
+        assert "it is now your edit and no run will overwrite it" in said, said
+        # The reviewer's edit saved again unchanged is still the reviewer's.
+        edited = posts.find_post(Store(out), BW)
+        assert edited is not None
+        form = {**unchanged_form(edited), CSRF_FIELD: csrf_token(TOKEN), "version": shown_version(client, BW)}
+        said = unquote(client.post(f"/video/{BW}/save", data=form).headers["location"])
+        assert "it is now your edit and no run will overwrite it" in said, said
+    assert review(cli) == "edited"
+
+@pytest.mark.parametrize("name", list(FORMATS))
 def test_a_reviewers_edit_is_kept_by_every_format_on_rerun(cli, fake_llm, tmp_path: Path, name: str) -> None:
     out = written(cli, tmp_path, name)
     path = out / "posts" / DRAFT[name]

@@ -285,6 +285,21 @@ def test_set_knows_each_formats_fields(cli, fake_llm, tmp_path: Path, name: str,
     assert result.code == 2 and result.stderr.strip() == line
 
 
+
+@pytest.mark.parametrize(("name", "folder"), [("hexo", "source/_drafts/"), ("jekyll", "_drafts/")])
+def test_front_matter_draft_false_is_refused_where_a_draft_is_a_place(cli, fake_llm, tmp_path: Path, name: str,
+                                                                      folder: str) -> None:
+    """``front_matter.draft: false`` (posts published as written) cannot hold for a format whose
+    drafts are a folder: refused as ``--set draft=false`` is, not a draft written silently."""
+    videos = video_dir_with(tmp_path, BW)
+    (tmp_path / "config.yaml").write_text("front_matter:\n  draft: false\n", encoding="utf-8")
+    result = cli("run", "--format", name, str(videos / f"{BW}.info.json"))
+    assert result.code == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: front_matter.draft: false") and folder in result.stderr, result.stderr
+    assert not (tmp_path / "output" / "posts").exists()
+    assert cli("run", "--format", "hugo", str(videos / f"{BW}.info.json")).code == 0  # Hugo has a draft field
+
 def test_the_readmes_example_posts_are_what_the_formats_write() -> None:
     import re
 

@@ -156,8 +156,8 @@ def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: C
     out: dict[str, Any] = {}
     for key, value in current.items():
         given = form.get(f"fm_{key}")
-        if given is None or isinstance(value, bool):
-            out[key] = value  # draft changes only through Approve
+        if given is None or isinstance(value, bool) or value is None and not given.strip():
+            out[key] = value  # draft changes only through Approve; a field without a value stays so
         elif isinstance(value, list):
             items = [item.strip() for item in given.split(",") if item.strip()]
             out[key] = unique_slugs(items) if key in slug_fields else items

@@ -234,6 +234,7 @@ def _run_locked(sources: Sequence[str], config: Config, store: Store, options: R
         videos = _without_approved(videos, store, report, named)
     if "write" in stages:
         _refuse_another_format(store, config)
+        _refuse_a_draft_default_the_format_has_no_field_for(config)
     if options.subtitles and len(videos) != 1:
         raise UsageError("--subtitles FILE goes with exactly one video")
     if options.max_cost is not None:
@@ -304,6 +305,17 @@ def _refuse_another_format(store: Store, config: Config) -> None:
                              f"post.format is {config.post.format}: one output folder holds one format's posts, "
                              f"so give {config.post.format} posts another --out (or set post.format: {record.format})")
 
+
+def _refuse_a_draft_default_the_format_has_no_field_for(config: Config) -> None:
+    """``front_matter.draft: false`` (posts published as written) for a format whose drafts are
+    a folder (Hexo's, Jekyll's) is refused as ``--set draft=false`` is: its posts would be
+    drafts all the same, the setting silently not held."""
+    from pipeline.post.formats import get_format
+
+    post_format = get_format(config.post.format)
+    if not config.front_matter.draft and "draft" in post_format.not_settable:
+        raise ConfigError(f"front_matter.draft: false cannot hold for {post_format.name} posts: "
+                          f"{post_format.not_settable['draft']} (or remove the setting)")
 
 def _without_approved(videos: list[VideoRef], store: Store, report: RunReport, named: set[str]) -> list[VideoRef]:
     """``--force`` redoes no approved post (an approved post is never

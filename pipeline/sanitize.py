@@ -22,6 +22,10 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 _REFERENCE = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.MULTILINE)
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+# Where a link's address starts, whatever its text or label looks like: right after ``](`` (a
+# link) or ``]:`` (a definition), past spaces, line breaks and a quote's ``>`` (both may span
+# lines, in a quote too), and an opening ``<``. What follows up to the end of the address.
+_DESTINATION = re.compile(r"\]([(:])(?=[\s>]*<?([^\n)>]*))")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|\}\}|#\}|\{%-|-%\}")
 _ZWJ = "\u200d"
 
@@ -66,6 +70,10 @@ def sanitize_markdown(text: str) -> str:
     text = _UNCLOSED_BLOCK.sub("", text)
     text = _LINK.sub(_defuse_link, text)
     text = _REFERENCE.sub(lambda m: "" if _scheme_is_dangerous(m.group(1)) else m.group(0), text)
+    # What the two above leave of a script link (link text with deeper brackets, a code span or
+    # an escaped bracket; a definition in a quote or a list, or across lines) is no link at all:
+    # its ``(`` or ``:`` backslash-escaped, it is text to every generator's Markdown.
+    text = _DESTINATION.sub(lambda m: f"]\\{m.group(1)}" if _scheme_is_dangerous(m.group(2)) else m.group(0), text)
     return _TAG_OPEN.sub("&lt;", text)
 
 

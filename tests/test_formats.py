@@ -71,6 +71,75 @@ def test_a_post_loaded_and_saved_unchanged_is_no_edit(cli, fake_llm, tmp_path: P
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
+def test_the_desk_says_a_save_without_a_change_leaves_the_draft_yt2posts(cli, fake_llm, tmp_path: Path,
+                                                                          name: str) -> None:
+    """A save that changed nothing is no edit: the desk must not tell the reviewer that no run
+    will overwrite the post (the next run does)."""
+    from urllib.parse import unquote
+
+    from pipeline.review.security import csrf_token
+
+    out = written(cli, tmp_path, name)
+    app = create_app(out, Config(post={"format": name}), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as client:
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        shown = posts.find_post(Store(out), BW)
+        assert shown is not None
+        form = {**unchanged_form(shown), CSRF_FIELD: csrf_token(TOKEN), "version": shown_version(client, BW)}
+        answer = client.post(f"/video/{BW}/save", data=form)
+        assert answer.status_code == 303
+        said = unquote(answer.headers["location"])
+        assert "no run will overwrite" not in said and "nothing changed" in said, said
+        form = {**form, "fm_title": "审稿人的标题", "version": shown_version(client, BW)}
+        said = unquote(client.post(f"/video/{BW}/save", data=form).headers["location"])
+        assert "it is now your edit and no run will overwrite it" in said, said
+        # The reviewer's edit saved again unchanged is still the reviewer's.
+        edited = posts.find_post(Store(out), BW)
+        assert edited is not None
+        form = {**unchanged_form(edited), CSRF_FIELD: csrf_token(TOKEN), "version": shown_version(client, BW)}
+        said = unquote(client.post(f"/video/{BW}/save", data=form).headers["location"])
+        assert "it is now your edit and no run will overwrite it" in said, said
+    assert review(cli) == "edited"
+
+def _edit_form_of(page: str) -> dict[str, str]:
+    """The edit form's fields as the browser would send them back unchanged."""
+    import html
+    import re
+
+    form = re.search(r'<form method="post" action="/video/[^"]+/save".*?</form>', page, re.DOTALL)
+    assert form is not None
+    fields = {name: html.unescape(value) for name, value in re.findall(r'<input[^>]*name="([^"]+)" value="([^"]*)"', form.group(0))}
+    fields |= {name: html.unescape(value) for name, value in
+               re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form.group(0), re.DOTALL)}
+    fields |= {name: value for name, value in
+               re.findall(r'<select name="([^"]+)">.*?<option value="([^"]*)" selected>', form.group(0), re.DOTALL)}
+    return fields
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_an_empty_field_a_reviewer_left_stays_empty_through_a_desk_save(cli, fake_llm, tmp_path: Path,
+                                                                         name: str) -> None:
+    """A field left without a value in a text editor (``guest:``, YAML's null) is shown empty on
+    the desk and saved so, never as the word None."""
+    from pipeline.review.security import csrf_token
+
+    out = written(cli, tmp_path, name)
+    path = out / "posts" / DRAFT[name]
+    summary = get_format(name).summary_field if name in ("hexo", "jekyll") else "summary"
+    text = path.read_text(encoding="utf-8").replace("guest: ''", "guest:")
+    path.write_text("\n".join(f"{summary}:" if line.startswith(f"{summary}: ") else line
+                              for line in text.split("\n")), encoding="utf-8")
+    app = create_app(out, Config(post={"format": name}), token=TOKEN, allowed_hosts={"127.0.0.1"})
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as client:
+        assert client.get(f"/?token={TOKEN}").status_code == 303
+        form = _edit_form_of(client.get(f"/video/{BW}").text)
+        assert form["fm_guest"] == "" and form[f"fm_{summary}"] == ""
+        answer = client.post(f"/video/{BW}/save", data={**form, CSRF_FIELD: csrf_token(TOKEN)})
+        assert answer.status_code == 303
+    saved = get_format(name).loads(path.read_text(encoding="utf-8"))
+    assert saved.front["guest"] in (None, "") and saved.front[summary] in (None, ""), saved.front
+
+@pytest.mark.parametrize("name", list(FORMATS))
 def test_a_reviewers_edit_is_kept_by_every_format_on_rerun(cli, fake_llm, tmp_path: Path, name: str) -> None:
     out = written(cli, tmp_path, name)
     path = out / "posts" / DRAFT[name]
@@ -253,6 +322,21 @@ def test_set_knows_each_formats_fields(cli, fake_llm, tmp_path: Path, name: str,
     result = cli("run", "--format", name, "--set", pair, str(videos / f"{BW}.info.json"))
     assert result.code == 2 and result.stderr.strip() == line
 
+
+
+@pytest.mark.parametrize(("name", "folder"), [("hexo", "source/_drafts/"), ("jekyll", "_drafts/")])
+def test_front_matter_draft_false_is_refused_where_a_draft_is_a_place(cli, fake_llm, tmp_path: Path, name: str,
+                                                                      folder: str) -> None:
+    """``front_matter.draft: false`` (posts published as written) cannot hold for a format whose
+    drafts are a folder: refused as ``--set draft=false`` is, not a draft written silently."""
+    videos = video_dir_with(tmp_path, BW)
+    (tmp_path / "config.yaml").write_text("front_matter:\n  draft: false\n", encoding="utf-8")
+    result = cli("run", "--format", name, str(videos / f"{BW}.info.json"))
+    assert result.code == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: front_matter.draft: false") and folder in result.stderr, result.stderr
+    assert not (tmp_path / "output" / "posts").exists()
+    assert cli("run", "--format", "hugo", str(videos / f"{BW}.info.json")).code == 0  # Hugo has a draft field
 
 def test_the_readmes_example_posts_are_what_the_formats_write() -> None:
     import re

@@ -185,6 +185,28 @@ def test_script_links_with_any_title_are_not_links(name: str, tmp_path: Path) ->
         assert not any((value or "").strip().lower().startswith("vbscript:") for _, attrs in tags.seen for _, value in attrs)
 
 
+
+# Script links the simple forms above do not cover: a definition in a quote or a list, its address
+# on the next line, its label across lines; link text with brackets nested deeper, a code span or
+# an escaped bracket; an address in angle brackets with a space or a tab; a link across a quote's lines.
+HIDDEN_LINKS_ARTICLE = {
+    **HANT_ARTICLE, "title": "藏起来的链接",
+    "sections": [{"heading": "链接", "body": "[a][r1] [b][r2] [c][r3]\n\n> [r1]: javascript:alert(1)\n\n"
+                                            "- [r2]: javascript:alert(2)\n\n[r3]:\n  javascript:alert(3)\n\n"
+                                            "[[[x]]](javascript:alert(5)) [`]`](javascript:alert(6)) "
+                                            "[a\\]](javascript:alert(7)) [b](<javascript:alert%288%29 x>) "
+                                            "[c](<java\tscript:alert(9)>)\n\n> [d](\n> javascript:alert(10))\n\n"
+                                            "[r\n5]: javascript:alert(11)\n\n[e][r 5] 链接之后的文字"}]}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_script_links_in_any_markdown_form_are_not_links(name: str, tmp_path: Path) -> None:
+    video_dir_with(tmp_path, SEED)
+    built = approved_and_built(name, tmp_path, HIDDEN_LINKS_ARTICLE)
+    pages = {path: text for path in built.rglob("*.html") if "链接之后的文字" in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)
+
 # Text a generator's Markdown may read as prose though CommonMark reads it as code: a fence never
 # closed, a fence right under a paragraph line or with words after it (kramdown's fence takes one),
 # a code span across lines.
@@ -202,3 +224,39 @@ def test_code_a_generator_may_read_as_prose_stays_inert(name: str, tmp_path: Pat
     pages = {path: text for path in built.rglob("*.html") if "没有合上的代码块" in (text := path.read_text(encoding="utf-8"))}
     assert pages
     assert_inert(pages)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_a_page_address_with_quotes_breaks_out_of_no_attribute(name: str, tmp_path: Path) -> None:
+    """Another site's video is known by its page (``source``, which themes put in an ``href``):
+    a hostile info.json's page with quotes, spaces or angle brackets must reach the built page as
+    one attribute's value, never as attributes of its own."""
+    import json
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    generator = GENERATORS[name]
+    assert generator.available() is None, generator.available()
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    info_name = "Steam Machine Models, Pricing Listed on Steam Store - IGN News [x2iuewm].info.json"
+    shutil.copyfile(FIXTURES / "othersites" / info_name, videos / info_name)
+    info = json.loads((videos / info_name).read_text(encoding="utf-8"))
+    info["webpage_url"] = info["original_url"] = \
+        "https://www.dailymotion.com/video/x2iuewm\"onmouseover=\"alert(1)\" x='y' <b>"
+    (videos / info_name).write_text(json.dumps(info), encoding="utf-8")
+    with FakeLLM() as fake:
+        fake.responder = lambda body: HANT_ARTICLE
+        assert run_in_process(tmp_path, fake, "run", "--format", name, "--allow-description", str(videos)).code == 0
+        [video_id] = [row["video_id"] for line in run_in_process(tmp_path, fake, "status", "--json").stdout.splitlines()
+                      if (row := json.loads(line))["post"]]
+        assert run_in_process(tmp_path, fake, "approve", video_id).code == 0
+    built = generator.build(tmp_path / "output" / "posts", tmp_path / "plain")
+    pages = {path: text for path in built.rglob("*.html") if HANT_ARTICLE["title"] in (text := path.read_text(encoding="utf-8"))}
+    assert pages
+    assert_inert(pages)
+    for text in pages.values():
+        tags = Tags()
+        tags.feed(text)
+        assert not any(key in ("x", "<b") for _, attrs in tags.seen for key, _ in attrs)

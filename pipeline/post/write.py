@@ -40,16 +40,19 @@ from pipeline.store import Store, content_hash, fingerprint, now_iso, sha256_byt
 WRITER_VERSION = "write/1"
 REGENERATED = "regenerated"  # the kind of file beside a post (``x.md.regenerated`` for Eleventy: ``PostFormat.beside``)
 _YYYYMMDD = re.compile(r"[0-9]{8}")
+_ATTRIBUTE_ENDS = re.compile(r"[\s\"'<>`]")
 
 
 def canonical_source(meta: Metadata) -> str:
     """The video's one URL, its post's ``source``: the site's canonical URL, else its page; a
     page that is no web address or file (``javascript:`` from a hostile info.json: themes put
-    ``source`` in an ``href``) gives way to the video's id, as a missing one does."""
+    ``source`` in an ``href``) gives way to the video's id, as a missing one does. Quotes,
+    angle brackets, backticks and spaces, which no URL holds as they are and which end an
+    attribute (Hexo's and Jekyll's templates print it unescaped), are percent-encoded."""
     page = canonical_page(meta.id, meta.webpage_url or meta.id)
     if ":" in page and urlsplit(page).scheme.lower() not in ("http", "https", "file"):
         page = meta.id
-    return sanitize_inline(page)
+    return sanitize_inline(_ATTRIBUTE_ENDS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), page))
 
 
 def iso_date(upload_date: str) -> str:

@@ -187,7 +187,9 @@ def _action(func: Any) -> Any:
 
 
 def _save(app: Any, video_id: str, form: dict[str, str]) -> str:
-    path = posts.save(app.state.store, video_id, form, app.state.config, form.get("version"))
+    path, reviewers = posts.save(app.state.store, video_id, form, app.state.config, form.get("version"))
+    if not reviewers:
+        return f"saved {path.name}: nothing changed, so it is not your edit (a run may still rewrite it)"
     return f"saved {path.name}; it is now your edit and no run will overwrite it"
 
 

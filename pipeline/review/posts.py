@@ -156,8 +156,8 @@ def edited_front_matter(current: dict[str, Any], form: dict[str, str], config: C
     out: dict[str, Any] = {}
     for key, value in current.items():
         given = form.get(f"fm_{key}")
-        if given is None or isinstance(value, bool):
-            out[key] = value  # draft changes only through Approve
+        if given is None or isinstance(value, bool) or value is None and not given.strip():
+            out[key] = value  # draft changes only through Approve; a field without a value stays so
         elif isinstance(value, list):
             items = [item.strip() for item in given.split(",") if item.strip()]
             out[key] = unique_slugs(items) if key in slug_fields else items
@@ -173,8 +173,10 @@ def _write(store: Store, video_id: str, path: Path, text: str) -> None:
     write_post_file(store, video_id, path, text)
 
 
-def save(store: Store, video_id: str, form: dict[str, str], config: Config, version: str | None) -> Path:
-    """The edit form written as the post, if the post is still the ``version`` the form was made on."""
+def save(store: Store, video_id: str, form: dict[str, str], config: Config, version: str | None) -> tuple[Path, bool]:
+    """The edit form written as the post, if the post is still the ``version`` the form was made
+    on; the post's path, and whether it is now the reviewer's (a form saved unchanged over the
+    pipeline's draft is no edit)."""
     # Under the video's lock, as the write stage: neither replaces what the other just wrote.
     with store.video_lock(video_id):
         post = _require(store, video_id)
@@ -182,7 +184,7 @@ def save(store: Store, video_id: str, form: dict[str, str], config: Config, vers
         text = post.format.dumps(edited_front_matter(post.front, form, config, post.format.slug_fields), body)
         check_version(store, video_id, post, version, theirs=text)
         _write(store, video_id, post.path, text)
-    return post.path
+    return post.path, post.edited or text != post.text
 
 
 def approve(store: Store, video_id: str, config: Config, version: str | None) -> Path:

@@ -16,6 +16,7 @@ says something).
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,16 @@ def _stamps(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(stamps))
 
 
+# The tags the prompts wrap untrusted text in. Such a tag inside the text (a transcript or a
+# description holding "</transcript>") would end the data early, and what followed would read
+# as the prompt's own words: its "<" is printed as a look-alike that closes nothing.
+_DATA_TAG = re.compile(r"<(?=\s*/?\s*(?:transcript|description|instruction|sections?)\b)", re.IGNORECASE)
+
+
+def _as_data(value: Any) -> Any:
+    return _DATA_TAG.sub("‹", value) if isinstance(value, str) else value
+
+
 @lru_cache(maxsize=4)
 def _environment(dirs: tuple[str, ...], stamps: tuple[tuple[str, int, int], ...]) -> SandboxedEnvironment:
     """The templates compiled once for as long as their files stay the same (``stamps``): each
@@ -59,6 +70,7 @@ def _environment(dirs: tuple[str, ...], stamps: tuple[tuple[str, int, int], ...]
         loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
         undefined=StrictUndefined,
         autoescape=False,
+        finalize=_as_data,
         keep_trailing_newline=False,
         auto_reload=False,
     )

@@ -4,6 +4,8 @@ approves or ignores it. See ``app.py`` for the pages, ``security.py`` for who ma
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import warnings
 import webbrowser
 from collections.abc import Callable
@@ -65,4 +67,15 @@ def serve(out: Path | str, config: Config, *, host: str = "127.0.0.1", port: int
     # A Ctrl-C in the moment before the server's loop starts leaves its coroutine unawaited:
     # Python would say so on stderr, below the desk's own one line.
     warnings.filterwarnings("ignore", message="coroutine 'Server.serve' was never awaited", category=RuntimeWarning)
-    server.run(sockets=[sock])
+    # The loop is built with Ctrl-C and SIGTERM held back: one arriving while it is half built
+    # leaves a loop whose clean-up fails when collected, a traceback below the desk's one line.
+    # (What uvicorn's Server.run does, with its own choice of loop, but for that.)
+    make_loop = server.config.get_loop_factory() or asyncio.new_event_loop
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        loop = make_loop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+    with asyncio.Runner(loop_factory=lambda: loop) as runner:
+        runner.run(server.serve(sockets=[sock]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections import Counter
 
 import pytest
@@ -271,11 +270,9 @@ def test_traditional_to_simplified() -> None:
         convert_chinese(traditional, "klingon")
 
 
-def test_long_podcast_parses_fast() -> None:
-    text = read("cdiD-9MMpb0.en-US.downsub.srt")
-    started = time.perf_counter()
-    paragraphs = build_paragraphs(parse_captions(text, "srt"))
-    assert time.perf_counter() - started < 1.0
+def test_a_long_podcast_parses_to_its_end() -> None:
+    # How fast: benchmarks/captions.py (its target, under a second for this 3 h 28 min file).
+    paragraphs = build_paragraphs(parse_captions(read("cdiD-9MMpb0.en-US.downsub.srt"), "srt"))
     assert paragraphs[-1].start > 3 * 3600
 
 

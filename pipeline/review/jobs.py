@@ -93,11 +93,15 @@ class Jobs:
             except Exception as exc:  # reported on the page; the desk itself goes on
                 log.warning("%s: %s failed: %s", video_id, kind, exc)
                 # A typed error's message is its one line; anything else also names its type.
-                error = str(exc) if isinstance(exc, Yt2PostError) else f"{type(exc).__name__}: {exc}"
-                job.state, job.error = "failed", redact(error)
-                if kind != "retry":
-                    self.store.save(video_id, CandidateFile(kind=kind, state="failed", error=job.error,
-                                                            finished_at=now_iso()))
+                error = redact(str(exc) if isinstance(exc, Yt2PostError) else f"{type(exc).__name__}: {exc}")
+                try:
+                    if kind != "retry":
+                        self.store.save(video_id, CandidateFile(kind=kind, state="failed", error=error,
+                                                                finished_at=now_iso()))
+                finally:
+                    # Failed only once its candidate says why: the page, polling, reloads as soon
+                    # as it reads "failed", and must find the error there.
+                    job.state, job.error = "failed", error
 
         job.thread = threading.Thread(target=body, name=f"review-{kind}-{video_id}", daemon=True)
         job.thread.start()

@@ -55,10 +55,7 @@ class YtDlpSession:
             stop=stop_after_attempt(self.config.max_attempts),
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt:
-                return action()
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retrying(action)
 
     # --- yt-dlp --------------------------------------------------------------------------
 

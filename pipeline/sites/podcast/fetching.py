@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from pipeline.errors import FetchError, InputTooLarge, NetworkError, os_reason
 from pipeline.redact import MASK, SECRET_PARAM, TOKEN_SEGMENT, Redactor, redact, url_secrets
 
-__all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "check_url", "download", "fetch",
+__all__ = ["Fetched", "PodcastHttpError", "PodcastServerBusy", "UnsafeUrl", "asked_again", "check_url", "download", "fetch",
            "masked_url"]
 
 DEFAULT_TIMEOUT = 30.0
@@ -170,14 +170,16 @@ def fetch(url: str, *, max_mb: float, what: str = "feed", timeout: float = DEFAU
     answer. Raises ``UnsafeUrl``, ``NetworkError`` (transient), ``PodcastHttpError`` (its
     ``status``; ``PodcastServerBusy``, transient, for 429 and 5xx) or ``InputTooLarge``, each one line naming ``what`` and the masked URL.
     A transient failure is asked again, ``attempts`` times in all, the waits doubling from ``retry_wait`` s."""
-    retrying = Retrying(retry=retry_if_exception(lambda exc: isinstance(exc, FetchError) and exc.transient),
-                        wait=wait_exponential(multiplier=retry_wait, max=30.0), stop=stop_after_attempt(attempts),
-                        reraise=True)
-    for attempt in retrying:
-        with attempt:
-            return _fetch_once(url, max_mb=max_mb, what=what, timeout=timeout, max_redirects=max_redirects,
-                               session=session)
-    raise AssertionError("unreachable")  # pragma: no cover
+    return asked_again(attempts, retry_wait)(_fetch_once, url, max_mb=max_mb, what=what, timeout=timeout,
+                                             max_redirects=max_redirects, session=session)
+
+
+def asked_again(attempts: int, retry_wait: float) -> Retrying:
+    """Calls a function again on a transient failure (a busy server, a network error), up to
+    ``attempts`` times in all, the waits doubling from ``retry_wait`` seconds."""
+    return Retrying(retry=retry_if_exception(lambda exc: isinstance(exc, FetchError) and exc.transient),
+                    wait=wait_exponential(multiplier=retry_wait, max=30.0), stop=stop_after_attempt(attempts),
+                    reraise=True)
 
 
 def _fetch_once(url: str, *, max_mb: float, what: str, timeout: float, max_redirects: int,

@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from pipeline.config import Config
 from pipeline.errors import FetchError, NoTranscript, VideoUnavailable
@@ -19,7 +18,7 @@ from pipeline.shapes import Metadata, Transcript, VideoRef
 from pipeline.sites.podcast import urls
 from pipeline.sites.podcast.feed import (Episode, Feed, episode_metadata, fetch_chapters, find_episode, load_feed,
                                          split_episode_ref)
-from pipeline.sites.podcast.fetching import download, fetch
+from pipeline.sites.podcast.fetching import asked_again, download, fetch
 from pipeline.sites.podcast.transcripts import fetch_transcript, paragraphs_of
 from pipeline.words.transcripts import in_chosen_script
 
@@ -123,11 +122,6 @@ class PodcastSession:
         enclosure = episode.enclosure
         ext = _AUDIO_EXTS.get(enclosure.type) or Path(urlsplit(enclosure.url).path).suffix.lower() or ".mp3"
         dest = dest_dir / f"audio{ext if ext.isascii() and len(ext) <= 6 else '.mp3'}"
-        retrying = Retrying(retry=retry_if_exception(lambda exc: isinstance(exc, FetchError) and exc.transient),
-                            wait=wait_exponential(multiplier=1.0, max=30.0), stop=stop_after_attempt(_AUDIO_ATTEMPTS),
-                            reraise=True)
-        for attempt in retrying:
-            with attempt:
-                return download(enclosure.url, dest, max_mb=self.config.podcast.max_audio_mb,
-                                timeout=self.config.podcast.timeout, setting="podcast.max_audio_mb")
-        raise AssertionError("unreachable")  # pragma: no cover
+        return asked_again(_AUDIO_ATTEMPTS, self.config.podcast.retry_wait)(
+            download, enclosure.url, dest, max_mb=self.config.podcast.max_audio_mb,
+            timeout=self.config.podcast.timeout, setting="podcast.max_audio_mb")

@@ -651,3 +651,26 @@ def test_a_tab_that_showed_a_draft_is_refused_once_another_tab_moved_it_to_the_p
         kept = published.with_name(browser.find_element(By.ID, "conflict-kept").text)
         assert frontmatter.loads(kept.read_text(encoding="utf-8"))["title"] == "还以为是草稿的标签页"
         assert browser.find_element(By.ID, "state").text == "approved"  # the page now shows the post as it is
+
+
+def test_a_flag_in_the_post_is_reached_and_followed_with_the_keyboard(desk: Served, browser: WebDriver) -> None:
+    """A flagged phrase jumps to its flag and the transcript's evidence on a click: Tab reaches it
+    and Enter does the same, as for the section's buttons."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{desk.base}/video/{BW}")
+    first = browser.find_element(By.CSS_SELECTOR, "#rendered mark.flag")
+    browser.execute_script("arguments[0].closest('.post-section').querySelector('.seek').focus()", first)
+    focused = None
+    for _ in range(40):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.switch_to.active_element
+        if focused.tag_name == "mark":
+            break
+    assert focused is not None and focused.tag_name == "mark", "Tab never reaches a flagged phrase"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#transcript p.here")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    item = browser.find_element(By.ID, f"flag-{focused.get_attribute('data-flag')}")
+    proof = item.find_element(By.CSS_SELECTOR, ".seek[data-paragraph]").get_attribute("data-paragraph")
+    assert browser.find_element(By.CSS_SELECTOR, "#transcript p.here").get_attribute("id") == f"p-{proof}"

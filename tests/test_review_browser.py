@@ -222,6 +222,8 @@ def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser:
     transcript = Store(desk.out).read(BW, "transcript")
     assert len(paragraphs) == len(transcript["paragraphs"])
     assert "what's up shinas" in paragraphs[0].text
+    assert [p.find_element(By.CSS_SELECTOR, "a.time").get_attribute("href") for p in paragraphs[:3]] == [
+        f"https://www.youtube.com/watch?v={BW}&t={int(p['start'])}s" for p in transcript["paragraphs"][:3]]
     assert browser.find_element(By.ID, "words-source").text == "yt-dlp-automatic-captions"
     # A section's stretch of the video: the button scrolls the transcript there; a link opens the video there.
     second = article["sections"][1]

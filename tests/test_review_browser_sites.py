@@ -99,6 +99,11 @@ def test_a_podcast_episodes_page_shows_its_speakers_in_the_readers_script_and_no
                 links = browser.find_elements(By.CSS_SELECTOR, "#rendered a.at")
                 assert links and {a.text for a in links} == {"video page"}
                 assert {a.get_attribute("href") for a in links} == {page}
+                # Nor does a paragraph's time: it marks its place on this page, not "the episode at 00:19".
+                times = browser.find_elements(By.CSS_SELECTOR, "#transcript a.time")
+                assert [a.get_attribute("href") for a in times] == [
+                    f"{desk.base}/video/{episode}#p-{n}" for n in range(len(transcript["paragraphs"]))]
+                assert not [a for a in times if a.get_attribute("target")]
                 # The post in the readers' script, marked as their language; the transcript as its own.
                 rendered = browser.find_element(By.ID, "rendered").text
                 assert rendered and not simplified_only(rendered + browser.find_element(By.TAG_NAME, "h1").text)
@@ -115,6 +120,9 @@ def test_a_bilibili_parts_sections_link_to_their_second_of_that_part(
         links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#rendered a.at")}
         starts = [int(s["start"]) for s in article["sections"] if s["start"] is not None]
         assert starts and links == {f"https://www.bilibili.com/video/{BV}?p=2&t={s}" for s in starts}
+        paragraphs = Store(out).read(f"bilibili-{PART}", "transcript")["paragraphs"]
+        times = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#transcript a.time")]
+        assert times == [f"https://www.bilibili.com/video/{BV}?p=2&t={int(p['start'])}" for p in paragraphs]
         assert _lang(browser, "#rendered") == "en" and _lang(browser, "#transcript p[data-start]") == "zh"
 
 

@@ -21,7 +21,7 @@ from tests.fakellm import FakeLLM
 from tests.podcast_show import SPEAKERS, Show
 from tests.podcastserver import PodcastServer
 from tests.review_desk import Served, run_pipeline, serve_desk
-from tests.test_bilibili_captions import BV, bilibili_video
+from tests.test_bilibili_captions import BV, bilibili_part
 from tests.test_review_browser import browser, fake, viewport  # noqa: F401 - the module's one browser and model
 
 PART = f"{BV}_p2"
@@ -49,16 +49,10 @@ def podcast(tmp_path_factory: pytest.TempPathFactory, fake: FakeLLM) -> Iterator
 
 
 @pytest.fixture(scope="module")
-def bilibili_part(tmp_path_factory: pytest.TempPathFactory, fake: FakeLLM) -> tuple[Path, Config]:  # noqa: F811
+def a_bilibili_part(tmp_path_factory: pytest.TempPathFactory, fake: FakeLLM) -> tuple[Path, Config]:  # noqa: F811
     """The second part of a Bilibili video (its AI subtitles beside its info.json): Hexo, en."""
     workdir = tmp_path_factory.mktemp("bilibili")
-    info = bilibili_video(workdir, with_words=True)
-    data = json.loads(info.read_text(encoding="utf-8"))
-    data.update(id=PART, title="王师傅的日记：第一季 p02 两天从上海骑到杭州上", duration=600,
-                webpage_url=f"https://www.bilibili.com/video/{BV}?p=2")
-    for path in list(info.parent.iterdir()):
-        path.rename(path.with_name(path.name.replace(BV, PART)))
-    (info.parent / f"{PART}.info.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    info = bilibili_part(workdir, duration=600)
     config = _config(workdir, format="hexo", language="en", section_links=True)
     fake.reset()
     result = run_pipeline(workdir, fake, "run", str(info.parent))
@@ -112,8 +106,8 @@ def test_a_podcast_episodes_page_shows_its_speakers_in_the_readers_script_and_no
 
 
 def test_a_bilibili_parts_sections_link_to_their_second_of_that_part(
-        bilibili_part: tuple[Path, Config], browser: WebDriver) -> None:  # noqa: F811
-    out, config = bilibili_part
+        a_bilibili_part: tuple[Path, Config], browser: WebDriver) -> None:  # noqa: F811
+    out, config = a_bilibili_part
     article = Store(out).read(f"bilibili-{PART}", "article")
     with _open(browser, out, config) as desk:
         browser.get(f"{desk.base}/video/bilibili-{PART}")

@@ -103,6 +103,7 @@ def test_a_podcast_episodes_page_shows_its_speakers_in_the_readers_script_and_no
                 assert rendered and not simplified_only(rendered + browser.find_element(By.TAG_NAME, "h1").text)
                 assert _lang(browser, "#rendered") == "zh-Hant" and _lang(browser, "h1") == "zh-Hant"
                 assert _lang(browser, "#transcript p[data-start]").lower() == "en"
+                assert _lang(browser, "#flags blockquote.proof").lower() == "en"  # the evidence: the transcript's words
 
 
 def test_a_bilibili_parts_sections_link_to_their_second_of_that_part(

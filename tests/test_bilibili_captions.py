@@ -99,6 +99,20 @@ def bilibili_video(tmp_path: Path, *, with_words: bool) -> Path:
     return videos / f"{BV}.info.json"
 
 
+def bilibili_part(tmp_path: Path, **info: object) -> Path:
+    """``bilibili_video``'s folder as yt-dlp leaves it for the video's second part (its id
+    ``BV…_p2``, its title ``<video> p02 <part>``), with ``info`` added to its info.json."""
+    whole = bilibili_video(tmp_path, with_words=True)
+    data = json.loads(whole.read_text(encoding="utf-8"))
+    part = f"{BV}_p2"
+    data.update(id=part, title="王师傅的日记：第一季 p02 两天从上海骑到杭州上", webpage_url=f"https://www.bilibili.com/video/{BV}?p=2",
+                **info)
+    for path in list(whole.parent.iterdir()):
+        path.rename(path.with_name(path.name.replace(BV, part)))
+    (whole.parent / f"{part}.info.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return whole.parent / f"{part}.info.json"
+
+
 def test_the_danmaku_beside_an_info_json_is_never_the_transcript(tmp_path: Path) -> None:
     info = bilibili_video(tmp_path, with_words=True)
     meta = Metadata(id=BV, info_path=str(info), subtitles={"danmaku": [{"ext": "xml", "url": "https://x/1.xml"}],
@@ -182,13 +196,7 @@ def test_a_folder_of_a_parts_files_gives_a_draft_named_by_the_part_with_every_wo
     """Offline, a part of a multi-part video (yt-dlp's id ``BV…_p2``, title ``<video> p02 <part>``):
     its draft is named by the part's name in pinyin, has every word of its AI subtitles and none of
     the danmaku beside them."""
-    info = bilibili_video(tmp_path, with_words=True)
-    data = json.loads(info.read_text(encoding="utf-8"))
-    part = f"{BV}_p2"
-    data.update(id=part, title="王师傅的日记：第一季 p02 两天从上海骑到杭州上", webpage_url=f"https://www.bilibili.com/video/{BV}?p=2")
-    for path in list(info.parent.iterdir()):
-        path.rename(path.with_name(path.name.replace(BV, part)))
-    (info.parent / f"{part}.info.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    part = bilibili_part(tmp_path).name.removesuffix(".info.json")
     result = cli("run", "videos")
     assert result.code == 0, result
     [post] = (tmp_path / "output" / "posts").glob("*.md")

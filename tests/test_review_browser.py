@@ -222,6 +222,8 @@ def test_video_page_shows_post_transcript_times_and_flags(desk: Served, browser:
     transcript = Store(desk.out).read(BW, "transcript")
     assert len(paragraphs) == len(transcript["paragraphs"])
     assert "what's up shinas" in paragraphs[0].text
+    assert [p.find_element(By.CSS_SELECTOR, "a.time").get_attribute("href") for p in paragraphs[:3]] == [
+        f"https://www.youtube.com/watch?v={BW}&t={int(p['start'])}s" for p in transcript["paragraphs"][:3]]
     assert browser.find_element(By.ID, "words-source").text == "yt-dlp-automatic-captions"
     # A section's stretch of the video: the button scrolls the transcript there; a link opens the video there.
     second = article["sections"][1]
@@ -613,3 +615,64 @@ def test_a_site_generators_draft_edited_and_approved_on_the_desk_is_built(name: 
     assert (site / published.relative_to(posts_dir)).read_bytes() == published.read_bytes()
     built = GENERATORS[name].build(posts_dir, tmp_path / "build")
     assert any("审稿人在桌面上补充的一段话。" in page.read_text(encoding="utf-8") for page in built.rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_tab_that_showed_a_draft_is_refused_once_another_tab_moved_it_to_the_posts_folder(
+        name: str, fake: FakeLLM, browser: WebDriver, tmp_path: Path) -> None:
+    """Approving a Hexo or Jekyll draft moves the file and leaves its bytes as they were: a tab
+    still showing the draft must get the conflict, as a Hugo or Eleventy tab does when another
+    flipped ``draft``, not write its edit into the published post."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for src in (FIXTURES / "videos").glob(f"{BW}*"):
+        (videos / src.name).write_bytes(src.read_bytes())
+    fake.reset()
+    assert run_pipeline(tmp_path, fake, "run", "--format", name, str(videos / f"{BW}.info.json")).returncode == 0
+    config = Config.model_validate({"post": {"format": name}})
+    with serve_desk(tmp_path / "output", config, fake) as desk:
+        browser.delete_all_cookies()
+        browser.get(desk.url_with_token)
+        browser.get(f"{desk.base}/video/{BW}")
+        first = browser.current_window_handle
+        browser.switch_to.new_window("tab")
+        try:
+            browser.get(f"{desk.base}/video/{BW}")
+            click(browser, "#approve")
+            assert "approved" in browser.find_element(By.ID, "message").text
+        finally:
+            browser.close()
+            browser.switch_to.window(first)
+        published = post_of(desk.out, BW)
+        approved = published.read_text(encoding="utf-8")
+        set_title(browser, "还以为是草稿的标签页")  # this tab still shows the draft
+        click(browser, "#save")
+        assert response_status(browser) == 409
+        assert "the post changed since this page showed it" in browser.find_element(By.ID, "conflict-reason").text
+        assert published.read_text(encoding="utf-8") == approved
+        kept = published.with_name(browser.find_element(By.ID, "conflict-kept").text)
+        assert frontmatter.loads(kept.read_text(encoding="utf-8"))["title"] == "还以为是草稿的标签页"
+        assert browser.find_element(By.ID, "state").text == "approved"  # the page now shows the post as it is
+
+
+def test_a_flag_in_the_post_is_reached_and_followed_with_the_keyboard(desk: Served, browser: WebDriver) -> None:
+    """A flagged phrase jumps to its flag and the transcript's evidence on a click: Tab reaches it
+    and Enter does the same, as for the section's buttons."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{desk.base}/video/{BW}")
+    first = browser.find_element(By.CSS_SELECTOR, "#rendered mark.flag")
+    browser.execute_script("arguments[0].closest('.post-section').querySelector('.seek').focus()", first)
+    focused = None
+    for _ in range(40):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.switch_to.active_element
+        if focused.tag_name == "mark":
+            break
+    assert focused is not None and focused.tag_name == "mark", "Tab never reaches a flagged phrase"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#transcript p.here")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    item = browser.find_element(By.ID, f"flag-{focused.get_attribute('data-flag')}")
+    proof = item.find_element(By.CSS_SELECTOR, ".seek[data-paragraph]").get_attribute("data-paragraph")
+    assert browser.find_element(By.CSS_SELECTOR, "#transcript p.here").get_attribute("id") == f"p-{proof}"

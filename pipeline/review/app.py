@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import Yt2PostError
+from pipeline.language import source_language
 from pipeline.artifacts import ArticleFile, Artifact, CandidateFile, FlagsFile, MetadataFile, TranscriptFile
 from pipeline.review import posts
 from pipeline.review.index import STATES, DeskIndex
@@ -75,7 +76,7 @@ def desk(request: Request) -> Response:
         page_number = 1
     page = index.query(state if state in STATES else "", search, page_number)
     return _page(request, "desk.html", page=page, state=state, q=search, states=STATES,
-                 out=str(request.app.state.store.root))
+                 out=str(request.app.state.store.root), post_language=request.app.state.config.post.language)
 
 
 def video(request: Request) -> Response:
@@ -131,10 +132,20 @@ def _video_page(request: Request, video_id: str, changed: posts.PostChanged | No
         warnings=problems + list(article.get("warnings") or []) + list(transcript.get("notes") or []),
         status=store.status(video_id), version=post.version if post else "",
         conflict=_conflict(app, changed) if changed else None,
+        # The browser picks the glyphs of Han characters by the text's language: a zh-Hant post
+        # marked as the desk's zh-CN is drawn in Simplified forms.
+        post_language=config.post.language, transcript_language=_tag(transcript.get("language")),
     )
     if changed:
         page.status_code = 409
     return page
+
+
+def _tag(language: str | None) -> str:
+    """The BCP-47 tag of a transcript's language as sites write it (``ai-zh``, ``en-orig``);
+    empty when it names none."""
+    found = source_language(language)
+    return found.tag if found else ""
 
 
 def _conflict(app: Any, changed: posts.PostChanged) -> dict[str, Any]:

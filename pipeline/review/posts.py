@@ -6,7 +6,7 @@ a saved, approved or accepted post is protected exactly as an edit in a text edi
 
 The other way round too: the desk never writes over what its page did not show. Each action
 carries the version of the post the page showed (``PostFile.version``, a hash of the file's
-bytes) and is refused (``PostChanged``) when the file changed since, with the desk's own text
+place and bytes) and is refused (``PostChanged``) when the file changed since, with the desk's own text
 kept beside it. A candidate that would remove text nobody asked to remove is refused
 (``UnusableCandidate``), and a section candidate replaces the section it was made from, found
 by its text, wherever it now stands.
@@ -69,13 +69,16 @@ class PostFile:
     front: dict[str, Any]
     body: str
     edited: bool
-    version: str  # the hash of the file's bytes as read
+    version: str  # the hash of the file's place and bytes as read
     format: PostFormat  # the format that wrote it (``post.json``), which reads and writes it
     draft: bool  # as its format tells by its text and its place
 
 
-def version_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def version_of(name: str, data: bytes) -> str:
+    """The version of the post ``name`` (its place in the posts folder) with bytes ``data``. The
+    place counts: approving a Hexo or Jekyll draft moves it and leaves its bytes as they were,
+    and a page that showed the draft must not then write over the published post."""
+    return hashlib.sha256(name.encode("utf-8") + b"\0" + data).hexdigest()
 
 
 class ShownPosts:
@@ -103,8 +106,9 @@ def find_post(store: Store, video_id: str) -> PostFile | None:
     found = read_post(store, video_id)
     if found is None:
         return None
-    return PostFile(found.path, found.text, found.post.front, found.post.body, found.edited, version_of(found.data),
-                    found.format, found.format.is_draft(post_name(store, found.path), found.text))
+    name = post_name(store, found.path)
+    return PostFile(found.path, found.text, found.post.front, found.post.body, found.edited, version_of(name, found.data),
+                    found.format, found.format.is_draft(name, found.text))
 
 
 def _require(store: Store, video_id: str) -> PostFile:

@@ -38,7 +38,7 @@ def _text_rule(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[s
     for match in pattern.finditer(text):
         out.append(escapeHtml(text[last:match.start()]))
         number = numbers[match.group(0)]
-        out.append(f'<mark class="flag" data-flag="{number}" title="flag {number + 1}">'
+        out.append(f'<mark class="flag" data-flag="{number}" title="flag {number + 1}" tabindex="0" role="button">'
                    f"{escapeHtml(match.group(0))}</mark>")
         last = match.end()
     out.append(escapeHtml(text[last:]))

@@ -27,15 +27,27 @@ document.addEventListener("click", (event) => {
     return;
   }
   const mark = event.target.closest("mark.flag");
-  if (mark) {
-    const item = document.getElementById("flag-" + mark.dataset.flag);
-    if (item) {
-      item.scrollIntoView({block: "center"});
-      const proof = item.querySelector(".seek[data-paragraph]");
-      if (proof) show(document.getElementById("p-" + proof.dataset.paragraph));
-    }
+  if (mark) follow(mark);
+});
+
+// A flagged phrase is a button (tabindex, role): Enter or Space follows it as a click does.
+document.addEventListener("keydown", (event) => {
+  const mark = event.target.closest && event.target.closest("mark.flag");
+  if (mark && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    follow(mark);
   }
 });
+
+// The flag a phrase is marked for, and the transcript's passage its evidence is.
+function follow(mark) {
+  const item = document.getElementById("flag-" + mark.dataset.flag);
+  if (item) {
+    item.scrollIntoView({block: "center"});
+    const proof = item.querySelector(".seek[data-paragraph]");
+    if (proof) show(document.getElementById("p-" + proof.dataset.paragraph));
+  }
+}
 
 // Background work (regenerate, retry): poll until it ends, then show the result.
 const job = document.getElementById("job");

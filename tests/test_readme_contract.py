@@ -1,0 +1,52 @@
+"""What the README promises about the configuration, held against the product: every command that
+offers ``--config`` reads the file it names (a bad one is the one-line configuration error, exit
+status 2, as for ``run``), and the shipped ``config.yaml`` that ``yt2post init`` writes holds every
+setting the strict config model accepts ("every setting with its default")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from pipeline.config import Config
+from pipeline.resources import builtin_config_file
+
+
+@pytest.mark.parametrize("command", [("status",), ("status", "--json"), ("ignore", "bwRHIkYqYJo"),
+                                     ("unignore", "bwRHIkYqYJo"), ("batches", "list")])
+def test_every_command_with_config_refuses_a_bad_config_file(cli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    (tmp_path / "bad.yaml").write_text("llm:\n  modle: gpt-4o\n")
+    result = cli(*command, "--config", "bad.yaml")
+    assert result.code == 2, result
+    assert result.stderr.strip() == "error: bad.yaml: llm.modle: unknown key; did you mean 'model'?"
+    missing = cli(*command, "--config", "missing.yaml")
+    assert missing.code == 2 and len(missing.stderr.splitlines()) == 1 and "missing.yaml" in missing.stderr, missing
+
+
+def _settings(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted name, key) of every setting of ``model``, sections included."""
+    found = []
+    for name, field in model.model_fields.items():
+        found.append((prefix + name, name))
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel) and kind is not Config:
+            found += _settings(kind, prefix + name + ".")
+    return found
+
+
+def test_the_shipped_config_names_every_setting() -> None:
+    text = builtin_config_file().read_text(encoding="utf-8")
+    sections: dict[str, str] = {}
+    for match in re.finditer(r"^(\w+):[^\n]*\n((?:[ #].*\n|\n)*)", text, re.MULTILINE):
+        sections[match.group(1)] = match.group(2)
+    missing = []
+    for dotted, key in _settings(Config):
+        section, _, rest = dotted.partition(".")
+        where = text if not rest else sections.get(section, "")
+        # A setting is there as a line of its own, set or commented out: "  key: value" or "# key: value".
+        if not re.search(rf"^[ #]*{re.escape(key)}:", where, re.MULTILINE):
+            missing.append(dotted)
+    assert not missing, f"settings the shipped config.yaml does not show: {missing}"

@@ -50,3 +50,15 @@ def test_the_shipped_config_names_every_setting() -> None:
         if not re.search(rf"^[ #]*{re.escape(key)}:", where, re.MULTILINE):
             missing.append(dotted)
     assert not missing, f"settings the shipped config.yaml does not show: {missing}"
+
+
+def test_approving_a_video_not_in_the_folder_leaves_no_trace(cli, fake_llm, tmp_path: Path) -> None:
+    from tests.conftest import video_dir_with
+
+    info = video_dir_with(tmp_path, "bwRHIkYqYJo") / "bwRHIkYqYJo.info.json"
+    assert cli("run", str(info)).code == 0
+    before = sorted(p.relative_to(tmp_path / "output").as_posix() for p in (tmp_path / "output").rglob("*"))
+    result = cli("approve", "bwRHIkYqYJ0")  # a typo of the id
+    assert result.code == 1 and result.stderr.strip() == "error: bwRHIkYqYJ0: this video has no post yet", result
+    assert sorted(p.relative_to(tmp_path / "output").as_posix() for p in (tmp_path / "output").rglob("*")) == before
+    assert "bwRHIkYqYJ0" not in cli("status").stdout

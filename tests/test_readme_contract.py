@@ -62,3 +62,23 @@ def test_approving_a_video_not_in_the_folder_leaves_no_trace(cli, fake_llm, tmp_
     assert result.code == 1 and result.stderr.strip() == "error: bwRHIkYqYJ0: this video has no post yet", result
     assert sorted(p.relative_to(tmp_path / "output").as_posix() for p in (tmp_path / "output").rglob("*")) == before
     assert "bwRHIkYqYJ0" not in cli("status").stdout
+
+
+@pytest.mark.parametrize("name", ["hugo", "hexo", "jekyll"])
+def test_set_categories_takes_only_the_taxonomys_area_and_category(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    """The README: ``--set`` puts ``area``/``category`` only to a value of the taxonomy; Hugo's,
+    Hexo's and Jekyll's ``categories`` is the two (the area, then the category)."""
+    from tests.conftest import video_dir_with
+
+    info = video_dir_with(tmp_path, "bwRHIkYqYJo") / "bwRHIkYqYJo.info.json"
+    result = cli("run", "--format", name, "--set", "categories=societ,ai-ml", str(info))
+    assert result.code == 2 and result.stderr.strip() == (
+        "error: --set categories=societ,ai-ml: 'societ' not in taxonomy.areas (categories: the area, then "
+        "the category); did you mean 'society-culture'?"), result
+    result = cli("run", "--format", name, "--set", "categories=society-culture,lifestyle-sport", str(info))
+    assert result.code == 2 and result.stderr.strip() == (
+        "error: --set categories=society-culture,lifestyle-sport: 'lifestyle-sport' not in taxonomy.categories "
+        "(categories: the area, then the category); did you mean 'lifestyle-sports'?"), result
+    assert cli("run", "--format", name, "--set", "categories=society-culture,lifestyle-sports", str(info)).code == 0
+    post = next((tmp_path / "output" / "posts").rglob("*.md")).read_text(encoding="utf-8")
+    assert "categories:\n- society-culture\n- lifestyle-sports\n" in post

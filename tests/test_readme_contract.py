@@ -82,3 +82,17 @@ def test_set_categories_takes_only_the_taxonomys_area_and_category(cli, fake_llm
     assert cli("run", "--format", name, "--set", "categories=society-culture,lifestyle-sports", str(info)).code == 0
     post = next((tmp_path / "output" / "posts").rglob("*.md")).read_text(encoding="utf-8")
     assert "categories:\n- society-culture\n- lifestyle-sports\n" in post
+
+
+def test_a_listing_none_of_whose_entries_is_a_video_says_so(cli, tmp_path: Path) -> None:
+    """A feed at an address that does not say it is one goes to yt-dlp, whose generic extractor
+    lists the episodes' audio URLs: no video yt2post reads. Not "0 video(s)" and exit 0 without a
+    word, but one line naming the URL, why, and the way to give a feed."""
+    from tests.podcastserver import PodcastServer
+
+    with PodcastServer() as server:
+        url = server.serve_file("/show", "feeds/homegrown-hits.xml")
+        result = cli("run", url)
+    assert result.code == 2, result
+    assert result.stderr.strip().splitlines() == [
+        f"error: {url}: none of its 4 entries is a video yt2post reads (a podcast feed? give it as feed:{url})"]

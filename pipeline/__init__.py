@@ -1,4 +1,4 @@
-"""yt2post: turn videos into reviewable Chinese draft posts.
+"""yt2post: turn videos and podcast episodes into reviewable draft posts (Chinese by default).
 
 A run is one call with a typed request::
 

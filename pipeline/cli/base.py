@@ -228,4 +228,4 @@ words_options = _options(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "-V", "--version", package_name="yt2post", prog_name="yt2post")
 def main() -> None:
-    """Turn videos into reviewable Chinese draft posts."""
+    """Turn videos and podcast episodes into reviewable draft posts (Chinese by default)."""

@@ -25,6 +25,7 @@ def list_command(config_path: str | None = None, out: str = "output", verbose: b
     """List the Batch API jobs whose results are not applied yet, with their progress."""
     from pipeline.batchapi.records import Registry
 
+    _load(config_path)  # the --config it offers: a bad one is the configuration error, as for run
     pending = Registry(Path(out)).unfinished()
     if not pending:
         click.echo(f"no pending batches in {out}")

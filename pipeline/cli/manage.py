@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.base import DEFAULT_CONFIG, FormatOption, boundary, common, main
+from pipeline.cli.base import DEFAULT_CONFIG, FormatOption, _load, boundary, common, main
 from pipeline.errors import ExitStatus, UsageError
 
 from pipeline.stages import NAMES
@@ -33,6 +33,7 @@ def status(config_path: str | None, out: str, verbose: bool, details: bool, only
     from pipeline.status import all_statuses, failures_by_cause
     from pipeline.store import Store
 
+    _load(config_path)  # the --config it offers: a bad one is the configuration error, as for run
     statuses = all_statuses(Store(out))
     if only_failed:
         statuses = [s for s in statuses if s.error]
@@ -119,7 +120,6 @@ def approve(video_ids: tuple[str, ...], config_path: str | None, out: str, verbo
     """Approve posts as they are: no longer drafts, in the site generator's place for published
     posts (and copied into review.site_dir), never regenerated."""
     from pipeline.api import stored_video_id
-    from pipeline.cli.base import _load
     from pipeline.errors import Yt2PostError
     from pipeline.post.approve import approve as approve_post
     from pipeline.redact import redact
@@ -252,6 +252,7 @@ def _ignore_command(name: str, ignored: bool, doc: str) -> None:
     @common
     @boundary
     def command(video_ids: tuple[str, ...], config_path: str | None, out: str, verbose: bool) -> int:
+        _load(config_path)
         return _set_ignored(video_ids, out, ignored)
 
 

@@ -197,7 +197,8 @@ _STAGE_OPTIONS: dict[str, Callable[[Any], Any]] = {
 @_STAGE_OPTIONS["format"]
 @boundary
 def run(sources: tuple[str, ...], config_path: str | None, out: str, verbose: bool, **given: Any) -> int:
-    """Fetch, summarize and write posts for SOURCES (URLs, ids, .info.json files, folders, lists).
+    """Fetch, summarize and write posts for SOURCES (video, list and feed URLs, ids, .info.json files,
+    folders, list files, media files).
 
     Stages whose artifacts are current are skipped, so a rerun resumes; --force redoes them."""
     if (given["new"] or given["mark_seen"]) and (given["retry_failed"] or given["subtitles"]):

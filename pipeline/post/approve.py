@@ -71,8 +71,9 @@ def approve_post(store: Store, video_id: str, config: Config, path: Path, text: 
 
 def approve(store: Store, video_id: str, config: Config) -> Path:
     """Approve a video's post as it is (``yt2post approve``); where it now is."""
-    with store.video_lock(video_id):
-        found = read_post(store, video_id)
-        if found is None:
-            raise ArtifactError(f"{video_id}: this video has no post yet", video_id=video_id)
-        return approve_post(store, video_id, config, found.path, found.text, found.format)
+    if store.has_video(video_id):  # else no lock: it would leave a folder, a video of nothing (an id's typo)
+        with store.video_lock(video_id):
+            found = read_post(store, video_id)
+            if found is not None:
+                return approve_post(store, video_id, config, found.path, found.text, found.format)
+    raise ArtifactError(f"{video_id}: this video has no post yet", video_id=video_id)

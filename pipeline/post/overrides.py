@@ -27,6 +27,8 @@ def parse_overrides(pairs: list[str], post_format: PostFormat, taxonomy: Taxonom
             raise UsageError(f"--set {key}: cannot be set: {post_format.not_settable[key]}")
         if key in post_format.list_fields:
             overrides[key] = [item.strip() for item in value.split(",") if item.strip()]
+            if taxonomy is not None and key == "categories" and "area" not in post_format.fields:
+                _check_categories(pair, overrides[key], taxonomy)
         elif key in post_format.bool_fields:
             lowered = value.lower()
             if lowered not in {"true", "false", "yes", "no", "1", "0"}:
@@ -36,9 +38,21 @@ def parse_overrides(pairs: list[str], post_format: PostFormat, taxonomy: Taxonom
             if not value and key in post_format.required_fields:
                 raise UsageError(f"--set {key}=: the post needs a {key}; give a value")
             if taxonomy is not None and key in ("area", "category"):
-                listed = "areas" if key == "area" else "categories"
-                allowed = getattr(taxonomy, listed)
-                if value not in allowed:
-                    raise UsageError(f"--set {key}={value}: not in taxonomy.{listed}{suggest(value, allowed)}")
+                _in_taxonomy(taxonomy, "areas" if key == "area" else "categories", value, f"--set {key}={value}:")
             overrides[key] = value
     return overrides
+
+
+def _check_categories(pair: str, values: list[str], taxonomy: Taxonomy) -> None:
+    """Hugo's, Hexo's and Jekyll's ``categories`` is the area, then the category: each held to the
+    taxonomy as ``area`` and ``category`` are."""
+    for value, listed in zip(values, ("areas", "categories"), strict=False):
+        _in_taxonomy(taxonomy, listed, value, f"--set {pair}: {value!r}", " (categories: the area, then the category)")
+    if len(values) > 2:
+        raise UsageError(f"--set {pair}: categories is the area, then the category: two values at most")
+
+
+def _in_taxonomy(taxonomy: Taxonomy, listed: str, value: str, what: str, note: str = "") -> None:
+    allowed = getattr(taxonomy, listed)
+    if value not in allowed:
+        raise UsageError(f"{what} not in taxonomy.{listed}{note}{suggest(value, allowed)}")

@@ -127,6 +127,12 @@ def _entries(entries: list[Any], local: dict[str, Path], site: Site | None = Non
     return refs
 
 
+def _listed(entries: list[Any]) -> int:
+    """How many entries a listing has that are not lists themselves (a channel's tabs are)."""
+    return sum(_listed(entry.get("entries") or []) if entry.get("_type") == "playlist" else 1
+               for entry in entries if isinstance(entry, dict))
+
+
 def _local_infos(folder: Path) -> dict[str, Path]:
     """Video id -> info.json in a folder (by yt-dlp's file names, without reading every file)."""
     found: dict[str, Path] = {}
@@ -333,7 +339,12 @@ def _expand_one(source: str, flat_extract: Callable[[str], dict[str, Any]],
         if "entries" not in info and info.get("_type", "video") == "video":  # it was one video (one part)
             ref = _ref_of_video_info(info)
             return [ref] if ref is not None else []
-        return _entries(info.get("entries") or [], {}, site)
+        refs = _entries(info.get("entries") or [], {}, site)
+        listed = _listed(info.get("entries") or [])
+        if listed and not refs:  # not "0 video(s)" without a word: an empty list is one that lists nothing
+            hint = f" (a podcast feed? give it as feed:{source})" if info.get("extractor_key") == "Generic" else ""
+            raise UsageError(f"{source}: none of its {listed} entries is a video yt2post reads{hint}")
+        return refs
     if "/" in source or source.endswith((".json", ".txt")) or source.startswith("."):
         if "://" not in source:
             raise UsageError(f"{source}: no such file or folder")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.artifacts import ArticleFile, FlagsFile, MetadataFile, PostRecord
 from pipeline.post.formats import get_format
-from pipeline.post.index import find_post_by_source, post_name
+from pipeline.post.index import approval_left_linked, find_post_by_source, post_name
 from pipeline.stages import ALL
 from pipeline.store import Store
 
@@ -38,6 +38,8 @@ def review_state(store: Store, video_id: str) -> tuple[str | None, str]:
         return None, ""
     post_format = get_format(record.format)
     path = store.resolve(record.path)
+    # An approval killed before it recorded the move: published already, as the next run records it.
+    path = approval_left_linked(store, path, post_format) or path
     if not path.is_file() and record.source:
         # Moved since the last run (a draft published by hand): found by its source, as a run finds it.
         path = find_post_by_source(store.posts_dir, record.source, post_format) or path

@@ -65,6 +65,12 @@ class PodcastServer:
                 wanted = self.headers.get("Range", "")
                 if route.ranges and isinstance(body, bytes) and wanted.startswith("bytes=") and wanted.endswith("-"):
                     status, start = 206, int(wanted[6:-1])
+                    if start >= len(body):  # nothing from there: 416, as nginx, S3 and CloudFront answer
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(body)}")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                 try:
                     self.send_response(status)
                     for name, value in route.headers.items():

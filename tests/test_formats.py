@@ -228,6 +228,24 @@ def test_approve_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Pat
     assert not draft.exists() and published.is_file() and review(cli) == "approved"
 
 
+@pytest.mark.parametrize("name", ["hexo", "jekyll"])
+def test_a_rerun_finishes_a_move_a_kill_interrupted(cli, fake_llm, tmp_path: Path, name: str) -> None:
+    out = written(cli, tmp_path, name)
+    draft, published = out / "posts" / DRAFT[name], out / "posts" / APPROVED[name]
+    published.parent.mkdir(parents=True, exist_ok=True)
+    os.link(draft, published)  # where a kill after the approval's link, before its record, leaves the post
+    # Published already (the generator builds it): status says so, and a forced rerun keeps it as
+    # the reviewer's instead of writing a new draft beside the published copy.
+    assert review(cli) == "approved"
+    before = published.read_bytes()
+    again = cli("run", "--force", "--format", name, str(tmp_path / "videos" / f"{BW}.info.json"))
+    assert again.code == 0 and "1 kept" in again.stdout, again.stdout + again.stderr
+    assert published.read_bytes() == before and not draft.exists() and review(cli) == "approved"
+    assert sorted(p.relative_to(out / "posts").as_posix() for p in (out / "posts").rglob("*.md")) == [APPROVED[name]]
+    result = cli("approve", BW)
+    assert result.code == 0 and f"approved {BW}: posts/{APPROVED[name]}" in result.stdout, result.stderr
+
+
 def test_approve_takes_a_videos_url_as_ignore_does(cli, fake_llm, tmp_path: Path) -> None:
     out = written(cli, tmp_path, "hexo")
     result = cli("approve", f"https://youtu.be/{BW}")

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import frontmatter
 import pytest
 
+from tests.conftest import run_in_process
 from tests.podcast_show import SPEAKERS, Show, server  # noqa: F401 - fixture
 from tests.podcastserver import FIXTURES, PodcastServer
+from tests.processes import pipeline_env
 from tests.test_asr import tone
 
 KINDS = ("application/x-subrip", "text/vtt", "application/json")
@@ -305,6 +312,50 @@ def test_a_broken_audio_download_resumes_where_it_stopped(cli, fake_llm, show: S
     asked = [headers.get("Range") for path, headers in show.server.requests if path == show.audio_path(1)]
     assert asked == [None, f"bytes={len(wav) // 2}-"]  # the second request asks only for the rest
     assert [request["bytes"] for request in fake_llm.audio_requests] == [len(wav)]  # the whole file, once
+
+
+def test_an_audio_download_killed_midway_resumes_in_the_next_run(fake_llm, show: Show, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 in the middle of an episode's audio: the next run asks only for the rest, and no
+    part of the audio is left behind anywhere (failed before: the part was in a temporary folder
+    of the killed run, left there for good, and the next run downloaded it all again)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    show.without_transcripts(1)
+    wav = tone(tmp_path / "episode.wav", 6).read_bytes()
+    half = len(wav) // 2
+    held = threading.Event()
+
+    def first_half_then_hold() -> Iterator[bytes]:
+        yield wav[:half]
+        held.wait(60)  # the rest never comes: the run is killed while it waits
+
+    show.server.serve(show.audio_path(1), first_half_then_hold, headers={"Content-Type": "audio/wav"})
+    feed, config = show.serve(items=[1]), str(asr_config(tmp_path))
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "fetch", feed, "--config", config], cwd=tmp_path,
+                           env=pipeline_env(fake_llm, TMPDIR=str(temporary)),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in tmp_path.rglob("*.part") if p.stat().st_size == half]:
+            assert run.poll() is None and time.monotonic() < deadline, "the download never got half way"
+            time.sleep(0.01)
+    finally:
+        run.kill()
+        run.wait()
+        held.set()
+    show.server.serve(show.audio_path(1), wav, headers={"Content-Type": "audio/wav"}, ranges=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    result = run_in_process(tmp_path, fake_llm, "fetch", feed, "--config", config)
+    assert result.code == 0, result.stderr
+    asked = [headers.get("Range") for path, headers in show.server.requests if path == show.audio_path(1)]
+    assert asked == [None, f"bytes={half}-"]  # the next run asks only for the rest
+    assert [request["bytes"] for request in fake_llm.audio_requests] == [len(wav)]
+    assert not list(temporary.iterdir())
+    [only] = videos(tmp_path).values()
+    assert sorted(p.relative_to(only).as_posix() for p in only.rglob("*")) == [
+        "metadata.json", "status.json", "transcript.json"]  # nothing of the audio is kept
 
 
 def test_the_stage_commands_take_an_episodes_store_id(cli, show: Show, tmp_path: Path) -> None:

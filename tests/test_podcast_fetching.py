@@ -140,6 +140,29 @@ def test_a_download_resumes_from_the_bytes_it_has(server, tmp_path):
     assert not (dest.parent / "ep.mp3.part").exists()
 
 
+def test_a_download_killed_after_its_last_byte_is_finished(server, tmp_path):
+    # A kill between the last byte written and the rename leaves the whole file as the part; the
+    # server has nothing after it (416): the part is the whole file, not a failure on every rerun.
+    audio = bytes(range(256)) * 400
+    server.serve("/ep.mp3", audio, ranges=True)
+    dest = tmp_path / "ep.mp3"
+    (tmp_path / "ep.mp3.part").write_bytes(audio)
+    assert download(server.url("/ep.mp3"), dest, max_mb=1).read_bytes() == audio
+    assert [r[1].get("Range") for r in server.requests] == [f"bytes={len(audio)}-", None]
+    assert not (tmp_path / "ep.mp3.part").exists()
+
+
+def test_a_part_longer_than_the_audio_now_is_downloaded_again(server, tmp_path):
+    # The episode's audio was replaced by a shorter file since the download broke off: the bytes
+    # kept are of another file; the whole new one is fetched, never an error on every rerun.
+    audio = bytes(range(256)) * 400
+    server.serve("/ep.mp3", audio, ranges=True)
+    dest = tmp_path / "ep.mp3"
+    (tmp_path / "ep.mp3.part").write_bytes(b"\x00" * (len(audio) + 500))
+    assert download(server.url("/ep.mp3"), dest, max_mb=1).read_bytes() == audio
+    assert not (tmp_path / "ep.mp3.part").exists()
+
+
 def test_a_download_over_the_cap_leaves_nothing(server, tmp_path):
     server.serve("/big.mp3", endless(b"\xff" * 65536, 5_000_000))
     dest = tmp_path / "big.mp3"

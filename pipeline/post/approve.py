@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.artifacts import MetadataFile, PostRecord
+from pipeline.artifacts import PostRecord
 from pipeline.config import Config
 from pipeline.errors import ArtifactError
 from pipeline.files import atomic_write_text, ensure_inside, storage_error
 from pipeline.post.formats import PostFormat
-from pipeline.post.index import post_name, post_written
-from pipeline.post.write import canonical_source, read_post
+from pipeline.post.index import post_name
+from pipeline.post.write import read_post, record_approval
 from pipeline.store import Store
 
 
@@ -58,11 +58,7 @@ def approve_post(store: Store, video_id: str, config: Config, path: Path, text: 
             os.link(path, target)
         except OSError as exc:
             raise storage_error(target, exc) from None
-    store.save(video_id, record.model_copy(update={"path": store.relative(target), "sha256": None,
-                                                   "pending_sha256": None}))
-    if target != path:
-        path.unlink()
-        post_written(store.posts_dir, target, record.source or canonical_source(store.load(video_id, MetadataFile)))
+    record_approval(store, video_id, record, path, target)
     if config.review.site_dir:
         site = Path(config.review.site_dir).expanduser()
         atomic_write_text(ensure_inside(site / name, site), approved)

@@ -36,6 +36,24 @@ def post_name(store: Store, path: Path) -> str:
     return resolved.relative_to(posts).as_posix() if resolved.is_relative_to(posts) else path.name
 
 
+def approval_left_linked(store: Store, recorded: Path, post_format: PostFormat) -> Path | None:
+    """The published place of the draft at ``recorded`` when an approval that moves a draft
+    (Hexo's, Jekyll's) was killed between linking the post there and recording it: the same
+    file at both names. The post is then published, and approved, already."""
+    try:
+        text = recorded.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    name = post_name(store, recorded)
+    if not post_format.is_draft(name, text):
+        return None
+    published = store.posts_dir / post_format.approve(name, text)[0]
+    try:
+        return published if published != recorded and os.path.samefile(recorded, published) else None
+    except OSError:  # nothing at the published place
+        return None
+
+
 def front_matter_source(path: Path, post_format: PostFormat) -> str | None:
     try:
         return post_format.loads(path.read_text(encoding="utf-8")).source or None

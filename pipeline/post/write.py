@@ -24,7 +24,7 @@ from pipeline.llm.chunking import format_timestamp
 from pipeline.config import Config
 from pipeline.errors import ArtifactError, WriteError
 from pipeline.post.faithfulness import find_flags
-from pipeline.post.index import find_post_by_source, front_matter_source, post_name, post_written
+from pipeline.post.index import approval_left_linked, find_post_by_source, front_matter_source, post_name, post_written
 from pipeline.artifacts import ArticleContent, ArticleFile, FlagsFile, MetadataFile, PostRecord, TranscriptFile, read_only
 from pipeline.shapes import Metadata, StageResult
 from pipeline.post.formats import DEFAULT_FORMAT, PostContent, PostFormat, PostText, get_format
@@ -213,6 +213,28 @@ def locate_post(store: Store, video_id: str, source: str, record: PostRecord | N
     return ExistingPost(path, edited=moved, approved_by_hand=moved)
 
 
+def record_approval(store: Store, video_id: str, record: PostRecord, draft: Path, published: Path) -> PostRecord:
+    """Record the post approved at ``published``; when approving moved it from ``draft`` (linked
+    at both names), the draft's name goes first: a kill before the record then leaves a draft
+    moved to its published place, which every command takes for approved (by hand), and no
+    second name of the post behind."""
+    if published != draft:
+        draft.unlink()
+        post_written(store.posts_dir, published, record.source or canonical_source(store.load(video_id, MetadataFile)))
+    record = record.model_copy(update={"path": store.relative(published), "sha256": None, "pending_sha256": None})
+    store.save(video_id, record)
+    return record
+
+
+def finish_interrupted_approval(store: Store, video_id: str, record: PostRecord) -> PostRecord:
+    """The approval a kill interrupted after linking the post at its published place finished
+    (a rerun would otherwise take the post for a draft and write a new one beside the published
+    copy). The caller holds the video's lock."""
+    recorded = store.resolve(record.path) if record.path else None
+    published = approval_left_linked(store, recorded, get_format(record.format)) if recorded else None
+    return record_approval(store, video_id, record, recorded, published) if published else record
+
+
 @dataclass
 class ReadPost:
     """A video's post as read from its file, by the format that wrote it."""
@@ -359,7 +381,7 @@ def _write(video_id: str, config: Config, store: Store, *, force: bool, overwrit
     expected = write_fingerprint(article.stored(), meta.stored(), config, overrides)
     source = canonical_source(meta)
     post_format = get_format(config.post.format)
-    record = store.load_optional(video_id, PostRecord) or PostRecord()
+    record = finish_interrupted_approval(store, video_id, store.load_optional(video_id, PostRecord) or PostRecord())
     existing = locate_post(store, video_id, source, record)
 
     def built_at(path: Path) -> BuiltPost:

@@ -106,9 +106,15 @@ class YtDlpSession:
                     ydl.download([video.url])
             except DownloadError as exc:
                 raise self.classify(str(exc), video.video_id) from None
-            files = [p for p in dest_dir.iterdir() if p.is_file() and not p.name.endswith(".part")]
+            # Not what yt-dlp keeps of an unfinished download (which a later run resumes).
+            files = [p for p in dest_dir.iterdir() if p.is_file() and not _unfinished(p.name)]
             if not files:
                 raise FetchError(f"{video.video_id}: yt-dlp downloaded no audio", video_id=video.video_id)
             return files[0]
 
         return self._with_retries(video.video_id, once)
+
+
+def _unfinished(name: str) -> bool:
+    """A file yt-dlp writes while downloading: ``X.part``, ``X.ytdl``, ``X.part-Frag3``."""
+    return name.endswith((".part", ".ytdl")) or ".part-Frag" in name

@@ -30,8 +30,12 @@ from pipeline.words.transcripts import from_snippets
 Snippet = tuple[str, float, float]  # text, start, duration
 
 
-def transcribe_video(meta: Metadata, video: VideoRef, config: Config, session: Any | None) -> Transcript | None:
-    """Words by speech recognition, or None when no ASR backend is configured."""
+def transcribe_video(meta: Metadata, video: VideoRef, config: Config, session: Any | None,
+                     audio_dir: Path) -> Transcript | None:
+    """Words by speech recognition, or None when no ASR backend is configured. A download goes
+    to ``audio_dir`` (in the video's folder), kept there only while it is unfinished, so that a
+    download a kill or a network failure broke off resumes in the next run; removed once the
+    audio has been transcribed (or could not be)."""
     if config.asr.backend is None:
         return None
     audio = find_local_audio(video, meta)
@@ -39,9 +43,12 @@ def transcribe_video(meta: Metadata, video: VideoRef, config: Config, session: A
         return transcribe_file(audio, meta, config)
     if video.info_path is not None or video.media_path is not None or session is None:
         return None  # a local source without audio: nothing to transcribe, and no network
-    with tempfile.TemporaryDirectory(prefix="yt2post-audio-") as folder:
-        downloaded = session.download_audio(video, Path(folder))
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    downloaded = session.download_audio(video, audio_dir)
+    try:
         return transcribe_file(downloaded, meta, config)
+    finally:
+        shutil.rmtree(audio_dir, ignore_errors=True)
 
 
 def find_local_audio(video: VideoRef, meta: Metadata) -> Path | None:

@@ -23,6 +23,8 @@ from pipeline.store import Store, fingerprint, now_iso
 from pipeline.words.transcripts import from_subtitle_file, from_subtitle_tracks, preferred_languages
 from pipeline.sites.ytdlp import load_info_json
 
+AUDIO_DIR = ".audio"  # in a video's folder: speech recognition's download, while it is unfinished
+
 if TYPE_CHECKING:
     from pipeline.sites import SiteSession
 
@@ -102,7 +104,8 @@ def description_transcript(meta: Metadata) -> Transcript:
 
 
 def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: FetchOptions,
-                   session: "SiteSession | None") -> Transcript:
+                   session: "SiteSession | None", audio_dir: Path) -> Transcript:
+    """The video's words; ``audio_dir`` is where speech recognition downloads its audio."""
     if options.subtitles is not None:
         return from_subtitle_file(options.subtitles, meta, config)
     online = video.info_path is None and video.media_path is None
@@ -135,7 +138,7 @@ def get_transcript(meta: Metadata, video: VideoRef, config: Config, options: Fet
     if options.plan_only and config.asr.backend is not None:
         raise TranscriptionPlanned(meta)
     try:
-        transcript = transcribe_video(meta, video, config, session)
+        transcript = transcribe_video(meta, video, config, session, audio_dir)
     except FetchError as exc:
         if not passed_over or exc.transient:
             raise
@@ -186,7 +189,8 @@ def fetch(video: VideoRef, config: Config, store: Store, *, force: bool = False,
     meta = load_metadata(video, config, session)
     if meta.id != video.video_id:
         meta = meta.model_copy(update={"id": video.video_id})
-    transcript = get_transcript(meta, video, config, options, session)
+    # The audio for speech recognition, in the video's folder: a broken-off download resumes there.
+    transcript = get_transcript(meta, video, config, options, session, store.video_dir(video.video_id) / AUDIO_DIR)
     stamp = {"fingerprint": expected, "fetched_at": now_iso()}
     # dict(model): the fields as they are, so the segments are not dumped and validated again.
     store.save(video.video_id, MetadataFile.model_validate(dict(meta) | _listed_tracks(meta) | stamp))

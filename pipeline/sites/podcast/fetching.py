@@ -216,7 +216,8 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
              setting: str = "max_input_mb") -> Path:
     """``url`` saved as ``dest``, at most ``max_mb`` MB, through ``dest`` + ``.part``: a
     download that broke off resumes from the bytes it has (an HTTP Range request; a server that
-    ignores it sends the whole file again, which replaces them). ``timeout`` bounds each wait
+    ignores it sends the whole file again, which replaces them; one that has nothing after
+    them, 416, gets asked for the whole file). ``timeout`` bounds each wait
     for bytes, not the whole file (an episode's audio takes minutes). ``setting`` names the cap
     in the message."""
     part = dest.with_name(dest.name + ".part")
@@ -250,6 +251,14 @@ def download(url: str, dest: Path, *, max_mb: float, what: str = "audio", timeou
     except InputTooLarge:
         part.unlink(missing_ok=True)  # never resume towards a file that is too large
         raise
+    except PodcastHttpError as exc:
+        if not (have and exc.status == 416):
+            raise
+        # Nothing after the bytes kept: they are the whole file (a kill before the rename) or of
+        # a file since replaced. Which, the answer does not say for sure: download it whole again.
+        part.unlink()
+        return download(url, dest, max_mb=max_mb, what=what, timeout=timeout, max_redirects=max_redirects,
+                        session=session, setting=setting)
     finally:
         if own:
             session.close()

@@ -45,9 +45,12 @@ def approval_left_linked(store: Store, recorded: Path, post_format: PostFormat) 
     except OSError:
         return None
     name = post_name(store, recorded)
-    if not post_format.is_draft(name, text):
+    try:
+        if not post_format.is_draft(name, text):
+            return None
+        published = store.posts_dir / post_format.approve(name, text)[0]
+    except ValueError:  # a post broken by hand: its page says so; it is no move left halfway
         return None
-    published = store.posts_dir / post_format.approve(name, text)[0]
     try:
         return published if published != recorded and os.path.samefile(recorded, published) else None
     except OSError:  # nothing at the published place
